@@ -1,0 +1,5 @@
+"""Run Filter Studio as ``python -m filterstudio``."""
+
+from .cli import main
+
+raise SystemExit(main())

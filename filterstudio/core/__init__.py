@@ -1,0 +1,1 @@
+"""The engine: numpy, OpenCV and Pillow only, never Qt."""

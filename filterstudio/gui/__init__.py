@@ -1,0 +1,1 @@
+"""The studio window: the only package that imports Qt."""
