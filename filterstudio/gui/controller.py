@@ -1,0 +1,375 @@
+"""The studio controller: owns the session state, the undo stack and the compute worker."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from ..core.kernels import get_preset
+from ..model.bank import MAX_FILTERS, Bank, Filter, Layer
+from .worker import ComputeRequest, ComputeResult, ComputeWorker
+
+_image_keys = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class ImageState:
+    """The picture every filter reads: a read-only float32 array and where it came from."""
+
+    pixels: np.ndarray
+    key: int
+    name: str
+    path: str | None = None
+    sample: str | None = None
+    note: str | None = None
+
+    @property
+    def mode_label(self) -> str:
+        return "RGB" if self.pixels.ndim == 3 else "grey"
+
+    @property
+    def size_label(self) -> str:
+        h, w = self.pixels.shape[:2]
+        return f"{w}x{h}"
+
+
+def make_image_state(pixels: np.ndarray, name: str, **kwargs) -> ImageState:
+    arr = np.array(pixels, dtype=np.float32, copy=True)
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[:, :, 0].copy()
+    arr.setflags(write=False)
+    return ImageState(pixels=arr, key=next(_image_keys), name=name, **kwargs)
+
+
+@dataclass(frozen=True)
+class DisplayState:
+    """How maps become pixels: a default mapping and colour map, overridden per filter uid."""
+
+    mapping: str = "minmax"
+    colormap: str | None = None
+    per_filter: tuple[tuple[str, str, str | None], ...] = field(default_factory=tuple)
+
+    def for_uid(self, uid: str) -> tuple[str, str | None, bool]:
+        for u, mapping, cmap in self.per_filter:
+            if u == uid:
+                return mapping, cmap, True
+        return self.mapping, self.colormap, False
+
+    def with_override(self, uid: str, mapping: str | None, colormap: str | None) -> DisplayState:
+        rest = tuple(p for p in self.per_filter if p[0] != uid)
+        if mapping is None or mapping == "default":
+            return replace(self, per_filter=rest)
+        return replace(self, per_filter=rest + ((uid, mapping, colormap),))
+
+
+class BankCommand(QUndoCommand):
+    """One undoable change of the bank; consecutive edits with the same merge tag fold into one."""
+
+    MERGE_ID = 4242
+
+    def __init__(self, controller: StudioController, before: Bank, after: Bank, text: str, tag: str):
+        super().__init__(text)
+        self._controller = controller
+        self.before = before
+        self.after = after
+        self.tag = tag
+
+    def id(self) -> int:  # noqa: A003 - Qt's name
+        return self.MERGE_ID if self.tag else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
+        if not isinstance(other, BankCommand) or not self.tag or other.tag != self.tag:
+            return False
+        self.after = other.after
+        return True
+
+    def redo(self) -> None:
+        self._controller._set_bank(self.after)
+
+    def undo(self) -> None:
+        self._controller._set_bank(self.before)
+
+
+class StudioController(QObject):
+    """State of one studio session and the only place that changes it.
+
+    Widgets call the edit methods; the controller pushes an undo command, submits the filters
+    whose inputs changed to the worker, and tells the window through signals.
+    """
+
+    bankChanged = Signal(object)  # Bank
+    selectionChanged = Signal(int)
+    imageChanged = Signal(object)  # ImageState | None
+    displayChanged = Signal(object)  # DisplayState
+    resultApplied = Signal(str)  # filter uid
+    mapsCurrent = Signal()
+    busyChanged = Signal(bool)
+    message = Signal(str)
+    dirtyChanged = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(self._on_undo_clean_changed)
+        self._bank = Bank()
+        self._image: ImageState | None = None
+        self._display = DisplayState()
+        self._selected = 0
+        self._generation = itertools.count(1)
+        self._latest: dict[str, int] = {}  # uid -> newest generation asked for
+        self._submitted_keys: dict[str, tuple] = {}
+        self._results: dict[str, ComputeResult] = {}
+        self._extra_dirty = False
+        self.worker = ComputeWorker()
+        self.worker.resultReady.connect(self._on_worker_result)
+        self.worker.busyChanged.connect(self.busyChanged)
+        self.worker.start()
+        self.max_display_side = 2048
+
+    # -- reading state -------------------------------------------------------------------
+    @property
+    def bank(self) -> Bank:
+        return self._bank
+
+    @property
+    def image(self) -> ImageState | None:
+        return self._image
+
+    @property
+    def display(self) -> DisplayState:
+        return self._display
+
+    @property
+    def selected_index(self) -> int:
+        return self._selected
+
+    @property
+    def selected_filter(self) -> Filter | None:
+        if 0 <= self._selected < len(self._bank.filters):
+            return self._bank.filters[self._selected]
+        return None
+
+    def result(self, uid: str) -> ComputeResult | None:
+        return self._results.get(uid)
+
+    def is_current(self) -> bool:
+        """True when every enabled filter shows the map of the newest state."""
+        if self._image is None:
+            return True
+        for f in self._bank.filters:
+            if not f.enabled:
+                continue
+            res = self._results.get(f.uid)
+            if res is None or res.generation != self._latest.get(f.uid):
+                return False
+        return True
+
+    def is_dirty(self) -> bool:
+        return self._extra_dirty or not self.undo_stack.isClean()
+
+    # -- edits (each one undoable) ---------------------------------------------------------
+    def push_bank(self, new_bank: Bank, text: str, tag: str = "") -> None:
+        if new_bank == self._bank:
+            return
+        self.undo_stack.push(BankCommand(self, self._bank, new_bank, text, tag))
+
+    def set_kernel(self, index: int, kernel, tag: str = "") -> None:
+        f = self._bank.filters[index]
+        self.push_bank(self._bank.with_filter(index, f.with_kernel(kernel)), f"Edit {f.name}", _tag(tag, f))
+
+    def set_filter_fields(self, index: int, tag: str = "", **changes) -> None:
+        f = self._bank.filters[index]
+        what = ", ".join(changes)
+        self.push_bank(self._bank.with_filter_changes(index, **changes), f"Change {what} of {f.name}", _tag(tag, f))
+
+    def set_layer(self, tag: str = "", **changes) -> None:
+        what = ", ".join(k.replace("_", " ") for k in changes)
+        self.push_bank(self._bank.with_layer(**changes), f"Change {what}", tag and f"layer:{tag}")
+
+    def add_filter(self, preset: str | Filter = "identity", index: int | None = None) -> None:
+        if len(self._bank.filters) >= MAX_FILTERS:
+            self.message.emit(f"A bank holds at most {MAX_FILTERS} filters.")
+            return
+        if isinstance(preset, Filter):
+            new = preset
+        else:
+            p = get_preset(preset)
+            new = Filter(name=self._unique_name(p.name), kernel=p.kernel)
+        at = len(self._bank.filters) if index is None else index
+        self.push_bank(self._bank.adding(new, at), f"Add {new.name}")
+        self.select(at)
+
+    def duplicate_filter(self, index: int) -> None:
+        if len(self._bank.filters) >= MAX_FILTERS:
+            self.message.emit(f"A bank holds at most {MAX_FILTERS} filters.")
+            return
+        f = self._bank.filters[index]
+        self.push_bank(self._bank.adding(f.duplicate(self._unique_name(f.name)), index + 1), f"Duplicate {f.name}")
+        self.select(index + 1)
+
+    def remove_filter(self, index: int) -> None:
+        if len(self._bank.filters) <= 1:
+            self.message.emit("The bank keeps at least one filter.")
+            return
+        f = self._bank.filters[index]
+        self.push_bank(self._bank.removing(index), f"Remove {f.name}")
+
+    def rename_filter(self, index: int, name: str) -> None:
+        name = name.strip()
+        if not name:
+            self.message.emit("A filter needs a name.")
+            self.bankChanged.emit(self._bank)
+            return
+        self.set_filter_fields(index, name=name)
+
+    def move_filter(self, index: int, new_index: int) -> None:
+        if not 0 <= new_index < len(self._bank.filters) or new_index == index:
+            return
+        uid = self._bank.filters[index].uid
+        self.push_bank(self._bank.moving(index, new_index), f"Move {self._bank.filters[index].name}")
+        self.select(self._bank.index_of(uid))
+
+    def replace_bank(self, bank: Bank, text: str = "Load filters") -> None:
+        self.push_bank(bank, text)
+        self.select(min(self._selected, len(bank.filters) - 1))
+
+    def select(self, index: int) -> None:
+        index = max(0, min(index, len(self._bank.filters) - 1))
+        if index != self._selected:
+            self._selected = index
+            self.selectionChanged.emit(index)
+
+    def set_display(self, mapping: str | None = None, colormap: str | None = None, uid: str | None = None) -> None:
+        """Change the default mapping (``uid`` None) or one filter's mapping ("default" resets)."""
+        if uid is None:
+            new = replace(self._display, mapping=mapping or self._display.mapping, colormap=colormap)
+        else:
+            new = self._display.with_override(uid, mapping, colormap)
+        if new != self._display:
+            self._display = new
+            self._extra_dirty = True
+            self.dirtyChanged.emit(True)
+            self.displayChanged.emit(new)
+            self._schedule()
+
+    def set_image(self, state: ImageState | None) -> None:
+        self._image = state
+        self._results.clear()
+        self.imageChanged.emit(state)
+        self._schedule()
+
+    def load_state(self, bank: Bank, display: DisplayState | None = None, selected: int = 0) -> None:
+        """Replace everything (opening a session): not undoable, and the result is clean."""
+        self._display = display or DisplayState()
+        self._set_bank(bank)
+        self.undo_stack.clear()
+        self._extra_dirty = False
+        self.undo_stack.setClean()
+        self.displayChanged.emit(self._display)
+        self._selected = -1
+        self.select(selected)
+        self.dirtyChanged.emit(False)
+
+    def mark_clean(self) -> None:
+        self._extra_dirty = False
+        self.undo_stack.setClean()
+        self.dirtyChanged.emit(False)
+
+    def recompute_all(self) -> None:
+        self._submitted_keys.clear()
+        self._schedule()
+
+    def shutdown(self) -> None:
+        self.worker.stop()
+
+    # -- internals ------------------------------------------------------------------------
+    def _unique_name(self, base: str) -> str:
+        names = {f.name for f in self._bank.filters}
+        if base not in names:
+            return base
+        for n in itertools.count(2):
+            cand = f"{base} {n}"
+            if cand not in names:
+                return cand
+        return base  # pragma: no cover
+
+    def _set_bank(self, bank: Bank) -> None:
+        old_sel = self.selected_filter
+        self._bank = bank
+        live = {f.uid for f in bank.filters}
+        for uid in list(self._results):
+            if uid not in live:
+                self._results.pop(uid, None)
+                self._latest.pop(uid, None)
+                self._submitted_keys.pop(uid, None)
+                self.worker.forget(uid)
+        self.bankChanged.emit(bank)
+        if old_sel is not None and old_sel.uid in live:
+            idx = bank.index_of(old_sel.uid)
+        else:
+            idx = min(self._selected, len(bank.filters) - 1)
+        self._selected = -1
+        self.select(max(idx, 0))
+        self._schedule()
+
+    def _schedule(self) -> None:
+        """Submit every enabled filter whose inputs changed since it was last submitted."""
+        if self._image is None:
+            return
+        img = self._image
+        for f in self._bank.filters:
+            if not f.enabled:
+                continue
+            mapping, cmap, _ = self._display.for_uid(f.uid)
+            key = (img.key, self._bank.layer, f.content_key(), mapping, cmap, self.max_display_side)
+            if self._submitted_keys.get(f.uid) == key and f.uid in self._latest:
+                continue
+            gen = next(self._generation)
+            self._latest[f.uid] = gen
+            self._submitted_keys[f.uid] = key
+            self.worker.submit(
+                ComputeRequest(
+                    generation=gen,
+                    uid=f.uid,
+                    image_key=img.key,
+                    image=img.pixels,
+                    flt=f,
+                    layer=self._bank.layer,
+                    mapping=mapping,
+                    colormap=cmap,
+                    max_display_side=self.max_display_side,
+                )
+            )
+
+    def _on_worker_result(self, result: ComputeResult) -> None:
+        if self._latest.get(result.uid) != result.generation:
+            return  # stale: a newer request for this filter is on its way
+        self._results[result.uid] = result
+        self.resultApplied.emit(result.uid)
+        if result.error:
+            f = next((f for f in self._bank.filters if f.uid == result.uid), None)
+            self.message.emit(f"{f.name if f else 'A filter'}: {result.error}")
+        if self.is_current():
+            self.mapsCurrent.emit()
+
+    def _on_undo_clean_changed(self, clean: bool) -> None:
+        self.dirtyChanged.emit(self.is_dirty())
+
+
+def _tag(tag: str, f: Filter) -> str:
+    return f"{f.uid}:{tag}" if tag else ""
+
+
+def default_bank() -> Bank:
+    """The starter bank: line detectors, an edge detector and a blur, visible at once."""
+    names = ("vertical_line", "horizontal_line", "sobel_x", "gaussian_blur")
+    return Bank(filters=tuple(Filter(name=n, kernel=get_preset(n).kernel) for n in names), layer=Layer())
+
+
+def image_name(path: str | Path) -> str:
+    return Path(path).name

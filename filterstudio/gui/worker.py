@@ -1,0 +1,205 @@
+"""The compute worker: runs the engine off the GUI thread, newest request per filter wins."""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal
+
+from ..core import display
+from ..core.geometry import MapGeometry
+from ..core.pipeline import apply_bank_filter, effective_kernel, prepare_input
+from ..model.bank import Filter, Layer
+
+DEFAULT_DISPLAY_SIDE = 2048
+
+
+@dataclass(frozen=True)
+class ComputeRequest:
+    """One filter's map to compute; everything in it is immutable (arrays are read-only)."""
+
+    generation: int
+    uid: str
+    image_key: int
+    image: np.ndarray
+    flt: Filter
+    layer: Layer
+    mapping: str = "minmax"
+    colormap: str | None = None
+    max_display_side: int = DEFAULT_DISPLAY_SIDE
+
+    def compute_key(self) -> tuple:
+        return (self.image_key, self.layer, self.flt.content_key())
+
+
+@dataclass(frozen=True)
+class ComputeResult:
+    """The worker's answer for one request, tagged with the request's generation."""
+
+    generation: int
+    uid: str
+    values: np.ndarray | None
+    pixels: np.ndarray | None
+    stats: object | None
+    geometry: MapGeometry | None
+    mapping: str
+    colormap: str | None
+    error: str | None = None
+    seconds: float = 0.0
+    recomputed: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+def _readonly(arr: np.ndarray) -> np.ndarray:
+    arr.setflags(write=False)
+    return arr
+
+
+def display_copy(values: np.ndarray, mapping: str, colormap: str | None, max_side: int):
+    """8-bit display pixels (downscaled for large maps) and stats for a float map."""
+    small = display.downscale_for_display(values, max_side)
+    lo, hi = float(values.min()), float(values.max())
+    pixels = display.to_uint8(small, mapping, colormap=colormap, limits=(lo, hi))
+    stats = display.map_stats(small, exact_limits=(lo, hi))
+    return pixels, stats
+
+
+def _error_sentence(exc: BaseException) -> str:
+    if isinstance(exc, MemoryError):
+        return "Not enough memory to compute this map; try a smaller image or fewer filters."
+    if isinstance(exc, ValueError):
+        return str(exc)
+    return f"The computation failed: {type(exc).__name__}: {exc}"
+
+
+class ComputeWorker(QThread):
+    """A single long-lived thread; the GUI thread only submits requests and receives results.
+
+    Pending requests are kept per filter uid, so a burst of edits to one filter leaves only its
+    newest request waiting (latest wins), and edits to other filters keep their place.
+    """
+
+    resultReady = Signal(object)
+    busyChanged = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._cond = threading.Condition()
+        self._pending: OrderedDict[str, ComputeRequest] = OrderedDict()
+        self._stopping = False
+        self._busy = False
+        # Worker-thread-only caches: the last exact map per filter, and the prepared input.
+        self._values: dict[str, tuple[tuple, np.ndarray]] = {}
+        self._prepared: tuple | None = None
+        self.engine = apply_bank_filter  # replaceable in tests to inject faults
+
+    # -- GUI thread -----------------------------------------------------------------------
+    def submit(self, request: ComputeRequest) -> None:
+        with self._cond:
+            self._pending.pop(request.uid, None)
+            self._pending[request.uid] = request
+            self._cond.notify()
+
+    def forget(self, uid: str) -> None:
+        with self._cond:
+            self._pending.pop(uid, None)
+            self._values.pop(uid, None)
+
+    def pending_count(self) -> int:
+        with self._cond:
+            return len(self._pending)
+
+    def stop(self) -> None:
+        """Ask the loop to finish after the current request and wait for it (never terminate)."""
+        with self._cond:
+            self._stopping = True
+            self._pending.clear()
+            self._cond.notify_all()
+        self.wait()
+
+    # -- worker thread --------------------------------------------------------------------
+    def run(self) -> None:  # noqa: D102
+        while True:
+            with self._cond:
+                while not self._pending and not self._stopping:
+                    if self._busy:
+                        self._busy = False
+                        self.busyChanged.emit(False)
+                    self._cond.wait()
+                if self._stopping:
+                    return
+                _, request = self._pending.popitem(last=False)
+                if not self._busy:
+                    self._busy = True
+                    self.busyChanged.emit(True)
+            result = self._compute(request)
+            with self._cond:
+                if self._stopping:
+                    return
+                superseded = request.uid in self._pending
+            if not superseded:
+                self.resultReady.emit(result)
+
+    def _prepared_input(self, request: ComputeRequest) -> np.ndarray:
+        key = (request.image_key, request.layer.channel_mode)
+        if self._prepared is None or self._prepared[0] != key:
+            self._prepared = None  # free the old one before making the new one
+            self._prepared = (key, prepare_input(request.image, request.layer.channel_mode))
+        return self._prepared[1]
+
+    def _compute(self, req: ComputeRequest) -> ComputeResult:
+        start = time.perf_counter()
+        geometry = None
+        try:
+            image = req.image
+            geometry = MapGeometry.for_layer(image.shape[:2], req.flt.size, req.layer)
+            if 0 in geometry.out_hw:
+                raise ValueError(
+                    "The kernel is larger than the padded image: output size 0."
+                )
+            key = req.compute_key()
+            cached = self._values.get(req.uid)
+            recomputed = cached is None or cached[0] != key
+            if recomputed:
+                self._values.pop(req.uid, None)
+                src = self._prepared_input(req)
+                channels = 1 if src.ndim == 2 else src.shape[2]
+                effective_kernel(req.flt.kernel, req.layer.channel_mode, channels)  # validates
+                values = _readonly(self.engine(src, req.flt, req.layer, prepared=True))
+                self._values[req.uid] = (key, values)
+            else:
+                values = cached[1]
+            pixels, stats = display_copy(values, req.mapping, req.colormap, req.max_display_side)
+            return ComputeResult(
+                generation=req.generation,
+                uid=req.uid,
+                values=values,
+                pixels=_readonly(pixels),
+                stats=stats,
+                geometry=geometry,
+                mapping=req.mapping,
+                colormap=req.colormap,
+                seconds=time.perf_counter() - start,
+                recomputed=recomputed,
+            )
+        except Exception as exc:  # noqa: BLE001 - every fault becomes a message in its panel
+            self._values.pop(req.uid, None)
+            if not isinstance(exc, (ValueError, MemoryError)):
+                traceback.print_exc()
+            return ComputeResult(
+                generation=req.generation,
+                uid=req.uid,
+                values=None,
+                pixels=None,
+                stats=None,
+                geometry=geometry,
+                mapping=req.mapping,
+                colormap=req.colormap,
+                error=_error_sentence(exc),
+                seconds=time.perf_counter() - start,
+            )

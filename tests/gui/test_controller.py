@@ -1,0 +1,170 @@
+"""The controller and its worker without a window: undo, coalescing, stale results, faults."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from filterstudio.core.pipeline import apply_bank_filter
+from filterstudio.gui.controller import StudioController, default_bank, make_image_state
+from filterstudio.gui.worker import ComputeResult
+
+
+@pytest.fixture
+def controller(qtbot):
+    c = StudioController()
+    c.load_state(default_bank())
+    yield c
+    c.shutdown()
+
+
+def _image(h=40, w=50, seed=0):
+    return np.random.default_rng(seed).random((h, w, 3), dtype=np.float32)
+
+
+def _wait_current(qtbot, c):
+    qtbot.waitUntil(c.is_current, timeout=10000)
+
+
+def _counting_engine(calls, gate=None):
+    def engine(src, flt, layer, prepared=False):
+        calls.append(flt.uid)
+        if gate is not None:
+            gate.wait(10)
+        return apply_bank_filter(src, flt, layer, prepared=prepared)
+
+    return engine
+
+
+def test_every_filter_gets_its_map(qtbot, controller):
+    img = _image()
+    controller.set_image(make_image_state(img, "x"))
+    _wait_current(qtbot, controller)
+    for f in controller.bank.filters:
+        res = controller.result(f.uid)
+        expected = apply_bank_filter(img, f, controller.bank.layer)
+        np.testing.assert_allclose(res.values, expected, atol=1e-5)
+        assert res.pixels.dtype == np.uint8
+
+
+def test_only_the_edited_filter_is_recomputed(qtbot, controller):
+    controller.set_image(make_image_state(_image(), "x"))
+    _wait_current(qtbot, controller)
+    calls = []
+    controller.worker.engine = _counting_engine(calls)
+    uid = controller.bank.filters[2].uid
+    controller.set_kernel(2, np.ones((3, 3)) / 9)
+    _wait_current(qtbot, controller)
+    assert calls == [uid]
+
+
+def test_display_change_does_not_reconvolve(qtbot, controller):
+    controller.set_image(make_image_state(_image(), "x"))
+    _wait_current(qtbot, controller)
+    calls = []
+    controller.worker.engine = _counting_engine(calls)
+    uid = controller.bank.filters[0].uid
+    controller.set_display("abs", None, uid=uid)
+    _wait_current(qtbot, controller)
+    assert calls == []
+    assert controller.result(uid).mapping == "abs"
+
+
+def test_a_burst_of_edits_coalesces_to_the_newest(qtbot, controller):
+    controller.set_image(make_image_state(_image(), "x"))
+    _wait_current(qtbot, controller)
+    gate = threading.Event()
+    calls = []
+    controller.worker.engine = _counting_engine(calls, gate)
+    for v in range(1, 31):
+        controller.set_kernel(0, np.full((3, 3), float(v)), tag="cell:0,0")
+    gate.set()
+    _wait_current(qtbot, controller)
+    # The first edit may already be running when the rest arrive; the rest fold into one.
+    assert len(calls) <= 2
+    final = controller.result(controller.bank.filters[0].uid)
+    expected = apply_bank_filter(_image(), controller.bank.filters[0], controller.bank.layer)
+    np.testing.assert_allclose(final.values, expected, atol=1e-4)
+    # Scrubbing one cell is one undo step.
+    assert controller.undo_stack.count() == 1
+
+
+def test_stale_results_are_dropped(qtbot, controller):
+    controller.set_image(make_image_state(_image(), "x"))
+    _wait_current(qtbot, controller)
+    uid = controller.bank.filters[0].uid
+    current = controller.result(uid)
+    stale = ComputeResult(
+        generation=current.generation - 1, uid=uid, values=None, pixels=None, stats=None,
+        geometry=None, mapping="clip", colormap=None, error="old",
+    )
+    with qtbot.assertNotEmitted(controller.resultApplied):
+        controller._on_worker_result(stale)
+    assert controller.result(uid) is current
+
+
+def test_a_worker_fault_shows_and_the_next_edit_recovers(qtbot, controller):
+    controller.set_image(make_image_state(_image(), "x"))
+    _wait_current(qtbot, controller)
+
+    def broken(src, flt, layer, prepared=False):
+        raise MemoryError
+
+    controller.worker.engine = broken
+    with qtbot.waitSignal(controller.message, timeout=5000) as blocker:
+        controller.set_kernel(1, np.eye(3))
+    assert "memory" in blocker.args[0].lower()
+    uid = controller.bank.filters[1].uid
+    _wait_current(qtbot, controller)
+    assert controller.result(uid).error
+    controller.worker.engine = apply_bank_filter
+    controller.set_kernel(1, np.eye(3) * 2)
+    _wait_current(qtbot, controller)
+    assert controller.result(uid).error is None
+
+
+def test_kernel_larger_than_image_is_a_panel_message(qtbot, controller):
+    controller.set_image(make_image_state(_image(4, 4), "tiny"))
+    controller.set_kernel(0, np.ones((7, 7)))
+    _wait_current(qtbot, controller)
+    res = controller.result(controller.bank.filters[0].uid)
+    assert res.error and "larger than the padded image" in res.error
+    assert res.values is None
+
+
+def test_undo_redo_every_kind_of_edit(qtbot, controller):
+    start = controller.bank
+    controller.set_kernel(0, np.eye(3))
+    controller.set_layer(stride=(2, 2))
+    controller.set_filter_fields(1, bias=0.5)
+    controller.add_filter("laplacian")
+    controller.remove_filter(0)
+    controller.move_filter(0, 2)
+    controller.rename_filter(1, "renamed")
+    assert controller.undo_stack.count() == 7
+    while controller.undo_stack.canUndo():
+        controller.undo_stack.undo()
+    assert controller.bank == start
+    while controller.undo_stack.canRedo():
+        controller.undo_stack.redo()
+    assert controller.bank.layer.stride == (2, 2)
+    assert controller.bank.filters[1].name == "renamed"
+
+
+def test_dirty_follows_the_undo_stack(qtbot, controller):
+    assert not controller.is_dirty()
+    with qtbot.waitSignal(controller.dirtyChanged):
+        controller.set_layer(border="reflect")
+    assert controller.is_dirty()
+    controller.undo_stack.undo()
+    assert not controller.is_dirty()
+
+
+def test_shutdown_while_computing_returns_cleanly(qtbot):
+    c = StudioController()
+    c.load_state(default_bank())
+    c.set_image(make_image_state(np.random.default_rng(1).random((1500, 2000, 3), dtype=np.float32), "big"))
+    c.shutdown()
+    assert c.worker.isFinished()
