@@ -471,13 +471,14 @@ def activation_label(activation: str) -> str:
 
 
 def equation_lines(
-    out: OutputBreakdown, *, precision: int = 2, per_line: int | None = None
+    out: OutputBreakdown, *, precision: int = 2, per_line: int | None = None, times: str = "×"
 ) -> list[str]:
     """The arithmetic of one output as short text lines, for drawing.
 
     Each part becomes ``value×weight + ...`` lines, one per kernel row (or ``per_line`` terms
     a line), ending with ``= sum``; then the bias, the activation and the value. Depth parts
-    are named by channel and followed by a total line.
+    are named by channel and followed by a total line. ``times`` is the multiplication sign
+    (``"x"`` for a font without ``×``).
     """
 
     def f(v: float) -> str:
@@ -489,10 +490,10 @@ def equation_lines(
         rows: dict[int, list[str]] = {}
         if per_line:
             for n, t in enumerate(part.terms):
-                rows.setdefault(n // per_line, []).append(f"{f(t.value)}×{f(t.weight)}")
+                rows.setdefault(n // per_line, []).append(f"{f(t.value)}{times}{f(t.weight)}")
         else:
             for t in part.terms:
-                rows.setdefault(t.a, []).append(f"{f(t.value)}×{f(t.weight)}")
+                rows.setdefault(t.a, []).append(f"{f(t.value)}{times}{f(t.weight)}")
         row_texts = [" + ".join(r) for r in rows.values()]
         for n, text in enumerate(row_texts):
             lead = prefix if n == 0 else " " * len(prefix)

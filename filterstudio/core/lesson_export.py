@@ -1,0 +1,397 @@
+"""A lesson as pictures: one frame per step (plus the finished map) as a GIF or numbered PNGs."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from .lesson import LessonPlan, equation_lines, format_number
+
+_WHITE = (255, 255, 255)
+_INK = (20, 20, 20)
+_GRID = (150, 150, 150)
+_WINDOW = (220, 30, 30)
+_MATCH = (0, 160, 60)
+_PAD_TINT = (255, 226, 190)
+_PAD_INK = (150, 80, 0)
+_POSITIVE = (40, 90, 200)
+_NEGATIVE = (210, 60, 40)
+_MAP_HIGH = (20, 40, 120)
+
+
+def frame_count(plan: LessonPlan) -> int:
+    """Frames an export holds: one per step, then the finished feature map (``n_steps + 1``)."""
+    return plan.step_count + 1
+
+
+# A font with the multiplication sign and arrows; Pillow's built-in font has neither.
+_FONT_FILES = ("DejaVuSans.ttf", "NotoSans-Regular.ttf", "LiberationSans-Regular.ttf")
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    size = max(8, int(size))
+    for name in _FONT_FILES:
+        try:
+            return ImageFont.truetype(name, size)
+        except OSError:
+            continue
+    return ImageFont.load_default(size=size)
+
+
+def _has_symbols(font) -> bool:
+    return getattr(font, "getname", lambda: ("",))()[0] != "Aileron"
+
+
+def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[int, int, int]:
+    t = min(max(float(t), 0.0), 1.0)
+    return tuple(round(x + (y - x) * t) for x, y in zip(a, b))  # type: ignore[return-value]
+
+
+def _ink_on(fill: tuple[int, int, int]) -> tuple[int, int, int]:
+    luma = 0.299 * fill[0] + 0.587 * fill[1] + 0.114 * fill[2]
+    return _INK if luma > 140 else _WHITE
+
+
+def _pixel_fill(values: np.ndarray) -> tuple[int, int, int]:
+    """The colour a pixel shows: its intensity (grey) or its RGB colour."""
+    v = np.clip(np.nan_to_num(np.atleast_1d(values).astype(np.float64)), 0.0, 1.0)
+    if v.size >= 3:
+        return round(v[0] * 255), round(v[1] * 255), round(v[2] * 255)
+    g = round(v[0] * 255)
+    return g, g, g
+
+
+def _weight_fill(w: float, limit: float) -> tuple[int, int, int]:
+    if limit <= 0:
+        return _WHITE
+    t = min(abs(w) / limit, 1.0) * 0.75
+    return _mix(_WHITE, _POSITIVE if w > 0 else _NEGATIVE, t)
+
+
+def _values_text(values: np.ndarray, precision: int) -> str:
+    return "\n".join(format_number(float(v), precision) for v in np.atleast_1d(values))
+
+
+class _FrameRenderer:
+    """Lays out a plan once and draws any of its frames."""
+
+    def __init__(self, plan: LessonPlan, *, precision: int = 2) -> None:
+        self.plan = plan
+        self.precision = precision
+        g = plan.geometry
+        ph, pw = plan.padded_image.shape[:2]
+        oh, ow = g.out_hw
+        kh, kw = plan.kernel.shape[:2]
+        self.slices = (
+            [plan.kernel[:, :, c] for c in range(plan.kernel.shape[2])]
+            if plan.kernel.ndim == 3
+            else [plan.kernel]
+        )
+        self.cell = c = int(min(max(560 / max(ph, pw, oh, ow, 1), 22), 48))
+        chans = plan.channels
+        self.value_font = _font(c * (0.36 if chans == 1 else 0.24))
+        self.title_font = _font(max(14, c * 0.42))
+        self.eq_font = _font(max(13, min(20, c * 0.4)))
+        symbols = _has_symbols(self.eq_font)
+        self.times, self.arrow = ("×", "→") if symbols else ("x", "->")
+        self.margin = m = 16
+        self.title_h = int(self.title_font.size * 1.6) if hasattr(self.title_font, "size") else 24
+        grid_top = m * 2 + self.title_h * 2
+        self.input_xy = (m, grid_top)
+        x = m + pw * c + c
+        self.kernel_xy = (x, grid_top)
+        x += len(self.slices) * (kw * c + c // 2) + c // 2
+        self.map_xy = (x, grid_top)
+        grids_w = x + ow * c + m
+        grids_h = grid_top + max(ph, kh, oh) * c
+        # The equation of every step, measured once so all frames share one size.
+        self.equations = [self._equation(k) for k in range(plan.step_count)]
+        probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+        line_h = int(self.eq_font.size * 1.35)
+        self.line_h = line_h
+        widest = max(
+            (probe.textlength(line, font=self.eq_font) for eq in self.equations for line in eq),
+            default=0,
+        )
+        lines = max((len(eq) for eq in self.equations), default=0)
+        self.eq_top = grids_h + c // 2 + self.title_h
+        self.size = (
+            int(max(grids_w, widest + 2 * m, 480)),
+            int(self.eq_top + lines * line_h + m),
+        )
+        finite = plan.result[np.isfinite(plan.result)]
+        lo = float(finite.min()) if finite.size else 0.0
+        hi = float(finite.max()) if finite.size else 1.0
+        self.map_range = (min(lo, 0.0), max(hi, 1.0)) if lo >= 0 and hi <= 1 else (lo, hi)
+        self.kernel_limit = float(np.abs(plan.kernel).max()) if plan.kernel.size else 0.0
+
+    def _equation(self, k: int) -> list[str]:
+        bd = self.plan.breakdown(k)
+        lines: list[str] = []
+        for out in bd.outputs:
+            if out.channel is not None:
+                lines.append(f"{('Red', 'Green', 'Blue', 'Alpha')[out.channel]} channel:")
+            eq = equation_lines(out, precision=self.precision, times=self.times)
+            if out.bias == 0 and out.activation == "none":
+                eq[-1] += f"  {self.arrow} map value {format_number(out.value, self.precision)}"
+            else:
+                eq.append(f"Map value: {format_number(out.value, self.precision)}")
+            lines.extend(eq)
+        m = self.plan.matches(k)
+        if m is not None:
+            word = "cell" if m.count == 1 else "cells"
+            lines.append(f"{m.count} matching {word}: kernel 1 on input 1.")
+        return lines
+
+    def _cell_box(self, origin: tuple[int, int], r: int, col: int) -> tuple[int, int, int, int]:
+        c = self.cell
+        x0, y0 = origin[0] + col * c, origin[1] + r * c
+        return x0, y0, x0 + c, y0 + c
+
+    def _text_centered(self, draw, box, text, font, fill) -> None:
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        draw.multiline_text((cx, cy), text, font=font, fill=fill, anchor="mm", align="center")
+
+    def render(self, k: int | None) -> Image.Image:
+        """Frame of step ``k``; ``None`` gives the finished map without a window."""
+        plan = self.plan
+        g = plan.geometry
+        img = Image.new("RGB", self.size, _WHITE)
+        draw = ImageDraw.Draw(img)
+        m, c = self.margin, self.cell
+        n = plan.step_count
+        if k is None:
+            caption = f"Done: all {n} cells of the feature map are computed."
+        else:
+            i, j = plan.steps[k]
+            caption = f"Step {k + 1} of {n}: output cell ({i}, {j})"
+        draw.text((m, m), caption, font=self.title_font, fill=_INK)
+        title_y = self.input_xy[1] - self.title_h
+        draw.text((self.input_xy[0], title_y), "Input image", font=self.title_font, fill=_INK)
+        draw.text((self.kernel_xy[0], title_y), "Kernel", font=self.title_font, fill=_INK)
+        draw.text((self.map_xy[0], title_y), "Feature map", font=self.title_font, fill=_INK)
+
+        # Input grid, padding tinted with its fill values.
+        pt, pl = plan.pad_offset
+        ph, pw = plan.padded_image.shape[:2]
+        for r in range(ph):
+            for col in range(pw):
+                vals = plan.padded_image[r, col]
+                box = self._cell_box(self.input_xy, r, col)
+                inside = pt <= r < pt + g.in_hw[0] and pl <= col < pl + g.in_hw[1]
+                fill = _pixel_fill(vals)
+                ink = _ink_on(fill)
+                if inside:
+                    draw.rectangle(box, fill=fill, outline=_GRID)
+                else:
+                    # Padding: a light cell whose corner swatch shows the fill intensity.
+                    ink = _PAD_INK
+                    draw.rectangle(box, fill=_PAD_TINT, outline=_GRID)
+                    q = max(4, c // 5)
+                    draw.rectangle(
+                        (box[0] + 2, box[1] + 2, box[0] + 2 + q, box[1] + 2 + q),
+                        fill=fill,
+                        outline=_PAD_INK,
+                    )
+                self._text_centered(
+                    draw, box, _values_text(vals, self.precision), self.value_font, ink
+                )
+        x0, y0 = self.input_xy
+        draw.rectangle(
+            (x0 + pl * c, y0 + pt * c, x0 + (pl + g.in_hw[1]) * c, y0 + (pt + g.in_hw[0]) * c),
+            outline=_INK,
+            width=2,
+        )
+
+        if k is not None:
+            matches = plan.matches(k)
+            matched = {(t.y, t.x) for t in matches.taps} if matches else set()
+            oy, ox = plan.window_origin(k)
+            for a, b, y, x, _inside in g.taps(*plan.steps[k]):
+                box = self._cell_box(self.input_xy, y + pt, x + pl)
+                colour = _MATCH if (y, x) in matched else _WINDOW
+                draw.rectangle(box, outline=colour, width=3)
+            keh, kew = g.effective_kernel_hw
+            draw.rectangle(
+                (
+                    x0 + (ox + pl) * c - 3,
+                    y0 + (oy + pt) * c - 3,
+                    x0 + (ox + pl + kew) * c + 3,
+                    y0 + (oy + pt + keh) * c + 3,
+                ),
+                outline=_WINDOW,
+                width=3,
+            )
+
+        # Kernel grid(s): one per channel slice of a depth kernel.
+        kx, ky = self.kernel_xy
+        names = ("R", "G", "B", "A")
+        for s, weights in enumerate(self.slices):
+            origin = (kx + s * (weights.shape[1] * c + c // 2), ky)
+            for a in range(weights.shape[0]):
+                for b in range(weights.shape[1]):
+                    box = self._cell_box(origin, a, b)
+                    fill = _weight_fill(float(weights[a, b]), self.kernel_limit)
+                    draw.rectangle(box, fill=fill, outline=_GRID)
+                    text = format_number(float(weights[a, b]), self.precision)
+                    self._text_centered(draw, box, text, self.value_font, _INK)
+            if len(self.slices) > 1:
+                label_y = ky + weights.shape[0] * c + 4
+                draw.text((origin[0], label_y), names[s], font=self.value_font, fill=_INK)
+
+        # Feature map filling in.
+        partial = plan.partial_map(n - 1 if k is None else k)
+        lo, hi = self.map_range
+        oh, ow = g.out_hw
+        for r in range(oh):
+            for col in range(ow):
+                vals = partial[r, col]
+                box = self._cell_box(self.map_xy, r, col)
+                if np.isnan(np.atleast_1d(vals)).any():
+                    draw.rectangle(box, fill=(245, 245, 245), outline=_GRID)
+                    continue
+                if plan.result.ndim == 3:
+                    fill = _pixel_fill((vals - lo) / (hi - lo) if hi > lo else vals * 0)
+                else:
+                    t = (float(vals) - lo) / (hi - lo) if hi > lo else 0.0
+                    fill = _mix(_WHITE, _MAP_HIGH, t)
+                draw.rectangle(box, fill=fill, outline=_GRID)
+                self._text_centered(
+                    draw, box, _values_text(vals, self.precision), self.value_font, _ink_on(fill)
+                )
+        if k is not None:
+            i, j = plan.steps[k]
+            draw.rectangle(self._cell_box(self.map_xy, i, j), outline=_WINDOW, width=3)
+
+        # The equation of this step.
+        if k is not None:
+            draw.text(
+                (m, self.eq_top - self.title_h), "Products and sum", font=self.title_font, fill=_INK
+            )
+            for n_line, line in enumerate(self.equations[k]):
+                draw.text(
+                    (m, self.eq_top + n_line * self.line_h), line, font=self.eq_font, fill=_INK
+                )
+        return img
+
+
+def render_frames(plan: LessonPlan, *, precision: int = 2) -> Iterator[Image.Image]:
+    """Every frame of the lesson in order: steps ``0 .. n-1``, then the finished map.
+
+    There are :func:`frame_count` ``= n_steps + 1`` frames, all the same size.
+    """
+    renderer = _FrameRenderer(plan, precision=precision)
+    for k in range(plan.step_count):
+        yield renderer.render(k)
+    yield renderer.render(None)
+
+
+def render_frame(plan: LessonPlan, k: int | None, *, precision: int = 2) -> Image.Image:
+    """One frame: step ``k`` (0-based), or the finished map for ``k=None``."""
+    return _FrameRenderer(plan, precision=precision).render(k)
+
+
+@contextlib.contextmanager
+def _atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path in ``path``'s folder, moved over ``path`` only when the block succeeds."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
+
+
+def _check_folder(folder: Path) -> None:
+    if not folder.is_dir():
+        raise ValueError(f"The folder {str(folder)!r} does not exist.")
+
+
+def export_gif(plan: LessonPlan, path: str | os.PathLike, *, frame_ms: int = 600) -> Path:
+    """Write the lesson as an animated GIF that loops: ``n_steps + 1`` frames.
+
+    Parameters
+    ----------
+    plan : LessonPlan
+        The lesson to draw.
+    path : str or os.PathLike
+        The GIF to write; it is replaced only once the whole animation is written.
+    frame_ms : int, optional
+        How long each step stays on screen; the finished map stays three times as long.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        When the folder does not exist or cannot be written.
+    """
+    target = Path(path)
+    _check_folder(target.parent.resolve())
+    if frame_ms < 20:
+        raise ValueError("Each frame must stay at least 20 milliseconds.")
+    frames = list(render_frames(plan))
+    durations = [int(frame_ms)] * (len(frames) - 1) + [int(frame_ms) * 3]
+    try:
+        with _atomic_path(target) as tmp:
+            frames[0].save(
+                tmp,
+                format="GIF",
+                save_all=True,
+                append_images=frames[1:],
+                duration=durations,
+                loop=0,
+                optimize=False,
+            )
+    except OSError as exc:
+        raise ValueError(
+            f"The GIF could not be written to {str(target)!r}: {exc.strerror or exc}."
+        ) from exc
+    return target
+
+
+def export_png_sequence(plan: LessonPlan, folder: str | os.PathLike) -> list[Path]:
+    """Write the lesson as numbered PNG files ``frame_001.png ...``: ``n_steps + 1`` frames.
+
+    Each file is written atomically. Files of an earlier, longer export in the same folder are
+    left as they are.
+
+    Parameters
+    ----------
+    plan : LessonPlan
+        The lesson to draw.
+    folder : str or os.PathLike
+        An existing folder.
+
+    Returns
+    -------
+    list of Path
+        The files written, in order.
+    """
+    out_dir = Path(folder)
+    _check_folder(out_dir)
+    digits = max(3, len(str(frame_count(plan))))
+    written: list[Path] = []
+    try:
+        for n, frame in enumerate(render_frames(plan), start=1):
+            target = out_dir / f"frame_{n:0{digits}d}.png"
+            with _atomic_path(target) as tmp:
+                frame.save(tmp, format="PNG")
+            written.append(target)
+    except OSError as exc:
+        raise ValueError(
+            f"The frames could not be written to {str(out_dir)!r}: {exc.strerror or exc}."
+        ) from exc
+    return written
