@@ -3,30 +3,83 @@
 from __future__ import annotations
 
 import math
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
+import cv2
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 PADDING_NAMES = ("valid", "same", "full")
+BORDERS = ("constant", "edge", "reflect", "symmetric", "wrap")
+
+# numpy.pad mode -> OpenCV border (copyMakeBorder understands all five; filter2D refuses wrap).
+_CV_BORDER = {
+    "constant": cv2.BORDER_CONSTANT,
+    "edge": cv2.BORDER_REPLICATE,
+    "reflect": cv2.BORDER_REFLECT_101,
+    "symmetric": cv2.BORDER_REFLECT,
+    "wrap": cv2.BORDER_WRAP,
+}
+
+# A rank-1 kernel is run as two 1-D passes only when the remainder of its rank-1 fit is this
+# small relative to the kernel's norm: the error it adds stays far below the SPEC tolerance.
+_SEPARABLE_RTOL = 1e-7
+
+# Work is cut into horizontal bands of about this many input bytes, so that the intermediate
+# rows of a band stay in cache and the bands of a large image run on several cores.
+_BAND_BYTES = 4 << 20
+# Below this many input values an image is one band: threads would cost more than they save.
+_PARALLEL_MIN_VALUES = 1 << 18
+_MAX_WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(_MAX_WORKERS, thread_name_prefix="filterstudio-conv")
+        return _pool
+
+
+def _is_whole(v) -> bool:
+    return isinstance(v, (int, np.integer, float, np.floating)) and not isinstance(
+        v, (bool, np.bool_)
+    )
+
+
+def _split_pair(value, what: str) -> tuple:
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, (tuple, list, np.ndarray)):
+        if len(value) != 2:
+            raise ValueError(f"The {what} takes one whole number or a pair (rows, columns).")
+        return value[0], value[1]
+    return value, value
+
+
+def _whole(v, what: str) -> int:
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        v = v.item()
+    if not _is_whole(v):
+        raise ValueError(f"The {what} must be a whole number, not {v!r}.")
+    if isinstance(v, (float, np.floating)) and (not math.isfinite(v) or v != int(v)):
+        raise ValueError(f"The {what} must be a whole number, not {v!r}.")
+    return int(v)
 
 
 def as_pair(value, what: str) -> tuple[int, int]:
     """``value`` as ``(rows, cols)`` of positive whole numbers, or a ValueError naming ``what``."""
-    if isinstance(value, (tuple, list, np.ndarray)):
-        if len(value) != 2:
-            raise ValueError(f"The {what} takes one whole number or a pair (rows, columns).")
-        a, b = value
-    else:
-        a = b = value
-    out = []
-    for v in (a, b):
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer, float, np.floating)):
-            raise ValueError(f"The {what} must be a whole number, not {v!r}.")
-        if isinstance(v, (float, np.floating)) and (not math.isfinite(v) or v != int(v)):
-            raise ValueError(f"The {what} must be a whole number, not {v!r}.")
-        out.append(int(v))
+    a, b = _split_pair(value, what)
+    out = (_whole(a, what), _whole(b, what))
     if min(out) < 1:
         raise ValueError(f"The {what} must be at least 1.")
-    return out[0], out[1]
+    return out
 
 
 def _same_pad(n: int, s: int, ke: int) -> tuple[int, int]:
@@ -36,8 +89,11 @@ def _same_pad(n: int, s: int, ke: int) -> tuple[int, int]:
     return before, total - before
 
 
-def resolve_padding(in_hw, kernel_hw, *, stride=1, padding="valid", dilation=1):
-    """Padding ``((top, bottom), (left, right))`` for an image of ``in_hw`` and a kernel of ``kernel_hw``.
+def resolve_padding(
+    in_hw, kernel_hw, *, stride=1, padding="valid", dilation=1
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Padding ``((top, bottom), (left, right))`` for an image of ``in_hw`` and a kernel of
+    ``kernel_hw``.
 
     ``"same"`` follows Keras/TensorFlow: the odd extra cell goes to the bottom/right.
     """
@@ -54,29 +110,34 @@ def resolve_padding(in_hw, kernel_hw, *, stride=1, padding="valid", dilation=1):
         if padding == "same":
             return _same_pad(h, sy, keh), _same_pad(w, sx, kew)
         raise ValueError(
-            f"Unknown padding {padding!r}: use 'valid', 'same', 'full', a number or a pair of numbers."
+            f"Unknown padding {padding!r}: use 'valid', 'same', 'full', "
+            "a number or a pair of numbers."
         )
-    if isinstance(padding, (tuple, list, np.ndarray)):
-        if len(padding) != 2:
-            raise ValueError("A padding pair must have exactly two numbers (rows, columns).")
-        py, px = padding
-    else:
-        py = px = padding
+    if padding is None:
+        raise ValueError(
+            "The padding must be 'valid', 'same', 'full', a number or a pair of numbers."
+        )
+    if (
+        isinstance(padding, (tuple, list, np.ndarray))
+        and np.ndim(padding) == 1
+        and len(padding) != 2
+    ):
+        raise ValueError("A padding pair must have exactly two numbers (rows, columns).")
+    py, px = _split_pair(padding, "padding")
     vals = []
     for v in (py, px):
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer, float, np.floating)):
-            raise ValueError(f"The padding must be a whole number, not {v!r}.")
-        if isinstance(v, (float, np.floating)) and (not math.isfinite(v) or v != int(v)):
-            raise ValueError(f"The padding must be a whole number, not {v!r}.")
-        if v < 0:
+        n = _whole(v, "padding")
+        if n < 0:
             raise ValueError("The padding cannot be negative.")
-        vals.append(int(v))
+        vals.append(n)
     return (vals[0], vals[0]), (vals[1], vals[1])
 
 
 def output_shape(in_hw, kernel_hw, *, stride=1, padding="valid", dilation=1) -> tuple[int, int]:
     """``(OH, OW)`` per SPEC; a dimension is 0 when the dilated kernel does not fit."""
-    (pt, pb), (pl, pr) = resolve_padding(in_hw, kernel_hw, stride=stride, padding=padding, dilation=dilation)
+    (pt, pb), (pl, pr) = resolve_padding(
+        in_hw, kernel_hw, stride=stride, padding=padding, dilation=dilation
+    )
     sy, sx = as_pair(stride, "stride")
     dy, dx = as_pair(dilation, "dilation")
     keh, kew = dy * (int(kernel_hw[0]) - 1) + 1, dx * (int(kernel_hw[1]) - 1) + 1
@@ -84,3 +145,347 @@ def output_shape(in_hw, kernel_hw, *, stride=1, padding="valid", dilation=1) -> 
     oh = (ph - keh) // sy + 1 if ph >= keh else 0
     ow = (pw - kew) // sx + 1 if pw >= kew else 0
     return oh, ow
+
+
+# --------------------------------------------------------------------------- argument checks
+
+
+def _real_array(value, what: str) -> np.ndarray:
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError):
+        raise ValueError(f"The {what} must be an array of real numbers.") from None
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"The {what} must hold real numbers, not values of type {arr.dtype}.")
+    return arr
+
+
+def _check_args(image, kernel, stride, padding, border, cval, dilation, flip):
+    """Validate every argument; returns the arrays and the resolved geometry."""
+    img = _real_array(image, "image")
+    if img.ndim not in (2, 3):
+        raise ValueError(f"The image must be 2-D (H, W) or 3-D (H, W, C), not {img.ndim}-D.")
+    if img.size == 0:
+        raise ValueError(
+            f"The image is empty (shape {img.shape}); it needs at least one pixel and one channel."
+        )
+    ker = _real_array(kernel, "kernel")
+    if ker.ndim not in (2, 3):
+        raise ValueError(f"The kernel must be 2-D (kh, kw) or 3-D (kh, kw, C), not {ker.ndim}-D.")
+    if ker.size == 0:
+        raise ValueError(f"The kernel is empty (shape {ker.shape}); it needs at least one weight.")
+    if ker.dtype.kind == "f" and not np.isfinite(ker).all():
+        raise ValueError("The kernel contains a value that is not a finite number.")
+    channels = 1 if img.ndim == 2 else img.shape[2]
+    if ker.ndim == 3 and ker.shape[2] != channels:
+        raise ValueError(
+            f"This depth kernel has {ker.shape[2]} channels but the image has {channels}."
+        )
+    if not isinstance(border, str) or border not in BORDERS:
+        raise ValueError(
+            f"Unknown border {border!r}: use 'constant', 'edge', 'reflect', 'symmetric' or 'wrap'."
+        )
+    if isinstance(cval, np.ndarray) and cval.ndim == 0:
+        cval = cval.item()
+    if not _is_whole(cval) or not math.isfinite(float(cval)):
+        raise ValueError(f"The fill value cval must be a finite number, not {cval!r}.")
+    if not isinstance(flip, (bool, np.bool_)):
+        raise ValueError(f"flip must be True or False, not {flip!r}.")
+    strides = as_pair(stride, "stride")
+    dils = as_pair(dilation, "dilation")
+    kh, kw = ker.shape[:2]
+    pads = resolve_padding(img.shape[:2], (kh, kw), stride=strides, padding=padding, dilation=dils)
+    keh, kew = dils[0] * (kh - 1) + 1, dils[1] * (kw - 1) + 1
+    ph = img.shape[0] + pads[0][0] + pads[0][1]
+    pw = img.shape[1] + pads[1][0] + pads[1][1]
+    if keh > ph or kew > pw:
+        raise ValueError(
+            f"The kernel ({keh}x{kew} with its dilation) is larger than the padded image "
+            f"({ph}x{pw}); use a smaller kernel or dilation, or more padding."
+        )
+    return img, ker, strides, dils, pads, float(cval), bool(flip)
+
+
+# --------------------------------------------------------------------------- engine
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One 2-D kernel ready for OpenCV: flipped and dilated, with its rank-1 factors if any."""
+
+    kernel: np.ndarray  # (keh, kew) float32, zeros between dilated taps
+    col: np.ndarray | None  # (keh,) float32 vertical factor of a rank-1 kernel
+    row: np.ndarray | None  # (kew,) float32 horizontal factor
+
+
+def _dilate(k: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    if dy == 1 and dx == 1:
+        return k
+    out = np.zeros(((k.shape[0] - 1) * dy + 1, (k.shape[1] - 1) * dx + 1) + k.shape[2:], k.dtype)
+    out[::dy, ::dx] = k
+    return out
+
+
+def _plan(k2: np.ndarray, dy: int, dx: int) -> _Plan:
+    """``k2``: float64 2-D kernel, already flipped if asked for."""
+    col = row = None
+    kh, kw = k2.shape
+    # Two 1-D passes pay off once the kernel has clearly more taps than its two factors.
+    if kh > 1 and kw > 1 and kh * kw >= 2 * (kh + kw):
+        u, s, vt = np.linalg.svd(k2)
+        if s[0] > 0 and math.sqrt(float(np.sum(s[1:] ** 2))) <= _SEPARABLE_RTOL * s[0]:
+            scale = math.sqrt(s[0])
+            c, r = u[:, 0] * scale, vt[0] * scale
+            col = _dilate(c[:, None], dy, 1)[:, 0].astype(np.float32)
+            row = _dilate(r[None, :], 1, dx)[0].astype(np.float32)
+    return _Plan(_dilate(k2, dy, dx).astype(np.float32), col, row)
+
+
+def _cv_ready(a: np.ndarray) -> np.ndarray:
+    """``a`` as float32 in a layout OpenCV reads without a copy (copying only when needed)."""
+    if a.dtype == np.float32 and a.dtype.isnative:
+        st, isz = a.strides, a.itemsize
+        if a.ndim == 2 and st[1] == isz and st[0] >= a.shape[1] * isz:
+            return a
+        if (
+            a.ndim == 3
+            and st[2] == isz
+            and st[1] == a.shape[2] * isz
+            and st[0] >= st[1] * a.shape[1]
+        ):
+            return a
+    return np.ascontiguousarray(a, dtype=np.float32)
+
+
+def _subsample_cols(acc: np.ndarray, sx: int, ow: int, dst: np.ndarray) -> None:
+    """``dst[:] = acc[:, ::sx][:, :ow]`` in one OpenCV pass when the layout allows it."""
+    if sx == 1:
+        np.copyto(dst, acc[:, :ow])
+        return
+    n, wp = acc.shape[:2]
+    ch = 1 if acc.ndim == 2 else acc.shape[2]
+    groups = wp // sx
+    row_ok = acc.strides[-1] == acc.itemsize and (
+        acc.ndim == 2 or acc.strides[1] == ch * acc.itemsize
+    )
+    if ow > groups or not row_ok or sx * ch > 512:
+        np.copyto(dst, acc[:, : (ow - 1) * sx + 1 : sx])
+        return
+    # Seen as (n, wp // sx, sx * ch), the wanted columns are the first ch channels of each pixel.
+    view = as_strided(
+        acc, (n, groups, sx * ch), (acc.strides[0], sx * ch * acc.itemsize, acc.itemsize)
+    )
+    cv2.mixChannels([view[:, :ow]], [dst], [i for c in range(ch) for i in (c, c)])
+
+
+class _PaddedRows:
+    """Rows of the padded image ``P`` on demand, equal to ``numpy.pad`` of the whole image."""
+
+    def __init__(self, x: np.ndarray, pads, border: str, cval: float) -> None:
+        (self.pt, self.pb), (self.pl, self.pr) = pads
+        self.border, self.cval = border, cval
+        h, w = x.shape[:2]
+        self.none = self.pt == self.pb == self.pl == self.pr == 0
+        # cv2.copyMakeBorder equals numpy.pad for pads smaller than the image; beyond that numpy
+        # pads iteratively, so the whole padded image comes from numpy.pad itself. A wrapped row
+        # border needs rows from the other end of the image: also padded once, whole.
+        local = border in ("constant", "edge") or (
+            max(self.pt, self.pb) < h and max(self.pl, self.pr) < w
+        )
+        if border == "wrap" and (self.pt or self.pb):
+            local = False
+        if not self.none and not local:
+            width = ((self.pt, self.pb), (self.pl, self.pr)) + ((0, 0),) * (x.ndim - 2)
+            x = np.pad(x, width, mode=border)
+            self.none = True
+        self.x = x
+
+    def rows(self, a: int, b: int) -> np.ndarray:
+        """Padded rows ``[a, b)``, every padded column."""
+        if self.none:
+            return self.x[a:b]
+        h = self.x.shape[0]
+        lo, hi = max(a - self.pt, 0), min(b - self.pt, h)
+        top, bot = lo - (a - self.pt), (b - self.pt) - hi
+        # Rows a reflection reads must be inside the slice handed to copyMakeBorder.
+        lo2 = min(lo, max(0, h - bot - 1)) if bot else lo
+        hi2 = max(hi, min(h, top + 1)) if top else hi
+        fill = (self.cval,) * 4
+        bt = _CV_BORDER[self.border]
+        band = cv2.copyMakeBorder(self.x[lo2:hi2], top, bot, self.pl, self.pr, bt, value=fill)
+        start = lo - lo2
+        return band[start : start + (b - a)]
+
+
+def _band(src: _PaddedRows, plan: _Plan, i0: int, i1: int, sy: int, sx: int, out: np.ndarray):
+    """Output rows ``[i0, i1)`` of the correlation of the padded image with ``plan``."""
+    n = i1 - i0
+    keh, kew = plan.kernel.shape
+    pb = src.rows(i0 * sy, (i1 - 1) * sy + keh)
+    ow = out.shape[1]
+    const = cv2.BORDER_CONSTANT
+    if sy == 1:
+        if plan.col is not None:
+            acc = cv2.sepFilter2D(pb, -1, plan.row, plan.col, anchor=(0, 0), borderType=const)
+        else:
+            acc = cv2.filter2D(pb, -1, plan.kernel, anchor=(0, 0), borderType=const)
+        _subsample_cols(acc[:n], sx, ow, out[i0:i1])
+        return
+    # Stride > 1: only the rows that reach the output are filtered. The kernel rows r, r+sy, ...
+    # read the padded rows r, r+sy, ...: a strided view, filtered by a shorter kernel.
+    taps = plan.kernel if plan.col is None else plan.col[:, None]
+    acc = None
+    for r in range(min(sy, keh)):
+        sub = taps[r::sy]
+        if not sub.any():
+            continue
+        m = n + sub.shape[0] - 1
+        part = cv2.filter2D(
+            pb[r : r + (m - 1) * sy + 1 : sy], -1, sub, anchor=(0, 0), borderType=const
+        )
+        if acc is None:
+            acc = part[:n]
+        else:
+            cv2.add(acc, part[:n], dst=acc)
+    if acc is None:
+        out[i0:i1] = 0.0
+        return
+    if plan.col is not None:
+        acc = cv2.filter2D(acc, -1, plan.row[None, :], anchor=(0, 0), borderType=const)
+    _subsample_cols(acc, sx, ow, out[i0:i1])
+
+
+def _correlate(x, plan: _Plan, pads, border: str, cval: float, sy: int, sx: int, oh: int, ow: int):
+    """Correlation of ``x`` (float32, at most 4 channels) with one 2-D kernel, float32 result."""
+    if x.ndim == 3 and x.shape[2] == 1:
+        # OpenCV hands one-channel results back as 2-D arrays: work in 2-D, restore the axis.
+        return _correlate(x[:, :, 0], plan, pads, border, cval, sy, sx, oh, ow)[:, :, None]
+    h, w = x.shape[:2]
+    keh, kew = plan.kernel.shape
+    (pt, pb), (pl, pr) = pads
+    # Stride 1 with a border filter2D knows: one call, its anchor placing the padding.
+    if (
+        sy == sx == 1
+        and pt + pb <= keh - 1
+        and pl + pr <= kew - 1
+        and (border in ("edge", "reflect", "symmetric") or (border == "constant" and cval == 0.0))
+        and max(pt, pb) < h
+        and max(pl, pr) < w
+    ):
+        bt = _CV_BORDER[border]
+        if plan.col is not None:
+            y = cv2.sepFilter2D(x, -1, plan.row, plan.col, anchor=(pl, pt), borderType=bt)
+        else:
+            y = cv2.filter2D(x, -1, plan.kernel, anchor=(pl, pt), borderType=bt)
+        return y if (oh, ow) == (h, w) else y[:oh, :ow]
+    src = _PaddedRows(x, pads, border, cval)
+    out = np.empty((oh, ow) + x.shape[2:], np.float32)
+    row_bytes = (w + pl + pr) * x.itemsize * (1 if x.ndim == 2 else x.shape[2])
+    rows_per_band = max(8, _BAND_BYTES // max(1, row_bytes * sy))
+    if x.size >= _PARALLEL_MIN_VALUES and _MAX_WORKERS > 1:
+        rows_per_band = min(rows_per_band, max(8, -(-oh // (2 * _MAX_WORKERS))))
+    starts = range(0, oh, rows_per_band)
+    if len(starts) == 1 or x.size < _PARALLEL_MIN_VALUES:
+        for i0 in starts:
+            _band(src, plan, i0, min(oh, i0 + rows_per_band), sy, sx, out)
+    else:
+        jobs = [
+            _executor().submit(_band, src, plan, i0, min(oh, i0 + rows_per_band), sy, sx, out)
+            for i0 in starts
+        ]
+        for job in jobs:
+            job.result()
+    return out
+
+
+def convolve(
+    image,
+    kernel,
+    *,
+    stride=1,
+    padding="valid",
+    border: str = "constant",
+    cval: float = 0.0,
+    dilation=1,
+    flip: bool = False,
+) -> np.ndarray:
+    """Slide ``kernel`` over ``image``: the feature map a CNN layer computes, as float32.
+
+    Parameters
+    ----------
+    image : array_like
+        ``(H, W)`` or ``(H, W, C)``, any real dtype (bool, integers, floats). Never modified.
+    kernel : array_like
+        ``(kh, kw)``: applied to every channel on its own, giving ``(OH, OW)`` or
+        ``(OH, OW, C)``. ``(kh, kw, C)`` with the image's ``C``: one filter with depth, summed
+        over the channels, giving ``(OH, OW)``. Every weight must be finite.
+    stride : int or (int, int), optional
+        Step ``(sy, sx)`` between output cells, each at least 1.
+    padding : {"valid", "same", "full"} or int or (int, int), optional
+        ``"same"`` follows Keras: ``ceil(n / s)`` outputs, the odd extra cell bottom/right.
+    border : {"constant", "edge", "reflect", "symmetric", "wrap"}, optional
+        How padded cells are filled, exactly as ``numpy.pad`` fills them for any padding size.
+    cval : float, optional
+        The value of padded cells when ``border="constant"``.
+    dilation : int or (int, int), optional
+        Spacing ``(dy, dx)`` between kernel taps; the kernel spans ``d*(k-1) + 1`` pixels.
+    flip : bool, optional
+        False (default): cross-correlation, what CNN libraries call convolution.
+        True: true convolution, the kernel rotated by 180 degrees.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 map of shape ``output_shape(...)`` (plus the channel axis for a 2-D kernel on a
+        colour image): ``out[i, j] = sum K[a, b] * P[i*sy + a*dy, j*sx + b*dx]``.
+
+    Raises
+    ------
+    ValueError
+        With one plain sentence for any argument that cannot be used.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> image = np.zeros((8, 8), np.float32)
+    >>> image[:, 3:5] = 1.0
+    >>> convolve(image, [[0, 1, 0], [0, 1, 0], [0, 1, 0]])[0]
+    array([0., 0., 3., 3., 0., 0.], dtype=float32)
+    >>> convolve(np.ones((7, 7)), np.ones((3, 3)), stride=2, padding="same").shape
+    (4, 4)
+    """
+    img, ker, (sy, sx), (dy, dx), pads, cval, flip = _check_args(
+        image, kernel, stride, padding, border, cval, dilation, flip
+    )
+    oh, ow = _out_hw(img.shape, ker.shape, pads, sy, sx, dy, dx)
+    k64 = ker.astype(np.float64)
+    if flip:
+        k64 = k64[::-1, ::-1]
+    x = _cv_ready(img)
+    if ker.ndim == 3:
+        # One filter with depth: each channel meets its own slice of the kernel; the maps add up.
+        out = None
+        for c in range(ker.shape[2]):
+            xc = x if x.ndim == 2 else cv2.extractChannel(x, c)
+            part = _correlate(xc, _plan(k64[:, :, c], dy, dx), pads, border, cval, sy, sx, oh, ow)
+            if out is None:
+                out = np.ascontiguousarray(part)
+            else:
+                cv2.add(out, part, dst=out)
+        return out
+    plan = _plan(k64, dy, dx)
+    if x.ndim == 2 or x.shape[2] <= 4:
+        return _correlate(x, plan, pads, border, cval, sy, sx, oh, ow)
+    # OpenCV filters at most four interleaved channels at once: larger stacks go four by four.
+    out = np.empty((oh, ow, x.shape[2]), np.float32)
+    for c0 in range(0, x.shape[2], 4):
+        part = np.ascontiguousarray(x[:, :, c0 : c0 + 4])
+        out[:, :, c0 : c0 + 4] = _correlate(part, plan, pads, border, cval, sy, sx, oh, ow)
+    return out
+
+
+def _out_hw(img_shape, ker_shape, pads, sy, sx, dy, dx) -> tuple[int, int]:
+    keh, kew = dy * (ker_shape[0] - 1) + 1, dx * (ker_shape[1] - 1) + 1
+    ph = img_shape[0] + pads[0][0] + pads[0][1]
+    pw = img_shape[1] + pads[1][0] + pads[1][1]
+    return (ph - keh) // sy + 1, (pw - kew) // sx + 1
