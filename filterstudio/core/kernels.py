@@ -1,0 +1,443 @@
+"""Named kernel presets with one-line descriptions, and the kernel transforms a user expects."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_KERNEL_SIZE = 15
+
+__all__ = [
+    "MAX_KERNEL_SIZE",
+    "PRESETS",
+    "PRESET_ALIASES",
+    "Preset",
+    "cleared",
+    "flip",
+    "format_kernel",
+    "format_value",
+    "get_preset",
+    "normalize",
+    "preset_key",
+    "random_kernel",
+    "resize_centered",
+    "rotate90",
+    "scale",
+    "transpose",
+]
+
+
+def _const(rows, divisor: float = 1.0) -> np.ndarray:
+    """A read-only float32 kernel ``rows / divisor`` (the division done once, in float64)."""
+    arr = (np.asarray(rows, dtype=np.float64) / divisor).astype(np.float32)
+    arr.setflags(write=False)
+    return arr
+
+
+def _binomial(n: int) -> np.ndarray:
+    """Row ``n - 1`` of Pascal's triangle: the integer weights of a discrete Gaussian."""
+    return np.array([math.comb(n - 1, i) for i in range(n)], dtype=np.float64)
+
+
+def _whole(value, what: str) -> int:
+    try:
+        if isinstance(value, (bool, np.bool_)):  # True is 1 to Python, but not a size
+            raise TypeError
+        as_float = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"The {what} must be a whole number, not {value!r}.") from None
+    if not math.isfinite(as_float) or as_float != int(as_float):
+        raise ValueError(f"The {what} must be a whole number, not {value!r}.")
+    return int(as_float)
+
+
+def _kernel(k) -> np.ndarray:
+    arr = np.asarray(k, dtype=np.float32)
+    if arr.ndim not in (2, 3):
+        raise ValueError(
+            f"A kernel must be a 2-D grid (or 3-D with depth); this one has {arr.ndim} dimensions."
+        )
+    return arr
+
+
+IDENTITY = _const([[0, 0, 0], [0, 1, 0], [0, 0, 0]])
+BOX_BLUR = _const(np.ones((3, 3)), 9)
+GAUSSIAN_BLUR = _const(np.outer(_binomial(3), _binomial(3)), 16)
+GAUSSIAN_BLUR_5X5 = _const(np.outer(_binomial(5), _binomial(5)), 256)
+GAUSSIAN_BLUR_7X7 = _const(np.outer(_binomial(7), _binomial(7)), 4096)
+SHARPEN = _const([[0, -1, 0], [-1, 5, -1], [0, -1, 0]])
+UNSHARP_MASK = _const(
+    [
+        [1, 4, 6, 4, 1],
+        [4, 16, 24, 16, 4],
+        [6, 24, -476, 24, 6],
+        [4, 16, 24, 16, 4],
+        [1, 4, 6, 4, 1],
+    ],
+    -256,
+)
+LAPLACIAN = _const([[0, 1, 0], [1, -4, 1], [0, 1, 0]])
+OUTLINE = _const([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]])
+SOBEL_X = _const([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
+SOBEL_Y = _const([[-1, -2, -1], [0, 0, 0], [1, 2, 1]])
+PREWITT_X = _const([[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]])
+PREWITT_Y = _const([[-1, -1, -1], [0, 0, 0], [1, 1, 1]])
+SCHARR_X = _const([[-3, 0, 3], [-10, 0, 10], [-3, 0, 3]])
+SCHARR_Y = _const([[-3, -10, -3], [0, 0, 0], [3, 10, 3]])
+EMBOSS = _const([[-2, -1, 0], [-1, 1, 1], [0, 1, 2]])
+VERTICAL_LINE = _const([[0, 1, 0], [0, 1, 0], [0, 1, 0]])
+HORIZONTAL_LINE = _const([[0, 0, 0], [1, 1, 1], [0, 0, 0]])
+MOTION_BLUR = _const(np.eye(7), 7)
+LAPLACIAN_OF_GAUSSIAN = _const(
+    [
+        [0, 0, -1, 0, 0],
+        [0, -1, -2, -1, 0],
+        [-1, -2, 16, -2, -1],
+        [0, -1, -2, -1, 0],
+        [0, 0, -1, 0, 0],
+    ]
+)
+
+
+def random_kernel(size: int = 3, *, seed: int | None = 0, depth: int | None = None) -> np.ndarray:
+    """An untrained CNN filter: He-normal random weights, as a fresh network layer starts.
+
+    Parameters
+    ----------
+    size : int
+        Side of the square kernel, 1 to 15.
+    seed : int or None
+        Seed for :func:`numpy.random.default_rng`; the same seed gives the same kernel.
+        ``None`` draws a different kernel each time.
+    depth : int or None
+        ``None`` gives a ``(size, size)`` kernel; ``C`` gives ``(size, size, C)``, one filter
+        that looks at ``C`` input channels at once.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 weights drawn from ``N(0, 2 / fan_in)`` with ``fan_in = size * size * depth``.
+
+    Examples
+    --------
+    >>> random_kernel(3, seed=1).shape
+    (3, 3)
+    >>> random_kernel(5, depth=3).shape
+    (5, 5, 3)
+    """
+    size = _whole(size, "kernel size")
+    if not 1 <= size <= MAX_KERNEL_SIZE:
+        raise ValueError(f"A kernel side must be 1 to {MAX_KERNEL_SIZE}, not {size}.")
+    shape: tuple[int, ...] = (size, size)
+    fan_in = size * size
+    if depth is not None:
+        depth = _whole(depth, "depth")
+        if not 1 <= depth <= 4:
+            raise ValueError(f"A kernel depth must be 1 to 4 channels, not {depth}.")
+        shape = (size, size, depth)
+        fan_in *= depth
+    rng = np.random.default_rng(seed)
+    return rng.normal(0.0, math.sqrt(2.0 / fan_in), size=shape).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named kernel with a one-line description of what it does to a picture."""
+
+    name: str
+    description: str
+    kernel: np.ndarray
+
+    def __post_init__(self) -> None:
+        arr = np.array(self.kernel, dtype=np.float32, copy=True)
+        arr.setflags(write=False)
+        object.__setattr__(self, "kernel", arr)
+
+
+RANDOM = random_kernel(3, seed=0)
+RANDOM.setflags(write=False)
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in (
+        Preset("identity", "Leaves the picture exactly as it is.", IDENTITY),
+        Preset("box_blur", "Averages each pixel with its 8 neighbours.", BOX_BLUR),
+        Preset("gaussian_blur", "A soft 3x3 blur that weights the centre most.", GAUSSIAN_BLUR),
+        Preset(
+            "gaussian_blur_5x5", "A wider Gaussian blur (5x5 binomial weights).", GAUSSIAN_BLUR_5X5
+        ),
+        Preset(
+            "gaussian_blur_7x7", "A strong Gaussian blur (7x7 binomial weights).", GAUSSIAN_BLUR_7X7
+        ),
+        Preset("sharpen", "Boosts each pixel against its 4 neighbours.", SHARPEN),
+        Preset("unsharp_mask", "Sharpens by subtracting a 5x5 Gaussian blur.", UNSHARP_MASK),
+        Preset(
+            "laplacian",
+            "Responds where brightness curves: edges and dots, any direction.",
+            LAPLACIAN,
+        ),
+        Preset("outline", "Bright outlines where a pixel differs from all 8 neighbours.", OUTLINE),
+        Preset("sobel_x", "Finds vertical edges: brightness changing left to right.", SOBEL_X),
+        Preset("sobel_y", "Finds horizontal edges: brightness changing top to bottom.", SOBEL_Y),
+        Preset("prewitt_x", "Vertical edges with equal weights on all three rows.", PREWITT_X),
+        Preset("prewitt_y", "Horizontal edges with equal weights on all three columns.", PREWITT_Y),
+        Preset("scharr_x", "Vertical edges with weights tuned for rotation accuracy.", SCHARR_X),
+        Preset("scharr_y", "Horizontal edges with weights tuned for rotation accuracy.", SCHARR_Y),
+        Preset("emboss", "Lights the picture from the top left, as if stamped in metal.", EMBOSS),
+        Preset("vertical_line", "Adds up a pixel and the ones above and below it.", VERTICAL_LINE),
+        Preset(
+            "horizontal_line", "Adds up a pixel and the ones left and right of it.", HORIZONTAL_LINE
+        ),
+        Preset("motion_blur", "Smears along the diagonal, like a moving camera.", MOTION_BLUR),
+        Preset(
+            "laplacian_of_gaussian",
+            "Smooths, then finds edges: a 5x5 Laplacian of Gaussian.",
+            LAPLACIAN_OF_GAUSSIAN,
+        ),
+        Preset("random", "An untrained CNN filter: random He-normal weights.", RANDOM),
+    )
+}
+
+PRESET_ALIASES: dict[str, str] = {
+    "blur": "box_blur",
+    "box": "box_blur",
+    "mean": "box_blur",
+    "gaussian": "gaussian_blur",
+    "gaussian_3x3": "gaussian_blur",
+    "gaussian_blur_3x3": "gaussian_blur",
+    "gaussian_5x5": "gaussian_blur_5x5",
+    "gaussian_7x7": "gaussian_blur_7x7",
+    "unsharp": "unsharp_mask",
+    "edge": "outline",
+    "edges": "outline",
+    "log": "laplacian_of_gaussian",
+    "motion": "motion_blur",
+    "sobel": "sobel_x",
+    "prewitt": "prewitt_x",
+    "scharr": "scharr_x",
+}
+
+
+def preset_key(name: str) -> str:
+    """``name`` as a preset key: trimmed, lower case, ``-`` and spaces read as ``_``."""
+    return "_".join(str(name).strip().lower().replace("-", " ").replace("_", " ").split())
+
+
+def get_preset(name: str) -> Preset:
+    """The preset called ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A preset name, in any case; ``-`` and spaces count as ``_`` (``"Sobel X"`` works).
+
+    Returns
+    -------
+    Preset
+
+    Raises
+    ------
+    ValueError
+        For an unknown name; the message names the closest preset.
+
+    Examples
+    --------
+    >>> get_preset("Sobel-X").name
+    'sobel_x'
+    """
+    key = preset_key(name)
+    key = PRESET_ALIASES.get(key, key)
+    if key in PRESETS:
+        return PRESETS[key]
+    candidates = list(PRESETS) + list(PRESET_ALIASES)
+    close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.5)
+    if close:
+        best = PRESET_ALIASES.get(close[0], close[0])
+        raise ValueError(f"There is no preset called {name!r}; the closest is {best!r}.")
+    raise ValueError(f"There is no preset called {name!r}; the presets are {', '.join(PRESETS)}.")
+
+
+# Transforms ---------------------------------------------------------------------------------
+
+
+def normalize(k) -> tuple[np.ndarray, str | None]:
+    """Divide the kernel by the sum of its weights, so that it keeps overall brightness.
+
+    Parameters
+    ----------
+    k : array_like
+        A ``(kh, kw)`` or ``(kh, kw, C)`` kernel.
+
+    Returns
+    -------
+    kernel : numpy.ndarray
+        A new float32 kernel whose weights sum to 1, or an unchanged copy when they sum to zero.
+    message : str or None
+        ``None`` when the kernel was divided; otherwise a sentence saying why it was not.
+
+    Examples
+    --------
+    >>> normalize([[1, 2, 1]])[0]
+    array([[0.25, 0.5 , 0.25]], dtype=float32)
+    >>> normalize([[-1, 0, 1]])[1]
+    'The weights sum to zero, so normalize left the kernel as it is.'
+    """
+    arr = _kernel(k)
+    total = float(arr.sum(dtype=np.float64))
+    magnitude = float(np.abs(arr).sum(dtype=np.float64))
+    # A sum that is zero up to float32 rounding would blow the weights up to noise.
+    if magnitude == 0.0 or abs(total) <= 1e-6 * magnitude:
+        return arr.copy(), "The weights sum to zero, so normalize left the kernel as it is."
+    return (arr.astype(np.float64) / total).astype(np.float32), None
+
+
+def scale(k, factor: float) -> np.ndarray:
+    """Multiply every weight by ``factor``; a ``ValueError`` if a result would not be finite.
+
+    Examples
+    --------
+    >>> scale([[1, -2]], 0.5)
+    array([[ 0.5, -1. ]], dtype=float32)
+    """
+    arr = _kernel(k)
+    try:
+        f = float(factor)
+    except (TypeError, ValueError):
+        raise ValueError(f"The scale factor must be a number, not {factor!r}.") from None
+    if not math.isfinite(f):
+        raise ValueError("The scale factor must be a finite number.")
+    with np.errstate(over="ignore"):
+        out = (arr.astype(np.float64) * f).astype(np.float32)
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"Scaling by {f:g} makes some weights too large to store.")
+    return out
+
+
+def flip(k) -> np.ndarray:
+    """Rotate the kernel 180 degrees (each channel of a depth kernel on its own).
+
+    Cross-correlation with ``flip(k)`` is true convolution with ``k``.
+    """
+    return np.ascontiguousarray(_kernel(k)[::-1, ::-1], dtype=np.float32).copy()
+
+
+def rotate90(k, *, clockwise: bool = True) -> np.ndarray:
+    """Rotate the kernel a quarter turn, clockwise unless ``clockwise=False``.
+
+    Examples
+    --------
+    >>> rotate90([[1, 2], [3, 4]])
+    array([[3., 1.],
+           [4., 2.]], dtype=float32)
+    """
+    arr = _kernel(k)
+    return np.ascontiguousarray(np.rot90(arr, -1 if clockwise else 1, axes=(0, 1))).copy()
+
+
+def transpose(k) -> np.ndarray:
+    """Swap rows and columns (``sobel_x`` becomes ``sobel_y``); depth stays last."""
+    return np.ascontiguousarray(np.swapaxes(_kernel(k), 0, 1)).copy()
+
+
+def resize_centered(k, size) -> np.ndarray:
+    """The kernel at a new size, its centre kept in place.
+
+    Parameters
+    ----------
+    k : array_like
+        A ``(kh, kw)`` or ``(kh, kw, C)`` kernel.
+    size : int or (int, int)
+        The new side (or ``(rows, columns)``), each 1 to 15. Growing pads zeros evenly around
+        the kernel; shrinking keeps the centre. With an odd difference the extra row or column
+        goes to the bottom/right when growing and is dropped from the bottom/right when shrinking.
+
+    Examples
+    --------
+    >>> resize_centered([[1]], 3)
+    array([[0., 0., 0.],
+           [0., 1., 0.],
+           [0., 0., 0.]], dtype=float32)
+    """
+    arr = _kernel(k)
+    if isinstance(size, (tuple, list, np.ndarray)):
+        if len(size) != 2:
+            raise ValueError("A kernel size is one number or a pair (rows, columns).")
+        nh, nw = _whole(size[0], "kernel size"), _whole(size[1], "kernel size")
+    else:
+        nh = nw = _whole(size, "kernel size")
+    for n in (nh, nw):
+        if not 1 <= n <= MAX_KERNEL_SIZE:
+            raise ValueError(f"A kernel side must be 1 to {MAX_KERNEL_SIZE}, not {n}.")
+    out = np.zeros((nh, nw) + arr.shape[2:], dtype=np.float32)
+    (src_r, dst_r), (src_c, dst_c) = (
+        _centre_slices(arr.shape[0], nh),
+        _centre_slices(arr.shape[1], nw),
+    )
+    out[dst_r, dst_c] = arr[src_r, src_c]
+    return out
+
+
+def _centre_slices(old: int, new: int) -> tuple[slice, slice]:
+    """(source slice, destination slice) that line up the centres of ``old`` and ``new`` cells."""
+    if new >= old:
+        before = (new - old) // 2
+        return slice(0, old), slice(before, before + old)
+    start = (old - new) // 2
+    return slice(start, start + new), slice(0, new)
+
+
+def cleared(k) -> np.ndarray:
+    """A kernel of the same shape with every weight zero."""
+    return np.zeros_like(_kernel(k), dtype=np.float32)
+
+
+# Text form ----------------------------------------------------------------------------------
+
+
+def format_value(x: float) -> str:
+    """The shortest text that reads back as exactly the same float32 value.
+
+    Whole numbers have no ``.0``; very large or very small magnitudes use ``e`` notation.
+
+    Examples
+    --------
+    >>> format_value(0.0625), format_value(-2.0), format_value(1e-7)
+    ('0.0625', '-2', '1e-07')
+    """
+    v = np.float32(x)
+    if v == 0:
+        return "0"
+    mag = abs(float(v))
+    if 1e-4 <= mag < 1e9:
+        return np.format_float_positional(v, unique=True, trim="-")
+    return np.format_float_scientific(v, unique=True, trim="-", exp_digits=2)
+
+
+def format_kernel(k) -> str:
+    """The kernel as text: one row a line, columns aligned, values separated by spaces.
+
+    A depth kernel ``(kh, kw, C)`` is written channel by channel, each under a ``# channel N``
+    line, with a blank line between channels. :func:`filterstudio.core.parse.parse_kernel` reads the text back exactly.
+
+    Examples
+    --------
+    >>> print(format_kernel(get_preset("sobel_x").kernel))
+    -1 0 1
+    -2 0 2
+    -1 0 1
+    """
+    arr = _kernel(k)
+    planes = [arr] if arr.ndim == 2 else [arr[:, :, c] for c in range(arr.shape[2])]
+    blocks = []
+    for number, plane in enumerate(planes, start=1):
+        cells = [[format_value(v) for v in row] for row in plane.tolist()]
+        widths = [max(len(row[j]) for row in cells) for j in range(plane.shape[1])]
+        lines = [" ".join(c.rjust(w) for c, w in zip(row, widths)) for row in cells]
+        if arr.ndim == 3:
+            # The header keeps the depth explicit even for one channel or a one-row kernel.
+            lines.insert(0, f"# channel {number}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
