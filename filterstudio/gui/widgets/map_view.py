@@ -1,0 +1,812 @@
+"""A zoomable picture of the input or of one feature map, drawn in input-pixel coordinates."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from PySide6.QtCore import QLineF, QObject, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QPixmap,
+    QTransform,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QGraphicsPixmapItem,
+    QGraphicsRectItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
+
+from filterstudio.core.geometry import MapGeometry
+
+#: Background behind the picture: mid-dark neutral grey, so black and white maps both stand out.
+BACKGROUND = QColor(68, 68, 68)
+FRAME_COLOR = QColor(150, 150, 150)
+INPUT_OUTLINE_COLOR = QColor(200, 200, 200, 110)
+GRID_COLOR = QColor(128, 128, 128, 170)
+TAP_COLOR = QColor(255, 214, 0)
+PADDED_TAP_COLOR = QColor(255, 90, 220)
+WINDOW_COLOR = QColor(0, 229, 255)
+HIGHLIGHT_COLOR = QColor(0, 229, 255)
+HALO_COLOR = QColor(0, 0, 0, 200)
+
+#: A map cell at least this many screen pixels wide gets grid lines.
+GRID_MIN_PX = 14.0
+#: A map cell at least this many screen pixels wide also shows its value.
+VALUES_MIN_PX = 36.0
+#: Multiplicative step of one wheel notch or one +/- key press.
+ZOOM_STEP = 1.25
+MAX_ZOOM = 512.0
+
+Z_PIXMAP = 0.0
+Z_FRAME = 1.0
+Z_HIGHLIGHT = 3.0
+Z_WINDOW = 4.0
+Z_TAPS = 5.0
+
+
+def detail_level(cell_px: float, *, has_values: bool = True) -> str:
+    """What to draw over a map whose cells are ``cell_px`` screen pixels wide.
+
+    Parameters
+    ----------
+    cell_px : float
+        On-screen size of the smaller side of one map cell, in screen pixels.
+    has_values : bool
+        Whether exact values are known; without them the densest level is ``"grid"``.
+
+    Returns
+    -------
+    str
+        ``"pixels"`` (the picture only), ``"grid"`` (cell outlines) or ``"values"``
+        (outlines and each cell's number).
+    """
+    if cell_px >= VALUES_MIN_PX and has_values:
+        return "values"
+    if cell_px >= GRID_MIN_PX:
+        return "grid"
+    return "pixels"
+
+
+def format_value(value: float, *, digits: int = 3) -> str:
+    """A compact text for one map value: ``3``, ``-2.31``, ``0.125``, ``1.5e+03``.
+
+    Parameters
+    ----------
+    value : float
+        The value to write.
+    digits : int
+        Significant digits.
+
+    Returns
+    -------
+    str
+        The text; ``-0`` is written ``0``, NaN as ``nan``.
+    """
+    v = float(value)
+    if not math.isfinite(v):
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    text = f"{v:.{digits}g}"
+    if text in ("-0", "-0.0"):
+        text = "0"
+    return text
+
+
+def wrap_uint8(pixels: np.ndarray) -> QImage:
+    """A QImage over the memory of an 8-bit ``(h, w)``, ``(h, w, 3)`` or ``(h, w, 4)`` array.
+
+    No pixel is copied when ``pixels`` is C-contiguous; the caller must keep ``pixels`` alive
+    as long as the image is used.
+
+    Parameters
+    ----------
+    pixels : numpy.ndarray
+        uint8 grey, RGB or RGBA pixels.
+
+    Returns
+    -------
+    QImage
+        Grayscale8, RGB888 or RGBA8888 image sharing the array's memory.
+    """
+    if pixels.dtype != np.uint8:
+        raise ValueError("A picture to show must be 8-bit (uint8).")
+    if pixels.ndim == 2:
+        fmt = QImage.Format.Format_Grayscale8
+    elif pixels.ndim == 3 and pixels.shape[2] == 3:
+        fmt = QImage.Format.Format_RGB888
+    elif pixels.ndim == 3 and pixels.shape[2] == 4:
+        fmt = QImage.Format.Format_RGBA8888
+    else:
+        raise ValueError("A picture to show must be (h, w), (h, w, 3) or (h, w, 4).")
+    if not pixels.flags.c_contiguous:
+        raise ValueError("A picture to show must be C-contiguous.")
+    h, w = pixels.shape[:2]
+    return QImage(memoryview(pixels).cast("B"), w, h, int(pixels.strides[0]), fmt)
+
+
+def _cosmetic_pen(color: QColor, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
+    pen = QPen(color, width, style)
+    pen.setCosmetic(True)
+    pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+    return pen
+
+
+class _OutlineItem(QGraphicsRectItem):
+    """A rectangle outline with a dark halo under its line, readable on any picture."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        pen = self.pen()
+        halo = _cosmetic_pen(HALO_COLOR, pen.widthF() + 2.0)
+        painter.setBrush(self.brush())
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawRect(self.rect())
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(halo)
+        painter.drawRect(self.rect())
+        painter.setPen(pen)
+        painter.drawRect(self.rect())
+
+
+class MapView(QGraphicsView):
+    """One picture (the input, or a feature map) in input-pixel scene coordinates.
+
+    Input pixel ``(y, x)`` covers the scene square ``[x, x+1) x [y, y+1)``; a feature map's cell
+    ``(i, j)`` covers ``geometry.cell_rect(i, j)``, so a feature sits at the same scene place in
+    the input and in every map, and views that share zoom and centre show the same region.
+
+    Signals
+    -------
+    hoveredCell(int, int)
+        Map cell ``(i, j)`` under the cursor (for the input: pixel ``(y, x)``); ``(-1, -1)`` when
+        the cursor is off the picture or has left the view. Emitted only when it changes.
+    clicked()
+        A press and release without dragging.
+    viewChanged()
+        Zoom or centre was changed by the user (wheel, keys, drag) or by a zoom/centre method;
+        not emitted for changes pushed by :class:`ViewSync`, by resizes or by new content.
+    """
+
+    hoveredCell = Signal(int, int)
+    clicked = Signal()
+    viewChanged = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setScene(QGraphicsScene(self))
+        self.setBackgroundBrush(BACKGROUND)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self.viewport().setMouseTracking(True)
+        self.setMinimumSize(32, 32)
+
+        self._pixmap_item = QGraphicsPixmapItem()
+        self._pixmap_item.setShapeMode(QGraphicsPixmapItem.ShapeMode.BoundingRectShape)
+        self._pixmap_item.setZValue(Z_PIXMAP)
+        self.scene().addItem(self._pixmap_item)
+        self._frame_item = QGraphicsRectItem()
+        self._frame_item.setPen(_cosmetic_pen(FRAME_COLOR, 1.0))
+        self._frame_item.setZValue(Z_FRAME)
+        self._frame_item.setVisible(False)
+        self.scene().addItem(self._frame_item)
+        self._input_outline_item = QGraphicsRectItem()
+        self._input_outline_item.setPen(
+            _cosmetic_pen(INPUT_OUTLINE_COLOR, 1.0, Qt.PenStyle.DotLine)
+        )
+        self._input_outline_item.setZValue(Z_FRAME)
+        self._input_outline_item.setVisible(False)
+        self.scene().addItem(self._input_outline_item)
+        self._highlight_item = _OutlineItem()
+        self._highlight_item.setPen(_cosmetic_pen(HIGHLIGHT_COLOR, 2.0))
+        self._highlight_item.setZValue(Z_HIGHLIGHT)
+        self._highlight_item.setVisible(False)
+        self.scene().addItem(self._highlight_item)
+        self._window_item = _OutlineItem()
+        self._window_item.setPen(_cosmetic_pen(WINDOW_COLOR, 1.0, Qt.PenStyle.DashLine))
+        self._window_item.setZValue(Z_WINDOW)
+        self._window_item.setVisible(False)
+        self.scene().addItem(self._window_item)
+        self._tap_items: list[QGraphicsRectItem] = []
+
+        # The arrays behind the shown picture: kept so the QImage memory stays valid and so the
+        # value overlay can read exact numbers and pick a readable text colour.
+        self._pixels: np.ndarray | None = None
+        self._image: QImage | None = None
+        self._values: np.ndarray | None = None
+        self._geometry: MapGeometry | None = None
+        self._full_hw: tuple[int, int] = (0, 0)
+        self._in_hw: tuple[int, int] = (0, 0)
+        self._cell_hw: tuple[float, float] = (1.0, 1.0)
+        self._origin: tuple[float, float] = (0.0, 0.0)
+        self._display_scale: tuple[float, float] = (1.0, 1.0)
+
+        self._fit_mode = True
+        self._applying = 0
+        self._press_pos: QPoint | None = None
+        self._dragging = False
+        self._hovered: tuple[int, int] = (-1, -1)
+
+    # ------------------------------------------------------------------ content
+
+    def set_content(
+        self,
+        pixels: np.ndarray | None,
+        *,
+        geometry: MapGeometry | None,
+        values: np.ndarray | None = None,
+        full_hw: tuple[int, int] | None = None,
+    ) -> None:
+        """Show a picture, or nothing.
+
+        Parameters
+        ----------
+        pixels : numpy.ndarray or None
+            uint8 ``(h, w)`` or ``(h, w, 3)`` display pixels, possibly a downscaled copy of the
+            full map; wrapped without copying when C-contiguous and kept alive by the view.
+            None clears the view.
+        geometry : MapGeometry or None
+            None: ``pixels`` is the input image. Otherwise where the map's cells lie on the input.
+        values : numpy.ndarray or None
+            Exact float values of the full map (``(H, W)`` or ``(H, W, C)``), written into the
+            cells when zoomed in far enough.
+        full_hw : tuple of int, optional
+            The real size ``(H, W)`` of the map (or input) that ``pixels`` shows; defaults to
+            ``geometry.out_hw`` for a map and ``pixels.shape[:2]`` for the input.
+        """
+        old_in_hw = self._in_hw
+        if pixels is None:
+            self._pixels = self._image = self._values = None
+            self._geometry = None
+            self._pixmap_item.setPixmap(QPixmap())
+            self._frame_item.setVisible(False)
+            self._input_outline_item.setVisible(False)
+            self.set_highlight_cell(None)
+            self.viewport().update()
+            return
+        if not pixels.flags.c_contiguous:
+            pixels = np.ascontiguousarray(pixels)
+        image = wrap_uint8(pixels)
+        ph, pw = pixels.shape[:2]
+        if full_hw is None:
+            full_hw = geometry.out_hw if geometry is not None else (ph, pw)
+        fh, fw = int(full_hw[0]), int(full_hw[1])
+        if geometry is None:
+            in_hw = (fh, fw)
+            oy, ox = 0.0, 0.0
+            cy, cx = 1.0, 1.0
+        else:
+            in_hw = (int(geometry.in_hw[0]), int(geometry.in_hw[1]))
+            oy, ox = geometry.placement_offset()
+            cy, cx = float(geometry.stride[0]), float(geometry.stride[1])
+        self._pixels, self._image, self._values = pixels, image, values
+        self._geometry = geometry
+        self._full_hw, self._in_hw = (fh, fw), in_hw
+        self._origin, self._cell_hw = (oy, ox), (cy, cx)
+        # Display pixel -> scene: one display pixel spans (fh/ph) cells of cy scene units.
+        sy = fh * cy / ph if ph else 1.0
+        sx = fw * cx / pw if pw else 1.0
+        self._display_scale = (sy, sx)
+        self._pixmap_item.setPixmap(QPixmap.fromImage(image))
+        self._pixmap_item.setTransform(QTransform.fromScale(sx, sy))
+        self._pixmap_item.setPos(ox, oy)
+        self._frame_item.setRect(self.content_rect())
+        self._frame_item.setVisible(True)
+        self._input_outline_item.setRect(QRectF(0.0, 0.0, in_hw[1], in_hw[0]))
+        self._input_outline_item.setVisible(geometry is not None)
+        if in_hw != old_in_hw:
+            self._update_scene_rect()
+            if self._fit_mode:
+                self._apply_fit()
+        self._update_smoothing()
+        self.viewport().update()
+
+    def content_rect(self) -> QRectF:
+        """Scene rectangle covered by the whole picture (all map cells, or all input pixels)."""
+        oy, ox = self._origin
+        cy, cx = self._cell_hw
+        return QRectF(ox, oy, self._full_hw[1] * cx, self._full_hw[0] * cy)
+
+    def input_rect(self) -> QRectF:
+        """Scene rectangle of the input image (the same in every view of one input)."""
+        return QRectF(0.0, 0.0, float(self._in_hw[1]), float(self._in_hw[0]))
+
+    def pixmap_item(self) -> QGraphicsPixmapItem:
+        """The item that draws the picture (its scene bounding rect is the content rect)."""
+        return self._pixmap_item
+
+    def map_geometry(self) -> MapGeometry | None:
+        """The map geometry of the shown picture; None for the input."""
+        return self._geometry
+
+    def _update_scene_rect(self) -> None:
+        # Every view of one input gets the same scene rectangle, with room to pan past the edges
+        # and to show padded receptive-field taps; equal rects keep synced views aligned even
+        # when zoomed out further than the scene.
+        h, w = self._in_hw
+        margin = max(h, w, 8) * 0.75 + 32.0
+        self.setSceneRect(QRectF(-margin, -margin, w + 2 * margin, h + 2 * margin))
+
+    # ------------------------------------------------------------------ overlays
+
+    def set_highlight_cell(self, i: int | None, j: int | None = None) -> None:
+        """Outline map cell ``(i, j)`` (input pixel ``(y, x)`` for the input); None clears it.
+
+        Parameters
+        ----------
+        i, j : int or None
+            Cell index; None or a negative index removes the outline.
+        """
+        if i is None or j is None or i < 0 or j < 0 or self._pixels is None:
+            self._highlight_item.setVisible(False)
+            return
+        rect = self.cell_rect(i, j)
+        self._highlight_item.setRect(rect)
+        self._highlight_item.setVisible(True)
+
+    def highlight_item(self) -> QGraphicsRectItem:
+        """The item outlining the highlighted cell (hidden when none)."""
+        return self._highlight_item
+
+    def cell_rect(self, i: int, j: int) -> QRectF:
+        """Scene rectangle of cell ``(i, j)`` of the shown picture."""
+        oy, ox = self._origin
+        cy, cx = self._cell_hw
+        return QRectF(ox + j * cx, oy + i * cy, cx, cy)
+
+    def set_receptive_field(self, taps: Sequence[tuple[int, int, int, int, bool]] | None) -> None:
+        """Outline the input pixels a map cell reads, and their window; None clears.
+
+        Parameters
+        ----------
+        taps : sequence of (a, b, y, x, inside) or None
+            As :meth:`MapGeometry.taps`: kernel index, input pixel, and whether the pixel is a
+            real one (True) or padding (False). Real taps get a solid bright outline; padded
+            taps a dashed outline in another colour with a translucent fill (they lie outside
+            the image). The bounding box of all taps is outlined with a thin dashed line.
+        """
+        scene = self.scene()
+        for item in self._tap_items:
+            scene.removeItem(item)
+        self._tap_items = []
+        if not taps:
+            self._window_item.setVisible(False)
+            return
+        inside_pen = _cosmetic_pen(TAP_COLOR, 2.0)
+        padded_pen = _cosmetic_pen(PADDED_TAP_COLOR, 2.0, Qt.PenStyle.DashLine)
+        padded_brush = QBrush(
+            QColor(PADDED_TAP_COLOR.red(), PADDED_TAP_COLOR.green(), PADDED_TAP_COLOR.blue(), 70)
+        )
+        ys = [t[2] for t in taps]
+        xs = [t[3] for t in taps]
+        for _a, _b, y, x, inside in taps:
+            item = _OutlineItem(QRectF(float(x), float(y), 1.0, 1.0))
+            item.setPen(inside_pen if inside else padded_pen)
+            if not inside:
+                item.setBrush(padded_brush)
+            item.setZValue(Z_TAPS)
+            scene.addItem(item)
+            self._tap_items.append(item)
+        y0, y1, x0, x1 = min(ys), max(ys) + 1, min(xs), max(xs) + 1
+        self._window_item.setRect(QRectF(float(x0), float(y0), float(x1 - x0), float(y1 - y0)))
+        self._window_item.setVisible(True)
+
+    def receptive_field_items(self) -> list[QGraphicsRectItem]:
+        """One outline item per tap of the current receptive field, in tap order."""
+        return list(self._tap_items)
+
+    def window_item(self) -> QGraphicsRectItem:
+        """The item outlining the bounding box of the receptive field."""
+        return self._window_item
+
+    # ------------------------------------------------------------------ zoom and centre
+
+    def zoom(self) -> float:
+        """Screen pixels per input pixel."""
+        return float(self.transform().m11())
+
+    def center(self) -> QPointF:
+        """Scene point at the centre of the viewport."""
+        return self._to_scene(
+            QPointF(self.viewport().width() / 2.0, self.viewport().height() / 2.0)
+        )
+
+    def is_fit(self) -> bool:
+        """Whether the view fits the whole input (and refits on resize)."""
+        return self._fit_mode
+
+    def min_zoom(self) -> float:
+        """Smallest zoom: the input at most ~50 screen pixels wide (never more than 1)."""
+        side = max(self._in_hw[0], self._in_hw[1], 1)
+        return min(1.0, 50.0 / side)
+
+    def fit_zoom(self) -> float:
+        """The zoom at which the whole input fits the viewport, with a small margin."""
+        h, w = self._in_hw
+        if h <= 0 or w <= 0:
+            return 1.0
+        vw = max(self.viewport().width() - 8, 1)
+        vh = max(self.viewport().height() - 8, 1)
+        return self._clamp_zoom(min(vw / w, vh / h))
+
+    def set_zoom(self, factor: float) -> None:
+        """Set the zoom (screen pixels per input pixel), keeping the scene centre."""
+        self.apply_view_state(factor, self.center())
+        self.viewChanged.emit()
+
+    def zoom_in(self) -> None:
+        """Zoom in one step about the viewport centre."""
+        self.set_zoom(self.zoom() * ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        """Zoom out one step about the viewport centre."""
+        self.set_zoom(self.zoom() / ZOOM_STEP)
+
+    def zoom_fit(self) -> None:
+        """Show the whole input, centred, and keep fitting it when the view is resized."""
+        self._apply_fit()
+        self.viewChanged.emit()
+
+    def zoom_100(self) -> None:
+        """One input pixel per screen pixel, keeping the scene centre."""
+        self.set_zoom(1.0)
+
+    def center_on_point(self, x: float, y: float) -> None:
+        """Put scene point ``(x, y)`` (input coordinates) at the viewport centre."""
+        self.apply_view_state(self.zoom(), QPointF(x, y))
+        self.viewChanged.emit()
+
+    def apply_view_state(self, zoom: float, center: QPointF) -> None:
+        """Set zoom and centre without emitting :attr:`viewChanged` (used by ViewSync)."""
+        self._fit_mode = False
+        self._set_transform_and_center(self._clamp_zoom(zoom), center)
+
+    def apply_fit(self) -> None:
+        """Fit the input without emitting :attr:`viewChanged` (used by ViewSync)."""
+        self._apply_fit()
+
+    def _apply_fit(self) -> None:
+        self._fit_mode = True
+        self._set_transform_and_center(self.fit_zoom(), self.input_rect().center())
+
+    def _clamp_zoom(self, zoom: float) -> float:
+        return max(self.min_zoom(), min(MAX_ZOOM, float(zoom)))
+
+    def _set_transform_and_center(self, zoom: float, center: QPointF) -> None:
+        self._applying += 1
+        try:
+            self.setTransform(QTransform.fromScale(zoom, zoom))
+            self.centerOn(center)
+        finally:
+            self._applying -= 1
+        self._update_smoothing()
+        self.viewport().update()
+
+    def _zoom_about(self, factor: float, anchor: QPointF) -> None:
+        """Zoom by ``factor`` keeping the scene point under viewport point ``anchor`` in place."""
+        old = self.zoom()
+        new = self._clamp_zoom(old * factor)
+        if new == old:
+            return
+        p = self._to_scene(anchor)
+        c = self.center()
+        ratio = old / new
+        center = QPointF(p.x() + (c.x() - p.x()) * ratio, p.y() + (c.y() - p.y()) * ratio)
+        self.apply_view_state(new, center)
+        self.viewChanged.emit()
+
+    def _to_scene(self, viewport_point: QPointF) -> QPointF:
+        inverse, _ok = self.viewportTransform().inverted()
+        return inverse.map(QPointF(viewport_point))
+
+    def _update_smoothing(self) -> None:
+        # Nearest neighbour whenever a display pixel covers at least one screen pixel, so cells
+        # stay crisp squares; smooth only when a downscaled overview is shrunk further.
+        shown = self.zoom() * min(self._display_scale)
+        mode = (
+            Qt.TransformationMode.FastTransformation
+            if shown >= 1.0
+            else Qt.TransformationMode.SmoothTransformation
+        )
+        if self._pixmap_item.transformationMode() != mode:
+            self._pixmap_item.setTransformationMode(mode)
+
+    def cell_screen_px(self) -> float:
+        """On-screen size (screen pixels) of the smaller side of one cell at the current zoom."""
+        return self.zoom() * min(self._cell_hw)
+
+    def current_detail_level(self) -> str:
+        """The overlay level at the current zoom; see :func:`detail_level`."""
+        if self._pixels is None:
+            return "pixels"
+        return detail_level(self.cell_screen_px(), has_values=self._values is not None)
+
+    # ------------------------------------------------------------------ events
+
+    def resizeEvent(self, event) -> None:
+        self._applying += 1
+        try:
+            super().resizeEvent(event)
+        finally:
+            self._applying -= 1
+        if self._fit_mode:
+            self._apply_fit()
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        if self._dragging and not self._applying:
+            self.viewChanged.emit()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        delta = event.angleDelta().y() or event.angleDelta().x()
+        if delta == 0:
+            event.ignore()
+            return
+        self._zoom_about(ZOOM_STEP ** (delta / 120.0), event.position())
+        event.accept()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_in()
+        elif key in (Qt.Key.Key_Minus, Qt.Key.Key_Underscore):
+            self.zoom_out()
+        elif key == Qt.Key.Key_0:
+            self.zoom_fit()
+        elif key == Qt.Key.Key_1:
+            self.zoom_100()
+        else:
+            before = self.center()
+            super().keyPressEvent(event)
+            if self.center() != before:
+                self._fit_mode = False
+                self.viewChanged.emit()
+            return
+        event.accept()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press_pos = event.position().toPoint()
+            self._dragging = True
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._dragging:
+            self._fit_mode = False
+        super().mouseMoveEvent(event)
+        self._update_hover(event.position())
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._dragging = False
+            press, self._press_pos = self._press_pos, None
+            if press is not None:
+                moved = (event.position().toPoint() - press).manhattanLength()
+                if moved < QApplication.startDragDistance():
+                    self.clicked.emit()
+
+    def leaveEvent(self, event) -> None:
+        super().leaveEvent(event)
+        self._set_hovered((-1, -1))
+
+    def cell_at_scene(self, point: QPointF) -> tuple[int, int]:
+        """Cell ``(i, j)`` of the shown picture at a scene point, or ``(-1, -1)``."""
+        if self._pixels is None:
+            return (-1, -1)
+        if self._geometry is not None:
+            cell = self._geometry.cell_at(point.y(), point.x())
+            return cell if cell is not None else (-1, -1)
+        y, x = math.floor(point.y()), math.floor(point.x())
+        if 0 <= y < self._full_hw[0] and 0 <= x < self._full_hw[1]:
+            return (int(y), int(x))
+        return (-1, -1)
+
+    def _update_hover(self, viewport_pos: QPointF) -> None:
+        self._set_hovered(self.cell_at_scene(self._to_scene(viewport_pos)))
+
+    def _set_hovered(self, cell: tuple[int, int]) -> None:
+        if cell != self._hovered:
+            self._hovered = cell
+            self.hoveredCell.emit(cell[0], cell[1])
+
+    # ------------------------------------------------------------------ painting
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        level = self.current_detail_level()
+        if level == "pixels":
+            return
+        visible = rect.intersected(self.content_rect())
+        if visible.isEmpty():
+            return
+        oy, ox = self._origin
+        cy, cx = self._cell_hw
+        fh, fw = self._full_hw
+        i0 = max(0, math.floor((visible.top() - oy) / cy))
+        i1 = min(fh, math.ceil((visible.bottom() - oy) / cy))
+        j0 = max(0, math.floor((visible.left() - ox) / cx))
+        j1 = min(fw, math.ceil((visible.right() - ox) / cx))
+        if i1 <= i0 or j1 <= j0:
+            return
+        painter.save()
+        painter.setPen(_cosmetic_pen(GRID_COLOR, 1.0))
+        top, bottom = oy + i0 * cy, oy + i1 * cy
+        left, right = ox + j0 * cx, ox + j1 * cx
+        lines = [QLineF(ox + j * cx, top, ox + j * cx, bottom) for j in range(j0, j1 + 1)]
+        lines += [QLineF(left, oy + i * cy, right, oy + i * cy) for i in range(i0, i1 + 1)]
+        painter.drawLines(lines)
+        if level == "values":
+            self._draw_values(painter, i0, i1, j0, j1)
+        painter.restore()
+
+    def _draw_values(self, painter: QPainter, i0: int, i1: int, j0: int, j1: int) -> None:
+        values, pixels = self._values, self._pixels
+        if values is None or pixels is None:
+            return
+        to_device = painter.worldTransform()
+        painter.resetTransform()
+        cell = to_device.mapRect(self.cell_rect(0, 0))
+        cw, ch = cell.width(), cell.height()
+        channels = values.shape[2] if values.ndim == 3 else 1
+        px = int(max(8, min(15, min(cw / 4.2, ch / 2.6))))
+        font = QFont(self.font())
+        font.setPixelSize(px)
+        painter.setFont(font)
+        line_h = painter.fontMetrics().height()
+        lines = channels if channels > 1 and ch >= channels * line_h + 4 else 1
+        digits = 4 if cw >= 64 else 3
+        vh, vw = values.shape[:2]
+        ph, pw = pixels.shape[:2]
+        fh, fw = self._full_hw
+        dark, light = QColor(20, 20, 20), QColor(245, 245, 245)
+        flags = Qt.AlignmentFlag.AlignCenter
+        for i in range(i0, i1):
+            vi = min(vh - 1, i * vh // fh) if fh else 0
+            pi = min(ph - 1, i * ph // fh) if fh else 0
+            for j in range(j0, j1):
+                vj = min(vw - 1, j * vw // fw) if fw else 0
+                pj = min(pw - 1, j * pw // fw) if fw else 0
+                shown = pixels[pi, pj]
+                if pixels.ndim == 3:
+                    lum = 0.299 * shown[0] + 0.587 * shown[1] + 0.114 * shown[2]
+                else:
+                    lum = float(shown)
+                painter.setPen(dark if lum >= 140 else light)
+                v = values[vi, vj]
+                if channels == 1:
+                    text = format_value(v if values.ndim == 2 else v[0], digits=digits)
+                elif lines > 1:
+                    text = "\n".join(format_value(c, digits=digits) for c in v[:lines])
+                else:
+                    text = format_value(v[0], digits=digits)
+                painter.drawText(to_device.mapRect(self.cell_rect(i, j)), flags, text)
+
+
+class ViewSync(QObject):
+    """Keeps the zoom and the scene centre of several MapViews identical.
+
+    All views show input-pixel scene coordinates, so equal zoom and centre mean they show the
+    same region. A change made in one view (wheel, keys, drag, zoom buttons) is pushed to the
+    others without re-emitting; "fit" is shared as a mode, in which every view fits the whole
+    input into its own viewport (and keeps doing so when resized).
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._views: list[MapView] = []
+        self._slots: dict[int, tuple] = {}
+        self._pushing = False
+        self._fit = True
+        self._zoom = 1.0
+        self._center = QPointF(0.0, 0.0)
+
+    def views(self) -> list[MapView]:
+        """The synchronised views, in the order they were added."""
+        return list(self._views)
+
+    def add(self, view: MapView) -> None:
+        """Synchronise ``view`` too; it adopts the current zoom and centre (or fit)."""
+        if view in self._views:
+            return
+        if self._views:
+            self._apply_to(view)
+        else:
+            self._read_from(view)
+
+        def changed(v: MapView = view) -> None:
+            self._on_view_changed(v)
+
+        def destroyed(_obj=None, v: MapView = view) -> None:
+            self._forget(v)
+
+        view.viewChanged.connect(changed)
+        view.destroyed.connect(destroyed)
+        self._slots[id(view)] = (changed, destroyed)
+        self._views.append(view)
+
+    def remove(self, view: MapView) -> None:
+        """Stop synchronising ``view``."""
+        if view not in self._views:
+            return
+        changed, destroyed = self._slots.pop(id(view))
+        view.viewChanged.disconnect(changed)
+        view.destroyed.disconnect(destroyed)
+        self._views.remove(view)
+
+    def _forget(self, view: MapView) -> None:
+        self._slots.pop(id(view), None)
+        self._views = [v for v in self._views if v is not view]
+
+    def fit_all(self) -> None:
+        """Every view fits the whole input."""
+        self._fit = True
+        self._push(None)
+
+    def zoom_100_all(self) -> None:
+        """One input pixel per screen pixel everywhere, keeping the shared centre."""
+        self._set_zoom(1.0)
+
+    def zoom_in_all(self) -> None:
+        """Zoom every view in one step."""
+        self._set_zoom(self._current_zoom() * ZOOM_STEP)
+
+    def zoom_out_all(self) -> None:
+        """Zoom every view out one step."""
+        self._set_zoom(self._current_zoom() / ZOOM_STEP)
+
+    def _current_zoom(self) -> float:
+        if self._fit and self._views:
+            return self._views[0].zoom()
+        return self._zoom
+
+    def _set_zoom(self, zoom: float) -> None:
+        if self._fit and self._views:
+            self._center = self._views[0].center()
+        self._fit = False
+        self._zoom = zoom
+        self._push(None)
+
+    def _read_from(self, view: MapView) -> None:
+        self._fit = view.is_fit()
+        self._zoom = view.zoom()
+        self._center = view.center()
+
+    def _apply_to(self, view: MapView) -> None:
+        if self._fit:
+            view.apply_fit()
+        else:
+            view.apply_view_state(self._zoom, self._center)
+
+    def _on_view_changed(self, view: MapView) -> None:
+        if self._pushing:
+            return
+        self._read_from(view)
+        self._push(view)
+
+    def _push(self, source: MapView | None) -> None:
+        self._pushing = True
+        try:
+            for view in self._views:
+                if view is not source:
+                    self._apply_to(view)
+        finally:
+            self._pushing = False
