@@ -1,0 +1,232 @@
+"""Map panels, the input panel and the feature grid: what they show and what they emit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+from filterstudio.core import display
+from filterstudio.core.geometry import MapGeometry
+from filterstudio.gui.widgets.map_panel import (
+    FeatureGridWidget,
+    InputPanelWidget,
+    MapPanelWidget,
+    format_stats,
+    grid_shape,
+)
+
+IN_HW = (30, 40)
+
+
+def _panel(qtbot, size=(420, 320)) -> MapPanelWidget:
+    panel = MapPanelWidget()
+    qtbot.addWidget(panel)
+    panel.resize(*size)
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel
+
+
+def _set_map(panel: MapPanelWidget, mapping="minmax", colormap="gray"):
+    geo = MapGeometry.compute(IN_HW, (3, 3), stride=2, padding="same")
+    values = np.linspace(-2.31, 3.02, geo.out_hw[0] * geo.out_hw[1], dtype=np.float32)
+    values = values.reshape(geo.out_hw)
+    stats = display.map_stats(values)
+    pixels = display.to_uint8(values, mapping, colormap=colormap)
+    panel.set_map(
+        pixels,
+        geometry=geo,
+        values=values,
+        full_hw=geo.out_hw,
+        stats=stats,
+        mapping=mapping,
+        colormap=colormap,
+    )
+    return values, stats
+
+
+def test_set_title_and_map_fill_title_and_stats(qtbot):
+    panel = _panel(qtbot)
+    panel.set_title("sobel_x  3x3 -> 20x15")
+    _values, stats = _set_map(panel)
+    assert panel.title() == "sobel_x  3x3 -> 20x15"
+    text = panel.stats_text()
+    assert text.startswith("min -2.31  max 3.02  mean ")
+    assert text.endswith(f"neg {stats.negative_fraction * 100:.0f}%")
+    assert panel.view.pixmap_item().pixmap().width() == 20
+    assert not panel.has_error()
+
+
+def test_format_stats():
+    stats = display.map_stats(np.array([[-2.31, 3.02], [0.0, -1e-12]], np.float32))
+    assert format_stats(stats) == "min -2.31  max 3.02  mean 0.178  neg 50%"
+    assert format_stats(stats, compact=True) == "min -2.31 max 3.02 neg 50%"
+    tiny = display.map_stats(np.array([[-1.0, 1.0 + 1e-9]], np.float32))
+    assert "mean 0 " in format_stats(tiny)
+
+
+def test_colorbar_shown_for_diverging_and_colormaps_only(qtbot):
+    panel = _panel(qtbot)
+    _set_map(panel, "minmax", "gray")
+    assert not panel.colorbar_widget().isVisible()
+    _set_map(panel, "diverging", "RdBu_r")
+    assert panel.colorbar_widget().isVisible()
+    labels = [label for _, label in panel.colorbar_widget().ticks()]
+    assert labels == ["-3.02", "0", "3.02"]
+    _set_map(panel, "clip", "viridis")
+    assert [label for _, label in panel.colorbar_widget().ticks()] == ["0", "0.5", "1"]
+
+
+def test_histogram_gets_stats(qtbot):
+    panel = _panel(qtbot)
+    _set_map(panel)
+    hist = panel.histogram_widget()
+    assert hist.zero_position() == pytest.approx(2.31 / 5.33, abs=1e-3)
+
+
+def test_mapping_combo_emits_names(qtbot):
+    panel = _panel(qtbot)
+    combo = panel._mapping_combo
+    with qtbot.waitSignal(
+        panel.mappingChanged, check_params_cb=lambda m, c: m == "diverging" and c == ""
+    ):
+        combo.setCurrentIndex(combo.findData("diverging"))
+    cmaps = [panel._colormap_combo.itemData(k) for k in range(panel._colormap_combo.count())]
+    assert cmaps == ["", *display.DIVERGING_COLORMAPS]
+    cm = panel._colormap_combo
+    with qtbot.waitSignal(
+        panel.mappingChanged, check_params_cb=lambda m, c: (m, c) == ("diverging", "coolwarm")
+    ):
+        cm.setCurrentIndex(cm.findData("coolwarm"))
+    with qtbot.waitSignal(panel.mappingChanged, check_params_cb=lambda m, c: m == "minmax"):
+        combo.setCurrentIndex(combo.findData("minmax"))
+    cmaps = [cm.itemData(k) for k in range(cm.count())]
+    assert cmaps == ["", *display.COLORMAPS]
+
+
+def test_set_mapping_is_silent(qtbot):
+    panel = _panel(qtbot)
+    with qtbot.assertNotEmitted(panel.mappingChanged):
+        panel.set_mapping("diverging", "bwr")
+    assert (panel.mapping(), panel.colormap()) == ("diverging", "bwr")
+    with qtbot.assertNotEmitted(panel.mappingChanged):
+        panel.set_mapping("default", "")
+    assert (panel.mapping(), panel.colormap()) == ("default", "")
+
+
+def test_relu_toggle_emits_and_set_relu_is_silent(qtbot):
+    panel = _panel(qtbot)
+    with qtbot.waitSignal(panel.reluToggled, check_params_cb=lambda on: on is True):
+        QTest.mouseClick(panel._relu_button, Qt.MouseButton.LeftButton)
+    with qtbot.assertNotEmitted(panel.reluToggled):
+        panel.set_relu(False)
+    assert not panel.is_relu()
+
+
+def test_set_error_shows_message_and_set_map_recovers(qtbot):
+    panel = _panel(qtbot)
+    _set_map(panel)
+    message = "The kernel is larger than the padded image: output size 0."
+    panel.set_error(message)
+    assert panel.has_error()
+    assert panel.error_text() == message
+    assert panel._error.isVisible()
+    assert panel.stats_text() == ""
+    _set_map(panel)
+    assert not panel.has_error()
+    assert panel.view.isVisible()
+
+
+def test_click_emits_select_requested(qtbot):
+    panel = _panel(qtbot)
+    _set_map(panel)
+    with qtbot.waitSignal(panel.selectRequested):
+        QTest.mouseClick(panel, Qt.MouseButton.LeftButton, pos=QPoint(2, 2))
+    with qtbot.waitSignal(panel.selectRequested):
+        QTest.mouseClick(panel.view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(30, 30))
+    with qtbot.waitSignal(panel.selectRequested):
+        QTest.mouseClick(panel._title, Qt.MouseButton.LeftButton)
+
+
+def test_busy_selected_and_hover(qtbot):
+    panel = _panel(qtbot)
+    panel.set_busy(True)
+    assert panel.is_busy() and panel._busy_label.isVisible()
+    panel.set_busy(False)
+    assert not panel._busy_label.isVisible()
+    panel.set_selected(True)
+    assert panel.is_selected()
+    with qtbot.waitSignal(panel.hoveredCell, check_params_cb=lambda i, j: (i, j) == (2, 3)):
+        panel.view.hoveredCell.emit(2, 3)
+
+
+def test_small_panel_collapses_controls(qtbot):
+    panel = _panel(qtbot, size=(170, 130))
+    _set_map(panel)
+    assert not panel.histogram_widget().isVisible()
+    assert not panel._colormap_combo.isVisible()
+    assert panel._mapping_combo.isVisible()
+    panel.resize(520, 360)
+    qtbot.waitUntil(lambda: panel.histogram_widget().isVisible())
+
+
+def test_input_panel(qtbot):
+    panel = InputPanelWidget()
+    qtbot.addWidget(panel)
+    panel.resize(300, 240)
+    panel.show()
+    values = np.zeros((300, 400, 3), np.float32)
+    pixels = np.zeros((75, 100, 3), np.uint8)
+    panel.set_image(pixels, values, title="photo.jpg  400x300 RGB")
+    assert panel.title() == "photo.jpg  400x300 RGB"
+    rect = panel.view.pixmap_item().sceneBoundingRect()
+    assert (rect.width(), rect.height()) == (400, 300)
+    with qtbot.waitSignal(panel.hoveredPixel, check_params_cb=lambda y, x: (y, x) == (5, 6)):
+        panel.view.hoveredCell.emit(5, 6)
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [(1, (1, 1)), (2, (1, 2)), (4, (2, 2)), (6, (2, 3)), (9, (3, 3)), (16, (4, 4))],
+)
+def test_grid_shape_at_1200x800(count, expected):
+    assert grid_shape(count, 1200, 800, aspect=4 / 3) == expected
+
+
+def test_grid_shape_follows_space():
+    assert grid_shape(2, 500, 1000, aspect=4 / 3) == (2, 1)
+    assert grid_shape(4, 2000, 300, aspect=4 / 3) == (1, 4)
+    assert grid_shape(0, 800, 600) == (0, 0)
+
+
+@pytest.mark.parametrize("count", [1, 2, 4, 6, 9, 16])
+def test_feature_grid_columns(qtbot, count):
+    grid = FeatureGridWidget()
+    qtbot.addWidget(grid)
+    grid.set_aspect(4 / 3)
+    grid.resize(1200, 800)
+    grid.show()
+    panels = [MapPanelWidget() for _ in range(count)]
+    grid.set_panels(panels)
+    rows, cols = grid_shape(count, 1200, 800, aspect=4 / 3)
+    qtbot.waitUntil(lambda: grid.shape() == (rows, cols))
+    layout = grid.layout()
+    for k, panel in enumerate(panels):
+        r, c, _, _ = layout.getItemPosition(layout.indexOf(panel))
+        assert (r, c) == (k // cols, k % cols)
+
+
+def test_feature_grid_keeps_widgets(qtbot):
+    grid = FeatureGridWidget()
+    qtbot.addWidget(grid)
+    grid.resize(900, 600)
+    grid.show()
+    a, b, c = (MapPanelWidget() for _ in range(3))
+    grid.set_panels([a, b, c])
+    grid.set_panels([c, a])
+    assert grid.panels() == [c, a]
+    assert a.parent() is grid and c.parent() is grid
+    assert b.parent() is None and not b.isVisible()
+    b.deleteLater()
