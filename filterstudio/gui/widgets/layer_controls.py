@@ -1,0 +1,391 @@
+"""Layer controls: stride, padding, border, dilation and channel mode, with the output-size formula.
+
+The widget never changes the model: each control emits ``layerEdited`` with only the Layer
+fields that changed, in model values (``{"stride": (2, 2)}``, ``{"padding": "same"}``,
+``{"padding": (2, 2)}``), and the controller pushes the layer back with ``set_layer``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from filterstudio.core.convolution import output_shape, resolve_padding
+from filterstudio.model.bank import Layer
+
+MAX_STRIDE = 7
+MAX_DILATION = 4
+MAX_PADDING = 15
+
+PADDING_CHOICES = (
+    ("valid", "valid", "No padding: the kernel stays inside the image, the output shrinks."),
+    ("same", "same", "Pad so the output is ceil(n / stride) (Keras/TensorFlow 'same')."),
+    ("full", "full", "Pad k-1 on every side: every overlap of kernel and image counts."),
+    ("custom", "custom", "Pad a chosen number of cells on each side."),
+)
+
+BORDER_CHOICES = (
+    ("constant", "constant", "constant — pad with one value (cval); 0 = black (OpenCV CONSTANT)."),
+    ("edge", "edge", "edge — repeat the outermost pixel (OpenCV REPLICATE)."),
+    ("reflect", "reflect", "reflect — mirror without repeating the edge (OpenCV REFLECT_101)."),
+    ("symmetric", "symmetric", "symmetric — mirror, repeating the edge pixel (OpenCV REFLECT)."),
+    ("wrap", "wrap", "wrap — continue from the opposite side, as if tiled (PyTorch circular)."),
+)
+
+CHANNEL_CHOICES = (
+    ("color", "colour", "Each of R, G, B is filtered on its own: the output is in colour."),
+    ("gray", "grey", "The picture is turned to grey (luma) first: one output channel."),
+    ("depth", "depth", "One filter with depth: a k x k x 3 kernel summed over R, G and B."),
+)
+
+WARNING_COLOR = "#c0392b"
+
+
+def _pair_spin(minimum: int, maximum: int, tip: str, parent: QWidget) -> QSpinBox:
+    spin = QSpinBox(parent)
+    spin.setRange(minimum, maximum)
+    spin.setToolTip(tip)
+    spin.setKeyboardTracking(False)
+    return spin
+
+
+def _fill_combo(combo: QComboBox, choices: tuple[tuple[str, str, str], ...]) -> None:
+    for value, label, tip in choices:
+        combo.addItem(label, value)
+        combo.setItemData(combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+
+
+def formula_text(
+    in_hw: tuple[int, int], kernel_hw: tuple[int, int], layer: Layer
+) -> tuple[str, bool]:
+    """The output size of ``layer`` on an image of ``in_hw`` and its formula, one axis a line.
+
+    Parameters
+    ----------
+    in_hw : (int, int)
+        Image height and width.
+    kernel_hw : (int, int)
+        Kernel height and width.
+    layer : Layer
+        Stride, padding and dilation to apply.
+
+    Returns
+    -------
+    text : str
+        ``Output OH x OW`` followed by ``floor((n + p_before + p_after - d·(k - 1) - 1) / s) + 1``
+        with the numbers substituted, for rows and for columns.
+    empty : bool
+        True when the kernel does not fit the padded image (an axis of size 0).
+    """
+    kw_args = {"stride": layer.stride, "padding": layer.padding, "dilation": layer.dilation}
+    oh, ow = output_shape(in_hw, kernel_hw, **kw_args)
+    pads = resolve_padding(in_hw, kernel_hw, **kw_args)
+    lines = []
+    empty = oh == 0 or ow == 0
+    if empty:
+        lines.append(f"Output {oh} x {ow}: the kernel is larger than the padded image.")
+    else:
+        lines.append(f"Output {oh} x {ow}")
+    for axis, name in ((0, "rows"), (1, "cols")):
+        n, k = int(in_hw[axis]), int(kernel_hw[axis])
+        before, after = pads[axis]
+        s, d = layer.stride[axis], layer.dilation[axis]
+        span = d * (k - 1) + 1
+        padded = n + before + after
+        if padded < span:
+            lines.append(
+                f"{name}: padded {n} + {before} + {after} = {padded} < kernel span {span}, so 0"
+            )
+            continue
+        out = (padded - span) // s + 1
+        lines.append(
+            f"{name}: floor(({n} + {before} + {after} - {d}·({k} - 1) - 1) / {s}) + 1 = {out}"
+        )
+    return "\n".join(lines), empty
+
+
+class LayerControlsWidget(QWidget):
+    """Controls for the settings the bank's filters share, as in one convolution layer.
+
+    Signals
+    -------
+    layerEdited(dict)
+        Only the changed :class:`~filterstudio.model.bank.Layer` fields, in model values.
+    """
+
+    layerEdited = Signal(dict)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._layer = Layer()
+        self._in_hw: tuple[int, int] | None = None
+        self._kernel_hw: tuple[int, int] | None = None
+
+        self._separate_check = QCheckBox("Separate rows / columns", self)
+        self._separate_check.setToolTip(
+            "Give stride, dilation and custom padding their own value for rows and for columns."
+        )
+        self._separate_check.toggled.connect(self._on_separate_toggled)
+
+        self._stride_spins = (
+            _pair_spin(1, MAX_STRIDE, "Stride: how many pixels the kernel moves each step.", self),
+            _pair_spin(1, MAX_STRIDE, "Stride along columns (horizontal step).", self),
+        )
+        self._dilation_spins = (
+            _pair_spin(1, MAX_DILATION, "Dilation: spacing of the kernel's taps (1 = none).", self),
+            _pair_spin(1, MAX_DILATION, "Dilation along columns.", self),
+        )
+        self._padding_spins = (
+            _pair_spin(0, MAX_PADDING, "Cells of padding on each side.", self),
+            _pair_spin(0, MAX_PADDING, "Cells of padding on the left and right.", self),
+        )
+        for spin in self._stride_spins:
+            spin.valueChanged.connect(self._on_stride_changed)
+        for spin in self._dilation_spins:
+            spin.valueChanged.connect(self._on_dilation_changed)
+        for spin in self._padding_spins:
+            spin.valueChanged.connect(self._on_padding_spin_changed)
+
+        self._padding_combo = QComboBox(self)
+        _fill_combo(self._padding_combo, PADDING_CHOICES)
+        self._padding_combo.activated.connect(self._on_padding_activated)
+
+        self._border_combo = QComboBox(self)
+        _fill_combo(self._border_combo, BORDER_CHOICES)
+        self._border_combo.activated.connect(self._on_border_activated)
+
+        self._cval_spin = QDoubleSpinBox(self)
+        self._cval_spin.setRange(-10.0, 10.0)
+        self._cval_spin.setDecimals(3)
+        self._cval_spin.setSingleStep(0.1)
+        self._cval_spin.setKeyboardTracking(False)
+        self._cval_spin.setToolTip("Value of padded cells with the constant border (0 = black).")
+        self._cval_spin.valueChanged.connect(self._on_cval_changed)
+
+        self._channel_combo = QComboBox(self)
+        _fill_combo(self._channel_combo, CHANNEL_CHOICES)
+        self._channel_combo.activated.connect(self._on_channel_activated)
+
+        self._geometry_label = QLabel(self)
+        self._geometry_label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self._geometry_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._geometry_label.setWordWrap(False)
+        self._geometry_label.setToolTip(
+            "Output size per axis: floor((n + p_before + p_after - d·(k - 1) - 1) / s) + 1, "
+            "with n the image size, p the padding, k the kernel size, d the dilation, s the stride."
+        )
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("&Stride", self._row(*self._stride_spins))
+        padding_row = QHBoxLayout()
+        padding_row.setContentsMargins(0, 0, 0, 0)
+        padding_row.addWidget(self._padding_combo)
+        padding_row.addWidget(self._padding_spins[0])
+        padding_row.addWidget(self._padding_spins[1])
+        padding_host = QWidget(self)
+        padding_host.setLayout(padding_row)
+        form.addRow("&Padding", padding_host)
+        form.addRow("&Border", self._border_combo)
+        self._cval_label = QLabel("Border &value", self)
+        self._cval_label.setBuddy(self._cval_spin)
+        form.addRow(self._cval_label, self._cval_spin)
+        form.addRow("&Dilation", self._row(*self._dilation_spins))
+        form.addRow("", self._separate_check)
+        form.addRow("C&hannels", self._channel_combo)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self._geometry_label)
+        layout.addStretch(1)
+
+        self._show_layer()
+        self._update_geometry()
+
+    def _row(self, *widgets: QWidget) -> QWidget:
+        host = QWidget(self)
+        row = QHBoxLayout(host)
+        row.setContentsMargins(0, 0, 0, 0)
+        for w in widgets:
+            row.addWidget(w)
+        return host
+
+    # ---------------------------------------------------------------- model -> widget
+
+    def set_layer(self, layer: Layer) -> None:
+        """Show ``layer`` without emitting ``layerEdited``."""
+        self._layer = layer
+        self._show_layer()
+        self._update_geometry()
+
+    def layer(self) -> Layer:
+        """The layer the controls show."""
+        return self._layer
+
+    def set_geometry_info(
+        self, in_hw: tuple[int, int] | None, kernel_hw: tuple[int, int] | None
+    ) -> None:
+        """Show the output size and its formula for an ``in_hw`` image and a ``kernel_hw`` kernel.
+
+        Parameters
+        ----------
+        in_hw : (int, int) or None
+            Image height and width; ``None`` when no image is open.
+        kernel_hw : (int, int) or None
+            Kernel height and width (a depth kernel's channels are ignored); ``None`` when no
+            filter is selected.
+        """
+        self._in_hw = None if in_hw is None else (int(in_hw[0]), int(in_hw[1]))
+        self._kernel_hw = None if kernel_hw is None else (int(kernel_hw[0]), int(kernel_hw[1]))
+        self._update_geometry()
+
+    def geometry_text(self) -> str:
+        """The output-size text currently shown."""
+        return self._geometry_label.text()
+
+    def _show_layer(self) -> None:
+        layer = self._layer
+        widgets = (
+            self,
+            self._separate_check,
+            *self._stride_spins,
+            *self._dilation_spins,
+            *self._padding_spins,
+            self._padding_combo,
+            self._border_combo,
+            self._cval_spin,
+            self._channel_combo,
+        )
+        blockers = [QSignalBlocker(w) for w in widgets]
+        try:
+            custom = not isinstance(layer.padding, str)
+            pad = layer.padding if custom else (0, 0)
+            uneven = (
+                layer.stride[0] != layer.stride[1]
+                or layer.dilation[0] != layer.dilation[1]
+                or pad[0] != pad[1]
+            )
+            if uneven:
+                self._separate_check.setChecked(True)
+            for spins, values in (
+                (self._stride_spins, layer.stride),
+                (self._dilation_spins, layer.dilation),
+                (self._padding_spins, pad),
+            ):
+                spins[0].setValue(values[0])
+                spins[1].setValue(values[1])
+            self._padding_combo.setCurrentIndex(
+                self._padding_combo.findData("custom" if custom else layer.padding)
+            )
+            self._border_combo.setCurrentIndex(self._border_combo.findData(layer.border))
+            self._border_combo.setToolTip(BORDER_CHOICES[self._border_combo.currentIndex()][2])
+            self._cval_spin.setValue(layer.cval)
+            self._channel_combo.setCurrentIndex(self._channel_combo.findData(layer.channel_mode))
+            self._channel_combo.setToolTip(CHANNEL_CHOICES[self._channel_combo.currentIndex()][2])
+        finally:
+            del blockers
+        self._update_visibility()
+
+    def _update_visibility(self) -> None:
+        separate = self._separate_check.isChecked()
+        custom = self._padding_combo.currentData() == "custom"
+        self._stride_spins[1].setVisible(separate)
+        self._dilation_spins[1].setVisible(separate)
+        self._padding_spins[0].setVisible(custom)
+        self._padding_spins[1].setVisible(custom and separate)
+        for spins in (self._stride_spins, self._dilation_spins, self._padding_spins):
+            spins[0].setPrefix("rows " if separate else "")
+            spins[1].setPrefix("cols ")
+        constant = self._border_combo.currentData() == "constant"
+        self._cval_spin.setEnabled(constant)
+        self._cval_label.setEnabled(constant)
+
+    def _update_geometry(self) -> None:
+        label = self._geometry_label
+        if self._in_hw is None:
+            label.setText("Output size: open an image to see it.")
+            label.setStyleSheet("")
+            return
+        if self._kernel_hw is None:
+            label.setText("Output size: select a filter to see it.")
+            label.setStyleSheet("")
+            return
+        text, empty = formula_text(self._in_hw, self._kernel_hw, self._layer)
+        label.setText(text)
+        label.setStyleSheet(f"color: {WARNING_COLOR}; font-weight: bold;" if empty else "")
+
+    # ---------------------------------------------------------------- widget -> controller
+
+    def _emit(self, **changes) -> None:
+        """Emit the fields that differ from the shown layer, and show them at once."""
+        changed = {k: v for k, v in changes.items() if getattr(self._layer, k) != v}
+        if not changed:
+            return
+        try:
+            self._layer = replace(self._layer, **changed)
+        except ValueError:
+            return
+        self._update_geometry()
+        self.layerEdited.emit(changed)
+
+    def _pair(self, spins: tuple[QSpinBox, QSpinBox]) -> tuple[int, int]:
+        first = spins[0].value()
+        return (first, spins[1].value()) if self._separate_check.isChecked() else (first, first)
+
+    def _on_stride_changed(self, _value: int) -> None:
+        self._emit(stride=self._pair(self._stride_spins))
+
+    def _on_dilation_changed(self, _value: int) -> None:
+        self._emit(dilation=self._pair(self._dilation_spins))
+
+    def _on_padding_spin_changed(self, _value: int) -> None:
+        if self._padding_combo.currentData() == "custom":
+            self._emit(padding=self._pair(self._padding_spins))
+
+    def _on_padding_activated(self, index: int) -> None:
+        value = self._padding_combo.itemData(index)
+        self._update_visibility()
+        if value == "custom":
+            self._emit(padding=self._pair(self._padding_spins))
+        else:
+            self._emit(padding=value)
+
+    def _on_border_activated(self, index: int) -> None:
+        self._border_combo.setToolTip(BORDER_CHOICES[index][2])
+        self._update_visibility()
+        self._emit(border=self._border_combo.itemData(index))
+
+    def _on_cval_changed(self, value: float) -> None:
+        self._emit(cval=float(value))
+
+    def _on_channel_activated(self, index: int) -> None:
+        self._channel_combo.setToolTip(CHANNEL_CHOICES[index][2])
+        self._emit(channel_mode=self._channel_combo.itemData(index))
+
+    def _on_separate_toggled(self, separate: bool) -> None:
+        if not separate:
+            # One value for both axes again: the rows value wins, and only real changes emit.
+            for spins in (self._stride_spins, self._dilation_spins, self._padding_spins):
+                with QSignalBlocker(spins[1]):
+                    spins[1].setValue(spins[0].value())
+        self._update_visibility()
+        changes: dict = {
+            "stride": self._pair(self._stride_spins),
+            "dilation": self._pair(self._dilation_spins),
+        }
+        if self._padding_combo.currentData() == "custom":
+            changes["padding"] = self._pair(self._padding_spins)
+        self._emit(**changes)

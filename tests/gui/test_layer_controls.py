@@ -1,0 +1,164 @@
+"""Layer controls: each control emits only its own field, set_layer is silent, formula text."""
+
+from __future__ import annotations
+
+import pytest
+
+from filterstudio.gui.widgets.layer_controls import LayerControlsWidget, formula_text
+from filterstudio.model.bank import Layer
+
+
+@pytest.fixture
+def controls(qtbot):
+    w = LayerControlsWidget()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def choose(combo, value):
+    index = combo.findData(value)
+    assert index >= 0, value
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)
+
+
+def test_stride_emits_a_pair(qtbot, controls):
+    with qtbot.waitSignal(controls.layerEdited) as blocker:
+        controls._stride_spins[0].setValue(2)
+    assert blocker.args == [{"stride": (2, 2)}]
+
+
+def test_separate_rows_and_columns(qtbot, controls):
+    assert controls._stride_spins[1].isHidden()
+    with qtbot.assertNotEmitted(controls.layerEdited):
+        controls._separate_check.setChecked(True)
+    assert not controls._stride_spins[1].isHidden()
+    assert not controls._dilation_spins[1].isHidden()
+    with qtbot.waitSignal(controls.layerEdited) as blocker:
+        controls._stride_spins[1].setValue(3)
+    assert blocker.args == [{"stride": (1, 3)}]
+    with qtbot.waitSignal(controls.layerEdited) as blocker:
+        controls._dilation_spins[0].setValue(2)
+    assert blocker.args == [{"dilation": (2, 1)}]
+    # Back to one value for both axes: the rows value wins.
+    with qtbot.waitSignal(controls.layerEdited) as blocker:
+        controls._separate_check.setChecked(False)
+    assert blocker.args == [{"stride": (1, 1), "dilation": (2, 2)}]
+
+
+@pytest.mark.parametrize("name", ["same", "full", "valid"])
+def test_padding_names(qtbot, controls, name):
+    if name == "valid":
+        choose(controls._padding_combo, "same")
+    with qtbot.waitSignal(controls.layerEdited) as blocker:
+        choose(controls._padding_combo, name)
+    assert blocker.args == [{"padding": name}]
+
+
+def test_custom_padding_emits_pairs(qtbot, controls):
+    assert controls._padding_spins[0].isHidden()
+    with qtbot.waitSignal(controls.layerEdited) as blocker:
+        choose(controls._padding_combo, "custom")
+    assert blocker.args == [{"padding": (0, 0)}]
+    assert not controls._padding_spins[0].isHidden()
+    with qtbot.waitSignal(controls.layerEdited) as blocker:
+        controls._padding_spins[0].setValue(2)
+    assert blocker.args == [{"padding": (2, 2)}]
+    controls._separate_check.setChecked(True)
+    with qtbot.waitSignal(controls.layerEdited) as blocker:
+        controls._padding_spins[1].setValue(5)
+    assert blocker.args == [{"padding": (2, 5)}]
+
+
+def test_border_cval_dilation_and_channels(qtbot, controls):
+    with qtbot.waitSignal(controls.layerEdited) as blocker:
+        controls._cval_spin.setValue(0.5)
+    assert blocker.args == [{"cval": 0.5}]
+    with qtbot.waitSignal(controls.layerEdited) as blocker:
+        choose(controls._border_combo, "reflect")
+    assert blocker.args == [{"border": "reflect"}]
+    assert "REFLECT_101" in controls._border_combo.toolTip()
+    assert not controls._cval_spin.isEnabled()
+    with qtbot.waitSignal(controls.layerEdited) as blocker:
+        controls._dilation_spins[0].setValue(3)
+    assert blocker.args == [{"dilation": (3, 3)}]
+    for mode in ("gray", "depth", "color"):
+        with qtbot.waitSignal(controls.layerEdited) as blocker:
+            choose(controls._channel_combo, mode)
+        assert blocker.args == [{"channel_mode": mode}]
+
+
+def test_every_border_has_an_explanation(controls):
+    from PySide6.QtCore import Qt
+
+    combo = controls._border_combo
+    values = [combo.itemData(i) for i in range(combo.count())]
+    assert values == ["constant", "edge", "reflect", "symmetric", "wrap"]
+    for i in range(combo.count()):
+        assert combo.itemData(i, Qt.ItemDataRole.ToolTipRole).startswith(values[i] + " —")
+
+
+def test_set_layer_round_trip_is_silent(qtbot, controls):
+    layer = Layer(
+        stride=(2, 3),
+        padding=(1, 4),
+        border="wrap",
+        cval=0.25,
+        dilation=(2, 1),
+        channel_mode="depth",
+    )
+    with qtbot.assertNotEmitted(controls.layerEdited):
+        controls.set_layer(layer)
+    assert controls.layer() == layer
+    assert controls._separate_check.isChecked()
+    assert controls._stride_spins[0].value() == 2 and controls._stride_spins[1].value() == 3
+    assert controls._padding_combo.currentData() == "custom"
+    assert (controls._padding_spins[0].value(), controls._padding_spins[1].value()) == (1, 4)
+    assert controls._border_combo.currentData() == "wrap"
+    assert controls._cval_spin.value() == 0.25
+    assert controls._channel_combo.currentData() == "depth"
+    with qtbot.assertNotEmitted(controls.layerEdited):
+        controls.set_layer(Layer(padding="same"))
+    assert controls._padding_combo.currentData() == "same"
+    assert controls._padding_spins[0].isHidden()
+
+
+def test_formula_for_a_known_case(qtbot, controls):
+    controls.set_layer(Layer(stride=2, padding="same"))
+    controls.set_geometry_info((2000, 3000), (3, 3))
+    text = controls.geometry_text()
+    assert text.splitlines()[0] == "Output 1000 x 1500"
+    assert "rows: floor((2000 + 0 + 1 - 1·(3 - 1) - 1) / 2) + 1 = 1000" in text
+    assert "cols: floor((3000 + 0 + 1 - 1·(3 - 1) - 1) / 2) + 1 = 1500" in text
+
+
+def test_formula_follows_edits(qtbot, controls):
+    controls.set_geometry_info((8, 8), (3, 3))
+    assert controls.geometry_text().startswith("Output 6 x 6")
+    controls._stride_spins[0].setValue(2)
+    assert controls.geometry_text().startswith("Output 3 x 3")
+
+
+def test_kernel_bigger_than_the_image(qtbot, controls):
+    controls.set_geometry_info((4, 4), (7, 7))
+    text = controls.geometry_text()
+    assert text.startswith("Output 0 x 0: the kernel is larger than the padded image.")
+    assert "color" in controls._geometry_label.styleSheet()
+    controls.set_geometry_info((40, 40), (7, 7))
+    assert controls._geometry_label.styleSheet() == ""
+
+
+def test_no_image_or_no_filter(controls):
+    controls.set_geometry_info(None, (3, 3))
+    assert "open an image" in controls.geometry_text()
+    controls.set_geometry_info((10, 10), None)
+    assert "select a filter" in controls.geometry_text()
+
+
+def test_formula_text_with_dilation_and_custom_padding():
+    text, empty = formula_text((7, 10), (3, 5), Layer(padding=(1, 2), dilation=(2, 1)))
+    assert not empty
+    assert "rows: floor((7 + 1 + 1 - 2·(3 - 1) - 1) / 1) + 1 = 5" in text
+    assert "cols: floor((10 + 2 + 2 - 1·(5 - 1) - 1) / 1) + 1 = 10" in text
