@@ -169,12 +169,12 @@ class HistogramWidget(QWidget):
         return (0.0 - lo) / (hi - lo)
 
     def paintEvent(self, event) -> None:
-        painter = QPainter(self)
-        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
-        painter.fillRect(rect, BACKGROUND)
         counts, edges = self._counts, self._edges
         if counts is None or edges is None or counts.size == 0 or counts.max() <= 0:
             return
+        painter = QPainter(self)
+        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        painter.fillRect(rect, BACKGROUND)
         # Square-root heights: edge maps pile up near zero and would flatten every other bar.
         heights = np.sqrt(counts / counts.max())
         n = counts.size
@@ -609,6 +609,9 @@ class MapPanelWidget(_PanelFrame):
             return display.colorbar_ticks(mapping, values)
         return display.colorbar_ticks(mapping, np.array([[stats.min, stats.max]], np.float32))
 
+    def sizeHint(self) -> QSize:
+        return QSize(360, 300)
+
     def _apply_compact_mode(self) -> None:
         w, h = self.width(), self.height()
         self._histogram.setVisible(w >= 300)
@@ -662,6 +665,9 @@ class InputPanelWidget(_PanelFrame):
         layout.addWidget(self._title)
         layout.addWidget(self._view, 1)
         self._view.hoveredCell.connect(self.hoveredPixel)
+
+    def sizeHint(self) -> QSize:
+        return QSize(420, 420)
 
     @property
     def view(self) -> MapView:
@@ -717,6 +723,9 @@ class FeatureGridWidget(QWidget):
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(GRID_SPACING)
         self.setMinimumSize(160, 130)
+
+    def sizeHint(self) -> QSize:
+        return QSize(760, 600)
 
     def panels(self) -> list[QWidget]:
         """The panels, in order."""
