@@ -471,18 +471,30 @@ def activation_label(activation: str) -> str:
 
 
 def equation_lines(
-    out: OutputBreakdown, *, precision: int = 2, per_line: int | None = None, times: str = "×"
+    out: OutputBreakdown,
+    *,
+    precision: int = 2,
+    per_line: int | None = None,
+    times: str = "×",
+    products_only: bool = False,
 ) -> list[str]:
     """The arithmetic of one output as short text lines, for drawing.
 
     Each part becomes ``value×weight + ...`` lines, one per kernel row (or ``per_line`` terms
     a line), ending with ``= sum``; then the bias, the activation and the value. Depth parts
     are named by channel and followed by a total line. ``times`` is the multiplication sign
-    (``"x"`` for a font without ``×``).
+    (``"x"`` for a font without ``×``). ``products_only`` writes each term as its product, in
+    brackets when negative: ``(-0.5) + 0.25 + ...``, which keeps a 7x7 kernel's rows short.
     """
 
     def f(v: float) -> str:
         return format_number(v, precision)
+
+    def term(t: Term) -> str:
+        if products_only:
+            p = f(t.product)
+            return f"({p})" if p.startswith("-") else p
+        return f"{f(t.value)}{times}{f(t.weight)}"
 
     lines: list[str] = []
     for part in out.parts:
@@ -490,10 +502,10 @@ def equation_lines(
         rows: dict[int, list[str]] = {}
         if per_line:
             for n, t in enumerate(part.terms):
-                rows.setdefault(n // per_line, []).append(f"{f(t.value)}{times}{f(t.weight)}")
+                rows.setdefault(n // per_line, []).append(term(t))
         else:
             for t in part.terms:
-                rows.setdefault(t.a, []).append(f"{f(t.value)}{times}{f(t.weight)}")
+                rows.setdefault(t.a, []).append(term(t))
         row_texts = [" + ".join(r) for r in rows.values()]
         for n, text in enumerate(row_texts):
             lead = prefix if n == 0 else " " * len(prefix)
@@ -506,4 +518,37 @@ def equation_lines(
     act = activation_label(out.activation)
     if act:
         lines.append(f"{act}({f(out.pre_activation)}) = {f(out.value)}")
+    return lines
+
+
+def step_lines(
+    plan: LessonPlan,
+    k: int,
+    *,
+    precision: int = 2,
+    times: str = "×",
+    arrow: str = "→",
+    products_only: bool = False,
+) -> list[str]:
+    """The equation a lesson shows at step ``k``: every output's arithmetic and the map value.
+
+    Colour mode gives one block per channel; a 0/1 lesson ends with its matching-cell count.
+    ``products_only`` writes each product as one number (short lines for wide kernels).
+    """
+    bd = plan.breakdown(k)
+    lines: list[str] = []
+    for out in bd.outputs:
+        if out.channel is not None:
+            lines.append(f"{channel_label(out.channel).capitalize()} channel:")
+        eq = equation_lines(out, precision=precision, times=times, products_only=products_only)
+        value = format_number(out.value, precision)
+        if out.bias == 0 and out.activation == "none":
+            eq[-1] += f"  {arrow} map value {value}"
+        else:
+            eq.append(f"Map value: {value}")
+        lines.extend(eq)
+    m = plan.matches(k)
+    if m is not None:
+        word = "cell" if m.count == 1 else "cells"
+        lines.append(f"{m.count} matching {word}: kernel 1 on input 1.")
     return lines

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .lesson import LessonPlan, equation_lines, format_number
+from .lesson import LessonPlan, format_number, step_lines
 
 _WHITE = (255, 255, 255)
 _INK = (20, 20, 20)
@@ -132,22 +132,9 @@ class _FrameRenderer:
         self.kernel_limit = float(np.abs(plan.kernel).max()) if plan.kernel.size else 0.0
 
     def _equation(self, k: int) -> list[str]:
-        bd = self.plan.breakdown(k)
-        lines: list[str] = []
-        for out in bd.outputs:
-            if out.channel is not None:
-                lines.append(f"{('Red', 'Green', 'Blue', 'Alpha')[out.channel]} channel:")
-            eq = equation_lines(out, precision=self.precision, times=self.times)
-            if out.bias == 0 and out.activation == "none":
-                eq[-1] += f"  {self.arrow} map value {format_number(out.value, self.precision)}"
-            else:
-                eq.append(f"Map value: {format_number(out.value, self.precision)}")
-            lines.extend(eq)
-        m = self.plan.matches(k)
-        if m is not None:
-            word = "cell" if m.count == 1 else "cells"
-            lines.append(f"{m.count} matching {word}: kernel 1 on input 1.")
-        return lines
+        return step_lines(
+            self.plan, k, precision=self.precision, times=self.times, arrow=self.arrow
+        )
 
     def _cell_box(self, origin: tuple[int, int], r: int, col: int) -> tuple[int, int, int, int]:
         c = self.cell
