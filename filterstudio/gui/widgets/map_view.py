@@ -674,6 +674,17 @@ class MapView(QGraphicsView):
         line_h = painter.fontMetrics().height()
         lines = channels if channels > 1 and ch >= channels * line_h + 4 else 1
         digits = 4 if cw >= 64 else 3
+        fm = painter.fontMetrics()
+        room = cw - 8
+
+        def fit(value) -> str:
+            # Fewer significant digits until the number fits its cell.
+            for d in range(digits, 0, -1):
+                text = format_value(value, digits=d)
+                if fm.horizontalAdvance(text) <= room:
+                    break
+            return text
+
         vh, vw = values.shape[:2]
         ph, pw = pixels.shape[:2]
         fh, fw = self._full_hw
@@ -693,11 +704,11 @@ class MapView(QGraphicsView):
                 painter.setPen(dark if lum >= 140 else light)
                 v = values[vi, vj]
                 if channels == 1:
-                    text = format_value(v if values.ndim == 2 else v[0], digits=digits)
+                    text = fit(v if values.ndim == 2 else v[0])
                 elif lines > 1:
-                    text = "\n".join(format_value(c, digits=digits) for c in v[:lines])
+                    text = "\n".join(fit(c) for c in v[:lines])
                 else:
-                    text = format_value(v[0], digits=digits)
+                    text = fit(v[0])
                 painter.drawText(to_device.mapRect(self.cell_rect(i, j)), flags, text)
 
 
