@@ -32,6 +32,7 @@ from PySide6.QtGui import (
     QFocusEvent,
     QFont,
     QFontDatabase,
+    QFontMetrics,
     QGuiApplication,
     QKeyEvent,
     QKeySequence,
@@ -464,7 +465,8 @@ class KernelEditorWidget(QWidget):
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             button.clicked.connect(getattr(self, f"_on_{key}_clicked"))
-            tools.addWidget(button, i // 5, i % 5)
+            # Three columns keep every label whole in a narrow side panel.
+            tools.addWidget(button, i // 3, i % 3)
             self._tool_buttons[key] = button
 
         # Bias and activation.
@@ -607,16 +609,32 @@ class KernelEditorWidget(QWidget):
         self._update_sum()
 
     def _fit_cell_width(self) -> None:
-        """Widen (or narrow) every cell so the longest number fits: nothing is ever cut off."""
+        """Size every cell so the longest number fits: nothing is ever cut off.
+
+        A grid wider than the editor first switches to the smaller font; beyond that the
+        scroll area takes over.
+        """
         cells = list(self._iter_cells())
         if not cells:
             return
-        metrics = cells[0].fontMetrics()
-        longest = max(metrics.horizontalAdvance(c.text()) for c in cells)
-        width = max(self._min_cell_width, longest + 14)
-        if width != self._cell_width or cells[0].width() != width:
+        kh, kw = len(self._cells[0]), len(self._cells[0][0])
+        texts = [c.text() for c in cells]
+
+        def width_for(font: QFont) -> int:
+            metrics = QFontMetrics(font)
+            return max(self._min_cell_width, max(map(metrics.horizontalAdvance, texts)) + 14)
+
+        font = self._cell_font
+        if len(self._cells) > 1 or max(kh, kw) > 7:
+            font = self._small_cell_font
+        width = width_for(font)
+        if font is self._cell_font and kw * (width + 2) > max(self.width() - 30, 150):
+            font = self._small_cell_font
+            width = width_for(font)
+        if width != self._cell_width or cells[0].width() != width or cells[0].font() != font:
             self._cell_width = width
             for c in cells:
+                c.setFont(font)
                 c.setFixedWidth(width)
             for grid in self._grids:
                 grid.adjustSize()
@@ -647,6 +665,7 @@ class KernelEditorWidget(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fit_cell_width()
         self._place_grids()
 
     def _rebuild_grids(self, kh: int, kw: int, n: int) -> None:
