@@ -455,9 +455,16 @@ class LessonCanvas(QWidget):
     def _draw_values(self, p: QPainter, rect: QRectF, values, px: float, ink: QColor) -> None:
         if px < 5:
             return
-        text = "\n".join(format_number(float(v), 2) for v in np.atleast_1d(values))
+        texts = [format_number(float(v), 2) for v in np.atleast_1d(values)]
+        font = self._font(px)
+        widest = max(QFontMetricsF(font).horizontalAdvance(t) for t in texts)
+        room = rect.width() * 0.92
+        if widest > room:
+            # Shrink long numbers ("-0.46") to fit their cell rather than spill over.
+            font = self._font(px * room / widest)
         p.setPen(ink)
-        p.setFont(self._font(px))
+        p.setFont(font)
+        text = "\n".join(texts)
         p.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), text)
 
     def _draw_titles(self, p: QPainter, lay: _Layout) -> None:
