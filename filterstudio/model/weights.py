@@ -1,0 +1,307 @@
+"""CNN first-layer weights: import them as filters and export a bank, in Keras or PyTorch layout.
+
+Keras stores a convolution's weights as ``(kh, kw, C_in, F)``, PyTorch as ``(F, C_in, kh, kw)``.
+Both libraries compute cross-correlation, as the studio does with ``flip=False``, so a kernel is
+taken over as it is. ``C_in = 3`` gives depth kernels ``(kh, kw, 3)`` that the ``depth`` channel
+mode sums over RGB; ``C_in = 1`` gives plain 2-D kernels.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.pipeline import effective_kernel
+from .bank import MAX_FILTERS, MAX_KERNEL_SIZE, Bank, Filter
+from .bank_io import write_file
+
+LAYOUTS = ("keras", "pytorch")
+#: A weights file larger than this is refused before it is read.
+MAX_FILE_BYTES = 512 * 1024 * 1024
+WEIGHT_NAMES = ("weight", "weights", "kernel", "W", "w", "conv1.weight", "conv1/kernel",
+                "conv1/kernel:0", "arr_0")
+BIAS_NAMES = ("bias", "b", "conv1.bias", "conv1/bias", "conv1/bias:0", "arr_1")
+# The smallest magnitude that rounds to infinity as a float32 (halfway past the largest float32).
+_FLOAT32_LIMIT = 2.0**128 - 2.0**103
+
+
+class WeightsError(ValueError):
+    """Weights that cannot be imported or exported; the message is one sentence."""
+
+
+class AmbiguousLayout(WeightsError):
+    """The array's shape reads as Keras and as PyTorch weights: the user must choose."""
+
+
+@dataclass(frozen=True)
+class ImportedWeights:
+    """Filters made from a weights file.
+
+    ``layout_used`` is ``"keras"`` or ``"pytorch"``; ``channels`` is ``C_in`` (1: plain kernels,
+    3: depth kernels for the ``depth`` channel mode); ``messages`` are notes for the user.
+    """
+
+    filters: tuple[Filter, ...]
+    layout_used: str
+    channels: int
+    messages: tuple[str, ...] = ()
+
+
+def _plausible(kh: int, kw: int, c_in: int, *, square: bool) -> bool:
+    fits = 1 <= kh <= MAX_KERNEL_SIZE and 1 <= kw <= MAX_KERNEL_SIZE and 1 <= c_in <= 4
+    return fits and (kh == kw or not square)
+
+
+def guess_layout(shape: tuple[int, ...]) -> str:
+    """``"keras"`` or ``"pytorch"`` for a 4-D weight shape, when only one reading makes sense.
+
+    A reading makes sense when its kernel is 1..15 on a side and its ``C_in`` is 1..4; square
+    kernels are preferred, as nearly every CNN uses them.
+
+    Raises
+    ------
+    AmbiguousLayout
+        Both readings make equal sense, e.g. ``(3, 3, 3, 3)``.
+    WeightsError
+        Neither does.
+    """
+    a, b, c, d = (int(n) for n in shape)
+    for square in (True, False):
+        keras = _plausible(a, b, c, square=square)
+        torch = _plausible(c, d, b, square=square)
+        if keras and torch:
+            raise AmbiguousLayout(
+                f"The weights have shape {_shape(shape)}, which reads both as Keras "
+                "(kh, kw, C_in, F) and as PyTorch (F, C_in, kh, kw); choose the layout they "
+                "were saved in."
+            )
+        if keras or torch:
+            return "keras" if keras else "pytorch"
+    raise WeightsError(
+        f"The weights have shape {_shape(shape)}, which reads neither as Keras (kh, kw, C_in, F) "
+        "nor as PyTorch (F, C_in, kh, kw) first-layer weights with kernels up to "
+        f"{MAX_KERNEL_SIZE}x{MAX_KERNEL_SIZE}."
+    )
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(int(n)) for n in shape) + ")"
+
+
+def _check_layout(layout: str, *, allow_auto: bool) -> None:
+    allowed = (*LAYOUTS, "auto") if allow_auto else LAYOUTS
+    if layout not in allowed:
+        raise WeightsError(f"Unknown layout {layout!r}; choose {', '.join(allowed)}.")
+
+
+def _bias_candidates(weight_key: str) -> list[str]:
+    derived = []
+    for old, new in (("weight", "bias"), ("kernel", "bias"), ("arr_0", "arr_1")):
+        if old in weight_key:
+            derived.append(weight_key[::-1].replace(old[::-1], new[::-1], 1)[::-1])
+    if weight_key.endswith("W"):
+        derived.append(weight_key[:-1] + "b")
+    return derived + list(BIAS_NAMES)
+
+
+def _read_arrays(path: str) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
+    """(weights, bias or None, notes) from a .npy or .npz file."""
+    name = os.path.basename(path) or path
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in (".npy", ".npz"):
+        raise WeightsError(f"Weights are read from .npy or .npz files, not {name}.")
+    try:
+        if os.path.getsize(path) > MAX_FILE_BYTES:
+            raise WeightsError(f"{name} is larger than {MAX_FILE_BYTES // 2**20} MB; save only the "
+                               "first layer's weights.")
+        if ext == ".npy":
+            # Memory-mapped: only the filters that are imported are ever read.
+            return np.load(path, mmap_mode="r", allow_pickle=False), None, []
+        # Our own handle: numpy leaves its handle open when the zip is broken.
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
+            keys = list(npz.files)
+            weight_key = next((k for k in WEIGHT_NAMES if k in keys), None)
+            if weight_key is None:
+                weight_key = next((k for k in keys if npz[k].ndim == 4), None)
+            if weight_key is None:
+                listed = ", ".join(repr(k) for k in keys[:8]) or "nothing"
+                raise WeightsError(f"{name} holds no 4-D weight array (it holds {listed}).")
+            weights = npz[weight_key]
+            bias_key = next((k for k in _bias_candidates(weight_key)
+                             if k in keys and k != weight_key), None)
+            bias = npz[bias_key] if bias_key is not None else None
+    except WeightsError:
+        raise
+    except FileNotFoundError:
+        raise WeightsError(f"The file {name} was not found.") from None
+    except Exception:  # noqa: BLE001 - numpy reports broken files as ValueError, OSError, zip errors...
+        raise WeightsError(f"{name} is not a readable NumPy {ext} file.") from None
+    notes = [f"Read the weights {weight_key!r}"
+             + (f" and the bias {bias_key!r}" if bias_key else " (no bias found)")
+             + f" from {name}."]
+    return weights, bias, notes
+
+
+def _finite(values: np.ndarray, what: str) -> np.ndarray:
+    if not np.issubdtype(values.dtype, np.number) or np.iscomplexobj(values):
+        raise WeightsError(f"The {what} must be real numbers, not {values.dtype}.")
+    out = np.asarray(values, dtype=np.float64)
+    if not np.all(np.isfinite(out)) or np.any(np.abs(out) >= _FLOAT32_LIMIT):
+        raise WeightsError(f"The {what} hold a value that is not a finite 32-bit number.")
+    return out.astype(np.float32)
+
+
+def import_weights(path: str | os.PathLike, *, layout: str = "auto") -> ImportedWeights:
+    """Make filters ``"conv 1"``, ``"conv 2"``, ... from CNN first-layer weights.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.npy`` file with the 4-D weight array, or a ``.npz`` file with the weights under
+        a name such as ``weight``, ``kernel``, ``W``, ``conv1.weight`` or ``arr_0`` (otherwise
+        its first 4-D array) and optionally a 1-D bias of length F (``bias``, ``b``,
+        ``conv1.bias``, ``arr_1``, or the weight's name with ``bias`` for ``weight``).
+    layout : {"auto", "keras", "pytorch"}
+        Keras ``(kh, kw, C_in, F)`` or PyTorch ``(F, C_in, kh, kw)``; ``"auto"`` decides from
+        the shape when only one reading makes sense (see :func:`guess_layout`).
+
+    Returns
+    -------
+    ImportedWeights
+        At most 16 filters (more are cut, with a note in ``messages``).
+
+    Raises
+    ------
+    AmbiguousLayout
+        ``layout="auto"`` and the shape reads both ways: ask the user, then call again.
+    WeightsError
+        Anything else that stops the import, with one sentence.
+
+    Examples
+    --------
+    >>> imported = import_weights("resnet_conv1.npz", layout="pytorch")  # doctest: +SKIP
+    >>> imported.filters[0].kernel.shape                                  # doctest: +SKIP
+    (7, 7, 3)
+    """
+    _check_layout(layout, allow_auto=True)
+    weights, bias, messages = _read_arrays(os.fspath(path))
+    if weights.ndim != 4:
+        raise WeightsError(f"The weights have shape {_shape(weights.shape)}; first-layer weights "
+                           "have 4 dimensions.")
+    if 0 in weights.shape:
+        raise WeightsError(f"The weights have shape {_shape(weights.shape)}, which holds no "
+                           "filter.")
+    used = guess_layout(weights.shape) if layout == "auto" else layout
+    if used == "keras":
+        kh, kw, c_in, n = weights.shape
+    else:
+        n, c_in, kh, kw = weights.shape
+    if c_in not in (1, 3):
+        raise WeightsError(f"These weights take {c_in} input channels; Filter Studio reads 1 "
+                           "(grey) or 3 (RGB).")
+    if not (1 <= kh <= MAX_KERNEL_SIZE and 1 <= kw <= MAX_KERNEL_SIZE):
+        raise WeightsError(f"The kernels are {kh}x{kw}; Filter Studio shows kernels up to "
+                           f"{MAX_KERNEL_SIZE}x{MAX_KERNEL_SIZE}.")
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != n):
+        raise WeightsError(f"The bias has shape {_shape(bias.shape)}, but there are {n} filters.")
+    kept = min(n, MAX_FILTERS)
+    if n > kept:
+        messages.append(f"The file holds {n} filters; the first {kept} were imported.")
+    # (C_in, kh, kw) per filter in both layouts, then channels last as the studio keeps them.
+    part = weights[..., :kept] if used == "keras" else weights[:kept]
+    part = np.moveaxis(part, (3, 2, 0, 1), (0, 1, 2, 3)) if used == "keras" else part
+    kernels = np.moveaxis(_finite(np.asarray(part), "weights"), 1, 3)  # (F, kh, kw, C_in)
+    biases = (_finite(np.asarray(bias[:kept]), "biases") if bias is not None
+              else np.zeros(kept, np.float32))
+    del weights, part  # release a memory-mapped file
+    filters = tuple(
+        Filter(name=f"conv {i + 1}", kernel=k[:, :, 0] if c_in == 1 else k, bias=float(b))
+        for i, (k, b) in enumerate(zip(kernels, biases, strict=True))
+    )
+    return ImportedWeights(filters, used, int(c_in), tuple(messages))
+
+
+def export_weights(
+    bank: Bank,
+    path: str | os.PathLike,
+    *,
+    layout: str,
+    channels: int | None = None,
+    overwrite: bool = True,
+) -> list[str]:
+    """Save the bank's kernels as one CNN weight array, atomically.
+
+    Every filter is exported, enabled or not, in bank order. All must share one kernel size.
+
+    Parameters
+    ----------
+    bank : Bank
+        The filters to export.
+    path : str or os.PathLike
+        ``.npy`` (weights only) or ``.npz`` (weights under ``kernel`` for Keras or ``weight``
+        for PyTorch, and ``bias``).
+    layout : {"keras", "pytorch"}
+        ``(kh, kw, C_in, F)`` or ``(F, C_in, kh, kw)``.
+    channels : {None, 1, 3}
+        ``C_in``. By default 3 if any kernel has depth, else 1. With 3, a 2-D kernel is repeated
+        on every channel: in ``depth`` mode a 2-D kernel acts as the same weights on every
+        channel, summed. With 1, a depth kernel is summed over its channels, as ``gray`` mode
+        applies it.
+    overwrite : bool
+        If False, refuse to replace an existing file.
+
+    Returns
+    -------
+    list of str
+        Notes for the user (e.g. biases that a ``.npy`` file cannot hold).
+
+    Raises
+    ------
+    WeightsError
+        With one sentence.
+    """
+    _check_layout(layout, allow_auto=False)
+    target = os.fspath(path)
+    name = os.path.basename(target) or target
+    ext = os.path.splitext(target)[1].lower()
+    if ext not in (".npy", ".npz"):
+        raise WeightsError("Weights are saved as .npy (weights only) or .npz (weights and "
+                           f"biases), not {name}.")
+    if not bank.filters:
+        raise WeightsError("The bank has no filters to export.")
+    sizes = sorted({f.size for f in bank.filters})
+    if len(sizes) > 1:
+        listed = " and ".join(f"{h}x{w}" for h, w in sizes)
+        raise WeightsError(f"All filters must have one size to be saved as one weight array; "
+                           f"this bank has {listed}.")
+    has_depth = any(f.kernel.ndim == 3 for f in bank.filters)
+    if channels is None:
+        channels = 3 if has_depth else 1
+    if channels not in (1, 3):
+        raise WeightsError(f"Weights are exported with 1 or 3 input channels, not {channels}.")
+    mode = "depth" if channels == 3 else "gray"
+    try:
+        kernels = [effective_kernel(f.kernel, mode, channels) for f in bank.filters]
+    except ValueError as e:
+        raise WeightsError(str(e)) from None
+    stack = np.stack([k.reshape(k.shape[0], k.shape[1], channels) for k in kernels], axis=-1)
+    weights = stack if layout == "keras" else np.ascontiguousarray(stack.transpose(3, 2, 0, 1))
+    weights = weights.astype(np.float32)
+    biases = np.array([f.bias for f in bank.filters], dtype=np.float32)
+
+    messages = []
+    if channels == 1 and has_depth:
+        messages.append("Depth kernels were summed over their channels, as grey mode applies "
+                        "them.")
+    buf = io.BytesIO()
+    if ext == ".npy":
+        np.save(buf, weights)
+        if np.any(biases != 0):
+            messages.append("A .npy file holds no biases; save as .npz to keep them.")
+    else:
+        np.savez(buf, **{"kernel" if layout == "keras" else "weight": weights, "bias": biases})
+    write_file(target, buf.getvalue(), overwrite=overwrite, what="weights", error=WeightsError)
+    return messages
