@@ -166,7 +166,22 @@ def diverging_limit(values) -> float:
     return max(abs(lo), abs(hi))
 
 
-def to_uint8(values, mapping: str, *, colormap: str | None = None) -> np.ndarray:
+def _limits(limits) -> tuple[float, float] | None:
+    if limits is None:
+        return None
+    lo, hi = (float(x) for x in limits)
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi < lo:
+        raise ValueError("Display limits must be two finite numbers, the smaller first.")
+    return lo, hi
+
+
+def to_uint8(
+    values,
+    mapping: str,
+    *,
+    colormap: str | None = None,
+    limits: tuple[float, float] | None = None,
+) -> np.ndarray:
     """An 8-bit picture of a float feature map, exactly as SPEC.md's table says.
 
     Parameters
@@ -184,6 +199,10 @@ def to_uint8(values, mapping: str, *, colormap: str | None = None) -> np.ndarray
         :data:`DEFAULT_DIVERGING`). For the other mappings: a colour map from :data:`COLORMAPS` or
         :data:`DIVERGING_COLORMAPS` laid over a single-channel result; ``None`` or ``"gray"``
         keeps the single channel. A map with several channels keeps its own colours.
+    limits : (float, float), optional
+        The ``(min, max)`` to use instead of the map's own, for ``minmax`` and ``diverging``
+        (which uses ``max(|min|, |max|)``). Pass the full map's extremes when converting a
+        downscaled copy, so the picture matches the exact map. Other mappings ignore it.
 
     Returns
     -------
@@ -207,7 +226,8 @@ def to_uint8(values, mapping: str, *, colormap: str | None = None) -> np.ndarray
     if mapping == "diverging":
         lut = _diverging_lut(_diverging_name(colormap))
         flat = _channel_mean(arr)
-        limit = diverging_limit(flat)
+        given = _limits(limits)
+        limit = max(abs(given[0]), abs(given[1])) if given else diverging_limit(flat)
         half = (_DIVERGING_STEPS - 1) / 2  # 127: the centre entry
         if flat.size == 0:
             return np.zeros(flat.shape + (3,), dtype=np.uint8)
@@ -227,7 +247,7 @@ def to_uint8(values, mapping: str, *, colormap: str | None = None) -> np.ndarray
         # convertScaleAbs is saturate(round(|v * 255|)): the clip to [0, 1] comes from saturation.
         out = cv2.convertScaleAbs(arr, alpha=255.0).reshape(arr.shape)
     else:  # minmax
-        lo, hi = _finite_range(arr)
+        lo, hi = _limits(limits) or _finite_range(arr)
         if hi > lo and 255.0 / (hi - lo) > _SAFE_GAIN:
             # A nearly constant map: subtract and divide first (float64), then scale.
             unit = ((arr - np.float64(lo)) / (hi - lo)).astype(np.float32)
@@ -363,11 +383,24 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def map_stats(values, bins: int = 32) -> MapStats:
+def map_stats(
+    values, bins: int = 32, *, exact_limits: tuple[float, float] | None = None
+) -> MapStats:
     """Minimum, maximum, mean, share of negatives and a histogram of a feature map.
 
     Exact over every value; for a live readout of a very large map, pass the output of
-    :func:`downscale_for_display` instead (the histogram's shape hardly changes).
+    :func:`downscale_for_display` instead (the histogram's shape hardly changes) together
+    with ``exact_limits``.
+
+    Parameters
+    ----------
+    values : array_like
+        The map, any shape; all channels count together.
+    bins : int
+        Number of histogram bins.
+    exact_limits : (float, float), optional
+        The full map's ``(min, max)`` when ``values`` is a downscaled copy: reported as ``min``
+        and ``max`` and used as the histogram's range, so the numbers shown are exact.
 
     Examples
     --------
@@ -398,6 +431,9 @@ def map_stats(values, bins: int = 32) -> MapStats:
     if not (math.isfinite(lo) and math.isfinite(hi)):
         flat = np.ascontiguousarray(arr[np.isfinite(arr)]).reshape(1, -1)
         lo, hi = (float(flat.min()), float(flat.max())) if flat.size else (0.0, 0.0)
+    given = _limits(exact_limits)
+    if given is not None:
+        lo, hi = given
     n = flat.size
     mean = float(cv2.mean(flat)[0]) if n else 0.0
     negative = float(np.count_nonzero(flat < 0)) / n if n else 0.0
@@ -410,6 +446,9 @@ def map_stats(values, bins: int = 32) -> MapStats:
         # are the only ones cv2 leaves out, and they belong in the last bin.
         counts = cv2.calcHist([flat], [0], None, [bins], [lo, hi]).ravel()
         hist[:] = np.rint(counts).astype(np.int64)
+        if given is not None:
+            # Area averaging can land a hair outside the full map's range: keep those values.
+            hist[0] += int(np.count_nonzero(flat < lo))
         hist[-1] += n - int(hist.sum())
     else:
         edges = np.linspace(lo - 0.5, lo + 0.5, bins + 1)

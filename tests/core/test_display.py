@@ -287,3 +287,19 @@ def test_tiny_and_huge_ranges_do_not_overflow():
     np.testing.assert_array_equal(div[0], bar[[0, 127, 254]])
     huge = np.array([[-3e38, 0.0, 3e38]], np.float32)
     assert D.to_uint8(huge, "minmax").tolist() == [[0, 128, 255]]
+
+
+def test_limits_from_the_full_map():
+    full = np.array([[-4.0, 0.0, 1.0, 4.0]], np.float32)
+    small = np.array([[-1.0, 1.0]], np.float32)  # e.g. an area-averaged copy
+    assert D.to_uint8(small, "minmax", limits=(-4.0, 4.0)).tolist() == [[96, 159]]
+    np.testing.assert_array_equal(
+        D.to_uint8(small, "diverging", limits=(-4.0, 2.0)),
+        D.to_uint8(np.array([[-1.0, 1.0, -4.0, 4.0]], np.float32), "diverging")[:, :2],
+    )
+    assert D.to_uint8(small, "clip", limits=(-4.0, 4.0)).tolist() == [[0, 255]]
+    s = D.map_stats(small, bins=4, exact_limits=(float(full.min()), float(full.max())))
+    assert (s.min, s.max) == (-4.0, 4.0)
+    assert s.histogram.tolist() == [0, 1, 1, 0] and s.histogram.sum() == small.size
+    with pytest.raises(ValueError, match="smaller first"):
+        D.to_uint8(small, "minmax", limits=(1.0, 0.0))
