@@ -339,7 +339,7 @@ def _check_bank_or_error(value) -> None:
     assert content(bank_from_dict(bank_to_dict(bank))) == content(bank)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(json_values)
 def test_fuzz_arbitrary_values(value):
     _check_bank_or_error(value)
@@ -368,7 +368,7 @@ VALID = bank_to_dict(BANKS["everything"])
 VALID_PATHS = list(_paths(VALID))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(VALID_PATHS), json_values)
 def test_fuzz_one_damaged_field_in_a_valid_bank(path, new):
     _check_bank_or_error(_replaced(VALID, path, new))
