@@ -15,7 +15,7 @@ import io
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Any
 
@@ -260,8 +260,7 @@ def save_session(
             raise SessionError("There is no image to save inside the session.")
         if len(png) > MAX_EMBEDDED_BYTES:
             raise SessionError("The image is too large to save inside a session.")
-        session = Session(session.image_path, png, session.sample, session.bank,
-                          session.display, session.selected)
+        session = replace(session, embedded_png=png)
     folder = os.path.dirname(os.path.abspath(os.fspath(path)))
     try:
         content = dumps(session_to_dict(session, folder))
