@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ._atomic import atomic_open
+from ..core.imageio import atomic_write
 from .bank import (
     ACTIVATIONS,
     BORDERS,
@@ -160,7 +160,7 @@ def write_file(path: str | os.PathLike, content: bytes, *, overwrite: bool, what
     """Write ``content`` to ``path`` atomically; failures become ``error`` with one sentence."""
     name = os.path.basename(os.fspath(path)) or os.fspath(path)
     try:
-        with atomic_open(path, overwrite=overwrite) as f:
+        with atomic_write(path, overwrite=overwrite) as tmp, open(tmp, "wb") as f:
             f.write(content)
     except FileExistsError:
         raise error(f"{name} already exists; choose another name or allow replacing it.") from None

@@ -14,7 +14,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from filterstudio.model import _atomic
 from filterstudio.model import session as session_mod
 from filterstudio.model.bank import Bank, Filter, Layer
 from filterstudio.model.session import (
@@ -266,7 +265,7 @@ def test_a_failed_save_leaves_the_old_session_intact(tmp_path, monkeypatch):
     def refuse(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(_atomic.os, "replace", refuse)
+    monkeypatch.setattr(os, "replace", refuse)
     with pytest.raises(SessionError) as info:
         save_session(path, Session(bank=Bank()))
     assert str(info.value) == "The session could not be saved to s.fstudio: No space left on device."

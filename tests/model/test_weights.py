@@ -9,7 +9,6 @@ import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
 from filterstudio.core.pipeline import apply_filter
-from filterstudio.model import _atomic
 from filterstudio.model.bank import Bank, Filter, Layer
 from filterstudio.model.weights import (
     AmbiguousLayout,
@@ -345,7 +344,7 @@ def test_a_failed_export_leaves_the_old_file_intact(tmp_path, monkeypatch):
     def refuse(src, dst):
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(_atomic.os, "replace", refuse)
+    monkeypatch.setattr(os, "replace", refuse)
     with pytest.raises(WeightsError) as info:
         export_weights(_bank(True), path, layout="pytorch")
     assert str(info.value) == "The weights could not be saved to w.npz: Input/output error."
