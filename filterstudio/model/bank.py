@@ -28,7 +28,12 @@ def new_uid() -> str:
 
 def frozen_kernel(kernel) -> np.ndarray:
     """Return a read-only float32 copy of ``kernel``, checked for shape and finiteness."""
-    arr = np.array(kernel, dtype=np.float32, copy=True)
+    try:
+        # Values beyond float32 become inf here and are refused below with a sentence.
+        with np.errstate(over="ignore", invalid="ignore"):
+            arr = np.array(kernel, dtype=np.float32, copy=True)
+    except (TypeError, ValueError):
+        raise ValueError("A kernel must be a grid of numbers.") from None
     if arr.ndim not in (2, 3):
         raise ValueError(f"A kernel must be a 2-D grid (or 3-D with depth); this one has {arr.ndim} dimensions.")
     kh, kw = arr.shape[:2]
@@ -59,6 +64,8 @@ class Filter:
         object.__setattr__(self, "kernel", frozen_kernel(self.kernel))
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"Unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}.")
+        if isinstance(self.bias, (bool, str)):
+            raise ValueError("The bias must be a number.")
         bias = float(self.bias)
         if not math.isfinite(bias):
             raise ValueError("The bias must be a finite number.")
@@ -108,9 +115,11 @@ def _pair(value, what: str) -> tuple[int, int]:
         a, b = value
     else:
         a = b = value
+    if isinstance(a, bool) or isinstance(b, bool):
+        raise ValueError(f"{what} must be whole numbers.")
     try:
         a_i, b_i = int(a), int(b)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"{what} must be whole numbers.") from None
     if a_i != a or b_i != b:
         raise ValueError(f"{what} must be whole numbers.")
