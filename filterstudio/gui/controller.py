@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -71,6 +72,7 @@ class BankCommand(QUndoCommand):
     """One undoable change of the bank; consecutive edits with the same merge tag fold into one."""
 
     MERGE_ID = 4242
+    MERGE_SECONDS = 1.5
 
     def __init__(self, controller: StudioController, before: Bank, after: Bank, text: str, tag: str):
         super().__init__(text)
@@ -78,6 +80,7 @@ class BankCommand(QUndoCommand):
         self.before = before
         self.after = after
         self.tag = tag
+        self.stamp = time.monotonic()
 
     def id(self) -> int:  # noqa: A003 - Qt's name
         return self.MERGE_ID if self.tag else -1
@@ -85,7 +88,12 @@ class BankCommand(QUndoCommand):
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
         if not isinstance(other, BankCommand) or not self.tag or other.tag != self.tag:
             return False
+        # A pause longer than MERGE_SECONDS starts a new undo step: two separate scrubs of one
+        # cell are two steps, one continuous scrub is one.
+        if other.stamp - self.stamp > self.MERGE_SECONDS:
+            return False
         self.after = other.after
+        self.stamp = other.stamp
         return True
 
     def redo(self) -> None:
