@@ -55,13 +55,11 @@ def test_montage_shows_the_input_pixels_enlarged_blockwise() -> None:
     # An 8x8 lesson image must stay a sharp checkerboard: enlarged without smoothing.
     board = ((np.indices((8, 8)).sum(axis=0) % 2) * 255).astype(np.uint8)
     out = render_montage(board, [])
-    values = np.unique(out.reshape(-1, 3), axis=0)
-    greys = {tuple(v) for v in values if v[0] == v[1] == v[2]}
-    assert (0, 0, 0) in greys and (255, 255, 255) in greys
-    # Apart from the frame and the text, no mid-grey from interpolation inside the picture.
     ys, xs = np.nonzero(np.all(out == 0, axis=2))
-    inner = out[ys.min() + 2 : ys.max() - 2, xs.min() + 2 : xs.max() - 2, 0]
-    assert set(np.unique(inner)) <= {0, 255}
+    inner = out[ys.min() + 2 : ys.max() - 2, xs.min() + 2 : xs.max() - 2]
+    assert inner.shape[0] > 100 and inner.shape[1] > 100
+    # No grey from interpolation inside the picture, and both colours present.
+    assert set(np.unique(inner[..., 0])) == {0, 255}
 
 
 def test_montage_draws_kernel_grids_including_depth_and_no_kernel() -> None:
