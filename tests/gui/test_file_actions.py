@@ -202,6 +202,21 @@ def test_embedded_copy_is_used_when_the_image_file_is_gone(qtbot, make_window, t
     assert json.loads(path.read_text())["image"]["embedded_png"]
 
 
+def test_session_of_a_sample_picture_reopens_the_sample(qtbot, make_window, tmp_path):
+    first = make_window()
+    first.open_sample("photo")
+    qtbot.waitUntil(first.is_current, timeout=15000)
+    path = tmp_path / "sample.fstudio"
+    assert first.file_actions.save_session(path)
+    saved = json.loads(path.read_text())["image"]
+    assert saved == {"path": None, "embedded_png": None, "sample": "photo"}
+
+    second = make_window()
+    assert second.file_actions.open_session(path)
+    assert second.controller.image.sample == "photo"
+    assert np.array_equal(second.controller.image.pixels, first.controller.image.pixels)
+
+
 def test_session_moved_with_its_image_still_finds_it(qtbot, make_window, tmp_path):
     first = make_window()
     old = tmp_path / "old"
