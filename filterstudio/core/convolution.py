@@ -33,6 +33,8 @@ _SEPARABLE_RTOL = 1e-7
 _BAND_BYTES = 4 << 20
 # Below this many input values an image is one band: threads would cost more than they save.
 _PARALLEL_MIN_VALUES = 1 << 18
+# Fewer output rows than this per band would cost more in calls than it saves in cache.
+_MIN_BAND_ROWS = 8
 _MAX_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 _pool: ThreadPoolExecutor | None = None
@@ -190,7 +192,7 @@ def _check_args(image, kernel, stride, padding, border, cval, dilation, flip):
     if not _is_whole(cval) or not math.isfinite(float(cval)):
         raise ValueError(f"The fill value cval must be a finite number, not {cval!r}.")
     if not isinstance(flip, (bool, np.bool_)):
-        raise ValueError(f"flip must be True or False, not {flip!r}.")
+        raise ValueError(f"The flip option must be True or False, not {flip!r}.")
     strides = as_pair(stride, "stride")
     dils = as_pair(dilation, "dilation")
     kh, kw = ker.shape[:2]
@@ -381,9 +383,10 @@ def _correlate(x, plan: _Plan, pads, border: str, cval: float, sy: int, sx: int,
     src = _PaddedRows(x, pads, border, cval)
     out = np.empty((oh, ow) + x.shape[2:], np.float32)
     row_bytes = (w + pl + pr) * x.itemsize * (1 if x.ndim == 2 else x.shape[2])
-    rows_per_band = max(8, _BAND_BYTES // max(1, row_bytes * sy))
+    rows_per_band = max(_MIN_BAND_ROWS, _BAND_BYTES // max(1, row_bytes * sy))
     if x.size >= _PARALLEL_MIN_VALUES and _MAX_WORKERS > 1:
-        rows_per_band = min(rows_per_band, max(8, -(-oh // (2 * _MAX_WORKERS))))
+        # At least two bands per worker, so that a slow core does not hold up the others.
+        rows_per_band = min(rows_per_band, max(_MIN_BAND_ROWS, -(-oh // (2 * _MAX_WORKERS))))
     starts = range(0, oh, rows_per_band)
     if len(starts) == 1 or x.size < _PARALLEL_MIN_VALUES:
         for i0 in starts:

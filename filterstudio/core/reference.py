@@ -80,7 +80,7 @@ def convolve_reference(
             f"Unknown border {border!r}: use 'constant', 'edge', 'reflect', 'symmetric' or 'wrap'."
         )
     if not isinstance(flip, (bool, np.bool_)):
-        raise ValueError(f"flip must be True or False, not {flip!r}.")
+        raise ValueError(f"The flip option must be True or False, not {flip!r}.")
     sy, sx = _pair(stride, "stride", 1)
     dy, dx = _pair(dilation, "dilation", 1)
     if not isinstance(padding, str):
