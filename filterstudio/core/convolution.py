@@ -283,10 +283,20 @@ def _subsample_cols(acc: np.ndarray, sx: int, ow: int, dst: np.ndarray) -> None:
 class _PaddedRows:
     """Rows of the padded image ``P`` on demand, equal to ``numpy.pad`` of the whole image."""
 
-    def __init__(self, x: np.ndarray, pads, border: str, cval: float) -> None:
+    def __init__(self, x: np.ndarray, pads, border: str, cval: float, kernel_w: int) -> None:
         (self.pt, self.pb), (self.pl, self.pr) = pads
         self.border, self.cval = border, cval
         h, w = x.shape[:2]
+        # Columns: when filter2D knows the border and the padding fits its anchor, the filters
+        # pad the columns themselves (anchor_x, col_border) and no band is copied for them.
+        self.anchor_x, self.col_border = 0, cv2.BORDER_CONSTANT
+        if (
+            (border in ("edge", "reflect", "symmetric") or (border == "constant" and cval == 0.0))
+            and self.pl + self.pr <= kernel_w - 1
+            and max(self.pl, self.pr) < w
+        ):
+            self.anchor_x, self.col_border = self.pl, _CV_BORDER[border]
+            self.pl = self.pr = 0
         self.none = self.pt == self.pb == self.pl == self.pr == 0
         # cv2.copyMakeBorder equals numpy.pad for pads smaller than the image; beyond that numpy
         # pads iteratively, so the whole padded image comes from numpy.pad itself. A wrapped row
@@ -298,17 +308,21 @@ class _PaddedRows:
             local = False
         if not self.none and not local:
             width = ((self.pt, self.pb), (self.pl, self.pr)) + ((0, 0),) * (x.ndim - 2)
-            x = np.pad(x, width, mode=border)
+            x = np.pad(
+                x, width, mode=border, **({"constant_values": cval} if border == "constant" else {})
+            )
             self.none = True
         self.x = x
 
     def rows(self, a: int, b: int) -> np.ndarray:
-        """Padded rows ``[a, b)``, every padded column."""
+        """Padded rows ``[a, b)``; columns padded unless the filters pad them (``anchor_x``)."""
         if self.none:
             return self.x[a:b]
         h = self.x.shape[0]
         lo, hi = max(a - self.pt, 0), min(b - self.pt, h)
         top, bot = lo - (a - self.pt), (b - self.pt) - hi
+        if top == bot == self.pl == self.pr == 0:
+            return self.x[lo:hi]
         # Rows a reflection reads must be inside the slice handed to copyMakeBorder.
         lo2 = min(lo, max(0, h - bot - 1)) if bot else lo
         hi2 = max(hi, min(h, top + 1)) if top else hi
@@ -325,17 +339,19 @@ def _band(src: _PaddedRows, plan: _Plan, i0: int, i1: int, sy: int, sx: int, out
     keh, kew = plan.kernel.shape
     pb = src.rows(i0 * sy, (i1 - 1) * sy + keh)
     ow = out.shape[1]
-    const = cv2.BORDER_CONSTANT
+    anchor, const = (src.anchor_x, 0), src.col_border
     if sy == 1:
         if plan.col is not None:
-            acc = cv2.sepFilter2D(pb, -1, plan.row, plan.col, anchor=(0, 0), borderType=const)
+            acc = cv2.sepFilter2D(pb, -1, plan.row, plan.col, anchor=anchor, borderType=const)
         else:
-            acc = cv2.filter2D(pb, -1, plan.kernel, anchor=(0, 0), borderType=const)
+            acc = cv2.filter2D(pb, -1, plan.kernel, anchor=anchor, borderType=const)
         _subsample_cols(acc[:n], sx, ow, out[i0:i1])
         return
     # Stride > 1: only the rows that reach the output are filtered. The kernel rows r, r+sy, ...
     # read the padded rows r, r+sy, ...: a strided view, filtered by a shorter kernel.
     taps = plan.kernel if plan.col is None else plan.col[:, None]
+    # A column of a rank-1 kernel has no horizontal taps: its columns need no border.
+    sub_anchor = anchor if plan.col is None else (0, 0)
     acc = None
     for r in range(min(sy, keh)):
         sub = taps[r::sy]
@@ -343,7 +359,7 @@ def _band(src: _PaddedRows, plan: _Plan, i0: int, i1: int, sy: int, sx: int, out
             continue
         m = n + sub.shape[0] - 1
         part = cv2.filter2D(
-            pb[r : r + (m - 1) * sy + 1 : sy], -1, sub, anchor=(0, 0), borderType=const
+            pb[r : r + (m - 1) * sy + 1 : sy], -1, sub, anchor=sub_anchor, borderType=const
         )
         if acc is None:
             acc = part[:n]
@@ -353,7 +369,7 @@ def _band(src: _PaddedRows, plan: _Plan, i0: int, i1: int, sy: int, sx: int, out
         out[i0:i1] = 0.0
         return
     if plan.col is not None:
-        acc = cv2.filter2D(acc, -1, plan.row[None, :], anchor=(0, 0), borderType=const)
+        acc = cv2.filter2D(acc, -1, plan.row[None, :], anchor=anchor, borderType=const)
     _subsample_cols(acc, sx, ow, out[i0:i1])
 
 
@@ -380,7 +396,7 @@ def _correlate(x, plan: _Plan, pads, border: str, cval: float, sy: int, sx: int,
         else:
             y = cv2.filter2D(x, -1, plan.kernel, anchor=(pl, pt), borderType=bt)
         return y if (oh, ow) == (h, w) else y[:oh, :ow]
-    src = _PaddedRows(x, pads, border, cval)
+    src = _PaddedRows(x, pads, border, cval, kew)
     out = np.empty((oh, ow) + x.shape[2:], np.float32)
     row_bytes = (w + pl + pr) * x.itemsize * (1 if x.ndim == 2 else x.shape[2])
     rows_per_band = max(_MIN_BAND_ROWS, _BAND_BYTES // max(1, row_bytes * sy))
