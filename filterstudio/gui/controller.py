@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ..core.kernels import get_preset
@@ -137,6 +137,10 @@ class StudioController(QObject):
         self.worker.resultReady.connect(self._on_worker_result)
         self.worker.busyChanged.connect(self.busyChanged)
         self.worker.start()
+        app = QCoreApplication.instance()
+        if app is not None:
+            # Whatever happens to the window, the thread is stopped before Qt tears down.
+            app.aboutToQuit.connect(self.shutdown)
         self.max_display_side = 2048
 
     # -- reading state -------------------------------------------------------------------

@@ -128,9 +128,18 @@ class MainWindow(QMainWindow):
         self.sync.add(self.input_panel.view)
         self.feature_grid = FeatureGridWidget()
 
+        # The arithmetic of a hovered cell sits under the input it reads from.
+        self.arithmetic = ArithmeticWidget()
+        self.input_column = QSplitter(Qt.Vertical)
+        self.input_column.setObjectName("inputColumn")
+        self.input_column.addWidget(self.input_panel)
+        self.input_column.addWidget(self.arithmetic)
+        self.input_column.setStretchFactor(0, 3)
+        self.input_column.setStretchFactor(1, 2)
+
         self.splitter = QSplitter(Qt.Horizontal)
         self.splitter.setObjectName("studioSplitter")
-        self.splitter.addWidget(self.input_panel)
+        self.splitter.addWidget(self.input_column)
         self.splitter.addWidget(self.feature_grid)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 5)
@@ -161,8 +170,10 @@ class MainWindow(QMainWindow):
         layer_scroll.setWidget(self.layer_controls)
         self.layer_dock = self._dock("Layer", "layerDock", layer_scroll, Qt.LeftDockWidgetArea)
 
-        self.arithmetic = ArithmeticWidget()
-        self.arith_dock = self._dock("Arithmetic", "arithmeticDock", self.arithmetic, Qt.RightDockWidgetArea)
+        self.filter_list.setMinimumHeight(130)
+        # Wide enough for a 5x5 grid of numbers and the output-size formula without clipping.
+        scroll.setMinimumWidth(392)
+        layer_scroll.setMinimumWidth(392)
 
         self.busy_bar = QProgressBar()
         self.busy_bar.setRange(0, 0)
@@ -242,7 +253,7 @@ class MainWindow(QMainWindow):
         self.present_action = self._action(vm, "&Presentation Mode", self.toggle_presentation, "F5")
         self.present_action.setShortcuts([QKeySequence("F5"), QKeySequence("F11")])
         vm.addSeparator()
-        for dock in (self.filters_dock, self.layer_dock, self.arith_dock):
+        for dock in (self.filters_dock, self.layer_dock):
             vm.addAction(dock.toggleViewAction())
         self.view_menu = vm
 
@@ -651,7 +662,7 @@ class MainWindow(QMainWindow):
         self._presenting = on
         if on:
             self._chrome_state = self.saveState()
-            for dock in (self.filters_dock, self.layer_dock, self.arith_dock):
+            for dock in (self.filters_dock, self.layer_dock):
                 dock.hide()
             self.menuBar().hide()
             self.statusBar().hide()
@@ -730,8 +741,15 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
         split = settings.value("splitter")
+        column = settings.value("inputColumn")
         if isinstance(split, QByteArray) and not split.isEmpty():
             self.splitter.restoreState(split)
+            if isinstance(column, QByteArray) and not column.isEmpty():
+                self.input_column.restoreState(column)
+        else:
+            # The input gets a third of the centre, the feature maps the rest.
+            self.splitter.setSizes([340, 680])
+            self.input_column.setSizes([420, 280])
         self._rebuild_recent_menu()
 
     def _save_settings(self) -> None:
@@ -739,6 +757,7 @@ class MainWindow(QMainWindow):
         settings.setValue("geometry", self.saveGeometry())
         settings.setValue("windowState", self.saveState() if not self._presenting else self._chrome_state)
         settings.setValue("splitter", self.splitter.saveState())
+        settings.setValue("inputColumn", self.input_column.saveState())
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if hasattr(self, "file_actions") and not self.file_actions.confirm_discard("closing"):

@@ -150,8 +150,8 @@ class FilterListWidget(QWidget):
             ("duplicate", "Duplicate", "Add a copy of the selected filter."),
             ("remove", "Remove", "Remove the selected filter (Delete)."),
             ("rename", "Rename", "Rename the selected filter (F2)."),
-            ("up", "Up", "Move the selected filter up (Alt+Up)."),
-            ("down", "Down", "Move the selected filter down (Alt+Down)."),
+            ("up", "▲", "Move the selected filter up (Alt+Up)."),
+            ("down", "▼", "Move the selected filter down (Alt+Down)."),
         )
         buttons = QHBoxLayout()
         buttons.setSpacing(3)

@@ -106,14 +106,13 @@ def formula_text(
         span = d * (k - 1) + 1
         padded = n + before + after
         if padded < span:
-            lines.append(
-                f"{name}: padded {n} + {before} + {after} = {padded} < kernel span {span}, so 0"
-            )
+            lines.append(f"{name}: padded {n} + {before} + {after} = {padded}")
+            lines.append(f"{' ' * len(name)}  < kernel span {span}, so 0")
             continue
         out = (padded - span) // s + 1
-        lines.append(
-            f"{name}: floor(({n} + {before} + {after} - {d}·({k} - 1) - 1) / {s}) + 1 = {out}"
-        )
+        # Two lines an axis keep the formula readable in a narrow side panel.
+        lines.append(f"{name}: floor(({n} + {before} + {after} - {d}·({k} - 1) - 1) / {s}) + 1")
+        lines.append(f"{' ' * len(name)}  = {out}")
     return "\n".join(lines), empty
 
 
@@ -180,7 +179,10 @@ class LayerControlsWidget(QWidget):
         self._channel_combo.activated.connect(self._on_channel_activated)
 
         self._geometry_label = QLabel(self)
-        self._geometry_label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        # A notch smaller than the body text so a formula line fits the side panel.
+        fixed.setPointSizeF(max(7.0, fixed.pointSizeF() * 0.9))
+        self._geometry_label.setFont(fixed)
         self._geometry_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._geometry_label.setWordWrap(False)
         self._geometry_label.setToolTip(

@@ -726,7 +726,7 @@ class LessonWidget(QWidget):
         self._speed.setToolTip("Playing speed")
         self._speed.valueChanged.connect(self._on_speed_value_changed)
         self._step_label = QLabel(self)
-        self._step_label.setMinimumWidth(260)
+        self._step_label.setWordWrap(True)
 
         controls = QHBoxLayout()
         for w in (
@@ -740,14 +740,15 @@ class LessonWidget(QWidget):
         controls.addSpacing(12)
         controls.addWidget(QLabel("Speed", self))
         controls.addWidget(self._speed)
-        controls.addSpacing(12)
-        controls.addWidget(self._step_label, 1)
+        controls.addStretch(1)
         controls.addWidget(self._gif_btn)
         controls.addWidget(self._png_btn)
 
+        # The step sentence has its own line so the controls fit a 1280-pixel screen.
         layout = QVBoxLayout(self)
         layout.addWidget(self._note)
         layout.addWidget(splitter, 1)
+        layout.addWidget(self._step_label)
         layout.addLayout(controls)
 
         self._timer = QTimer(self)
