@@ -404,7 +404,7 @@ def _correlate(x, plan: _Plan, pads, border: str, cval: float, sy: int, sx: int,
         # At least two bands per worker, so that a slow core does not hold up the others.
         rows_per_band = min(rows_per_band, max(_MIN_BAND_ROWS, -(-oh // (2 * _MAX_WORKERS))))
     starts = range(0, oh, rows_per_band)
-    if len(starts) == 1 or x.size < _PARALLEL_MIN_VALUES:
+    if len(starts) == 1 or x.size < _PARALLEL_MIN_VALUES or _MAX_WORKERS < 2:
         for i0 in starts:
             _band(src, plan, i0, min(oh, i0 + rows_per_band), sy, sx, out)
     else:
