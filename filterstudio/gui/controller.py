@@ -13,7 +13,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ..core.kernels import get_preset
 from ..model.bank import MAX_FILTERS, Bank, Filter, Layer
-from .worker import ComputeRequest, ComputeResult, ComputeWorker
+from .worker import CombineRequest, ComputeRequest, ComputeResult, ComputeWorker
 
 _image_keys = itertools.count(1)
 
@@ -68,6 +68,16 @@ class DisplayState:
         return replace(self, per_filter=rest + ((uid, mapping, colormap),))
 
 
+@dataclass(frozen=True)
+class DerivedMap:
+    """A map made from two filters' maps: ``op`` is magnitude, sum or maximum."""
+
+    uid: str
+    a_uid: str
+    b_uid: str
+    op: str
+
+
 class BankCommand(QUndoCommand):
     """One undoable change of the bank; consecutive edits with the same merge tag fold into one."""
 
@@ -114,7 +124,8 @@ class StudioController(QObject):
     selectionChanged = Signal(int)
     imageChanged = Signal(object)  # ImageState | None
     displayChanged = Signal(object)  # DisplayState
-    resultApplied = Signal(str)  # filter uid
+    resultApplied = Signal(str)  # filter uid or derived-map uid
+    derivedChanged = Signal()
     mapsCurrent = Signal()
     busyChanged = Signal(bool)
     message = Signal(str)
@@ -133,6 +144,8 @@ class StudioController(QObject):
         self._submitted_keys: dict[str, tuple] = {}
         self._results: dict[str, ComputeResult] = {}
         self._extra_dirty = False
+        self._derived: tuple[DerivedMap, ...] = ()
+        self._derived_ids = itertools.count(1)
         self.worker = ComputeWorker()
         self.worker.resultReady.connect(self._on_worker_result)
         self.worker.busyChanged.connect(self.busyChanged)
@@ -166,6 +179,37 @@ class StudioController(QObject):
             return self._bank.filters[self._selected]
         return None
 
+    @property
+    def derived(self) -> tuple[DerivedMap, ...]:
+        return self._derived
+
+    def derived_title(self, d: DerivedMap) -> str:
+        names = {f.uid: f.name for f in self._bank.filters}
+        return f"{d.op}({names.get(d.a_uid, '?')}, {names.get(d.b_uid, '?')})"
+
+    def add_derived(self, a_index: int, b_index: int, op: str) -> DerivedMap:
+        """Show ``op`` of two filters' maps as a panel of its own (e.g. sobel_x with sobel_y)."""
+        from ..core.combine import COMBINE_OPS
+
+        if op not in COMBINE_OPS:
+            raise ValueError(f"Unknown way to combine maps {op!r}; choose {', '.join(COMBINE_OPS)}.")
+        a, b = self._bank.filters[a_index], self._bank.filters[b_index]
+        d = DerivedMap(uid=f"d{next(self._derived_ids)}", a_uid=a.uid, b_uid=b.uid, op=op)
+        self._derived = self._derived + (d,)
+        self.derivedChanged.emit()
+        self._schedule_derived()
+        return d
+
+    def remove_derived(self, uid: str | None = None) -> None:
+        """Remove one combined map, or all of them when ``uid`` is None."""
+        gone = [d for d in self._derived if uid is None or d.uid == uid]
+        self._derived = tuple(d for d in self._derived if d not in gone)
+        for d in gone:
+            self._results.pop(d.uid, None)
+            self._latest.pop(d.uid, None)
+            self._submitted_keys.pop(d.uid, None)
+        self.derivedChanged.emit()
+
     def result(self, uid: str) -> ComputeResult | None:
         return self._results.get(uid)
 
@@ -179,7 +223,22 @@ class StudioController(QObject):
             res = self._results.get(f.uid)
             if res is None or res.generation != self._latest.get(f.uid):
                 return False
+        for d in self._derived:
+            if self._filter_current(d.a_uid) is None or self._filter_current(d.b_uid) is None:
+                continue  # a source map failed or is off: nothing to wait for
+            res = self._results.get(d.uid)
+            if res is None or res.generation != self._latest.get(d.uid):
+                return False
         return True
+
+    def progress(self) -> tuple[int, int]:
+        """How many enabled filters show their newest map, out of how many."""
+        live = [f for f in self._bank.filters if f.enabled]
+        done = sum(
+            1 for f in live
+            if (r := self._results.get(f.uid)) is not None and r.generation == self._latest.get(f.uid)
+        )
+        return done, len(live)
 
     def is_dirty(self) -> bool:
         return self._extra_dirty or not self.undo_stack.isClean()
@@ -268,6 +327,7 @@ class StudioController(QObject):
             self.dirtyChanged.emit(True)
             self.displayChanged.emit(new)
             self._schedule()
+            self._schedule_derived()
 
     def set_image(self, state: ImageState | None) -> None:
         self._image = state
@@ -320,6 +380,9 @@ class StudioController(QObject):
                 self._latest.pop(uid, None)
                 self._submitted_keys.pop(uid, None)
                 self.worker.forget(uid)
+        if any(d.a_uid not in live or d.b_uid not in live for d in self._derived):
+            self._derived = tuple(d for d in self._derived if d.a_uid in live and d.b_uid in live)
+            self.derivedChanged.emit()
         self.bankChanged.emit(bank)
         if old_sel is not None and old_sel.uid in live:
             idx = bank.index_of(old_sel.uid)
@@ -358,11 +421,39 @@ class StudioController(QObject):
                 )
             )
 
+    def _filter_current(self, uid: str) -> ComputeResult | None:
+        res = self._results.get(uid)
+        if res is None or res.generation != self._latest.get(uid) or res.values is None:
+            return None
+        return res
+
+    def _schedule_derived(self) -> None:
+        """Submit each combined map whose two source maps are current and changed."""
+        for d in self._derived:
+            a, b = self._filter_current(d.a_uid), self._filter_current(d.b_uid)
+            if a is None or b is None:
+                continue
+            mapping, cmap, _ = self._display.for_uid(d.uid)
+            key = (a.generation, b.generation, d.op, mapping, cmap)
+            if self._submitted_keys.get(d.uid) == key:
+                continue
+            gen = next(self._generation)
+            self._latest[d.uid] = gen
+            self._submitted_keys[d.uid] = key
+            self.worker.submit(
+                CombineRequest(
+                    generation=gen, uid=d.uid, a_uid=d.a_uid, b_uid=d.b_uid, op=d.op,
+                    geometry=a.geometry, mapping=mapping, colormap=cmap,
+                    max_display_side=self.max_display_side,
+                )
+            )
+
     def _on_worker_result(self, result: ComputeResult) -> None:
         if self._latest.get(result.uid) != result.generation:
             return  # stale: a newer request for this filter is on its way
         self._results[result.uid] = result
         self.resultApplied.emit(result.uid)
+        self._schedule_derived()
         if result.error:
             f = next((f for f in self._bank.filters if f.uid == result.uid), None)
             self.message.emit(f"{f.name if f else 'A filter'}: {result.error}")

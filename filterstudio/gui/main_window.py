@@ -15,7 +15,11 @@ from PySide6.QtCore import QByteArray, QEventLoop, QObject, QRunnable, QSettings
 from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QDockWidget,
+    QFormLayout,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -234,6 +238,11 @@ class MainWindow(QMainWindow):
             self._action(add, name, lambda _=False, n=name: self.controller.add_filter(n), tip=preset.description)
         self._action(fl, "&Duplicate Filter", lambda: self.controller.duplicate_filter(self.controller.selected_index), "Ctrl+D")
         self._action(fl, "&Remove Filter", lambda: self.controller.remove_filter(self.controller.selected_index), "Ctrl+Del")
+        fl.addSeparator()
+        self._action(fl, "&Combine Maps…", self._on_combine_triggered, "Ctrl+M",
+                     tip="A panel showing the magnitude, sum or maximum of two maps")
+        self._action(fl, "Remove Com&bined Maps", lambda: self.controller.remove_derived())
+        fl.addSeparator()
         self._action(fl, "Next Filter", lambda: self.controller.select(self.controller.selected_index + 1), "Ctrl+]")
         self._action(fl, "Previous Filter", lambda: self.controller.select(self.controller.selected_index - 1), "Ctrl+[")
         self.filters_menu = fl
@@ -270,6 +279,7 @@ class MainWindow(QMainWindow):
         c.message.connect(self._show_message)
         c.dirtyChanged.connect(lambda _d: self._update_title())
         c.mapsCurrent.connect(self._on_maps_current)
+        c.derivedChanged.connect(lambda: self._sync_panels(self.bank))
 
         ke = self.kernel_editor
         ke.kernelEdited.connect(self._on_kernel_editor_kernel_edited)
@@ -444,6 +454,19 @@ class MainWindow(QMainWindow):
             return
         self._show_message("The clipboard holds no picture.")
 
+    def _on_combine_triggered(self) -> None:
+        dialog = CombineDialog([f.name for f in self.bank.filters], self)
+        if dialog.exec() == QDialog.Accepted:
+            a, b, op = dialog.choice()
+            self.add_combined_map(a, b, op)
+
+    def add_combined_map(self, a_index: int, b_index: int, op: str = "magnitude") -> None:
+        """Add a panel showing ``op`` (magnitude, sum, maximum) of two filters' maps."""
+        try:
+            self.controller.add_derived(a_index, b_index, op)
+        except (ValueError, IndexError) as exc:
+            self._show_error(_sentence(exc))
+
     def _on_about_triggered(self) -> None:
         from .. import __version__
 
@@ -516,6 +539,13 @@ class MainWindow(QMainWindow):
         if panel is None or res is None:
             return
         panel.set_busy(False)
+        done, total = self.controller.progress()
+        if total > 1 and done < total:
+            self.busy_bar.setRange(0, total)
+            self.busy_bar.setValue(done)
+            self.busy_bar.setFormat(f"{done}/{total} maps")
+        else:
+            self.busy_bar.setRange(0, 0)
         if res.error:
             panel.set_error(res.error)
         else:
@@ -552,12 +582,13 @@ class MainWindow(QMainWindow):
             self.input_panel.view.set_receptive_field(None)
             self.arithmetic.show_breakdown(None)
             return
+        self.input_panel.view.set_receptive_field(res.geometry.taps(i, j))
         try:
             idx = self.bank.index_of(uid)
         except KeyError:
+            self.arithmetic.show_breakdown(None)  # a combined map: no single sum to show
             return
         flt = self.bank.filters[idx]
-        self.input_panel.view.set_receptive_field(res.geometry.taps(i, j))
         try:
             bd = cell_breakdown(img.pixels, flt, self.bank.layer, i, j)
         except (ValueError, IndexError) as exc:
@@ -601,6 +632,17 @@ class MainWindow(QMainWindow):
             panel.set_relu(f.activation == "relu")
             if not f.enabled:
                 panel.set_error("This filter is switched off.")
+        for d in self.controller.derived:
+            panel = self._panels.get(d.uid) or self._make_panel(d.uid)
+            mapping, cmap, overridden = self.controller.display.for_uid(d.uid)
+            panel.set_mapping(mapping if overridden else "default", cmap or "")
+            ordered.append(panel)
+        keep = {f.uid for f in bank.filters} | {d.uid for d in self.controller.derived}
+        for uid in list(self._panels):
+            if uid not in keep:
+                panel = self._panels.pop(uid)
+                self.sync.remove(panel.view)
+                panel.deleteLater()
         sel = self.controller.selected_filter
         for panel_uid, panel in self._panels.items():
             panel.set_selected(sel is not None and panel_uid == sel.uid)
@@ -620,6 +662,12 @@ class MainWindow(QMainWindow):
 
     def _update_titles(self) -> None:
         img = self.controller.image
+        for d in self.controller.derived:
+            panel = self._panels.get(d.uid)
+            res = self.controller.result(d.uid)
+            if panel is not None:
+                size = "" if res is None or res.values is None else "  -> {1}x{0}".format(*res.values.shape[:2])
+                panel.set_title(self.controller.derived_title(d) + size)
         for f in self.bank.filters:
             panel = self._panels.get(f.uid)
             if panel is None:
@@ -769,6 +817,45 @@ class MainWindow(QMainWindow):
         self.controller.shutdown()
         QThreadPool.globalInstance().waitForDone(5000)
         event.accept()
+
+
+class CombineDialog(QDialog):
+    """Pick two maps and how to combine them."""
+
+    def __init__(self, names: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Combine Maps")
+        form = QFormLayout(self)
+        self.a = QComboBox()
+        self.b = QComboBox()
+        self.a.addItems(names)
+        self.b.addItems(names)
+        pairs = {("sobel_x", "sobel_y"), ("vertical_line", "horizontal_line"), ("scharr_x", "scharr_y"), ("prewitt_x", "prewitt_y")}
+        for i, n in enumerate(names):
+            for j, m in enumerate(names):
+                if (n, m) in pairs:
+                    self.a.setCurrentIndex(i)
+                    self.b.setCurrentIndex(j)
+        if self.a.currentIndex() == self.b.currentIndex() and len(names) > 1:
+            self.b.setCurrentIndex(1)
+        self.op = QComboBox()
+        from ..core.combine import COMBINE_OPS
+
+        for op in COMBINE_OPS:
+            self.op.addItem(
+                {"magnitude": "magnitude  sqrt(a² + b²)", "sum": "sum  a + b", "maximum": "maximum  max(a, b)"}.get(op, op),
+                op,
+            )
+        form.addRow("First map", self.a)
+        form.addRow("Second map", self.b)
+        form.addRow("Combine by", self.op)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def choice(self) -> tuple[int, int, str]:
+        return self.a.currentIndex(), self.b.currentIndex(), self.op.currentData()
 
 
 def qimage_to_array(image: QImage) -> np.ndarray:

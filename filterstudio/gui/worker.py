@@ -12,6 +12,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal
 
 from ..core import display
+from ..core.combine import combine
 from ..core.geometry import MapGeometry
 from ..core.pipeline import apply_bank_filter, effective_kernel, prepare_input
 from ..model.bank import Filter, Layer
@@ -35,6 +36,21 @@ class ComputeRequest:
 
     def compute_key(self) -> tuple:
         return (self.image_key, self.layer, self.flt.content_key())
+
+
+@dataclass(frozen=True)
+class CombineRequest:
+    """A derived map from two filters' newest maps (magnitude, sum or maximum)."""
+
+    generation: int
+    uid: str
+    a_uid: str
+    b_uid: str
+    op: str
+    geometry: MapGeometry | None
+    mapping: str = "minmax"
+    colormap: str | None = None
+    max_display_side: int = DEFAULT_DISPLAY_SIDE
 
 
 @dataclass(frozen=True)
@@ -99,7 +115,7 @@ class ComputeWorker(QThread):
         self.engine = apply_bank_filter  # replaceable in tests to inject faults
 
     # -- GUI thread -----------------------------------------------------------------------
-    def submit(self, request: ComputeRequest) -> None:
+    def submit(self, request: ComputeRequest | CombineRequest) -> None:
         with self._cond:
             self._pending.pop(request.uid, None)
             self._pending[request.uid] = request
@@ -152,7 +168,29 @@ class ComputeWorker(QThread):
             self._prepared = (key, prepare_input(request.image, request.layer.channel_mode))
         return self._prepared[1]
 
-    def _compute(self, req: ComputeRequest) -> ComputeResult:
+    def _combine(self, req: CombineRequest) -> ComputeResult:
+        start = time.perf_counter()
+        try:
+            a, b = self._values.get(req.a_uid), self._values.get(req.b_uid)
+            if a is None or b is None:
+                raise ValueError("One of the two maps is not available.")
+            values = _readonly(combine(a[1], b[1], req.op))
+            pixels, stats = display_copy(values, req.mapping, req.colormap, req.max_display_side)
+            return ComputeResult(
+                generation=req.generation, uid=req.uid, values=values, pixels=_readonly(pixels),
+                stats=stats, geometry=req.geometry, mapping=req.mapping, colormap=req.colormap,
+                seconds=time.perf_counter() - start,
+            )
+        except (ValueError, MemoryError) as exc:
+            return ComputeResult(
+                generation=req.generation, uid=req.uid, values=None, pixels=None, stats=None,
+                geometry=req.geometry, mapping=req.mapping, colormap=req.colormap,
+                error=_error_sentence(exc), seconds=time.perf_counter() - start,
+            )
+
+    def _compute(self, req: ComputeRequest | CombineRequest) -> ComputeResult:
+        if isinstance(req, CombineRequest):
+            return self._combine(req)
         start = time.perf_counter()
         geometry = None
         try:

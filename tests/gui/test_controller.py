@@ -168,3 +168,25 @@ def test_shutdown_while_computing_returns_cleanly(qtbot):
     c.set_image(make_image_state(np.random.default_rng(1).random((1500, 2000, 3), dtype=np.float32), "big"))
     c.shutdown()
     assert c.worker.isFinished()
+
+
+def test_combined_magnitude_follows_its_sources(qtbot, controller):
+    from filterstudio.core.kernels import get_preset
+
+    img = _image()
+    controller.set_image(make_image_state(img, "x"))
+    controller.set_kernel(0, get_preset("sobel_x").kernel)
+    controller.set_kernel(1, get_preset("sobel_y").kernel)
+    d = controller.add_derived(0, 1, "magnitude")
+    _wait_current(qtbot, controller)
+    gx = apply_bank_filter(img, controller.bank.filters[0], controller.bank.layer)
+    gy = apply_bank_filter(img, controller.bank.filters[1], controller.bank.layer)
+    np.testing.assert_allclose(controller.result(d.uid).values, np.hypot(gx, gy), atol=1e-4)
+    # Editing a source recomputes the combined map too.
+    controller.set_kernel(1, -get_preset("sobel_y").kernel * 2)
+    _wait_current(qtbot, controller)
+    gy2 = apply_bank_filter(img, controller.bank.filters[1], controller.bank.layer)
+    np.testing.assert_allclose(controller.result(d.uid).values, np.hypot(gx, gy2), atol=1e-4)
+    # Removing a source removes the combined map.
+    controller.remove_filter(0)
+    assert controller.derived == ()

@@ -1,0 +1,206 @@
+"""The studio window end to end: each control reaches the model and a recomputed map, and back."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QGuiApplication, QImage
+from PySide6.QtWidgets import QMessageBox
+
+from filterstudio.core.kernels import get_preset
+from filterstudio.core.pipeline import apply_bank_filter
+
+
+def _current(qtbot, win):
+    qtbot.waitUntil(win.is_current, timeout=15000)
+
+
+def _expected(win, index):
+    img = win.controller.image.pixels
+    return apply_bank_filter(img, win.bank.filters[index], win.bank.layer)
+
+
+def test_opens_on_a_sample_with_four_visible_maps(qtbot, window):
+    window.open_sample("photo")
+    _current(qtbot, window)
+    assert "Filter Studio" in window.windowTitle()
+    assert [f.name for f in window.bank.filters] == ["vertical_line", "horizontal_line", "sobel_x", "gaussian_blur"]
+    for i in range(4):
+        panel = window.panel(i)
+        assert panel.isVisible()
+        np.testing.assert_allclose(window.map_values(i), _expected(window, i), atol=1e-4)
+    h, w = window.controller.image.pixels.shape[:2]
+    assert window.input_panel.isVisible()
+    assert f"{w}x{h}" in window.size_label.text()
+
+
+def test_kernel_editor_edit_recomputes_and_model_flows_back(qtbot, window):
+    window.open_sample("smiley")
+    _current(qtbot, window)
+    kernel = np.arange(9, dtype=np.float32).reshape(3, 3)
+    window.kernel_editor.kernelEdited.emit(kernel, "")
+    _current(qtbot, window)
+    np.testing.assert_array_equal(window.bank.filters[0].kernel, kernel)
+    np.testing.assert_allclose(window.map_values(0), _expected(window, 0), atol=1e-4)
+    # Model -> widget: a scripted edit shows in the editor's grid.
+    window.set_kernel(0, np.eye(3))
+    np.testing.assert_array_equal(window.kernel_editor.kernel(), np.eye(3))
+
+
+def test_layer_controls_reach_every_map(qtbot, window):
+    window.open_sample("smiley")
+    _current(qtbot, window)
+    for changes in ({"stride": (2, 2)}, {"padding": "same"}, {"border": "reflect"}, {"dilation": (2, 2)},
+                    {"channel_mode": "gray"}, {"padding": (1, 2)}):
+        window.layer_controls.layerEdited.emit(changes)
+        _current(qtbot, window)
+        for key, value in changes.items():
+            assert getattr(window.bank.layer, key) == value
+        for i in range(len(window.bank.filters)):
+            np.testing.assert_allclose(window.map_values(i), _expected(window, i), atol=1e-4)
+    # Model -> widget: undo puts the layer controls back.
+    window.controller.undo_stack.undo()
+    assert window.layer_controls.layer() == window.bank.layer
+
+
+def test_selecting_a_panel_selects_the_filter(qtbot, window):
+    window.open_sample("smiley")
+    _current(qtbot, window)
+    window.panel(2).selectRequested.emit()
+    assert window.controller.selected_index == 2
+    np.testing.assert_array_equal(window.kernel_editor.kernel(), window.bank.filters[2].kernel)
+
+
+def test_relu_toggle_on_a_panel(qtbot, window):
+    window.open_sample("smiley")
+    window.set_kernel(0, get_preset("sobel_x").kernel)
+    _current(qtbot, window)
+    assert window.map_values(0).min() < 0
+    window.panel(0).reluToggled.emit(True)
+    _current(qtbot, window)
+    assert window.bank.filters[0].activation == "relu"
+    assert window.map_values(0).min() >= 0
+
+
+def test_filter_list_add_remove_and_undo_redo_shortcuts(qtbot, window):
+    window.open_sample("smiley")
+    _current(qtbot, window)
+    window.filter_list.addRequested.emit("laplacian")
+    _current(qtbot, window)
+    assert len(window.bank.filters) == 5 and window.bank.filters[4].name == "laplacian"
+    np.testing.assert_allclose(window.map_values(4), _expected(window, 4), atol=1e-4)
+    window.filter_list.removeRequested.emit(0)
+    assert len(window.bank.filters) == 4
+    window.activateWindow()
+    window.tabs.setFocus()
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    assert len(window.bank.filters) == 5
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    assert len(window.bank.filters) == 4
+
+
+def test_only_the_edited_filter_is_recomputed(qtbot, window):
+    window.open_sample("photo")
+    _current(qtbot, window)
+    before = {f.uid: window.controller.result(f.uid) for f in window.bank.filters}
+    window.set_kernel(1, np.ones((3, 3)) / 9)
+    _current(qtbot, window)
+    for i, f in enumerate(window.bank.filters):
+        same = window.controller.result(f.uid) is before[f.uid]
+        assert same == (i != 1)
+
+
+def test_a_kernel_bigger_than_the_image_says_so_in_its_panel(qtbot, window):
+    window.open_sample("bump")  # 1x8
+    _current(qtbot, window)
+    assert window.map_values(0) is None
+    assert "larger than the padded image" in window.controller.result(window.bank.filters[0].uid).error
+    window.set_layer(padding="same")
+    _current(qtbot, window)
+    assert window.map_values(0).shape == (1, 8)
+
+
+def _png(tmp_path, name="pic.png", size=(20, 16)):
+    path = tmp_path / name
+    rng = np.random.default_rng(0)
+    Image.fromarray((rng.random((size[1], size[0], 3)) * 255).astype(np.uint8)).save(path)
+    return path
+
+
+def test_drop_an_image_file(qtbot, window, tmp_path):
+    path = _png(tmp_path, "drop ü.png")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    with qtbot.waitSignal(window.imageLoaded, timeout=10000):
+        window.dropEvent(event)
+    assert window.controller.image.pixels.shape == (16, 20, 3)
+    _current(qtbot, window)
+
+
+def test_paste_an_image_from_the_clipboard(qtbot, window):
+    img = QImage(12, 9, QImage.Format_RGB888)
+    img.fill(Qt.red)
+    QGuiApplication.clipboard().setImage(img)
+    window.tabs.setFocus()
+    window.paste_action.trigger()
+    pixels = window.controller.image.pixels
+    assert pixels.shape == (9, 12, 3)
+    np.testing.assert_allclose(pixels[0, 0], [1, 0, 0])
+    _current(qtbot, window)
+
+
+def test_open_a_broken_file_gives_a_message_and_keeps_the_picture(qtbot, window, tmp_path):
+    window.open_sample("smiley")
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    before = window.controller.image
+    assert window.open_image(str(bad)) is False
+    assert window.controller.image is before
+    box = window.findChild(QMessageBox, "errorBox")
+    assert box is not None and "broken.png" in box.text()
+    box.close()
+
+
+def test_combined_map_panel(qtbot, window):
+    window.open_sample("photo")
+    window.set_kernel(0, get_preset("sobel_x").kernel)
+    window.set_kernel(1, get_preset("sobel_y").kernel)
+    window.add_combined_map(0, 1, "magnitude")
+    _current(qtbot, window)
+    d = window.controller.derived[0]
+    np.testing.assert_allclose(
+        window.controller.result(d.uid).values,
+        np.hypot(_expected(window, 0), _expected(window, 1)),
+        atol=1e-4,
+    )
+    assert len(window.feature_grid.findChildren(type(window.panel(0)))) >= 5
+
+
+def test_close_while_computing_exits_cleanly(qtbot):
+    from filterstudio.gui.main_window import MainWindow
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    win.set_image_array(np.random.default_rng(0).random((1500, 2000, 3), dtype=np.float32), "big")
+    win.set_kernel(0, np.ones((7, 7)))
+    win.controller.mark_clean()
+    win.close()
+    assert win.controller.worker.isFinished()
+
+
+def test_scripting_surface_waits_for_current_maps(qtbot, window):
+    window.open_sample("vertical_line")
+    window.set_stride(2)
+    assert window.wait_until_current(10)
+    assert window.map_values(0).shape == (3, 3)
+
+
+@pytest.mark.parametrize("name", ["vertical_line", "smiley", "bump", "checkerboard", "x"])
+def test_lesson_samples_open(qtbot, window, name):
+    window.open_sample(name)
+    _current(qtbot, window)
+    assert window.controller.image.sample == name
