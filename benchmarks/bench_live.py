@@ -1,0 +1,193 @@
+"""Live latency of the real window: kernel edits at 30 Hz and stride changes, 12 MP and 1080p.
+
+Drives the main window offscreen through its scripting surface and prints, per picture size:
+edit-to-repainted latency (median, p95), the longest event-loop stall (how late a 5 ms timer
+fired), and peak RSS. Run:  python benchmarks/bench_live.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QTimer  # noqa: E402
+
+from filterstudio.core.kernels import random_kernel  # noqa: E402
+from filterstudio.core.samples import load_sample  # noqa: E402
+from filterstudio.gui.app import create_app  # noqa: E402
+from filterstudio.gui.main_window import MainWindow  # noqa: E402
+from filterstudio.model.bank import Bank, Filter, Layer  # noqa: E402
+
+
+class StallMeter(QObject):
+    """A 5 ms timer; its lateness is how long the GUI thread was busy elsewhere."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timer = QTimer(self)
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self._tick)
+        self.clock = QElapsedTimer()
+        self.worst = 0.0
+        self.last = None
+
+    def start(self) -> None:
+        self.worst, self.last = 0.0, None
+        self.clock.start()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def _tick(self) -> None:
+        now = self.clock.nsecsElapsed() / 1e6
+        if self.last is not None:
+            self.worst = max(self.worst, now - self.last - 5.0)
+        self.last = now
+
+
+class PaintWatcher(QObject):
+    """Records when a panel's viewport paints after its map was replaced."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.armed_at: float | None = None
+        self.painted: list[float] = []
+
+    def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Paint and self.armed_at is not None:
+            self.painted.append(time.perf_counter())
+            self.armed_at = None
+        return False
+
+
+def photo(h: int, w: int) -> np.ndarray:
+    return cv2.resize(load_sample("photo"), (w, h), interpolation=cv2.INTER_CUBIC).clip(0, 1)
+
+
+def run_case(app, win: MainWindow, label: str, pixels: np.ndarray, n_filters: int, edits: int, strides: int):
+    sizes = [3, 5, 7, 7] * 4
+    filters = [Filter(name=f"f{i} {sizes[i]}x{sizes[i]}", kernel=random_kernel(sizes[i], seed=i)) for i in range(n_filters)]
+    win.controller.load_state(Bank(filters=tuple(filters), layer=Layer()))
+    win.set_image_array(pixels, label)
+    assert win.wait_until_current(120), "maps never arrived"
+    app.processEvents()
+
+    uid = win.bank.filters[0].uid
+    watcher = PaintWatcher()
+    panel = win.panel(0)
+    panel.view.viewport().installEventFilter(watcher)
+    edit_times: dict[int, float] = {}
+    latencies: list[float] = []
+
+    def on_result(u: str) -> None:
+        if u != uid:
+            return
+        res = win.controller.result(u)
+        watcher.armed_at = time.perf_counter()
+        watcher.generation = res.generation
+
+    win.controller.resultApplied.connect(on_result)
+    meter = StallMeter()
+    meter.start()
+    rng = np.random.default_rng(7)
+    base = win.bank.filters[0].kernel.copy()
+    done = {"n": 0}
+    gen_at_edit: list[tuple[float, int]] = []
+
+    def edit() -> None:
+        k = base.copy()
+        k[1, 1] = float(rng.normal())
+        t = time.perf_counter()
+        win.set_kernel(0, k, tag="cell:1,1")
+        gen_at_edit.append((t, win.controller._latest[uid]))
+        done["n"] += 1
+        if done["n"] >= edits:
+            timer.stop()
+
+    timer = QTimer()
+    timer.setInterval(33)
+    timer.timeout.connect(edit)
+    timer.start()
+    while timer.isActive():
+        app.processEvents(QEventLoopFlags)
+    win.wait_until_current(60)
+    for _ in range(20):
+        app.processEvents()
+
+    # Latency of an edit: from the edit to the first paint of a result of that edit or a newer one.
+    paints = sorted(watcher.painted)
+    for t_edit, _gen in gen_at_edit:
+        after = [p for p in paints if p >= t_edit]
+        if after:
+            latencies.append((after[0] - t_edit) * 1000)
+
+    stride_lat = []
+    for s in range(strides):
+        stride = 1 + (s % 3)
+        t = time.perf_counter()
+        win.set_stride(stride if stride != win.bank.layer.stride[0] else stride + 1)
+        win.wait_until_current(60)
+        app.processEvents()
+        stride_lat.append((time.perf_counter() - t) * 1000)
+    win.set_stride(1)
+    win.wait_until_current(60)
+    meter.stop()
+    win.controller.resultApplied.disconnect(on_result)
+    panel.view.viewport().removeEventFilter(watcher)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "case": label,
+        "edit_median": statistics.median(latencies) if latencies else float("nan"),
+        "edit_p95": float(np.percentile(latencies, 95)) if latencies else float("nan"),
+        "stride_median": statistics.median(stride_lat),
+        "stall": meter.worst,
+        "rss": rss,
+    }
+
+
+QEventLoopFlags = None
+
+
+def main() -> int:
+    global QEventLoopFlags
+    from PySide6.QtCore import QEventLoop
+
+    QEventLoopFlags = QEventLoop.AllEvents
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="fewer edits")
+    args = ap.parse_args()
+    edits = 20 if args.quick else 60
+    app = create_app()
+    win = MainWindow()
+    win.resize(1920, 1080)
+    win.show()
+    app.processEvents()
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    rows = [
+        run_case(app, win, "12 MP, 4 filters", photo(3000, 4000), 4, edits, 10),
+        run_case(app, win, "1080p, 4 filters", photo(1080, 1920), 4, edits, 10),
+        run_case(app, win, "12 MP, 8 filters", photo(3000, 4000), 8, edits // 2, 4),
+    ]
+    print(f"{'case':<20}{'edit median':>13}{'edit p95':>10}{'stride med':>12}{'max stall':>11}{'peak RSS':>10}")
+    for r in rows:
+        print(
+            f"{r['case']:<20}{r['edit_median']:>10.0f} ms{r['edit_p95']:>7.0f} ms{r['stride_median']:>9.0f} ms"
+            f"{r['stall']:>8.0f} ms{r['rss']:>7.0f} MB"
+        )
+    win.controller.mark_clean()
+    win.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
