@@ -220,24 +220,24 @@ class StudioController(QObject):
         for f in self._bank.filters:
             if not f.enabled:
                 continue
-            res = self._results.get(f.uid)
-            if res is None or res.generation != self._latest.get(f.uid):
+            if not self._is_final(f.uid):
                 return False
         for d in self._derived:
             if self._filter_current(d.a_uid) is None or self._filter_current(d.b_uid) is None:
                 continue  # a source map failed or is off: nothing to wait for
-            res = self._results.get(d.uid)
-            if res is None or res.generation != self._latest.get(d.uid):
+            if not self._is_final(d.uid):
                 return False
         return True
+
+    def _is_final(self, uid: str) -> bool:
+        """The newest request's full-resolution answer (or its error) has arrived."""
+        res = self._results.get(uid)
+        return res is not None and res.generation == self._latest.get(uid) and res.preview == 1
 
     def progress(self) -> tuple[int, int]:
         """How many enabled filters show their newest map, out of how many."""
         live = [f for f in self._bank.filters if f.enabled]
-        done = sum(
-            1 for f in live
-            if (r := self._results.get(f.uid)) is not None and r.generation == self._latest.get(f.uid)
-        )
+        done = sum(1 for f in live if self._is_final(f.uid))
         return done, len(live)
 
     def is_dirty(self) -> bool:
@@ -423,7 +423,7 @@ class StudioController(QObject):
 
     def _filter_current(self, uid: str) -> ComputeResult | None:
         res = self._results.get(uid)
-        if res is None or res.generation != self._latest.get(uid) or res.values is None:
+        if not self._is_final(uid) or res.values is None:
             return None
         return res
 

@@ -538,7 +538,7 @@ class MainWindow(QMainWindow):
         res = self.controller.result(uid)
         if panel is None or res is None:
             return
-        panel.set_busy(False)
+        panel.set_busy(res.preview > 1)  # a preview: the full-resolution map is on its way
         done, total = self.controller.progress()
         if total > 1 and done < total:
             self.busy_bar.setRange(0, total)
@@ -553,7 +553,7 @@ class MainWindow(QMainWindow):
                 res.pixels,
                 geometry=res.geometry,
                 values=res.values,
-                full_hw=res.values.shape[:2],
+                full_hw=res.full_hw,
                 stats=res.stats,
                 mapping=res.mapping,
                 colormap=res.colormap,

@@ -190,3 +190,45 @@ def test_combined_magnitude_follows_its_sources(qtbot, controller):
     # Removing a source removes the combined map.
     controller.remove_filter(0)
     assert controller.derived == ()
+
+
+@pytest.mark.parametrize(
+    "layer_kwargs",
+    [
+        {},
+        {"stride": (2, 3), "padding": "same", "border": "reflect"},
+        {"padding": "full", "border": "wrap", "dilation": (2, 1)},
+        {"padding": (2, 1), "border": "edge", "channel_mode": "gray"},
+        {"padding": "same", "border": "symmetric", "channel_mode": "depth"},
+    ],
+)
+@pytest.mark.parametrize("f", [2, 3])
+def test_a_preview_is_exactly_every_fth_cell_of_the_map(layer_kwargs, f):
+    from filterstudio.core.geometry import MapGeometry
+    from filterstudio.core.kernels import random_kernel
+    from filterstudio.gui.worker import preview_layer
+    from filterstudio.model.bank import Filter, Layer
+
+    img = _image(37, 29, seed=3)
+    flt = Filter("r", random_kernel(5, seed=2))
+    layer = Layer(**layer_kwargs)
+    full = apply_bank_filter(img, flt, layer)
+    geo = MapGeometry.for_layer(img.shape[:2], flt.size, layer)
+    prev = apply_bank_filter(img, flt, preview_layer(layer, geo, f))
+    sub = full[::f, ::f]
+    # Only a last row/column reading the extra bottom/right "same" padding may be missing.
+    assert sub.shape[0] - prev.shape[0] in (0, 1) and sub.shape[1] - prev.shape[1] in (0, 1)
+    np.testing.assert_allclose(prev, sub[: prev.shape[0], : prev.shape[1]], atol=1e-4)
+
+
+def test_a_large_map_shows_a_preview_first_then_the_full_map(qtbot, controller):
+    img = _image(1500, 1200, seed=4)  # 1.8 M cells: previewed at every 2nd cell
+    seen = []
+    controller.resultApplied.connect(lambda uid: seen.append(controller.result(uid).preview))
+    controller.set_image(make_image_state(img, "big"))
+    _wait_current(qtbot, controller)
+    assert 2 in seen and seen[-1] == 1
+    f = controller.bank.filters[0]
+    np.testing.assert_allclose(
+        controller.result(f.uid).values, apply_bank_filter(img, f, controller.bank.layer), atol=1e-4
+    )
