@@ -13,7 +13,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ..core.kernels import get_preset
 from ..model.bank import MAX_FILTERS, Bank, Filter, Layer
-from .worker import CombineRequest, ComputeRequest, ComputeResult, ComputeWorker
+from .worker import DEFAULT_DISPLAY_SIDE, CombineRequest, ComputeRequest, ComputeResult, ComputeWorker
 
 _image_keys = itertools.count(1)
 
@@ -140,6 +140,7 @@ class StudioController(QObject):
         self._display = DisplayState()
         self._selected = 0
         self._generation = itertools.count(1)
+        self._floor = 0  # results asked for before the picture changed are never shown
         self._latest: dict[str, int] = {}  # uid -> newest generation asked for
         self._submitted_keys: dict[str, tuple] = {}
         self._results: dict[str, ComputeResult] = {}
@@ -154,7 +155,7 @@ class StudioController(QObject):
         if app is not None:
             # Whatever happens to the window, the thread is stopped before Qt tears down.
             app.aboutToQuit.connect(self.shutdown)
-        self.max_display_side = 2048
+        self.max_display_side = DEFAULT_DISPLAY_SIDE
 
     # -- reading state -------------------------------------------------------------------
     @property
@@ -331,6 +332,7 @@ class StudioController(QObject):
 
     def set_image(self, state: ImageState | None) -> None:
         self._image = state
+        self._floor = next(self._generation)
         self._results.clear()
         self.imageChanged.emit(state)
         self._schedule()
@@ -383,13 +385,17 @@ class StudioController(QObject):
         if any(d.a_uid not in live or d.b_uid not in live for d in self._derived):
             self._derived = tuple(d for d in self._derived if d.a_uid in live and d.b_uid in live)
             self.derivedChanged.emit()
-        self.bankChanged.emit(bank)
         if old_sel is not None and old_sel.uid in live:
             idx = bank.index_of(old_sel.uid)
         else:
             idx = min(self._selected, len(bank.filters) - 1)
-        self._selected = -1
-        self.select(max(idx, 0))
+        moved = max(idx, 0) != self._selected
+        self._selected = max(idx, 0)
+        # The window refreshes the editor from bankChanged; a selection signal only when the
+        # selected position really moved, so an edit costs one refresh, not two.
+        self.bankChanged.emit(bank)
+        if moved:
+            self.selectionChanged.emit(self._selected)
         self._schedule()
 
     def _schedule(self) -> None:
@@ -449,8 +455,15 @@ class StudioController(QObject):
             )
 
     def _on_worker_result(self, result: ComputeResult) -> None:
-        if self._latest.get(result.uid) != result.generation:
-            return  # stale: a newer request for this filter is on its way
+        latest = self._latest.get(result.uid)
+        shown = self._results.get(result.uid)
+        if latest is None or result.generation > latest or result.generation < self._floor:
+            return  # the filter is gone, or the picture changed since it was asked for
+        if shown is not None and (
+            result.generation < shown.generation
+            or (result.generation == shown.generation and result.preview > shown.preview)
+        ):
+            return  # stale: the panel already shows something newer
         self._results[result.uid] = result
         self.resultApplied.emit(result.uid)
         self._schedule_derived()

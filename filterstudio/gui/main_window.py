@@ -506,7 +506,10 @@ class MainWindow(QMainWindow):
         sel = self.controller.selected_index
         self.filter_list.set_bank(bank, sel)
         self.layer_controls.set_layer(bank.layer)
-        self.kernel_editor.set_depth_channels(3 if bank.layer.channel_mode == "depth" else 1)
+        depth = 3 if bank.layer.channel_mode == "depth" else 1
+        if depth != getattr(self, "_depth_channels", None):
+            self._depth_channels = depth
+            self.kernel_editor.set_depth_channels(depth)
         self.kernel_editor.set_filter(self.controller.selected_filter)
         self._update_geometry_info()
         self._refresh_lesson()

@@ -18,9 +18,9 @@ from ..core.geometry import MapGeometry
 from ..core.pipeline import apply_bank_filter, effective_kernel, prepare_input
 from ..model.bank import Filter, Layer
 
-DEFAULT_DISPLAY_SIDE = 1600
+DEFAULT_DISPLAY_SIDE = 1280
 # Maps with more output cells than this are shown first as an exact strided preview.
-PREVIEW_CELLS = 1_500_000
+PREVIEW_CELLS = 600_000
 # How long a filter must stay unedited before its full-resolution map is computed.
 SETTLE_SECONDS = 0.12
 STATS_CELLS = 400_000
@@ -211,10 +211,10 @@ class ComputeWorker(QThread):
                     if self._stopping:
                         return
                     superseded = request.uid in self._pending
-                if superseded:
-                    continue
+                # Even a superseded preview is newer than what its panel shows: during a drag
+                # faster than the engine, these are what keep the map following the mouse.
                 self.resultReady.emit(result)
-                if result.error:
+                if result.error or superseded:
                     continue
                 # Let a drag go on: the full map waits until this filter is left alone briefly.
                 with self._cond:
@@ -232,9 +232,7 @@ class ComputeWorker(QThread):
             with self._cond:
                 if self._stopping:
                     return
-                superseded = request.uid in self._pending
-            if not superseded:
-                self.resultReady.emit(result)
+            self.resultReady.emit(result)
 
     def _wants_preview(self, req: ComputeRequest) -> bool:
         cached = self._values.get(req.uid)

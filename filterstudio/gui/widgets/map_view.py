@@ -23,6 +23,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
+    QGraphicsItem,
     QGraphicsPixmapItem,
     QGraphicsRectItem,
     QGraphicsScene,
@@ -201,6 +202,9 @@ class MapView(QGraphicsView):
         self.setMinimumSize(32, 32)
 
         self._pixmap_item = QGraphicsPixmapItem()
+        # Scaling a large pixmap smoothly on every repaint (each hover redraws the overlay) is
+        # costly; the device-coordinate cache scales it once per zoom level.
+        self._pixmap_item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._pixmap_item.setShapeMode(QGraphicsPixmapItem.ShapeMode.BoundingRectShape)
         self._pixmap_item.setZValue(Z_PIXMAP)
         self.scene().addItem(self._pixmap_item)
