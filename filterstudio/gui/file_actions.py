@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 
 from ..core import display
 from ..core.imageio import ImageError, atomic_write, save_format, save_image
-from ..core.montage import render_montage, unique_names
+from ..core.montage import render_montage, safe_filename, unique_names
 from ..model.bank import Bank
 from ..model.bank_io import BankFormatError, load_bank, save_bank
 from ..model.session import (
@@ -758,7 +758,7 @@ class FileActions(QObject):
 
     def _selected_name(self) -> str:
         f = self._window.controller.selected_filter
-        return unique_names([f.name])[0] if f is not None else "map"
+        return safe_filename(f.name) if f is not None else "map"
 
     # == recent sessions =================================================================
     def recent_sessions(self) -> list[str]:
