@@ -39,6 +39,7 @@ from ..core.kernels import PRESETS
 from ..core.lesson import cell_breakdown
 from ..core.samples import LESSON_IMAGES, load_sample
 from ..model.bank import Bank
+from .file_actions import FileActions
 from .controller import ImageState, StudioController, default_bank, make_image_state
 from .widgets.arithmetic_view import ArithmeticWidget
 from .widgets.filter_list import FilterListWidget
@@ -48,7 +49,9 @@ from .widgets.lesson_view import LessonWidget
 from .widgets.map_panel import FeatureGridWidget, InputPanelWidget, MapPanelWidget
 from .widgets.map_view import ViewSync
 
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.gif);;All files (*)"
+IMAGE_FILTER = (
+    "Images and sessions (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.gif *.fstudio);;All files (*)"
+)
 MAX_RECENT = 8
 REDUCED_PIXELS = 12_000_000
 
@@ -124,6 +127,7 @@ class MainWindow(QMainWindow):
         self.controller.load_state(default_bank())
         self._on_bank_changed(self.controller.bank)
         self._update_title()
+        self.file_actions = FileActions(self)
 
     # == construction ====================================================================
     def _build_widgets(self) -> None:
@@ -309,7 +313,7 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str) -> bool:
         """Open an image or a ``.fstudio`` session, as File > Open would."""
-        if str(path).lower().endswith(".fstudio") and hasattr(self, "file_actions"):
+        if str(path).lower().endswith(".fstudio"):
             return self.file_actions.open_session(path)
         return self.open_image(path, wait=False)
 
@@ -811,7 +815,7 @@ class MainWindow(QMainWindow):
         settings.setValue("inputColumn", self.input_column.saveState())
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        if hasattr(self, "file_actions") and not self.file_actions.confirm_discard("closing"):
+        if not self._closing and not self.file_actions.confirm_discard("closing"):
             event.ignore()
             return
         self._closing = True

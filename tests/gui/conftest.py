@@ -15,6 +15,17 @@ def isolated_settings(tmp_path_factory):
     yield folder
 
 
+@pytest.fixture(autouse=True)
+def discard_when_asked(monkeypatch):
+    """pytest-qt closes windows before fixtures finish; a dirty window would then wait on its
+    unsaved-changes question forever. Tests about that question patch it themselves."""
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(
+        QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard)
+    )
+
+
 @pytest.fixture
 def window(qtbot):
     from filterstudio.gui.main_window import MainWindow

@@ -21,24 +21,6 @@ from filterstudio.gui.main_window import MainWindow
 from filterstudio.model.bank_io import bank_to_dict
 
 
-def _guard_none_refcount() -> None:
-    """Work around PySide6 6.12.0 on Python 3.11, which drops a reference to None on every call
-    of a method that returns nothing (setEnabled, setPalette, ...): after some thousands of calls
-    the interpreter aborts with "none_dealloc". These tests build many windows, so they reach
-    that count; a large head start keeps None alive. Python 3.12 made None immortal, and
-    PySide6 6.11 does not have the fault, so nothing is done there.
-    """
-    import ctypes
-    import sys
-
-    import PySide6
-
-    if sys.version_info < (3, 12) and PySide6.__version__ == "6.12.0":
-        ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
-
-
-_guard_none_refcount()
-
 Yes, No = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
 Save, Discard, Cancel = (
     QMessageBox.StandardButton.Save,

@@ -29,3 +29,16 @@ def test_emitting_signals_keeps_reference_counts(qtbot):
     seen.clear()
     after = (sys.getrefcount(True), sys.getrefcount(False), sys.getrefcount(None))
     assert all(abs(a - b) < 50 for a, b in zip(before, after)), (before, after)
+
+
+def test_void_qt_methods_keep_reference_counts(qtbot):
+    # Another fault of the same releases: each call of a method returning nothing drops a
+    # reference to None.
+    from PySide6.QtWidgets import QWidget
+
+    w = QWidget()
+    qtbot.addWidget(w)
+    before = sys.getrefcount(None)
+    for _ in range(500):
+        w.setEnabled(True)
+    assert abs(sys.getrefcount(None) - before) < 100
