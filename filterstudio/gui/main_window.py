@@ -284,6 +284,7 @@ class MainWindow(QMainWindow):
         c.dirtyChanged.connect(lambda _d: self._update_title())
         c.mapsCurrent.connect(self._on_maps_current)
         c.derivedChanged.connect(lambda: self._sync_panels(self.bank))
+        c.displayChanged.connect(self._on_display_changed)
 
         ke = self.kernel_editor
         ke.kernelEdited.connect(self._on_kernel_editor_kernel_edited)
@@ -566,6 +567,12 @@ class MainWindow(QMainWindow):
                 colormap=res.colormap,
             )
         self._update_titles()
+
+    def _on_display_changed(self, _display) -> None:
+        """Model -> widgets: each panel's mapping and colour-map choice."""
+        for uid, panel in self._panels.items():
+            mapping, cmap, overridden = self.controller.display.for_uid(uid)
+            panel.set_mapping(mapping if overridden else "default", cmap or "")
 
     def _on_maps_current(self) -> None:
         ms = (time.perf_counter() - self._last_edit) * 1000

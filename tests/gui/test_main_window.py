@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication, QImage
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QComboBox, QMessageBox
 
 from filterstudio.core.kernels import get_preset
 from filterstudio.core.pipeline import apply_bank_filter
@@ -204,3 +204,18 @@ def test_lesson_samples_open(qtbot, window, name):
     window.open_sample(name)
     _current(qtbot, window)
     assert window.controller.image.sample == name
+
+
+def test_panel_mapping_both_directions(qtbot, window):
+    window.open_sample("smiley")
+    _current(qtbot, window)
+    uid = window.bank.filters[2].uid
+    # Widget -> model -> recomputed display.
+    window.panel(2).mappingChanged.emit("abs", "")
+    _current(qtbot, window)
+    assert window.controller.result(uid).mapping == "abs"
+    # Model -> widget: a change made elsewhere shows in the panel's own combo.
+    window.controller.set_display("diverging", None, uid=uid)
+    _current(qtbot, window)
+    combo_texts = [c.currentText() for c in window.panel(2).findChildren(QComboBox)]
+    assert "diverging" in combo_texts
