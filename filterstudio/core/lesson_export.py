@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from .imageio import atomic_write
 from .lesson import LessonPlan, format_number, step_lines
 
 _WHITE = (255, 255, 255)
@@ -284,20 +283,6 @@ def render_frame(plan: LessonPlan, k: int | None, *, precision: int = 2) -> Imag
     return _FrameRenderer(plan, precision=precision).render(k)
 
 
-@contextlib.contextmanager
-def _atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path in ``path``'s folder, moved over ``path`` only when the block succeeds."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise
-
-
 def _check_folder(folder: Path) -> None:
     if not folder.is_dir():
         raise ValueError(f"The folder {str(folder)!r} does not exist.")
@@ -332,7 +317,7 @@ def export_gif(plan: LessonPlan, path: str | os.PathLike, *, frame_ms: int = 600
     frames = list(render_frames(plan))
     durations = [int(frame_ms)] * (len(frames) - 1) + [int(frame_ms) * 3]
     try:
-        with _atomic_path(target) as tmp:
+        with atomic_write(target) as tmp:
             frames[0].save(
                 tmp,
                 format="GIF",
@@ -374,7 +359,7 @@ def export_png_sequence(plan: LessonPlan, folder: str | os.PathLike) -> list[Pat
     try:
         for n, frame in enumerate(render_frames(plan), start=1):
             target = out_dir / f"frame_{n:0{digits}d}.png"
-            with _atomic_path(target) as tmp:
+            with atomic_write(target) as tmp:
                 frame.save(tmp, format="PNG")
             written.append(target)
     except OSError as exc:
