@@ -87,7 +87,6 @@ def run_case(app, win: MainWindow, label: str, pixels: np.ndarray, n_filters: in
     watcher = PaintWatcher()
     panel = win.panel(0)
     panel.view.viewport().installEventFilter(watcher)
-    edit_times: dict[int, float] = {}
     latencies: list[float] = []
 
     def on_result(u: str) -> None:

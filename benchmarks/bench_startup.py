@@ -57,8 +57,8 @@ def main() -> int:
     py = sys.executable
 
     with tempfile.TemporaryDirectory() as tmp:
-        from PIL import Image
         import numpy as np
+        from PIL import Image
 
         src = Path(tmp) / "small.png"
         Image.fromarray((np.random.default_rng(0).random((240, 320, 3)) * 255).astype("uint8")).save(src)

@@ -199,7 +199,7 @@ class _FrameRenderer:
             matches = plan.matches(k)
             matched = {(t.y, t.x) for t in matches.taps} if matches else set()
             oy, ox = plan.window_origin(k)
-            for a, b, y, x, _inside in g.taps(*plan.steps[k]):
+            for _a, _b, y, x, _inside in g.taps(*plan.steps[k]):
                 box = self._cell_box(self.input_xy, y + pt, x + pl)
                 colour = _MATCH if (y, x) in matched else _WINDOW
                 draw.rectangle(box, outline=colour, width=3)

@@ -13,7 +13,13 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ..core.kernels import get_preset
 from ..model.bank import MAX_FILTERS, Bank, Filter, Layer
-from .worker import DEFAULT_DISPLAY_SIDE, CombineRequest, ComputeRequest, ComputeResult, ComputeWorker
+from .worker import (
+    DEFAULT_DISPLAY_SIDE,
+    CombineRequest,
+    ComputeRequest,
+    ComputeResult,
+    ComputeWorker,
+)
 
 _image_keys = itertools.count(1)
 

@@ -11,7 +11,17 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QEventLoop, QObject, QRunnable, QSettings, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import (
+    QByteArray,
+    QEventLoop,
+    QObject,
+    QRunnable,
+    QSettings,
+    Qt,
+    QThreadPool,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -19,8 +29,8 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDockWidget,
-    QFormLayout,
     QFileDialog,
+    QFormLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -39,8 +49,8 @@ from ..core.kernels import PRESETS
 from ..core.lesson import cell_breakdown
 from ..core.samples import LESSON_IMAGES, load_sample
 from ..model.bank import Bank
-from .file_actions import FileActions
 from .controller import ImageState, StudioController, default_bank, make_image_state
+from .file_actions import FileActions
 from .widgets.arithmetic_view import ArithmeticWidget
 from .widgets.filter_list import FilterListWidget
 from .widgets.kernel_editor import KernelEditorWidget

@@ -16,7 +16,7 @@ CHANNEL_MODES = ("color", "gray", "depth")
 MAX_FILTERS = 16
 MAX_KERNEL_SIZE = 15
 
-Padding = Union[str, tuple[int, int]]
+Padding = Union[str, tuple[int, int]]  # noqa: UP007 - a runtime alias on Python 3.10
 
 _uid_counter = itertools.count(1)
 

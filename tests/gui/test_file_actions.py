@@ -20,7 +20,6 @@ from filterstudio.gui.file_actions import FileActions
 from filterstudio.gui.main_window import MainWindow
 from filterstudio.model.bank_io import bank_to_dict
 
-
 Yes, No = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
 Save, Discard, Cancel = (
     QMessageBox.StandardButton.Save,
