@@ -5,46 +5,67 @@ The public API is Qt-free::
     import filterstudio
     image = filterstudio.load_image("photo.png")
     edges = filterstudio.convolve(image, filterstudio.preset("sobel_x"), stride=2)
+
+Names are imported on first use, so ``filterstudio apply`` starts without loading what it
+does not need.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from .core.convolution import convolve, output_shape, resolve_padding
-from .core.display import MAPPINGS, to_uint8
-from .core.imageio import ImageError, load_image, save_image
-from .core.kernels import PRESETS, get_preset, random_kernel
-from .core.parse import KernelParseError, parse_kernel
-from .core.pipeline import apply_filter
-from .core.reference import convolve_reference
-from .model.bank import Bank, Filter, Layer
+_LAZY = {
+    "convolve": "core.convolution",
+    "output_shape": "core.convolution",
+    "resolve_padding": "core.convolution",
+    "convolve_reference": "core.reference",
+    "apply_filter": "core.pipeline",
+    "load_image": "core.imageio",
+    "save_image": "core.imageio",
+    "ImageError": "core.imageio",
+    "parse_kernel": "core.parse",
+    "KernelParseError": "core.parse",
+    "PRESETS": "core.kernels",
+    "get_preset": "core.kernels",
+    "random_kernel": "core.kernels",
+    "to_uint8": "core.display",
+    "MAPPINGS": "core.display",
+    "Bank": "model.bank",
+    "Filter": "model.bank",
+    "Layer": "model.bank",
+}
+
+__all__ = ["__version__", "preset", *_LAZY]
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from .core.convolution import convolve, output_shape, resolve_padding  # noqa: F401
+    from .core.display import MAPPINGS, to_uint8  # noqa: F401
+    from .core.imageio import ImageError, load_image, save_image  # noqa: F401
+    from .core.kernels import PRESETS, get_preset, random_kernel  # noqa: F401
+    from .core.parse import KernelParseError, parse_kernel  # noqa: F401
+    from .core.pipeline import apply_filter  # noqa: F401
+    from .core.reference import convolve_reference  # noqa: F401
+    from .model.bank import Bank, Filter, Layer  # noqa: F401
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'filterstudio' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def preset(name: str):
     """The kernel of the preset called ``name`` (read-only float32 array)."""
+    from .core.kernels import get_preset
+
     return get_preset(name).kernel
-
-
-__all__ = [
-    "__version__",
-    "convolve",
-    "convolve_reference",
-    "output_shape",
-    "resolve_padding",
-    "apply_filter",
-    "load_image",
-    "save_image",
-    "ImageError",
-    "parse_kernel",
-    "KernelParseError",
-    "PRESETS",
-    "preset",
-    "get_preset",
-    "random_kernel",
-    "to_uint8",
-    "MAPPINGS",
-    "Bank",
-    "Filter",
-    "Layer",
-]
