@@ -360,7 +360,7 @@ def _finish(arr: np.ndarray, orientation: int) -> np.ndarray:
 def load_image(
     path: str | os.PathLike,
     *,
-    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_pixels: int | None = None,
     reduce_to: int | None = None,
 ) -> np.ndarray:
     """Read a picture as float32 intensities in [0, 1], upright, as SPEC.md "Pixels" says.
@@ -369,7 +369,8 @@ def load_image(
     ----------
     path : str or os.PathLike
         A PNG, JPEG, BMP, TIFF, WebP or GIF file (an animated file gives its first frame).
-    max_pixels : int
+    max_pixels : int, optional
+        Defaults to ``DEFAULT_MAX_PIXELS`` as it is when the picture is opened.
         A picture with more pixels is refused with :class:`ImageTooLarge` (unless ``reduce_to``).
     reduce_to : int, optional
         Decode a reduced copy with at most this many pixels when the picture has more;
@@ -394,6 +395,8 @@ def load_image(
     >>> image = load_image("photo.jpg")                      # doctest: +SKIP
     >>> thumb = load_image("huge.jpg", reduce_to=4_000_000)  # doctest: +SKIP
     """
+    if max_pixels is None:
+        max_pixels = DEFAULT_MAX_PIXELS  # read now, so the limit can be changed at run time
     if reduce_to is not None and int(reduce_to) < 1:
         raise ValueError("reduce_to must be at least 1 pixel.")
     p = _check_path(path)

@@ -381,8 +381,9 @@ class StudioController(QObject):
     def _set_bank(self, bank: Bank) -> None:
         old_sel = self.selected_filter
         self._bank = bank
-        live = {f.uid for f in bank.filters}
-        for uid in list(self._results):
+        live = {f.uid for f in bank.filters} | {d.uid for d in self._derived}
+        # A filter removed before its first map has no result yet: look everywhere it may be.
+        for uid in set(self._results) | set(self._latest) | set(self._submitted_keys):
             if uid not in live:
                 self._results.pop(uid, None)
                 self._latest.pop(uid, None)

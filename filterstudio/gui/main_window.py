@@ -426,7 +426,7 @@ class MainWindow(QMainWindow):
             QMessageBox.Yes,
         )
         if answer == QMessageBox.Yes:
-            self._load_async(path, REDUCED_PIXELS)
+            self._load_async(path, min(REDUCED_PIXELS, getattr(exc, "limit", REDUCED_PIXELS)))
             return True
         return False
 
@@ -779,8 +779,12 @@ class MainWindow(QMainWindow):
     def _show_error(self, text: str) -> None:
         self._show_message(text)
         if not self._closing:
-            box = QMessageBox(QMessageBox.Warning, "Filter Studio", text, QMessageBox.Ok, self)
-            box.setObjectName("errorBox")
+            # One box, reused: a burst of errors must not pile up windows (or leak them).
+            box = self.findChild(QMessageBox, "errorBox")
+            if box is None:
+                box = QMessageBox(QMessageBox.Warning, "Filter Studio", text, QMessageBox.Ok, self)
+                box.setObjectName("errorBox")
+            box.setText(text)
             box.open()
 
     def _update_title(self) -> None:

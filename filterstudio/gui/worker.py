@@ -163,6 +163,7 @@ class ComputeWorker(QThread):
         self._busy = False
         # Worker-thread-only caches: the last exact map per filter, and the prepared input.
         self._values: dict[str, tuple[tuple, np.ndarray]] = {}
+        self._forgotten: set[str] = set()  # uids never reused: a late map of one is not kept
         self._prepared: tuple | None = None
         self.engine = apply_bank_filter  # replaceable in tests to inject faults
 
@@ -174,7 +175,9 @@ class ComputeWorker(QThread):
             self._cond.notify()
 
     def forget(self, uid: str) -> None:
+        """Drop a removed filter's pending work and cached map (also one being computed now)."""
         with self._cond:
+            self._forgotten.add(uid)
             self._pending.pop(uid, None)
             self._values.pop(uid, None)
 
@@ -318,7 +321,9 @@ class ComputeWorker(QThread):
                 channels = 1 if src.ndim == 2 else src.shape[2]
                 effective_kernel(req.flt.kernel, req.layer.channel_mode, channels)  # validates
                 values = _readonly(self.engine(src, req.flt, req.layer, prepared=True))
-                self._values[req.uid] = (key, values)
+                with self._cond:
+                    if req.uid not in self._forgotten:
+                        self._values[req.uid] = (key, values)
             else:
                 values = cached[1]
             pixels, stats = display_copy(values, req.mapping, req.colormap, req.max_display_side)

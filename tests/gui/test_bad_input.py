@@ -263,10 +263,6 @@ def test_large_picture_reduced_copy_declined(qtbot, studio, tmp_path, monkeypatc
     assert not _error_boxes(studio)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="load_image binds max_pixels=DEFAULT_MAX_PIXELS at import, so the limit cannot change",
-)
 def test_the_pixel_limit_is_read_when_a_picture_is_opened(studio, tmp_path, monkeypatch):
     path = _png(tmp_path / "large.png", (60, 80, 3))
     monkeypatch.setattr(imageio, "DEFAULT_MAX_PIXELS", 1000)

@@ -194,10 +194,6 @@ def test_two_thousand_random_edits_leave_exact_maps_and_flat_memory(qtbot, windo
     assert growth < MAX_GROWTH_BYTES, f"RSS grew by {growth / 2**20:.1f} MiB after warm-up"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ComputeWorker keeps the cached map of a filter removed while it was being computed",
-)
 def test_a_filter_removed_mid_computation_leaves_no_cached_map(qtbot, window):
     worker = window.controller.worker
     entered, release = threading.Event(), threading.Event()
