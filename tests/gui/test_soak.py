@@ -7,7 +7,6 @@ import os
 import threading
 
 import numpy as np
-import pytest
 from PySide6.QtWidgets import QApplication
 
 from filterstudio.core.kernels import PRESETS, resize_centered
