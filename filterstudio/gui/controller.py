@@ -360,6 +360,16 @@ class StudioController(QObject):
         self.undo_stack.setClean()
         self.dirtyChanged.emit(False)
 
+    def set_display_side(self, side: int) -> None:
+        """Make display copies about ``side`` pixels on their longer side (the panels' size).
+
+        Only the 8-bit copies are redone; exact maps are kept.
+        """
+        side = int(max(256, min(4096, side)))
+        if side != self.max_display_side:
+            self.max_display_side = side
+            self._schedule()
+
     def recompute_all(self) -> None:
         self._submitted_keys.clear()
         self._schedule()

@@ -131,6 +131,11 @@ class MainWindow(QMainWindow):
         self._closing = False
         self.session_path: str | None = None
         self._build_widgets()
+        # Display copies follow the panels' size, settled 250 ms after a resize.
+        self._display_side_timer = QTimer(self)
+        self._display_side_timer.setSingleShot(True)
+        self._display_side_timer.setInterval(250)
+        self._display_side_timer.timeout.connect(self._update_display_side)
         self._build_menus()
         self._connect()
         self._restore_settings()
@@ -672,6 +677,7 @@ class MainWindow(QMainWindow):
             panel.set_selected(sel is not None and panel_uid == sel.uid)
         self.feature_grid.set_panels(ordered)
         self._update_titles()
+        self._display_side_timer.start()
 
     def _make_panel(self, uid: str) -> MapPanelWidget:
         panel = MapPanelWidget()
@@ -683,6 +689,21 @@ class MainWindow(QMainWindow):
         panel.reluToggled.connect(lambda on, u=uid: self._on_panel_relu_toggled(u, on))
         panel.set_busy(self.controller.image is not None)
         return panel
+
+    def _update_display_side(self) -> None:
+        """Ask for 8-bit copies as large as the largest panel (Qt then paints them nearly 1:1)."""
+        views = [p.view.viewport() for p in self._panels.values()]
+        if not views:
+            return
+        side = max(max(v.width(), v.height()) for v in views) * self.devicePixelRatioF()
+        side = int(-(-side // 64) * 64)  # whole tiles of 64, so small resizes change nothing
+        current = self.controller.max_display_side
+        if abs(side - current) > 0.15 * current:
+            self.controller.set_display_side(side)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._display_side_timer.start()
 
     def _update_titles(self) -> None:
         img = self.controller.image

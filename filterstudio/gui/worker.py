@@ -133,6 +133,11 @@ def _error_sentence(exc: BaseException) -> str:
     return f"The computation failed: {type(exc).__name__}: {exc}"
 
 
+def _preview_cells(req: ComputeRequest) -> int:
+    """A preview needs about as many cells as its panel has pixels, and no more than the cap."""
+    return min(PREVIEW_CELLS, max(160_000, req.max_display_side**2 * 3 // 4))
+
+
 def preview_layer(layer: Layer, geometry: MapGeometry, f: int) -> Layer:
     """The layer whose map is exactly every ``f``-th cell of ``layer``'s map (see ``geometry``)."""
     return Layer(
@@ -245,7 +250,7 @@ class ComputeWorker(QThread):
             geo = MapGeometry.for_layer(req.image.shape[:2], req.flt.size, req.layer)
         except ValueError:
             return False
-        return 0 not in geo.out_hw and preview_factor(geo.out_hw) > 1
+        return 0 not in geo.out_hw and preview_factor(geo.out_hw, _preview_cells(req)) > 1
 
     def _compute_preview(self, req: ComputeRequest) -> ComputeResult:
         """Every f-th cell of the exact map, computed directly (stride times f).
@@ -256,7 +261,7 @@ class ComputeWorker(QThread):
         """
         start = time.perf_counter()
         geometry = MapGeometry.for_layer(req.image.shape[:2], req.flt.size, req.layer)
-        f = preview_factor(geometry.out_hw)
+        f = preview_factor(geometry.out_hw, _preview_cells(req))
         try:
             src = self._prepared_input(req)
             values = self.engine(src, req.flt, preview_layer(req.layer, geometry, f), prepared=True)
