@@ -377,20 +377,27 @@ class FileActions(QObject):
 
     def _display_for_file(self, state: DisplayState, bank: Bank) -> DisplaySettings:
         """The controller's uid-keyed display settings as the file's position-keyed ones."""
-        per = {}
-        for uid, mapping, _cmap in state.per_filter:
+        per, per_cmap = {}, {}
+        for uid, mapping, cmap in state.per_filter:
             try:
-                per[bank.index_of(uid)] = mapping
+                index = bank.index_of(uid)
             except KeyError:
                 continue
+            per[index] = mapping
+            if cmap:
+                per_cmap[index] = cmap
         return DisplaySettings(
-            mapping=state.mapping, colormap=state.colormap or "gray", per_filter=per
+            mapping=state.mapping,
+            colormap=state.colormap or "gray",
+            per_filter=per,
+            per_filter_colormap=per_cmap,
         )
 
     def _display_from_file(self, settings: DisplaySettings, bank: Bank) -> DisplayState:
         cmap = None if settings.colormap == "gray" else settings.colormap
+        cmaps = dict(settings.per_filter_colormap)
         per = tuple(
-            (bank.filters[i].uid, mapping, None)
+            (bank.filters[i].uid, mapping, cmaps.get(i))
             for i, mapping in settings.per_filter
             if 0 <= i < len(bank.filters)
         )

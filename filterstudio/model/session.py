@@ -66,8 +66,14 @@ class DisplaySettings:
     mapping: str = "minmax"
     colormap: str = "gray"
     per_filter: tuple[tuple[int, str], ...] = ()
+    per_filter_colormap: tuple[tuple[int, str], ...] = ()
 
     def __post_init__(self) -> None:
+        cmaps = self.per_filter_colormap
+        cmaps = cmaps.items() if isinstance(cmaps, Mapping) else cmaps
+        object.__setattr__(
+            self, "per_filter_colormap", tuple(sorted((int(i), str(c)) for i, c in cmaps))
+        )
         items = self.per_filter.items() if isinstance(self.per_filter, Mapping) else self.per_filter
         pairs = tuple(sorted((int(i), str(m)) for i, m in items))
         for name in (self.mapping, *(m for _, m in pairs)):
@@ -80,6 +86,10 @@ class DisplaySettings:
     def mapping_for(self, index: int) -> str:
         """The mapping used for the filter at position ``index``."""
         return dict(self.per_filter).get(index, self.mapping)
+
+    def colormap_for(self, index: int) -> str:
+        """The colour map used for the filter at position ``index``."""
+        return dict(self.per_filter_colormap).get(index, self.colormap)
 
 
 @dataclass(frozen=True)
@@ -216,6 +226,7 @@ def session_to_dict(session: Session, folder: str) -> dict:
             "mapping": session.display.mapping,
             "colormap": session.display.colormap,
             "per_filter": {str(i): m for i, m in session.display.per_filter},
+            "per_filter_colormap": {str(i): c for i, c in session.display.per_filter_colormap},
         },
         "selected": int(session.selected),
     }
@@ -337,7 +348,23 @@ def _display(value: Any, n_filters: int, messages: list[str]) -> DisplaySettings
             raise SessionError(f"The display settings name filter position {index}, but the bank "
                                f"has {n_filters} filters.")
         pairs.append((index, mapping(v, f"mapping of filter {index}")))
-    return DisplaySettings(mapping=main, colormap=cmap, per_filter=tuple(pairs))
+    cmap_pairs = []
+    per_cmap = value.get("per_filter_colormap") or {}
+    if not isinstance(per_cmap, dict):
+        raise SessionError(f"The per-filter colour maps must be an object, not "
+                           f"{describe(per_cmap)}.")
+    for key, v in per_cmap.items():
+        if not isinstance(key, str) or not _INDEX.fullmatch(key) or int(key) >= n_filters:
+            raise SessionError(f"The per-filter colour maps are keyed by filter position "
+                               f"(0 to {n_filters - 1}), not {describe(key)}.")
+        if not isinstance(v, str) or v not in COLORMAPS + DIVERGING_COLORMAPS:
+            messages.append(f"The colour map {describe(v)} of filter {key} is not known here; "
+                            "the default is used instead.")
+            continue
+        cmap_pairs.append((int(key), v))
+    return DisplaySettings(
+        mapping=main, colormap=cmap, per_filter=tuple(pairs), per_filter_colormap=tuple(cmap_pairs)
+    )
 
 
 def _selected(value: Any, n_filters: int) -> int:

@@ -582,3 +582,20 @@ def test_save_map_dialog_choice_decides_exact_or_displayed(
     assert np.array_equal(load_image(tmp_path / "b.tif"), window.map_values(sel))
     with Image.open(tmp_path / "c.tif") as img:
         assert img.mode in ("L", "RGB")
+
+
+def test_a_filters_colour_map_survives_a_session(qtbot, make_window, tmp_path):
+    first = make_window()
+    _open(qtbot, first, _picture(tmp_path / "photo.png"))
+    uid = first.bank.filters[2].uid
+    first.controller.set_display("diverging", "coolwarm", uid=uid)
+    qtbot.waitUntil(first.is_current, timeout=15000)
+    path = tmp_path / "colours.fstudio"
+    assert first.file_actions.save_session(path)
+
+    second = make_window()
+    assert second.file_actions.open_session(path)
+    qtbot.waitUntil(second.is_current, timeout=15000)
+    assert second.controller.display.for_uid(second.bank.filters[2].uid) == (
+        "diverging", "coolwarm", True
+    )

@@ -83,7 +83,8 @@ def test_file_has_the_documented_json_form(tmp_path):
     assert data["image"] == {"path": "photo.png", "embedded_png": None, "sample": None}
     assert "format" not in data["bank"] and data["bank"]["layer"]["border"] == "reflect"
     assert data["display"] == {"mapping": "offset", "colormap": "viridis",
-                               "per_filter": {"0": "abs", "2": "diverging"}}
+                               "per_filter": {"0": "abs", "2": "diverging"},
+                               "per_filter_colormap": {}}
     assert data["selected"] == 0
 
 
@@ -454,3 +455,20 @@ def test_fuzz_arbitrary_content(tmp_path_factory, value):
 @given(st.sampled_from(list(_paths(VALID))), json_values)
 def test_fuzz_one_damaged_field_in_a_valid_session(tmp_path_factory, path, new):
     _load_or_session_error(tmp_path_factory.mktemp("fuzz"), _replaced(VALID, path, new))
+
+
+def test_unknown_per_filter_colour_map_is_a_message_not_an_error(tmp_path):
+    from filterstudio.model.session import load_session
+
+    path = tmp_path / "s.fstudio"
+    data = {
+        "format": "filterstudio-session", "version": 1,
+        "image": {"path": None, "embedded_png": None, "sample": "smiley"},
+        "bank": {"filters": [{"name": "a", "kernel": [[1]]}]},
+        "display": {"mapping": "clip", "per_filter": {"0": "diverging"},
+                    "per_filter_colormap": {"0": "no-such-map"}},
+    }
+    path.write_text(json.dumps(data))
+    loaded = load_session(path)
+    assert loaded.session.display.colormap_for(0) == loaded.session.display.colormap
+    assert any("no-such-map" in m for m in loaded.messages)
