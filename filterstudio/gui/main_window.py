@@ -194,6 +194,9 @@ class MainWindow(QMainWindow):
         self.layer_dock = self._dock("Layer", "layerDock", layer_scroll, Qt.LeftDockWidgetArea)
 
         self.filter_list.setMinimumHeight(130)
+        # The list scrolls past six filters; the kernel grid below keeps its full height.
+        self.filter_list.setMaximumHeight(160)
+        self.kernel_editor.setMinimumHeight(340)
         # Wide enough for a 5x5 grid of numbers and the output-size formula without clipping.
         scroll.setMinimumWidth(392)
         layer_scroll.setMinimumWidth(392)
@@ -436,6 +439,9 @@ class MainWindow(QMainWindow):
         return False
 
     def _set_image_state(self, state: ImageState) -> None:
+        if self.isVisible():
+            # Size the display copies now, so the first maps are not redone when the timer fires.
+            self._update_display_side()
         self.controller.set_image(state)
         if state.path:
             self._add_recent(state.path)

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt import QElidingLabel
 
 from filterstudio.core import display
 from filterstudio.core.geometry import MapGeometry
@@ -137,6 +136,36 @@ def format_stats(stats, *, compact: bool = False) -> str:
     if compact:
         return f"min {lo} max {hi} neg {neg_text}"
     return f"min {lo}  max {hi}  mean {format_value(mean)}  neg {neg_text}"
+
+
+
+class ElidingLabel(QLabel):
+    """A one-line label that shortens its text with "…" to fit its width (Qt's elidedText).
+
+    ``text()`` returns the full text; only the painting is shortened.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = text
+        self.setMinimumWidth(1)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        super().setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        self._full = text
+        self._elide()
+
+    def text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, self.width())
+        super().setText(shown)
 
 
 class HistogramWidget(QWidget):
@@ -310,7 +339,7 @@ class MapPanelWidget(_PanelFrame):
         self._stats_full = ""
         self._stats_compact = ""
 
-        self._title = QElidingLabel("")
+        self._title = ElidingLabel("")
         title_font = QFont(self.font())
         title_font.setBold(True)
         self._title.setFont(title_font)
@@ -355,7 +384,7 @@ class MapPanelWidget(_PanelFrame):
         self._relu_button.setToolTip("Activation: max(0, v) after the bias")
         self._histogram = HistogramWidget()
         self._histogram.setToolTip("Histogram of the values (blue below zero, orange above)")
-        self._stats = QElidingLabel("")
+        self._stats = ElidingLabel("")
         self._stats.setFont(_mono_font(self))
 
         layout = QVBoxLayout(self)
@@ -654,7 +683,7 @@ class InputPanelWidget(_PanelFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setMinimumSize(150, 120)
-        self._title = QElidingLabel("No image")
+        self._title = ElidingLabel("No image")
         title_font = QFont(self.font())
         title_font.setBold(True)
         self._title.setFont(title_font)
