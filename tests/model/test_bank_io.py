@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from json_paths import json_paths, replaced
 
 from filterstudio.model import bank_io
 from filterstudio.model.bank import Bank, Filter, Layer
@@ -335,30 +336,11 @@ def test_fuzz_arbitrary_values(value):
     _check_bank_or_error(value)
 
 
-def _paths(value, prefix=()):
-    yield prefix
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _paths(v, (*prefix, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _paths(v, (*prefix, i))
-
-
-def _replaced(value, path, new):
-    if not path:
-        return new
-    head, rest = path[0], path[1:]
-    copy = dict(value) if isinstance(value, dict) else list(value)
-    copy[head] = _replaced(value[head], rest, new)
-    return copy
-
-
 VALID = bank_to_dict(BANKS["everything"])
-VALID_PATHS = list(_paths(VALID))
+VALID_PATHS = list(json_paths(VALID))
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(VALID_PATHS), json_values)
 def test_fuzz_one_damaged_field_in_a_valid_bank(path, new):
-    _check_bank_or_error(_replaced(VALID, path, new))
+    _check_bank_or_error(replaced(VALID, path, new))

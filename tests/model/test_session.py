@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from json_paths import json_paths, replaced
 from PIL import Image
 
 from filterstudio.model import session as session_mod
@@ -415,24 +416,6 @@ json_values = st.recursive(
 VALID = _valid()
 
 
-def _paths(value, prefix=()):
-    yield prefix
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _paths(v, (*prefix, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _paths(v, (*prefix, i))
-
-
-def _replaced(value, path, new):
-    if not path:
-        return new
-    copy = dict(value) if isinstance(value, dict) else list(value)
-    copy[path[0]] = _replaced(value[path[0]], path[1:], new)
-    return copy
-
-
 def _load_or_session_error(folder, data) -> None:
     path = folder / "fuzz.fstudio"
     path.write_text(json.dumps(data), "utf-8")
@@ -452,9 +435,9 @@ def test_fuzz_arbitrary_content(tmp_path_factory, value):
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(list(_paths(VALID))), json_values)
+@given(st.sampled_from(list(json_paths(VALID))), json_values)
 def test_fuzz_one_damaged_field_in_a_valid_session(tmp_path_factory, path, new):
-    _load_or_session_error(tmp_path_factory.mktemp("fuzz"), _replaced(VALID, path, new))
+    _load_or_session_error(tmp_path_factory.mktemp("fuzz"), replaced(VALID, path, new))
 
 
 def test_unknown_per_filter_colour_map_is_a_message_not_an_error(tmp_path):
