@@ -90,7 +90,9 @@ class BankCommand(QUndoCommand):
     MERGE_ID = 4242
     MERGE_SECONDS = 1.5
 
-    def __init__(self, controller: StudioController, before: Bank, after: Bank, text: str, tag: str):
+    def __init__(
+        self, controller: StudioController, before: Bank, after: Bank, text: str, tag: str
+    ):
         super().__init__(text)
         self._controller = controller
         self.before = before
@@ -199,7 +201,9 @@ class StudioController(QObject):
         from ..core.combine import COMBINE_OPS
 
         if op not in COMBINE_OPS:
-            raise ValueError(f"Unknown way to combine maps {op!r}; choose {', '.join(COMBINE_OPS)}.")
+            raise ValueError(
+                f"Unknown way to combine maps {op!r}; choose {', '.join(COMBINE_OPS)}."
+            )
         a, b = self._bank.filters[a_index], self._bank.filters[b_index]
         d = DerivedMap(uid=f"d{next(self._derived_ids)}", a_uid=a.uid, b_uid=b.uid, op=op)
         self._derived = self._derived + (d,)
@@ -258,12 +262,18 @@ class StudioController(QObject):
 
     def set_kernel(self, index: int, kernel, tag: str = "") -> None:
         f = self._bank.filters[index]
-        self.push_bank(self._bank.with_filter(index, f.with_kernel(kernel)), f"Edit {f.name}", _tag(tag, f))
+        self.push_bank(
+            self._bank.with_filter(index, f.with_kernel(kernel)), f"Edit {f.name}", _tag(tag, f)
+        )
 
     def set_filter_fields(self, index: int, tag: str = "", **changes) -> None:
         f = self._bank.filters[index]
         what = ", ".join(changes)
-        self.push_bank(self._bank.with_filter_changes(index, **changes), f"Change {what} of {f.name}", _tag(tag, f))
+        self.push_bank(
+            self._bank.with_filter_changes(index, **changes),
+            f"Change {what} of {f.name}",
+            _tag(tag, f),
+        )
 
     def set_layer(self, tag: str = "", **changes) -> None:
         what = ", ".join(k.replace("_", " ") for k in changes)
@@ -287,7 +297,10 @@ class StudioController(QObject):
             self.message.emit(f"A bank holds at most {MAX_FILTERS} filters.")
             return
         f = self._bank.filters[index]
-        self.push_bank(self._bank.adding(f.duplicate(self._unique_name(f.name)), index + 1), f"Duplicate {f.name}")
+        self.push_bank(
+            self._bank.adding(f.duplicate(self._unique_name(f.name)), index + 1),
+            f"Duplicate {f.name}",
+        )
         self.select(index + 1)
 
     def remove_filter(self, index: int) -> None:
@@ -309,7 +322,9 @@ class StudioController(QObject):
         if not 0 <= new_index < len(self._bank.filters) or new_index == index:
             return
         uid = self._bank.filters[index].uid
-        self.push_bank(self._bank.moving(index, new_index), f"Move {self._bank.filters[index].name}")
+        self.push_bank(
+            self._bank.moving(index, new_index), f"Move {self._bank.filters[index].name}"
+        )
         self.select(self._bank.index_of(uid))
 
     def replace_bank(self, bank: Bank, text: str = "Load filters") -> None:
@@ -322,10 +337,14 @@ class StudioController(QObject):
             self._selected = index
             self.selectionChanged.emit(index)
 
-    def set_display(self, mapping: str | None = None, colormap: str | None = None, uid: str | None = None) -> None:
+    def set_display(
+        self, mapping: str | None = None, colormap: str | None = None, uid: str | None = None
+    ) -> None:
         """Change the default mapping (``uid`` None) or one filter's mapping ("default" resets)."""
         if uid is None:
-            new = replace(self._display, mapping=mapping or self._display.mapping, colormap=colormap)
+            new = replace(
+                self._display, mapping=mapping or self._display.mapping, colormap=colormap
+            )
         else:
             new = self._display.with_override(uid, mapping, colormap)
         if new != self._display:
@@ -343,7 +362,9 @@ class StudioController(QObject):
         self.imageChanged.emit(state)
         self._schedule()
 
-    def load_state(self, bank: Bank, display: DisplayState | None = None, selected: int = 0) -> None:
+    def load_state(
+        self, bank: Bank, display: DisplayState | None = None, selected: int = 0
+    ) -> None:
         """Replace everything (opening a session): not undoable, and the result is clean."""
         self._display = display or DisplayState()
         self._set_bank(bank)
@@ -465,8 +486,14 @@ class StudioController(QObject):
             self._submitted_keys[d.uid] = key
             self.worker.submit(
                 CombineRequest(
-                    generation=gen, uid=d.uid, a_uid=d.a_uid, b_uid=d.b_uid, op=d.op,
-                    geometry=a.geometry, mapping=mapping, colormap=cmap,
+                    generation=gen,
+                    uid=d.uid,
+                    a_uid=d.a_uid,
+                    b_uid=d.b_uid,
+                    op=d.op,
+                    geometry=a.geometry,
+                    mapping=mapping,
+                    colormap=cmap,
                     max_display_side=self.max_display_side,
                 )
             )
@@ -501,7 +528,9 @@ def _tag(tag: str, f: Filter) -> str:
 def default_bank() -> Bank:
     """The starter bank: line detectors, an edge detector and a blur, visible at once."""
     names = ("vertical_line", "horizontal_line", "sobel_x", "gaussian_blur")
-    return Bank(filters=tuple(Filter(name=n, kernel=get_preset(n).kernel) for n in names), layer=Layer())
+    return Bank(
+        filters=tuple(Filter(name=n, kernel=get_preset(n).kernel) for n in names), layer=Layer()
+    )
 
 
 def image_name(path: str | Path) -> str:

@@ -139,48 +139,60 @@ class FileActions(QObject):
         w = self._window
         menu, anchor = w.file_menu, w.file_actions_anchor
         self.open_session_action = self._action(
-            "Op&en Session…", self._on_open_session_triggered, "Ctrl+Shift+O",
+            "Op&en Session…",
+            self._on_open_session_triggered,
+            "Ctrl+Shift+O",
             "Open a saved session: filters, picture and display settings",
         )
         self.recent_sessions_menu = QMenu("Recent Sessio&ns", w)
         self.recent_sessions_menu.setObjectName("recentSessionsMenu")
         self.save_session_action = self._action(
-            "Sa&ve Session", self._on_save_session_triggered, "Ctrl+S",
+            "Sa&ve Session",
+            self._on_save_session_triggered,
+            "Ctrl+S",
             "Save the filters, the picture's location and the display settings",
         )
         self.save_session_as_action = self._action(
             "Save Session &As…", self._on_save_session_as_triggered, "Ctrl+Shift+S"
         )
         self.save_embedded_action = self._action(
-            "Save Session &with Embedded Image…", self._on_save_embedded_triggered,
+            "Save Session &with Embedded Image…",
+            self._on_save_embedded_triggered,
             tip="Save a session that carries a copy of the picture, to send as one file",
         )
         self.save_map_action = self._action(
-            "Save &Map…", self._on_save_map_triggered,
+            "Save &Map…",
+            self._on_save_map_triggered,
             tip="Save the selected filter's map as displayed, or its exact values",
         )
         self.save_all_maps_action = self._action(
-            "Save A&ll Maps…", self._on_save_all_maps_triggered,
+            "Save A&ll Maps…",
+            self._on_save_all_maps_triggered,
             tip="Save every filter's map into a folder, one file each",
         )
         self.export_montage_action = self._action(
-            "Export Mon&tage…", self._on_export_montage_triggered,
+            "Export Mon&tage…",
+            self._on_export_montage_triggered,
             tip="One picture with the input, every map and every kernel, for a slide",
         )
         self.import_bank_action = self._action(
-            "&Import Filter Bank…", self._on_import_bank_triggered,
+            "&Import Filter Bank…",
+            self._on_import_bank_triggered,
             tip="Replace the filters with those of a bank file (undoable)",
         )
         self.export_bank_action = self._action(
-            "E&xport Filter Bank…", self._on_export_bank_triggered,
+            "E&xport Filter Bank…",
+            self._on_export_bank_triggered,
             tip="Save the filters and layer settings as a bank file",
         )
         self.import_weights_action = self._action(
-            "Import &CNN Weights…", self._on_import_weights_triggered,
+            "Import &CNN Weights…",
+            self._on_import_weights_triggered,
             tip="Make filters from a CNN's first-layer weights (.npy or .npz)",
         )
         self.export_weights_action = self._action(
-            "Export CNN Wei&ghts…", self._on_export_weights_triggered,
+            "Export CNN Wei&ghts…",
+            self._on_export_weights_triggered,
             tip="Save the kernels as one weight array in Keras or PyTorch layout",
         )
         for item in (
@@ -207,7 +219,9 @@ class FileActions(QObject):
                 menu.insertAction(anchor, item)
 
         self.copy_map_action = self._action(
-            "Copy &Map", self._on_copy_map_triggered, "Ctrl+Shift+C",
+            "Copy &Map",
+            self._on_copy_map_triggered,
+            "Ctrl+Shift+C",
             "Copy the selected filter's map, as displayed, to the clipboard",
         )
         w.edit_menu.addSeparator()
@@ -239,7 +253,8 @@ class FileActions(QObject):
             return False
         session = loaded.session
         w.controller.load_state(
-            session.bank, self._display_from_file(session.display, session.bank),
+            session.bank,
+            self._display_from_file(session.display, session.bank),
             session.selected,
         )
         w.session_path = os.path.abspath(path)
@@ -323,8 +338,11 @@ class FileActions(QObject):
         )
         try:
             save_session(
-                path, session, embed_image=embed and img is not None,
-                image_array=img.pixels if embed and img is not None else None, overwrite=True,
+                path,
+                session,
+                embed_image=embed and img is not None,
+                image_array=img.pixels if embed and img is not None else None,
+                overwrite=True,
             )
         except (SessionError, OSError, MemoryError) as exc:
             w._show_error(_sentence(exc))
@@ -517,8 +535,10 @@ class FileActions(QObject):
         if exact is None:
             exact = ext in _EXACT_SUFFIXES
         if (exact and ext not in _EXACT_SUFFIXES) or (not exact and ext == ".npy"):
-            w._show_error("Exact values are saved as .npy or float32 .tif; pictures as PNG, "
-                          "JPEG, TIFF, WebP or BMP.")
+            w._show_error(
+                "Exact values are saved as .npy or float32 .tif; pictures as PNG, "
+                "JPEG, TIFF, WebP or BMP."
+            )
             return []
         try:
             save_format(f"map{ext}")
@@ -690,8 +710,13 @@ class FileActions(QObject):
 
     def layout_question(self, text: str) -> tuple[QMessageBox, dict]:
         """The box that asks which layout ambiguous weights were saved in, and its buttons."""
-        box = QMessageBox(QMessageBox.Icon.Question, "Weights layout", text,
-                          QMessageBox.StandardButton.Cancel, self._window)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Weights layout",
+            text,
+            QMessageBox.StandardButton.Cancel,
+            self._window,
+        )
         box.setObjectName("layoutQuestion")
         keras = box.addButton("Keras (kh, kw, C, F)", QMessageBox.ButtonRole.AcceptRole)
         torch = box.addButton("PyTorch (F, C, kh, kw)", QMessageBox.ButtonRole.AcceptRole)
@@ -820,14 +845,19 @@ class FileActions(QObject):
             return
         filters = ";;".join(MAP_FILTERS)
         path, chosen = QFileDialog.getSaveFileName(
-            w, "Save Map", self._suggested_path(".png", self._selected_name()), filters,
+            w,
+            "Save Map",
+            self._suggested_path(".png", self._selected_name()),
+            filters,
             next(iter(MAP_FILTERS)),
         )
         if not path:
             return
         suffix, exact = MAP_FILTERS.get(chosen, (".png", False))
-        accepted = (".jpg", ".jpeg") if suffix == ".jpg" else (
-            (".tif", ".tiff") if suffix == ".tif" else (suffix,)
+        accepted = (
+            (".jpg", ".jpeg")
+            if suffix == ".jpg"
+            else ((".tif", ".tiff") if suffix == ".tif" else (suffix,))
         )
         full = _with_suffix(path, accepted)
         self._remember_folder(full)
@@ -839,8 +869,12 @@ class FileActions(QObject):
         settings = QSettings()
         last = settings.value("allMapsFormat", labels[0], str)
         label, ok = QInputDialog.getItem(
-            w, "Save All Maps", "Save every map as:", labels,
-            labels.index(last) if last in labels else 0, False,
+            w,
+            "Save All Maps",
+            "Save every map as:",
+            labels,
+            labels.index(last) if last in labels else 0,
+            False,
         )
         if not ok:
             return
@@ -867,7 +901,9 @@ class FileActions(QObject):
 
     def _on_import_bank_triggered(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self._window, "Import Filter Bank", self._start_folder(),
+            self._window,
+            "Import Filter Bank",
+            self._start_folder(),
             BANK_FILTER + ";;All files (*)",
         )
         if path:
@@ -894,11 +930,13 @@ class FileActions(QObject):
     def _on_export_weights_triggered(self) -> None:
         filters = ";;".join(WEIGHTS_FILTERS)
         path, chosen = QFileDialog.getSaveFileName(
-            self._window, "Export CNN Weights", self._suggested_path("-weights.npz"), filters,
+            self._window,
+            "Export CNN Weights",
+            self._suggested_path("-weights.npz"),
+            filters,
             next(iter(WEIGHTS_FILTERS)),
         )
         if path:
             full = _with_suffix(path, (".npz", ".npy"))
             self._remember_folder(full)
-            self.export_weights(full, WEIGHTS_FILTERS.get(chosen, "keras"),
-                                overwrite=full == path)
+            self.export_weights(full, WEIGHTS_FILTERS.get(chosen, "keras"), overwrite=full == path)

@@ -59,9 +59,7 @@ from .widgets.lesson_view import LessonWidget
 from .widgets.map_panel import FeatureGridWidget, InputPanelWidget, MapPanelWidget
 from .widgets.map_view import ViewSync
 
-IMAGE_FILTER = (
-    "Images and sessions (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.gif *.fstudio);;All files (*)"
-)
+IMAGE_FILTER = "Images and sessions (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.gif *.fstudio);;All files (*)"
 MAX_RECENT = 8
 REDUCED_PIXELS = 12_000_000
 
@@ -216,7 +214,11 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable | QDockWidget.DockWidgetClosable)
+        dock.setFeatures(
+            QDockWidget.DockWidgetMovable
+            | QDockWidget.DockWidgetFloatable
+            | QDockWidget.DockWidgetClosable
+        )
         self.addDockWidget(area, dock)
         return dock
 
@@ -239,8 +241,15 @@ class MainWindow(QMainWindow):
         self._action(self.samples_menu, "Photo-like scene", lambda: self.open_sample("photo"))
         self.samples_menu.addSeparator()
         for name, lesson in LESSON_IMAGES.items():
-            self._action(self.samples_menu, lesson.title, lambda _=False, n=name: self.open_sample(n), tip=lesson.description)
-        self.paste_action = self._action(fm, "&Paste Image", self._on_paste_triggered, QKeySequence.Paste)
+            self._action(
+                self.samples_menu,
+                lesson.title,
+                lambda _=False, n=name: self.open_sample(n),
+                tip=lesson.description,
+            )
+        self.paste_action = self._action(
+            fm, "&Paste Image", self._on_paste_triggered, QKeySequence.Paste
+        )
         fm.addSeparator()
         self.file_actions_anchor = fm.addSeparator()
         self._action(fm, "&Quit", self.close, QKeySequence("Ctrl+Q"))
@@ -257,16 +266,46 @@ class MainWindow(QMainWindow):
         fl = mb.addMenu("Fi&lters")
         add = fl.addMenu("&Add Filter")
         for name, preset in PRESETS.items():
-            self._action(add, name, lambda _=False, n=name: self.controller.add_filter(n), tip=preset.description)
-        self._action(fl, "&Duplicate Filter", lambda: self.controller.duplicate_filter(self.controller.selected_index), "Ctrl+D")
-        self._action(fl, "&Remove Filter", lambda: self.controller.remove_filter(self.controller.selected_index), "Ctrl+Del")
+            self._action(
+                add,
+                name,
+                lambda _=False, n=name: self.controller.add_filter(n),
+                tip=preset.description,
+            )
+        self._action(
+            fl,
+            "&Duplicate Filter",
+            lambda: self.controller.duplicate_filter(self.controller.selected_index),
+            "Ctrl+D",
+        )
+        self._action(
+            fl,
+            "&Remove Filter",
+            lambda: self.controller.remove_filter(self.controller.selected_index),
+            "Ctrl+Del",
+        )
         fl.addSeparator()
-        self._action(fl, "&Combine Maps…", self._on_combine_triggered, "Ctrl+M",
-                     tip="A panel showing the magnitude, sum or maximum of two maps")
+        self._action(
+            fl,
+            "&Combine Maps…",
+            self._on_combine_triggered,
+            "Ctrl+M",
+            tip="A panel showing the magnitude, sum or maximum of two maps",
+        )
         self._action(fl, "Remove Com&bined Maps", lambda: self.controller.remove_derived())
         fl.addSeparator()
-        self._action(fl, "Next Filter", lambda: self.controller.select(self.controller.selected_index + 1), "Ctrl+]")
-        self._action(fl, "Previous Filter", lambda: self.controller.select(self.controller.selected_index - 1), "Ctrl+[")
+        self._action(
+            fl,
+            "Next Filter",
+            lambda: self.controller.select(self.controller.selected_index + 1),
+            "Ctrl+]",
+        )
+        self._action(
+            fl,
+            "Previous Filter",
+            lambda: self.controller.select(self.controller.selected_index - 1),
+            "Ctrl+[",
+        )
         self.filters_menu = fl
 
         vm = mb.addMenu("&View")
@@ -277,7 +316,13 @@ class MainWindow(QMainWindow):
         vm.addSeparator()
         mapm = vm.addMenu("Default &Mapping")
         for m in display.MAPPINGS:
-            self._action(mapm, m, lambda _=False, mm=m: self.controller.set_display(mm, self.controller.display.colormap))
+            self._action(
+                mapm,
+                m,
+                lambda _=False, mm=m: self.controller.set_display(
+                    mm, self.controller.display.colormap
+                ),
+            )
         vm.addSeparator()
         self._action(vm, "&Studio", lambda: self.tabs.setCurrentIndex(0), "Ctrl+2")
         self._action(vm, "&Lesson", lambda: self.tabs.setCurrentIndex(1), "Ctrl+3")
@@ -351,7 +396,9 @@ class MainWindow(QMainWindow):
         self._load_async(str(path), reduce_to)
         return True
 
-    def set_image_array(self, pixels: np.ndarray, name: str = "array", *, sample: str | None = None) -> None:
+    def set_image_array(
+        self, pixels: np.ndarray, name: str = "array", *, sample: str | None = None
+    ) -> None:
         """Show ``pixels`` (float in [0, 1], ``(H, W)`` or ``(H, W, 3)``) as the input picture."""
         state = _with_display(make_image_state(pixels, name, sample=sample))
         self._set_image_state(state)
@@ -717,7 +764,11 @@ class MainWindow(QMainWindow):
             panel = self._panels.get(d.uid)
             res = self.controller.result(d.uid)
             if panel is not None:
-                size = "" if res is None or res.values is None else "  -> {1}x{0}".format(*res.values.shape[:2])
+                size = (
+                    ""
+                    if res is None or res.values is None
+                    else "  -> {1}x{0}".format(*res.values.shape[:2])
+                )
                 panel.set_title(self.controller.derived_title(d) + size)
         for f in self.bank.filters:
             panel = self._panels.get(f.uid)
@@ -858,7 +909,9 @@ class MainWindow(QMainWindow):
     def _save_settings(self) -> None:
         settings = QSettings()
         settings.setValue("geometry", self.saveGeometry())
-        settings.setValue("windowState", self.saveState() if not self._presenting else self._chrome_state)
+        settings.setValue(
+            "windowState", self.saveState() if not self._presenting else self._chrome_state
+        )
         settings.setValue("splitter", self.splitter.saveState())
         settings.setValue("inputColumn", self.input_column.saveState())
 
@@ -885,7 +938,12 @@ class CombineDialog(QDialog):
         self.b = QComboBox()
         self.a.addItems(names)
         self.b.addItems(names)
-        pairs = {("sobel_x", "sobel_y"), ("vertical_line", "horizontal_line"), ("scharr_x", "scharr_y"), ("prewitt_x", "prewitt_y")}
+        pairs = {
+            ("sobel_x", "sobel_y"),
+            ("vertical_line", "horizontal_line"),
+            ("scharr_x", "scharr_y"),
+            ("prewitt_x", "prewitt_y"),
+        }
         for i, n in enumerate(names):
             for j, m in enumerate(names):
                 if (n, m) in pairs:
@@ -898,7 +956,11 @@ class CombineDialog(QDialog):
 
         for op in COMBINE_OPS:
             self.op.addItem(
-                {"magnitude": "magnitude  sqrt(a² + b²)", "sum": "sum  a + b", "maximum": "maximum  max(a, b)"}.get(op, op),
+                {
+                    "magnitude": "magnitude  sqrt(a² + b²)",
+                    "sum": "sum  a + b",
+                    "maximum": "maximum  max(a, b)",
+                }.get(op, op),
                 op,
             )
         form.addRow("First map", self.a)

@@ -136,13 +136,20 @@ def encode_png(image: Any) -> bytes:
     if arr.ndim == 3 and arr.shape[2] in (1, 3, 4):
         arr = arr[:, :, 0] if arr.shape[2] == 1 else arr[:, :, :3]
     shape_ok = arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] == 3)
-    if not shape_ok or arr.size == 0 or not np.issubdtype(arr.dtype, np.number) \
-            or np.iscomplexobj(arr):
-        raise SessionError("The image to embed must be a grey (H, W) or colour (H, W, 3) array "
-                           "of numbers.")
+    if (
+        not shape_ok
+        or arr.size == 0
+        or not np.issubdtype(arr.dtype, np.number)
+        or np.iscomplexobj(arr)
+    ):
+        raise SessionError(
+            "The image to embed must be a grey (H, W) or colour (H, W, 3) array of numbers."
+        )
     if arr.shape[0] * arr.shape[1] > MAX_EMBEDDED_PIXELS:
-        raise SessionError(f"The image is too large to embed in a session (more than "
-                           f"{MAX_EMBEDDED_PIXELS // 1_000_000} million pixels).")
+        raise SessionError(
+            f"The image is too large to embed in a session (more than "
+            f"{MAX_EMBEDDED_PIXELS // 1_000_000} million pixels)."
+        )
     v = np.clip(np.nan_to_num(arr.astype(np.float64), nan=0.0), 0.0, 1.0)
     if arr.ndim == 2:
         pil = Image.fromarray(np.round(v * 65535).astype(np.uint16))
@@ -163,8 +170,9 @@ def _checked_png(data: bytes) -> None:
     except Exception:  # noqa: BLE001 - Pillow reports a broken header in many ways
         raise SessionError("The image saved inside the session is damaged.") from None
     if w * h > MAX_EMBEDDED_PIXELS:
-        raise SessionError(f"The image saved inside the session is {w}x{h}, larger than an "
-                           "embedded image may be.")
+        raise SessionError(
+            f"The image saved inside the session is {w}x{h}, larger than an embedded image may be."
+        )
 
 
 def decode_embedded_image(session: Session) -> np.ndarray:
@@ -290,8 +298,7 @@ def _optional_text(value: Any, what: str, limit: int) -> str | None:
     if not isinstance(value, str):
         raise SessionError(f"The {what} must be text or null, not {describe(value)}.")
     if len(value) > limit or "\x00" in value:
-        raise SessionError(f"The {what} is not a usable name (too long or with a null "
-                           "character).")
+        raise SessionError(f"The {what} is not a usable name (too long or with a null character).")
     return value
 
 
@@ -299,11 +306,13 @@ def _embedded(value: Any) -> bytes | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise SessionError(f"The embedded image must be base64 text or null, not "
-                           f"{describe(value)}.")
+        raise SessionError(
+            f"The embedded image must be base64 text or null, not {describe(value)}."
+        )
     if len(value) > (MAX_EMBEDDED_BYTES // 3 + 1) * 4:
-        raise SessionError("The image saved inside the session is larger than an embedded image "
-                           "may be.")
+        raise SessionError(
+            "The image saved inside the session is larger than an embedded image may be."
+        )
     try:
         data = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
@@ -329,37 +338,46 @@ def _display(value: Any, n_filters: int, messages: list[str]) -> DisplaySettings
     if not isinstance(cmap, str) or len(cmap) > MAX_NAME_LENGTH:
         raise SessionError(f"The colour map must be a name, not {describe(cmap)}.")
     if cmap not in COLORMAPS + DIVERGING_COLORMAPS:
-        messages.append(f"The colour map {describe(cmap)} is not known here; grey is used "
-                        "instead.")
+        messages.append(f"The colour map {describe(cmap)} is not known here; grey is used instead.")
         cmap = "gray"
     per = value.get("per_filter", {})
     if per is None:
         per = {}
     if not isinstance(per, dict):
-        raise SessionError(f"The per-filter display settings must be an object, not "
-                           f"{describe(per)}.")
+        raise SessionError(
+            f"The per-filter display settings must be an object, not {describe(per)}."
+        )
     pairs = []
     for key, v in per.items():
         if not isinstance(key, str) or not _INDEX.fullmatch(key):
-            raise SessionError(f"The per-filter display settings are keyed by filter position "
-                               f"(0, 1, ...), not {describe(key)}.")
+            raise SessionError(
+                f"The per-filter display settings are keyed by filter position "
+                f"(0, 1, ...), not {describe(key)}."
+            )
         index = int(key)
         if index >= n_filters:
-            raise SessionError(f"The display settings name filter position {index}, but the bank "
-                               f"has {n_filters} filters.")
+            raise SessionError(
+                f"The display settings name filter position {index}, but the bank "
+                f"has {n_filters} filters."
+            )
         pairs.append((index, mapping(v, f"mapping of filter {index}")))
     cmap_pairs = []
     per_cmap = value.get("per_filter_colormap") or {}
     if not isinstance(per_cmap, dict):
-        raise SessionError(f"The per-filter colour maps must be an object, not "
-                           f"{describe(per_cmap)}.")
+        raise SessionError(
+            f"The per-filter colour maps must be an object, not {describe(per_cmap)}."
+        )
     for key, v in per_cmap.items():
         if not isinstance(key, str) or not _INDEX.fullmatch(key) or int(key) >= n_filters:
-            raise SessionError(f"The per-filter colour maps are keyed by filter position "
-                               f"(0 to {n_filters - 1}), not {describe(key)}.")
+            raise SessionError(
+                f"The per-filter colour maps are keyed by filter position "
+                f"(0 to {n_filters - 1}), not {describe(key)}."
+            )
         if not isinstance(v, str) or v not in COLORMAPS + DIVERGING_COLORMAPS:
-            messages.append(f"The colour map {describe(v)} of filter {key} is not known here; "
-                            "the default is used instead.")
+            messages.append(
+                f"The colour map {describe(v)} of filter {key} is not known here; "
+                "the default is used instead."
+            )
             continue
         cmap_pairs.append((int(key), v))
     return DisplaySettings(
@@ -369,16 +387,20 @@ def _display(value: Any, n_filters: int, messages: list[str]) -> DisplaySettings
 
 def _selected(value: Any, n_filters: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise SessionError(f"The selected filter must be a position (a whole number), not "
-                           f"{describe(value)}.")
+        raise SessionError(
+            f"The selected filter must be a position (a whole number), not {describe(value)}."
+        )
     if not 0 <= value < max(n_filters, 1):
-        raise SessionError(f"The selected filter {describe(value)} is not a position in a bank "
-                           f"of {n_filters} filters.")
+        raise SessionError(
+            f"The selected filter {describe(value)} is not a position in a bank "
+            f"of {n_filters} filters."
+        )
     return value
 
 
-def _resolve_image(stored: str, folder: str, has_copy: bool,
-                   messages: list[str]) -> tuple[str, str | None]:
+def _resolve_image(
+    stored: str, folder: str, has_copy: bool, messages: list[str]
+) -> tuple[str, str | None]:
     """(the image's absolute path, that path if the file exists else None)."""
     absolute = os.path.normpath(os.path.join(folder, stored))
     if os.path.isfile(absolute):
@@ -389,8 +411,9 @@ def _resolve_image(stored: str, folder: str, has_copy: bool,
         return beside, beside
     name = PurePath(stored.replace("\\", "/")).name or stored
     if has_copy:
-        messages.append(f"The image {name} was not found; the copy saved inside the session is "
-                        "used.")
+        messages.append(
+            f"The image {name} was not found; the copy saved inside the session is used."
+        )
     else:
         messages.append(f"The image {name} was not found; the filters loaded without it.")
     return absolute, None
@@ -421,8 +444,9 @@ def load_session(path: str | os.PathLike) -> LoadedSession:
     name = os.path.basename(os.fspath(path)) or os.fspath(path)
     data = read_json(path, what="session", max_bytes=MAX_FILE_BYTES, error=SessionError)
     if not isinstance(data, dict):
-        raise SessionError(f"{name} is not a Filter Studio session (it holds {describe(data)}, "
-                           "not an object).")
+        raise SessionError(
+            f"{name} is not a Filter Studio session (it holds {describe(data)}, not an object)."
+        )
     fmt = data.get("format")
     if fmt == BANK_FORMAT:
         raise SessionError(f"{name} is a filter bank, not a session; open it as a bank.")
@@ -456,6 +480,12 @@ def load_session(path: str | os.PathLike) -> LoadedSession:
     if stored:
         folder = os.path.dirname(os.path.abspath(os.fspath(path)))
         image_path, found = _resolve_image(stored, folder, png is not None, messages)
-    session = Session(image_path=image_path, embedded_png=png, sample=sample, bank=bank,
-                      display=display, selected=selected)
+    session = Session(
+        image_path=image_path,
+        embedded_png=png,
+        sample=sample,
+        bank=bank,
+        display=display,
+        selected=selected,
+    )
     return LoadedSession(session, found, messages)

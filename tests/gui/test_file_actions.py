@@ -365,8 +365,10 @@ def test_exact_map_files_hold_the_map_values(qtbot, window, tmp_path):
     assert np.array_equal(load_image(tmp_path / "m.tif"), window.map_values(2))
 
 
-@pytest.mark.parametrize(("mapping", "cmap"), [("minmax", None), ("offset", None),
-                                               ("diverging", None), ("abs", "viridis")])
+@pytest.mark.parametrize(
+    ("mapping", "cmap"),
+    [("minmax", None), ("offset", None), ("diverging", None), ("abs", "viridis")],
+)
 def test_displayed_map_file_is_the_panel_mapping_of_the_values(
     qtbot, window, tmp_path, mapping, cmap
 ):
@@ -553,8 +555,14 @@ def test_actions_sit_in_the_file_and_edit_menus_with_their_shortcuts(qtbot, wind
     fa = window.file_actions
     file_actions = window.file_menu.actions()
     anchor = file_actions.index(window.file_actions_anchor)
-    for act in (fa.open_session_action, fa.save_session_action, fa.save_map_action,
-                fa.export_montage_action, fa.import_weights_action, fa.export_weights_action):
+    for act in (
+        fa.open_session_action,
+        fa.save_session_action,
+        fa.save_map_action,
+        fa.export_montage_action,
+        fa.import_weights_action,
+        fa.export_weights_action,
+    ):
         assert file_actions.index(act) < anchor
     assert fa.copy_map_action in window.edit_menu.actions()
     shortcuts = {
@@ -567,13 +575,15 @@ def test_actions_sit_in_the_file_and_edit_menus_with_their_shortcuts(qtbot, wind
         assert act.shortcut() == QKeySequence(keys)
 
 
-def test_save_map_dialog_choice_decides_exact_or_displayed(
-    qtbot, window, tmp_path, monkeypatch
-):
+def test_save_map_dialog_choice_decides_exact_or_displayed(qtbot, window, tmp_path, monkeypatch):
     _open(qtbot, window, _picture(tmp_path / "photo.png"))
-    answers = iter([(str(tmp_path / "a"), "NumPy (*.npy)"),
-                    (str(tmp_path / "b"), "TIFF float32 (*.tif)"),
-                    (str(tmp_path / "c.tif"), "TIFF image as displayed (*.tif *.tiff)")])
+    answers = iter(
+        [
+            (str(tmp_path / "a"), "NumPy (*.npy)"),
+            (str(tmp_path / "b"), "TIFF float32 (*.tif)"),
+            (str(tmp_path / "c.tif"), "TIFF image as displayed (*.tif *.tiff)"),
+        ]
+    )
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: next(answers))
     for _ in range(3):
         window.file_actions.save_map_action.trigger()
@@ -597,5 +607,7 @@ def test_a_filters_colour_map_survives_a_session(qtbot, make_window, tmp_path):
     assert second.file_actions.open_session(path)
     qtbot.waitUntil(second.is_current, timeout=15000)
     assert second.controller.display.for_uid(second.bank.filters[2].uid) == (
-        "diverging", "coolwarm", True
+        "diverging",
+        "coolwarm",
+        True,
     )

@@ -26,7 +26,12 @@ def test_opens_on_a_sample_with_four_visible_maps(qtbot, window):
     window.open_sample("photo")
     _current(qtbot, window)
     assert "Filter Studio" in window.windowTitle()
-    assert [f.name for f in window.bank.filters] == ["vertical_line", "horizontal_line", "sobel_x", "gaussian_blur"]
+    assert [f.name for f in window.bank.filters] == [
+        "vertical_line",
+        "horizontal_line",
+        "sobel_x",
+        "gaussian_blur",
+    ]
     for i in range(4):
         panel = window.panel(i)
         assert panel.isVisible()
@@ -52,8 +57,14 @@ def test_kernel_editor_edit_recomputes_and_model_flows_back(qtbot, window):
 def test_layer_controls_reach_every_map(qtbot, window):
     window.open_sample("smiley")
     _current(qtbot, window)
-    for changes in ({"stride": (2, 2)}, {"padding": "same"}, {"border": "reflect"}, {"dilation": (2, 2)},
-                    {"channel_mode": "gray"}, {"padding": (1, 2)}):
+    for changes in (
+        {"stride": (2, 2)},
+        {"padding": "same"},
+        {"border": "reflect"},
+        {"dilation": (2, 2)},
+        {"channel_mode": "gray"},
+        {"padding": (1, 2)},
+    ):
         window.layer_controls.layerEdited.emit(changes)
         _current(qtbot, window)
         for key, value in changes.items():
@@ -116,7 +127,9 @@ def test_a_kernel_bigger_than_the_image_says_so_in_its_panel(qtbot, window):
     window.open_sample("bump")  # 1x8
     _current(qtbot, window)
     assert window.map_values(0) is None
-    assert "larger than the padded image" in window.controller.result(window.bank.filters[0].uid).error
+    assert (
+        "larger than the padded image" in window.controller.result(window.bank.filters[0].uid).error
+    )
     window.set_layer(padding="same")
     _current(qtbot, window)
     assert window.map_values(0).shape == (1, 8)

@@ -48,14 +48,20 @@ def same_session(a: Session, b: Session) -> bool:
 BANK = Bank(
     (
         Filter("sobel_x", [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]),
-        Filter("depth", np.arange(27, dtype=np.float32).reshape(3, 3, 3) / 10, bias=0.5,
-               activation="relu", enabled=False),
+        Filter(
+            "depth",
+            np.arange(27, dtype=np.float32).reshape(3, 3, 3) / 10,
+            bias=0.5,
+            activation="relu",
+            enabled=False,
+        ),
         Filter("blur", np.full((5, 5), 0.04)),
     ),
     Layer(stride=(2, 2), padding=(1, 2), border="reflect", channel_mode="depth"),
 )
-DISPLAY = DisplaySettings(mapping="offset", colormap="viridis", per_filter={2: "diverging",
-                                                                            0: "abs"})
+DISPLAY = DisplaySettings(
+    mapping="offset", colormap="viridis", per_filter={2: "diverging", 0: "abs"}
+)
 
 
 def _photo(path, shape=(12, 16)) -> str:
@@ -77,15 +83,20 @@ def test_save_then_load_gives_the_same_session(tmp_path):
 
 def test_file_has_the_documented_json_form(tmp_path):
     _photo(tmp_path / "photo.png")
-    save_session(tmp_path / "s.fstudio",
-                 Session(image_path=str(tmp_path / "photo.png"), bank=BANK, display=DISPLAY))
+    save_session(
+        tmp_path / "s.fstudio",
+        Session(image_path=str(tmp_path / "photo.png"), bank=BANK, display=DISPLAY),
+    )
     data = json.loads((tmp_path / "s.fstudio").read_text("utf-8"))
     assert data["format"] == "filterstudio-session" and data["version"] == 1
     assert data["image"] == {"path": "photo.png", "embedded_png": None, "sample": None}
     assert "format" not in data["bank"] and data["bank"]["layer"]["border"] == "reflect"
-    assert data["display"] == {"mapping": "offset", "colormap": "viridis",
-                               "per_filter": {"0": "abs", "2": "diverging"},
-                               "per_filter_colormap": {}}
+    assert data["display"] == {
+        "mapping": "offset",
+        "colormap": "viridis",
+        "per_filter": {"0": "abs", "2": "diverging"},
+        "per_filter_colormap": {},
+    }
     assert data["selected"] == 0
 
 
@@ -139,12 +150,17 @@ def test_a_missing_image_is_a_message_not_an_error(tmp_path):
 def test_a_missing_image_with_an_embedded_copy_says_the_copy_is_used(tmp_path):
     image = _photo(tmp_path / "photo.png")
     pixels = np.linspace(0, 1, 12 * 16, dtype=np.float32).reshape(12, 16)
-    save_session(tmp_path / "s.fstudio", Session(image_path=image, bank=BANK), embed_image=True,
-                 image_array=pixels)
+    save_session(
+        tmp_path / "s.fstudio",
+        Session(image_path=image, bank=BANK),
+        embed_image=True,
+        image_array=pixels,
+    )
     os.remove(image)
     loaded = load_session(tmp_path / "s.fstudio")
-    assert loaded.messages == [("The image photo.png was not found; the copy saved inside the "
-                               "session is used.")]
+    assert loaded.messages == [
+        ("The image photo.png was not found; the copy saved inside the session is used.")
+    ]
     assert decode_embedded_image(loaded.session).shape == (12, 16)
 
 
@@ -218,13 +234,15 @@ def test_embedding_needs_an_image_and_refuses_bad_arrays(tmp_path):
 
 
 def test_an_embedded_image_too_large_is_refused(tmp_path, monkeypatch):
-    save_session(tmp_path / "s.fstudio", Session(bank=BANK), embed_image=True,
-                 image_array=np.zeros((20, 20)))
+    save_session(
+        tmp_path / "s.fstudio", Session(bank=BANK), embed_image=True, image_array=np.zeros((20, 20))
+    )
     monkeypatch.setattr(session_mod, "MAX_EMBEDDED_PIXELS", 100)
     with pytest.raises(SessionError) as info:
         load_session(tmp_path / "s.fstudio")
-    assert str(info.value) == ("The image saved inside the session is 20x20, larger than an "
-                               "embedded image may be.")
+    assert str(info.value) == (
+        "The image saved inside the session is 20x20, larger than an embedded image may be."
+    )
     with pytest.raises(SessionError, match=r"^The image is too large to embed"):
         encode_png(np.zeros((20, 20)))
 
@@ -255,8 +273,9 @@ def test_an_unknown_colour_map_falls_back_to_grey_with_a_message(tmp_path):
     path.write_text(json.dumps(data), "utf-8")
     loaded = load_session(path)
     assert loaded.session.display.colormap == "gray"
-    assert loaded.messages == [("The colour map 'rainbow9000' is not known here; grey is used "
-                               "instead.")]
+    assert loaded.messages == [
+        ("The colour map 'rainbow9000' is not known here; grey is used instead.")
+    ]
 
 
 def test_a_failed_save_leaves_the_old_session_intact(tmp_path, monkeypatch):
@@ -270,7 +289,9 @@ def test_a_failed_save_leaves_the_old_session_intact(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "replace", refuse)
     with pytest.raises(SessionError) as info:
         save_session(path, Session(bank=Bank()))
-    assert str(info.value) == "The session could not be saved to s.fstudio: No space left on device."
+    assert (
+        str(info.value) == "The session could not be saved to s.fstudio: No space left on device."
+    )
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["s.fstudio"]
 
@@ -292,10 +313,15 @@ def _valid() -> dict:
     return {
         "format": "filterstudio-session",
         "version": 1,
-        "image": {"path": "photo.png", "embedded_png": base64.b64encode(png).decode(),
-                  "sample": None},
-        "bank": {"layer": {"padding": "same"},
-                 "filters": [{"name": "a", "kernel": [[1]]}, {"name": "b", "kernel": [[2]]}]},
+        "image": {
+            "path": "photo.png",
+            "embedded_png": base64.b64encode(png).decode(),
+            "sample": None,
+        },
+        "bank": {
+            "layer": {"padding": "same"},
+            "filters": [{"name": "a", "kernel": [[1]]}, {"name": "b", "kernel": [[2]]}],
+        },
         "display": {"mapping": "minmax", "colormap": "gray", "per_filter": {"1": "abs"}},
         "selected": 1,
     }
@@ -315,64 +341,110 @@ def _with(path: tuple, value) -> bytes:
 
 _DELETE = object()
 DAMAGED = [
-    (b"{\"format\": \"filterstudio-session\", \"vers",
-     "s.fstudio is not valid JSON (line 1, column 36); the file may be damaged."),
+    (
+        b'{"format": "filterstudio-session", "vers',
+        "s.fstudio is not valid JSON (line 1, column 36); the file may be damaged.",
+    ),
     (b"[]", "s.fstudio is not a Filter Studio session (it holds a list, not an object)."),
-    (b"\"text\"", "s.fstudio is not a Filter Studio session (it holds 'text', not an object)."),
+    (b'"text"', "s.fstudio is not a Filter Studio session (it holds 'text', not an object)."),
     (_with(("format",), "png"), "s.fstudio is not a Filter Studio session (its format is 'png')."),
-    (_with(("format",), _DELETE),
-     "s.fstudio is not a Filter Studio session (its format field is missing)."),
-    (_with(("format",), "filterstudio-bank"),
-     "s.fstudio is a filter bank, not a session; open it as a bank."),
-    (_with(("version",), 99),
-     "This session was saved by a newer Filter Studio (version 99); this one reads version 1."),
-    (_with(("version",), _DELETE),
-     "s.fstudio has no version number, so it cannot be read as a session."),
+    (
+        _with(("format",), _DELETE),
+        "s.fstudio is not a Filter Studio session (its format field is missing).",
+    ),
+    (
+        _with(("format",), "filterstudio-bank"),
+        "s.fstudio is a filter bank, not a session; open it as a bank.",
+    ),
+    (
+        _with(("version",), 99),
+        "This session was saved by a newer Filter Studio (version 99); this one reads version 1.",
+    ),
+    (
+        _with(("version",), _DELETE),
+        "s.fstudio has no version number, so it cannot be read as a session.",
+    ),
     (_with(("version",), 1.0), "The session's version must be a whole number, not 1.0."),
     (_with(("bank",), _DELETE), "s.fstudio holds no filter bank."),
     (_with(("bank",), []), "A bank must be a JSON object, not a list."),
-    (_with(("bank", "filters", 0, "kernel"), "[[1]]"),
-     "Filter 1 ('a'): the kernel must be a list of rows, not '[[1]]'."),
-    (_with(("bank", "filters", 1, "kernel"), [[1, 2], [3]]),
-     "Filter 2 ('b'): the kernel rows have different lengths."),
-    (_with(("bank", "filters", 0, "kernel"), [[0] * 100] * 100),
-     "Filter 1 ('a'): the kernel has 100 rows; at most 15 are allowed."),
-    (_with(("bank", "filters"), [{"kernel": [[1]]}] * 50),
-     "A bank holds at most 16 filters; this one has 50."),
+    (
+        _with(("bank", "filters", 0, "kernel"), "[[1]]"),
+        "Filter 1 ('a'): the kernel must be a list of rows, not '[[1]]'.",
+    ),
+    (
+        _with(("bank", "filters", 1, "kernel"), [[1, 2], [3]]),
+        "Filter 2 ('b'): the kernel rows have different lengths.",
+    ),
+    (
+        _with(("bank", "filters", 0, "kernel"), [[0] * 100] * 100),
+        "Filter 1 ('a'): the kernel has 100 rows; at most 15 are allowed.",
+    ),
+    (
+        _with(("bank", "filters"), [{"kernel": [[1]]}] * 50),
+        "A bank holds at most 16 filters; this one has 50.",
+    ),
     (_with(("bank", "layer", "stride"), 0), "Layer: the stride must be at least 1."),
-    (_with(("bank", "layer", "padding"), "huge"),
-     "Layer: unknown padding 'huge'; use valid, same, full, a number or a pair of numbers."),
-    (_with(("bank", "layer", "border"), 7),
-     "Layer: the border must be a name (constant, edge, reflect, symmetric or wrap), not 7."),
+    (
+        _with(("bank", "layer", "padding"), "huge"),
+        "Layer: unknown padding 'huge'; use valid, same, full, a number or a pair of numbers.",
+    ),
+    (
+        _with(("bank", "layer", "border"), 7),
+        "Layer: the border must be a name (constant, edge, reflect, symmetric or wrap), not 7.",
+    ),
     (_with(("image",), "photo.png"), "The image entry must be an object, not 'photo.png'."),
     (_with(("image", "path"), 5), "The image path must be text or null, not 5."),
-    (_with(("image", "sample"), "x" * 1000),
-     "The sample name is not a usable name (too long or with a null character)."),
-    (_with(("image", "embedded_png"), "not base64!"),
-     "The image saved inside the session is damaged (not base64)."),
-    (_with(("image", "embedded_png"), base64.b64encode(b"GIF89a...").decode()),
-     "The image saved inside the session is not a PNG."),
-    (_with(("image", "embedded_png"), base64.b64encode(b"\x89PNG\r\n\x1a\nbroken").decode()),
-     "The image saved inside the session is damaged."),
+    (
+        _with(("image", "sample"), "x" * 1000),
+        "The sample name is not a usable name (too long or with a null character).",
+    ),
+    (
+        _with(("image", "embedded_png"), "not base64!"),
+        "The image saved inside the session is damaged (not base64).",
+    ),
+    (
+        _with(("image", "embedded_png"), base64.b64encode(b"GIF89a...").decode()),
+        "The image saved inside the session is not a PNG.",
+    ),
+    (
+        _with(("image", "embedded_png"), base64.b64encode(b"\x89PNG\r\n\x1a\nbroken").decode()),
+        "The image saved inside the session is damaged.",
+    ),
     (_with(("display",), "minmax"), "The display settings must be an object, not 'minmax'."),
-    (_with(("display", "mapping"), 1),
-     "The mapping must be a name (clip, minmax, abs, offset, diverging), not 1."),
-    (_with(("display", "mapping"), "log"),
-     "Unknown mapping 'log'; choose clip, minmax, abs, offset, diverging."),
+    (
+        _with(("display", "mapping"), 1),
+        "The mapping must be a name (clip, minmax, abs, offset, diverging), not 1.",
+    ),
+    (
+        _with(("display", "mapping"), "log"),
+        "Unknown mapping 'log'; choose clip, minmax, abs, offset, diverging.",
+    ),
     (_with(("display", "colormap"), 3), "The colour map must be a name, not 3."),
-    (_with(("display", "per_filter"), [1, "abs"]),
-     "The per-filter display settings must be an object, not a list."),
-    (_with(("display", "per_filter"), {"first": "abs"}),
-     "The per-filter display settings are keyed by filter position (0, 1, ...), not 'first'."),
-    (_with(("display", "per_filter"), {"7": "abs"}),
-     "The display settings name filter position 7, but the bank has 2 filters."),
-    (_with(("display", "per_filter"), {"0": "sepia"}),
-     "Unknown mapping of filter 0 'sepia'; choose clip, minmax, abs, offset, diverging."),
+    (
+        _with(("display", "per_filter"), [1, "abs"]),
+        "The per-filter display settings must be an object, not a list.",
+    ),
+    (
+        _with(("display", "per_filter"), {"first": "abs"}),
+        "The per-filter display settings are keyed by filter position (0, 1, ...), not 'first'.",
+    ),
+    (
+        _with(("display", "per_filter"), {"7": "abs"}),
+        "The display settings name filter position 7, but the bank has 2 filters.",
+    ),
+    (
+        _with(("display", "per_filter"), {"0": "sepia"}),
+        "Unknown mapping of filter 0 'sepia'; choose clip, minmax, abs, offset, diverging.",
+    ),
     (_with(("selected",), 2), "The selected filter 2 is not a position in a bank of 2 filters."),
-    (_with(("selected",), True),
-     "The selected filter must be a position (a whole number), not true."),
-    (_with(("selected",), "sobel_x"),
-     "The selected filter must be a position (a whole number), not 'sobel_x'."),
+    (
+        _with(("selected",), True),
+        "The selected filter must be a position (a whole number), not true.",
+    ),
+    (
+        _with(("selected",), "sobel_x"),
+        "The selected filter must be a position (a whole number), not 'sobel_x'.",
+    ),
 ]
 
 
@@ -390,8 +462,9 @@ def test_the_valid_table_base_loads(tmp_path):
     path.write_bytes(_with(("selected",), 1))
     loaded = load_session(path)
     assert loaded.session.display.per_filter == ((1, "abs"),)
-    assert loaded.messages == [("The image photo.png was not found; the copy saved inside the "
-                               "session is used.")]
+    assert loaded.messages == [
+        ("The image photo.png was not found; the copy saved inside the session is used.")
+    ]
 
 
 def test_missing_and_unreadable_session_files(tmp_path):
@@ -406,11 +479,31 @@ def test_missing_and_unreadable_session_files(tmp_path):
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.sampled_from(["format", "version", "image", "bank", "display", "path",
-                                       "embedded_png", "sample", "mapping", "per_filter",
-                                       "selected", "filters", "kernel", "0"]),
-                      children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "format",
+                    "version",
+                    "image",
+                    "bank",
+                    "display",
+                    "path",
+                    "embedded_png",
+                    "sample",
+                    "mapping",
+                    "per_filter",
+                    "selected",
+                    "filters",
+                    "kernel",
+                    "0",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
     max_leaves=20,
 )
 VALID = _valid()
@@ -445,11 +538,15 @@ def test_unknown_per_filter_colour_map_is_a_message_not_an_error(tmp_path):
 
     path = tmp_path / "s.fstudio"
     data = {
-        "format": "filterstudio-session", "version": 1,
+        "format": "filterstudio-session",
+        "version": 1,
         "image": {"path": None, "embedded_png": None, "sample": "smiley"},
         "bank": {"filters": [{"name": "a", "kernel": [[1]]}]},
-        "display": {"mapping": "clip", "per_filter": {"0": "diverging"},
-                    "per_filter_colormap": {"0": "no-such-map"}},
+        "display": {
+            "mapping": "clip",
+            "per_filter": {"0": "diverging"},
+            "per_filter_colormap": {"0": "no-such-map"},
+        },
     }
     path.write_text(json.dumps(data))
     loaded = load_session(path)

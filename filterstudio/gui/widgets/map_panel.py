@@ -138,7 +138,6 @@ def format_stats(stats, *, compact: bool = False) -> str:
     return f"min {lo}  max {hi}  mean {format_value(mean)}  neg {neg_text}"
 
 
-
 class ElidingLabel(QLabel):
     """A one-line label that shortens its text with "…" to fit its width (Qt's elidedText).
 
