@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ __all__ = [
     "PRESET_ALIASES",
     "Preset",
     "cleared",
+    "find_preset",
     "flip",
     "format_kernel",
     "format_value",
@@ -157,8 +157,15 @@ class Preset:
         object.__setattr__(self, "kernel", arr)
 
 
-RANDOM = random_kernel(3, seed=0)
-RANDOM.setflags(write=False)
+# random_kernel(3, seed=0), written out so that importing the presets does not load
+# numpy.random (tests/core/test_kernels.py checks that the two agree).
+RANDOM = _const(
+    [
+        [0.05926979333162308, -0.06227482855319977, 0.30189812183380127],
+        [0.04945039004087448, -0.2525169551372528, 0.17045754194259644],
+        [0.6147115230560303, 0.44645825028419495, -0.331743985414505],
+    ]
+)
 
 PRESETS: dict[str, Preset] = {
     p.name: p
@@ -226,6 +233,20 @@ def preset_key(name: str) -> str:
     return "_".join(str(name).strip().lower().replace("-", " ").replace("_", " ").split())
 
 
+def find_preset(name: str) -> Preset | None:
+    """The preset ``name`` stands for, read as :func:`get_preset` reads it; None if there is none.
+
+    Examples
+    --------
+    >>> find_preset("sobel").name
+    'sobel_x'
+    >>> find_preset("1 0 -1") is None
+    True
+    """
+    key = preset_key(name)
+    return PRESETS.get(PRESET_ALIASES.get(key, key))
+
+
 def get_preset(name: str) -> Preset:
     """The preset called ``name``.
 
@@ -248,10 +269,13 @@ def get_preset(name: str) -> Preset:
     >>> get_preset("Sobel-X").name
     'sobel_x'
     """
+    found = find_preset(name)
+    if found is not None:
+        return found
+    import difflib  # only for the message about an unknown name
+
     key = preset_key(name)
     key = PRESET_ALIASES.get(key, key)
-    if key in PRESETS:
-        return PRESETS[key]
     candidates = list(PRESETS) + list(PRESET_ALIASES)
     close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.5)
     if close:

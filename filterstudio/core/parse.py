@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .kernels import MAX_KERNEL_SIZE, PRESET_ALIASES, PRESETS, get_preset, preset_key
+from .kernels import MAX_KERNEL_SIZE, find_preset, get_preset
 
 __all__ = [
     "KERNEL_FILE_SUFFIXES",
@@ -29,9 +28,11 @@ MAX_DEPTH = 4
 # A file larger than this is not a hand-written kernel; refuse before reading it all.
 _MAX_TEXT_BYTES = 1_000_000
 
+# Patterns are kept as text: the re module compiles each on its first use and caches it,
+# so importing this module compiles none of them.
 _NUMBER = r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
-_NUMBER_RE = re.compile(rf"[+-]?{_NUMBER}")
-_FRACTION_RE = re.compile(rf"([+-]?{_NUMBER})/([+-]?{_NUMBER})")
+_SIGNED_NUMBER = rf"[+-]?{_NUMBER}"
+_FRACTION = rf"([+-]?{_NUMBER})/([+-]?{_NUMBER})"
 # Minus signs and spaces that arrive when numbers are copied from web pages and documents.
 _TRANSLATE = str.maketrans({"\u2212": "-", "\u2013": "-", "\u00a0": " ", "\t": " "})
 
@@ -68,10 +69,10 @@ def _number(text: str, where: str) -> float:
     token = text.strip().translate(_TRANSLATE)
     if not token:
         raise KernelParseError(f"The value {where} is empty.")
-    if _NUMBER_RE.fullmatch(token):
+    if re.fullmatch(_SIGNED_NUMBER, token):
         value = float(token)
     else:
-        m = _FRACTION_RE.fullmatch(token)
+        m = re.fullmatch(_FRACTION, token)
         if m is None:
             low = token.lower().lstrip("+-")
             if low in ("nan", "inf", "infinity"):
@@ -175,17 +176,17 @@ def _parse_brackets(text: str):
     return result
 
 
-_CHANNEL_HEADER_RE = re.compile(r"\s*#\s*channel\s+\d+\s*:?\s*$", re.IGNORECASE)
+_CHANNEL_HEADER = r"(?i)\s*#\s*channel\s+\d+\s*:?\s*$"
 
 
 def _split_channel_headers(text: str) -> list[str] | None:
     """The text of each channel when the text has ``# channel N`` header lines, else None."""
     lines = text.split("\n")
-    if not any(_CHANNEL_HEADER_RE.fullmatch(line) for line in lines):
+    if not any(re.fullmatch(_CHANNEL_HEADER, line) for line in lines):
         return None
     parts: list[list[str]] = []
     for line in lines:
-        if _CHANNEL_HEADER_RE.fullmatch(line):
+        if re.fullmatch(_CHANNEL_HEADER, line):
             parts.append([])
         elif parts:
             parts[-1].append(line)
@@ -420,6 +421,8 @@ def _read_npy(path: Path) -> np.ndarray:
 
 def _read_json(path: Path) -> tuple[np.ndarray, str | None, str | None]:
     """(kernel, filter name or None, note or None) from a nested list or a bank file."""
+    import json  # only kernel files in JSON need it
+
     try:
         obj = json.loads(_read_text(path))
     except json.JSONDecodeError as exc:
@@ -493,7 +496,8 @@ def _is_name_like(text: str) -> bool:
     if re.fullmatch(r"[A-Za-z][\w\- ]*", text) is None:
         return False
     for token in re.split(r"[\s,;]+", text):
-        if _NUMBER_RE.fullmatch(token) or token.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+        word = token.lower().lstrip("+-")
+        if re.fullmatch(_SIGNED_NUMBER, token) or word in ("nan", "inf", "infinity"):
             return False
     return True
 
@@ -534,9 +538,8 @@ def read_kernel(spec) -> ParsedKernel:
     text = spec.strip()
     if not text:
         raise KernelParseError("The kernel text is empty.")
-    key = preset_key(text)
-    if key in PRESETS or key in PRESET_ALIASES:
-        preset = get_preset(key)
+    preset = find_preset(text)
+    if preset is not None:
         return ParsedKernel(preset.kernel.copy(), preset.name)
     if _looks_like_path(text):
         return _read_file(Path(text))
