@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
+
+if TYPE_CHECKING:  # the pool is created on first use: the CLI's start-up does not pay for it
+    from concurrent.futures import ThreadPoolExecutor
 
 PADDING_NAMES = ("valid", "same", "full")
 BORDERS = ("constant", "edge", "reflect", "symmetric", "wrap")
@@ -45,6 +47,8 @@ def _executor() -> ThreadPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             _pool = ThreadPoolExecutor(_MAX_WORKERS, thread_name_prefix="filterstudio-conv")
         return _pool
 
@@ -260,24 +264,23 @@ def _cv_ready(a: np.ndarray) -> np.ndarray:
 
 
 def _subsample_cols(acc: np.ndarray, sx: int, ow: int, dst: np.ndarray) -> None:
-    """``dst[:] = acc[:, ::sx][:, :ow]`` in one OpenCV pass when the layout allows it."""
+    """``dst[:] = acc[:, ::sx][:, :ow]``, in one OpenCV pass for ``sx > 1``.
+
+    A nearest-neighbour resize by exactly ``1 / sx`` reads column ``j * sx`` for output ``j``;
+    it needs ``sx * ow`` source columns, so a last column that ends the row is copied apart.
+    """
     if sx == 1:
         np.copyto(dst, acc[:, :ow])
         return
-    n, wp = acc.shape[:2]
-    ch = 1 if acc.ndim == 2 else acc.shape[2]
-    groups = wp // sx
-    row_ok = acc.strides[-1] == acc.itemsize and (
-        acc.ndim == 2 or acc.strides[1] == ch * acc.itemsize
-    )
-    if ow > groups or not row_ok or sx * ch > 512:
-        np.copyto(dst, acc[:, : (ow - 1) * sx + 1 : sx])
-        return
-    # Seen as (n, wp // sx, sx * ch), the wanted columns are the first ch channels of each pixel.
-    view = as_strided(
-        acc, (n, groups, sx * ch), (acc.strides[0], sx * ch * acc.itemsize, acc.itemsize)
-    )
-    cv2.mixChannels([view[:, :ow]], [dst], [i for c in range(ch) for i in (c, c)])
+    n = acc.shape[0]
+    full = min(ow, acc.shape[1] // sx)
+    if full:
+        part = dst[:, :full]
+        got = cv2.resize(acc[:, : full * sx], (full, n), dst=part, interpolation=cv2.INTER_NEAREST)
+        if got.ctypes.data != part.ctypes.data:  # OpenCV wrote elsewhere: copy it in
+            np.copyto(part, got.reshape(part.shape))
+    if full < ow:
+        np.copyto(dst[:, full:], acc[:, full * sx : (ow - 1) * sx + 1 : sx])
 
 
 class _PaddedRows:

@@ -364,3 +364,18 @@ def test_reference_pads_with_numpy_pad():
     got = convolve_reference(image, [[1.0]], padding=2, cval=-3.0)
     np.testing.assert_array_equal(got, np.pad(image, 2, constant_values=-3.0))
     assert convolve_reference(image, [[1.0]]).dtype == np.float64
+
+
+@pytest.mark.parametrize("channels", [None, 1, 3, 4])
+@pytest.mark.parametrize("sx", [2, 3, 5, 8])
+def test_column_thinning_picks_every_sx_th_column(sx, channels):
+    # Strided output is thinned with a nearest-neighbour resize, which must land exactly on
+    # columns 0, sx, 2*sx, ... for every width, including when the last column ends the row.
+    rng = np.random.default_rng(sx)
+    for width in (1, 2, sx, sx + 1, 2 * sx - 1, 1000, 4001, 9 * sx + 2):
+        shape = (3, width) if channels is None else (3, width, channels)
+        acc = rng.random(shape, dtype=np.float32)
+        ow = (width - 1) // sx + 1
+        dst = np.full((3, ow) + shape[2:], np.nan, np.float32)
+        convolution._subsample_cols(acc, sx, ow, dst)
+        np.testing.assert_array_equal(dst, acc[:, ::sx])
