@@ -167,6 +167,17 @@ def _open_binary(path: str) -> Iterator[BinaryIO]:
         yield fp
 
 
+def _pillow_open(path: str) -> Image.Image:
+    """Pillow's lazy reader for the picture at ``path``.
+
+    Opened by its name, not through a file object: Pillow then imports only the plugin of the
+    file's extension and tries it first, where a file object makes it import its five common
+    plugins before looking. A file whose content does not match its extension is still found by
+    content, among every format Pillow reads, exactly as before.
+    """
+    return Image.open(path)
+
+
 def _not_an_image(path: str) -> ImageError:
     return ImageError(
         f"{_name(path)} is not a picture Filter Studio can read "
@@ -404,7 +415,7 @@ def load_image(
         head = fp.read(32)
         fp.seek(0)
         try:
-            im = Image.open(fp)
+            im = _pillow_open(p)
         except UnidentifiedImageError:
             return _load_unidentified(p, fp, head, max_pixels, reduce_to)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -498,7 +509,7 @@ def read_image_info(path: str | os.PathLike) -> ImageInfo:
         head = fp.read(32)
         fp.seek(0)
         try:
-            im = Image.open(fp)
+            im = _pillow_open(p)
         except UnidentifiedImageError:
             size = _tiff_size(fp) if _is_tiff(head) else None
             if size is None:
@@ -668,6 +679,24 @@ def _as_map(values) -> np.ndarray:
     return arr
 
 
+# Formats whose Pillow plugin registers its file extensions unconditionally, so that Pillow
+# picks the same format from the extension as when it is named.
+_SAVE_BY_EXTENSION = ("PNG", "JPEG", "BMP")
+
+
+def _pillow_save(pic: Image.Image, path: str, fmt: str, options: dict) -> None:
+    """``pic.save(path, format=fmt, **options)``, importing only the plugin that writes ``fmt``.
+
+    Pillow imports its five common plugins whenever a format is named; left to read the format
+    from ``path``'s extension (always the target's, see :func:`atomic_write`) it imports just
+    the one plugin. Formats whose plugin may be missing from a Pillow build stay named.
+    """
+    if fmt in _SAVE_BY_EXTENSION and SAVE_FORMATS.get(os.path.splitext(path)[1].lower()) == fmt:
+        pic.save(path, **options)
+    else:
+        pic.save(path, format=fmt, **options)
+
+
 def _encode(values: np.ndarray, fmt: str, display: str | None, colormap: str | None):
     """A function that writes the encoded map to a path (everything that can fail runs now)."""
     if fmt == "NPY":
@@ -711,7 +740,7 @@ def _encode(values: np.ndarray, fmt: str, display: str | None, colormap: str | N
         options = {"lossless": True}
 
     def write(tmp: str) -> None:
-        pic.save(tmp, format=fmt, **options)
+        _pillow_save(pic, tmp, fmt, options)
 
     return write
 
