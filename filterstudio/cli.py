@@ -10,10 +10,12 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from . import __version__
+
+if TYPE_CHECKING:  # numpy is loaded by the commands that need it, not by --help or --version
+    import numpy as np
 
 COMMANDS = ("apply", "presets")
 BORDERS = ("constant", "edge", "reflect", "symmetric", "wrap")
@@ -228,10 +230,16 @@ def _cmd_apply(args: argparse.Namespace) -> int:
     if args.bank is not None:
         return _apply_bank(args, overrides)
 
-    from .core.parse import parse_kernel
+    from .core.kernels import find_preset
 
     layer = Layer(**overrides)  # checks every setting before any work is done
-    kernel = parse_kernel(args.kernel)
+    preset = find_preset(args.kernel)
+    if preset is not None:  # what parse_kernel returns for a preset name, without its parser
+        kernel = preset.kernel.copy()
+    else:
+        from .core.parse import parse_kernel
+
+        kernel = parse_kernel(args.kernel)
     save_format(args.output)
     _output_must_be_free(args.output, args.force)
     image = load_image(args.input)
