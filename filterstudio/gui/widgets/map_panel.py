@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QSizePolicy,
     QStackedWidget,
     QToolButton,
@@ -30,6 +31,10 @@ ACCENT = QColor(45, 140, 255)
 DEFAULT_CHOICE = "default"
 #: Space a panel needs around its picture: colour bar (width) and title, controls, stats (height).
 PANEL_OVERHEAD = (40, 76)
+#: The least a map panel shrinks to, even when its compact form would fit in less.
+PANEL_FLOOR = (120, 100)
+#: The least the feature grid shrinks to when it holds no panels.
+GRID_MINIMUM = (160, 130)
 GRID_SPACING = 4
 NEGATIVE_BAR = QColor(96, 150, 220)
 POSITIVE_BAR = QColor(230, 150, 60)
@@ -43,6 +48,7 @@ def grid_shape(
     aspect: float = 4 / 3,
     overhead: tuple[float, float] = PANEL_OVERHEAD,
     spacing: float = GRID_SPACING,
+    minimum: tuple[float, float] = (0.0, 0.0),
 ) -> tuple[int, int]:
     """Rows and columns that show ``count`` panels in ``width x height`` as large as possible.
 
@@ -58,6 +64,10 @@ def grid_shape(
         Pixels of each panel that are not picture: ``(horizontal, vertical)``.
     spacing : float
         Gap between panels.
+    minimum : tuple of float
+        The smallest ``(width, height)`` a panel can take. A layout whose cells are smaller
+        loses to every layout whose cells hold a panel (its panels would be cut off); when no
+        layout holds them, the one that comes closest wins.
 
     Returns
     -------
@@ -73,17 +83,24 @@ def grid_shape(
     if count <= 0:
         return (0, 0)
     aspect = aspect if aspect > 0 and math.isfinite(aspect) else 4 / 3
-    best: tuple[float, int, int] | None = None
+    best: tuple[bool, float, int, int] | None = None
     best_shape = (count, 1)
     for cols in range(1, count + 1):
         rows = math.ceil(count / cols)
         if (rows - 1) * cols >= count:
             continue  # a whole empty row: another column count does it better
-        cw = (width - spacing * (cols - 1)) / cols - overhead[0]
-        ch = (height - spacing * (rows - 1)) / rows - overhead[1]
-        # Width of the picture fitted into the cell; rounded so that near-ties are ties.
-        size = round(max(0.0, min(cw, ch * aspect)), 0)
-        key = (size, -(rows * cols - count), -cols)
+        cell_w = (width - spacing * (cols - 1)) / cols
+        cell_h = (height - spacing * (rows - 1)) / rows
+        # The layout hands out whole pixels: some cells get the rounded-down share.
+        fits = math.floor(cell_w) >= minimum[0] and math.floor(cell_h) >= minimum[1]
+        if fits:
+            # Width of the picture fitted into the cell; rounded so that near-ties are ties.
+            cw, ch = cell_w - overhead[0], cell_h - overhead[1]
+            score = round(max(0.0, min(cw, ch * aspect)), 0)
+        else:
+            # The share of a panel's minimum that the tighter side of a cell offers.
+            score = round(min(cell_w / max(minimum[0], 1.0), cell_h / max(minimum[1], 1.0)), 3)
+        key = (fits, score, -(rows * cols - count), -cols)
         if best is None or key > best:
             best, best_shape = key, (rows, cols)
     return best_shape
@@ -331,7 +348,7 @@ class MapPanelWidget(_PanelFrame):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumSize(150, 120)
+        # No fixed minimum: minimumSizeHint() gives the compact form's, which follows the font.
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._shown_mapping: str | None = None
         self._busy = False
@@ -372,7 +389,7 @@ class MapPanelWidget(_PanelFrame):
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
-            combo.setMinimumContentsLength(5)
+            combo.setMinimumContentsLength(4)
             combo.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
             combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._fill_colormaps(self._colormap_kind(DEFAULT_CHOICE), "")
@@ -389,6 +406,8 @@ class MapPanelWidget(_PanelFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(5, 4, 5, 4)
         layout.setSpacing(3)
+        # The minimum is minimumSizeHint()'s compact form, also for a panel shown on its own.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         title_row = QHBoxLayout()
         title_row.setSpacing(4)
         title_row.addWidget(self._title, 1)
@@ -399,7 +418,7 @@ class MapPanelWidget(_PanelFrame):
         picture_row.addWidget(self._stack, 1)
         picture_row.addWidget(self._colorbar)
         layout.addLayout(picture_row, 1)
-        controls = QHBoxLayout()
+        self._controls = controls = QHBoxLayout()
         controls.setSpacing(3)
         controls.addWidget(self._mapping_combo, 1)
         controls.addWidget(self._colormap_combo, 1)
@@ -640,11 +659,46 @@ class MapPanelWidget(_PanelFrame):
     def sizeHint(self) -> QSize:
         return QSize(360, 300)
 
+    def minimumSizeHint(self) -> QSize:
+        """The compact form's size: title, a small map, the mapping combo and the ReLU button.
+
+        The colour-map combo, histogram and stats only appear when there is room for them
+        (see ``_apply_compact_mode``), so they do not count here; a grid may therefore shrink a
+        panel this far and the panel still shows everything it keeps.
+        """
+        margins = self.layout().contentsMargins()
+        spacing = self.layout().spacing()
+        width = margins.left() + margins.right() + self._controls_width(colormap=False)
+        title_h = max(self._title.sizeHint().height(), self._busy_label.sizeHint().height())
+        controls_h = max(
+            self._mapping_combo.minimumSizeHint().height(),
+            self._relu_button.minimumSizeHint().height(),
+        )
+        picture_h = self._stack.minimumSizeHint().height()
+        height = margins.top() + margins.bottom() + title_h + picture_h + controls_h + 2 * spacing
+        return QSize(max(width, PANEL_FLOOR[0]), max(height, PANEL_FLOOR[1]))
+
+    def _controls_width(self, *, colormap: bool, histogram: bool = False) -> int:
+        """Width of the controls row with the optional colour-map combo and histogram."""
+        gap = self._controls.spacing()
+        width = self._mapping_combo.minimumSizeHint().width()
+        width += gap + self._relu_button.minimumSizeHint().width()
+        if colormap:
+            width += gap + self._colormap_combo.minimumSizeHint().width()
+        if histogram:
+            width += gap + self._histogram.minimumWidth()
+        return width
+
     def _apply_compact_mode(self) -> None:
         w, h = self.width(), self.height()
-        self._histogram.setVisible(w >= 300)
+        margins = self.layout().contentsMargins()
+        room = w - margins.left() - margins.right()
+        # Each optional control appears only once the row holds it at its minimum width.
+        self._histogram.setVisible(
+            w >= 300 and room >= self._controls_width(colormap=True, histogram=True)
+        )
         self._stats.setVisible(h >= 150)
-        self._colormap_combo.setVisible(w >= 200)
+        self._colormap_combo.setVisible(w >= 200 and room >= self._controls_width(colormap=True))
         fm = self._stats.fontMetrics()
         wide = fm.horizontalAdvance(self._stats_full) <= w - 12
         self._stats.setText(self._stats_full if wide else self._stats_compact)
@@ -739,7 +793,10 @@ class FeatureGridWidget(QWidget):
     """Lays out map panels in a grid whose shape follows the available space.
 
     The number of columns is chosen (see :func:`grid_shape`) so that the pictures are as large
-    as the width, height and the input's aspect ratio allow; it is recomputed on resize.
+    as the width, height and the input's aspect ratio allow, among the shapes whose cells hold
+    a panel at its minimum size; it is recomputed on resize. The grid's own minimum size is
+    what the panels need in the narrowest shape that fits its current height (and the lowest
+    that fits its width), so a splitter beside it cannot squeeze the panels off its edge.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -747,13 +804,53 @@ class FeatureGridWidget(QWidget):
         self._panels: list[QWidget] = []
         self._shape: tuple[int, int] = (0, 0)
         self._aspect: float | None = None
+        self._minimum_hint = QSize(GRID_MINIMUM[0], GRID_MINIMUM[1])
         self._layout = QGridLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(GRID_SPACING)
-        self.setMinimumSize(160, 130)
+        # The grid's minimum is minimumSizeHint(), not that of whatever shape is laid out now
+        # (a shape chosen for a tall grid would otherwise pin the width of a short one).
+        self._layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
 
     def sizeHint(self) -> QSize:
         return QSize(760, 600)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self._minimum_hint)
+
+    def panel_minimum(self) -> QSize:
+        """The smallest size that holds every panel (the largest of their minimum sizes)."""
+        size = QSize(1, 1)
+        for panel in self._panels:
+            size = size.expandedTo(panel.minimumSizeHint()).expandedTo(panel.minimumSize())
+        return size
+
+    def _compute_minimum_hint(self) -> QSize:
+        n = len(self._panels)
+        if n == 0:
+            return QSize(GRID_MINIMUM[0], GRID_MINIMUM[1])
+        least = self.panel_minimum()
+        pw, ph = least.width(), least.height()
+
+        def needed(cols: int) -> tuple[int, int]:
+            rows = math.ceil(n / cols)
+            return cols * pw + (cols - 1) * GRID_SPACING, rows * ph + (rows - 1) * GRID_SPACING
+
+        # The squarest shape bounds both sides, so that a grid not yet laid out (height 0)
+        # never asks for all its panels side by side.
+        square_w, square_h = needed(math.ceil(math.sqrt(n)))
+        height = max(self.height(), square_h)
+        width = max(self.width(), square_w)
+        shapes = [needed(cols) for cols in range(1, n + 1)]
+        min_w = min(w for w, h in shapes if h <= height)
+        min_h = min(h for w, h in shapes if w <= width)
+        return QSize(max(min_w, GRID_MINIMUM[0]), max(min_h, GRID_MINIMUM[1]))
+
+    def _update_minimum_hint(self) -> None:
+        hint = self._compute_minimum_hint()
+        if hint != self._minimum_hint:
+            self._minimum_hint = hint
+            self.updateGeometry()
 
     def panels(self) -> list[QWidget]:
         """The panels, in order."""
@@ -782,6 +879,7 @@ class FeatureGridWidget(QWidget):
                 old.setParent(None)
         self._panels = new
         self._relayout(force=True)
+        self._update_minimum_hint()
 
     def _aspect_ratio(self) -> float:
         if self._aspect:
@@ -799,8 +897,13 @@ class FeatureGridWidget(QWidget):
         self._relayout()
 
     def _relayout(self, *, force: bool = False) -> None:
+        least = self.panel_minimum()
         shape = grid_shape(
-            len(self._panels), self.width(), self.height(), aspect=self._aspect_ratio()
+            len(self._panels),
+            self.width(),
+            self.height(),
+            aspect=self._aspect_ratio(),
+            minimum=(least.width(), least.height()),
         )
         if shape == self._shape and not force:
             return
@@ -822,3 +925,4 @@ class FeatureGridWidget(QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._relayout()
+        self._update_minimum_hint()
