@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -196,17 +197,29 @@ class StudioController(QObject):
         names = {f.uid: f.name for f in self._bank.filters}
         return f"{d.op}({names.get(d.a_uid, '?')}, {names.get(d.b_uid, '?')})"
 
-    def add_derived(self, a_index: int, b_index: int, op: str) -> DerivedMap:
-        """Show ``op`` of two filters' maps as a panel of its own (e.g. sobel_x with sobel_y)."""
+    def make_derived(self, a_uid: str, b_uid: str, op: str) -> DerivedMap:
+        """A new combined map of the filters ``a_uid`` and ``b_uid`` with a uid of its own.
+
+        Nothing is shown until it is passed to :meth:`load_state`; :meth:`add_derived` shows one
+        at once.
+        """
         from ..core.combine import COMBINE_OPS
 
         if op not in COMBINE_OPS:
             raise ValueError(
                 f"Unknown way to combine maps {op!r}; choose {', '.join(COMBINE_OPS)}."
             )
+        return DerivedMap(uid=f"d{next(self._derived_ids)}", a_uid=a_uid, b_uid=b_uid, op=op)
+
+    def add_derived(self, a_index: int, b_index: int, op: str) -> DerivedMap:
+        """Show ``op`` of two filters' maps as a panel of its own (e.g. sobel_x with sobel_y).
+
+        Sessions keep combined maps, so adding one is an unsaved change.
+        """
         a, b = self._bank.filters[a_index], self._bank.filters[b_index]
-        d = DerivedMap(uid=f"d{next(self._derived_ids)}", a_uid=a.uid, b_uid=b.uid, op=op)
+        d = self.make_derived(a.uid, b.uid, op)
         self._derived = self._derived + (d,)
+        self._mark_extra_dirty()
         self.derivedChanged.emit()
         self._schedule_derived()
         return d
@@ -219,6 +232,8 @@ class StudioController(QObject):
             self._results.pop(d.uid, None)
             self._latest.pop(d.uid, None)
             self._submitted_keys.pop(d.uid, None)
+        if gone:
+            self._mark_extra_dirty()
         self.derivedChanged.emit()
 
     def result(self, uid: str) -> ComputeResult | None:
@@ -349,8 +364,7 @@ class StudioController(QObject):
             new = self._display.with_override(uid, mapping, colormap)
         if new != self._display:
             self._display = new
-            self._extra_dirty = True
-            self.dirtyChanged.emit(True)
+            self._mark_extra_dirty()
             self.displayChanged.emit(new)
             self._schedule()
             self._schedule_derived()
@@ -363,11 +377,25 @@ class StudioController(QObject):
         self._schedule()
 
     def load_state(
-        self, bank: Bank, display: DisplayState | None = None, selected: int = 0
+        self,
+        bank: Bank,
+        display: DisplayState | None = None,
+        selected: int = 0,
+        derived: Sequence[DerivedMap] = (),
     ) -> None:
-        """Replace everything (opening a session): not undoable, and the result is clean."""
+        """Replace everything (opening a session): not undoable, and the result is clean.
+
+        ``derived`` are the combined maps to show, made by :meth:`make_derived` from the uids
+        of ``bank``'s filters; ``display`` may hold their mappings under their uids.
+        """
         self._display = display or DisplayState()
+        had_derived = self._derived
+        # Before the bank: _set_bank keeps the maps whose sources are in the new bank and drops
+        # every cached result of the old ones.
+        self._derived = tuple(derived)
         self._set_bank(bank)
+        if self._derived != had_derived:
+            self.derivedChanged.emit()
         self.undo_stack.clear()
         self._extra_dirty = False
         self.undo_stack.setClean()
@@ -375,6 +403,11 @@ class StudioController(QObject):
         self._selected = -1
         self.select(selected)
         self.dirtyChanged.emit(False)
+
+    def _mark_extra_dirty(self) -> None:
+        """A change the undo stack does not hold (display, combined maps) is unsaved."""
+        self._extra_dirty = True
+        self.dirtyChanged.emit(True)
 
     def mark_clean(self) -> None:
         self._extra_dirty = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from ..core.montage import render_montage, safe_filename, unique_names
 from ..model.bank import Bank
 from ..model.bank_io import BankFormatError, load_bank, save_bank
 from ..model.session import (
+    CombinedMap,
     DisplaySettings,
     Session,
     SessionError,
@@ -26,7 +28,7 @@ from ..model.session import (
     save_session,
 )
 from ..model.weights import AmbiguousLayout, WeightsError, export_weights, import_weights
-from .controller import DisplayState
+from .controller import DerivedMap, DisplayState
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -252,11 +254,9 @@ class FileActions(QObject):
         if not self.confirm_discard("opening another session"):
             return False
         session = loaded.session
-        w.controller.load_state(
-            session.bank,
-            self._display_from_file(session.display, session.bank),
-            session.selected,
-        )
+        display = self._display_from_file(session.display, session.bank)
+        derived, display = self._derived_from_file(session.combined, session.bank, display)
+        w.controller.load_state(session.bank, display, session.selected, derived)
         w.session_path = os.path.abspath(path)
         self._embed_image = session.embedded_png is not None
         self._add_recent(w.session_path)
@@ -329,12 +329,14 @@ class FileActions(QObject):
         img = w.controller.image
         if img is not None and img.path is None and img.sample is None:
             embed = True
+        c = w.controller
         session = Session(
             image_path=img.path if img is not None else None,
             sample=img.sample if img is not None else None,
-            bank=w.controller.bank,
-            display=self._display_for_file(w.controller.display, w.controller.bank),
-            selected=max(0, w.controller.selected_index),
+            bank=c.bank,
+            display=self._display_for_file(c.display, c.bank),
+            selected=max(0, c.selected_index),
+            combined=self._combined_for_file(c.derived, c.display, c.bank),
         )
         try:
             save_session(
@@ -420,6 +422,38 @@ class FileActions(QObject):
             if 0 <= i < len(bank.filters)
         )
         return DisplayState(mapping=settings.mapping, colormap=cmap, per_filter=per)
+
+    def _combined_for_file(
+        self, derived: tuple[DerivedMap, ...], state: DisplayState, bank: Bank
+    ) -> tuple[CombinedMap, ...]:
+        """The controller's combined maps as the file's definitions by filter position."""
+        combined = []
+        for d in derived:
+            try:
+                a, b = bank.index_of(d.a_uid), bank.index_of(d.b_uid)
+            except KeyError:
+                continue  # a source is gone; the controller drops such a map itself
+            mapping, cmap, overridden = state.for_uid(d.uid)
+            combined.append(
+                CombinedMap(
+                    a, b, d.op, mapping if overridden else None, cmap if overridden else None
+                )
+            )
+        return tuple(combined)
+
+    def _derived_from_file(
+        self, combined: tuple[CombinedMap, ...], bank: Bank, display: DisplayState
+    ) -> tuple[tuple[DerivedMap, ...], DisplayState]:
+        """Combined maps for the controller, and ``display`` with their own mappings added."""
+        controller = self._window.controller
+        derived = []
+        per = list(display.per_filter)
+        for c in combined:
+            d = controller.make_derived(bank.filters[c.a].uid, bank.filters[c.b].uid, c.op)
+            derived.append(d)
+            if c.mapping is not None:
+                per.append((d.uid, c.mapping, c.colormap))
+        return tuple(derived), replace(display, per_filter=tuple(per))
 
     # == maps ============================================================================
     def _map_of(self, index: int) -> tuple[np.ndarray, str, str | None] | None:

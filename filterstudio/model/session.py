@@ -1,4 +1,5 @@
-"""Studio sessions (``.fstudio``): the bank, the image it was applied to, and the display settings.
+"""Studio sessions (``.fstudio``): the bank, the image it was applied to, the display settings
+and the combined maps made from the filters' maps.
 
 The image is stored by path, relative to the session file's folder when the image lies in that
 folder or below it (so the two can be moved together), absolute otherwise (so a session moved on
@@ -22,6 +23,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from ..core.combine import COMBINE_OPS
 from ..core.display import COLORMAPS, DIVERGING_COLORMAPS, MAPPINGS
 from .bank import Bank
 from .bank_io import (
@@ -46,6 +48,8 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_EMBEDDED_BYTES = 100 * 1024 * 1024
 MAX_EMBEDDED_PIXELS = 40_000_000
 MAX_PATH_LENGTH = 4096
+#: The most combined maps a session may hold.
+MAX_COMBINED = 64
 MAX_NAME_LENGTH = 200
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _INDEX = re.compile(r"[0-9]{1,4}")
@@ -93,12 +97,40 @@ class DisplaySettings:
 
 
 @dataclass(frozen=True)
+class CombinedMap:
+    """A map combined from two filters' maps: its definition, never its pixels.
+
+    ``a`` and ``b`` are positions in the bank (they may be equal), ``op`` one of
+    :data:`~filterstudio.core.combine.COMBINE_OPS`. ``mapping`` and ``colormap`` are the
+    panel's own display choice; None means the session's default.
+    """
+
+    a: int
+    b: int
+    op: str
+    mapping: str | None = None
+    colormap: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.op not in COMBINE_OPS:
+            raise ValueError(
+                f"Unknown way to combine maps {self.op!r}; choose {', '.join(COMBINE_OPS)}."
+            )
+        if self.mapping is not None and self.mapping not in MAPPINGS:
+            raise ValueError(
+                f"Unknown mapping {self.mapping!r}; choose one of {', '.join(MAPPINGS)}."
+            )
+        if min(self.a, self.b) < 0:
+            raise ValueError("A combined map names filters by position, 0 or more.")
+
+
+@dataclass(frozen=True)
 class Session:
     """Everything a session file holds.
 
     ``image_path`` is the picture's path (absolute after loading), ``embedded_png`` a PNG copy
     of it, ``sample`` the name of a built-in sample picture used instead of a file, ``selected``
-    the position of the selected filter.
+    the position of the selected filter, ``combined`` the combined maps in panel order.
     """
 
     image_path: str | None = None
@@ -107,6 +139,7 @@ class Session:
     bank: Bank = field(default_factory=Bank)
     display: DisplaySettings = field(default_factory=DisplaySettings)
     selected: int = 0
+    combined: tuple[CombinedMap, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -237,6 +270,10 @@ def session_to_dict(session: Session, folder: str) -> dict:
             "per_filter_colormap": {str(i): c for i, c in session.display.per_filter_colormap},
         },
         "selected": int(session.selected),
+        "combined": [
+            {"a": c.a, "b": c.b, "op": c.op, "mapping": c.mapping, "colormap": c.colormap}
+            for c in session.combined
+        ],
     }
 
 
@@ -267,8 +304,8 @@ def save_session(
     Raises
     ------
     SessionError
-        Nothing to embed, an image too large, an existing file with ``overwrite=False``, or a
-        failed write.
+        Nothing to embed, an image too large, a combined map naming a filter the bank does not
+        have, an existing file with ``overwrite=False``, or a failed write.
     """
     if embed_image:
         if image_array is not None:
@@ -280,6 +317,14 @@ def save_session(
         if len(png) > MAX_EMBEDDED_BYTES:
             raise SessionError("The image is too large to save inside a session.")
         session = replace(session, embedded_png=png)
+    n_filters = len(session.bank)
+    for n, c in enumerate(session.combined, start=1):
+        if max(c.a, c.b) >= n_filters:
+            # Never write a file that load_session() would refuse.
+            raise SessionError(
+                f"Combined map {n} names filter position {max(c.a, c.b)}, but the bank has "
+                f"{n_filters} filters."
+            )
     folder = os.path.dirname(os.path.abspath(os.fspath(path)))
     try:
         content = dumps(session_to_dict(session, folder))
@@ -398,6 +443,63 @@ def _selected(value: Any, n_filters: int) -> int:
     return value
 
 
+def _combined(value: Any, n_filters: int, messages: list[str]) -> tuple[CombinedMap, ...]:
+    if value is None:
+        return ()  # a session saved before combined maps were kept
+    if not isinstance(value, list):
+        raise SessionError(f"The combined maps must be a list, not {describe(value)}.")
+    if len(value) > MAX_COMBINED:
+        raise SessionError(
+            f"The session holds {len(value)} combined maps; at most {MAX_COMBINED} are allowed."
+        )
+    ops = ", ".join(COMBINE_OPS)
+    listed = ", ".join(MAPPINGS)
+    combined = []
+    for n, entry in enumerate(value, start=1):
+        if not isinstance(entry, dict):
+            raise SessionError(f"Combined map {n} must be an object, not {describe(entry)}.")
+        positions = []
+        for key, which in (("a", "first"), ("b", "second")):
+            if key not in entry:
+                raise SessionError(
+                    f"Combined map {n} does not say which filter is its {which} map."
+                )
+            v = entry[key]
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise SessionError(
+                    f"Combined map {n}: the {which} map must be a filter position (a whole "
+                    f"number), not {describe(v)}."
+                )
+            if not 0 <= v < n_filters:
+                raise SessionError(
+                    f"Combined map {n} names filter position {describe(v)}, but the bank has "
+                    f"{n_filters} filters."
+                )
+            positions.append(v)
+        op = entry.get("op")
+        if not isinstance(op, str) or op not in COMBINE_OPS:
+            raise SessionError(
+                f"Combined map {n}: unknown way to combine maps {describe(op)}; choose {ops}."
+            )
+        mapping = entry.get("mapping")
+        if mapping is not None and (not isinstance(mapping, str) or mapping not in MAPPINGS):
+            raise SessionError(
+                f"Combined map {n}: the mapping must be null or a name ({listed}), not "
+                f"{describe(mapping)}."
+            )
+        cmap = entry.get("colormap")
+        if cmap is not None and (
+            not isinstance(cmap, str) or cmap not in COLORMAPS + DIVERGING_COLORMAPS
+        ):
+            messages.append(
+                f"The colour map {describe(cmap)} of combined map {n} is not known here; the "
+                "default is used instead."
+            )
+            cmap = None
+        combined.append(CombinedMap(positions[0], positions[1], op, mapping, cmap))
+    return tuple(combined)
+
+
 def _resolve_image(
     stored: str, folder: str, has_copy: bool, messages: list[str]
 ) -> tuple[str, str | None]:
@@ -475,6 +577,7 @@ def load_session(path: str | os.PathLike) -> LoadedSession:
     messages: list[str] = []
     display = _display(data.get("display", {}), len(bank), messages)
     selected = _selected(data.get("selected", 0), len(bank))
+    combined = _combined(data.get("combined"), len(bank), messages)
 
     image_path = found = None
     if stored:
@@ -487,5 +590,6 @@ def load_session(path: str | os.PathLike) -> LoadedSession:
         bank=bank,
         display=display,
         selected=selected,
+        combined=combined,
     )
     return LoadedSession(session, found, messages)

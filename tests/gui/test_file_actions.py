@@ -237,6 +237,76 @@ def test_unreadable_session_changes_nothing_and_says_why(
     assert window.session_path is None
 
 
+def test_combined_maps_survive_a_session(qtbot, make_window, tmp_path):
+    first = make_window()
+    _open(qtbot, first, _picture(tmp_path / "photo.png"))
+    first.add_combined_map(0, 2, "magnitude")
+    first.add_combined_map(1, 1, "sum")
+    first.controller.set_display("diverging", "coolwarm", uid=first.controller.derived[0].uid)
+    qtbot.waitUntil(first.is_current, timeout=15000)
+    path = tmp_path / "combined.fstudio"
+    assert first.file_actions.save_session(path)
+
+    second = make_window()
+    assert second.file_actions.open_session(path)
+    qtbot.waitUntil(second.is_current, timeout=15000)
+    assert second.errors == []
+    names = {f.uid: f.name for f in second.bank.filters}
+    assert [(names[d.a_uid], names[d.b_uid], d.op) for d in second.controller.derived] == [
+        ("vertical_line", "sobel_x", "magnitude"),
+        ("horizontal_line", "horizontal_line", "sum"),
+    ]
+    shown, plain = second.controller.derived
+    assert second.controller.display.for_uid(shown.uid) == ("diverging", "coolwarm", True)
+    assert second.controller.display.for_uid(plain.uid)[2] is False
+    for d, e in zip(first.controller.derived, second.controller.derived):
+        assert second.controller.derived_title(e) == first.controller.derived_title(d)
+        before, after = first.controller.result(d.uid), second.controller.result(e.uid)
+        assert after is not None and np.array_equal(before.values, after.values)
+    panels = second.feature_grid.panels()
+    assert len(panels) == len(second.bank.filters) + 2
+    assert panels[-2].title().startswith("magnitude(vertical_line, sobel_x)")
+    assert panels[-2].mapping() == "diverging" and panels[-2].colormap() == "coolwarm"
+    assert not second.controller.is_dirty()
+
+
+def test_adding_or_removing_a_combined_map_is_an_unsaved_change(qtbot, window, tmp_path):
+    assert not window.controller.is_dirty()
+    window.add_combined_map(0, 1, "sum")
+    assert window.controller.is_dirty() and window.isWindowModified()
+    assert window.file_actions.save_session(tmp_path / "s.fstudio")
+    assert not window.controller.is_dirty()
+    window.controller.remove_derived()
+    assert window.controller.is_dirty()
+
+
+def test_a_session_without_combined_maps_removes_those_shown(qtbot, window, tmp_path):
+    path = tmp_path / "old.fstudio"
+    assert window.file_actions.save_session(path)
+    data = json.loads(path.read_text())
+    del data["combined"]  # as written before sessions kept combined maps
+    path.write_text(json.dumps(data))
+    window.add_combined_map(0, 1, "sum")
+    window.controller.mark_clean()
+    assert window.file_actions.open_session(path)
+    assert window.errors == []
+    assert window.controller.derived == ()
+    assert len(window.feature_grid.panels()) == len(window.bank.filters)
+
+
+def test_a_broken_combined_map_changes_nothing_and_says_why(qtbot, window, tmp_path):
+    path = tmp_path / "s.fstudio"
+    assert window.file_actions.save_session(path)
+    data = json.loads(path.read_text())
+    data["combined"] = [{"a": 0, "b": 9, "op": "sum"}]
+    path.write_text(json.dumps(data))
+    window.add_combined_map(0, 1, "magnitude")
+    before = window.controller.derived
+    assert not window.file_actions.open_session(path)
+    assert window.errors == ["Combined map 1 names filter position 9, but the bank has 4 filters."]
+    assert window.controller.derived == before
+
+
 def test_missing_image_still_loads_the_bank_and_says_so(qtbot, make_window, tmp_path):
     first = make_window()
     photo = _picture(tmp_path / "photo.png")

@@ -18,6 +18,7 @@ from PIL import Image
 from filterstudio.model import session as session_mod
 from filterstudio.model.bank import Bank, Filter, Layer
 from filterstudio.model.session import (
+    CombinedMap,
     DisplaySettings,
     LoadedSession,
     Session,
@@ -42,6 +43,7 @@ def same_session(a: Session, b: Session) -> bool:
         and content(a.bank) == content(b.bank)
         and a.display == b.display
         and a.selected == b.selected
+        and a.combined == b.combined
     )
 
 
@@ -69,9 +71,16 @@ def _photo(path, shape=(12, 16)) -> str:
     return str(path)
 
 
+COMBINED = (
+    CombinedMap(0, 2, "magnitude"),
+    CombinedMap(1, 1, "sum", mapping="diverging", colormap="coolwarm"),
+    CombinedMap(2, 0, "maximum", mapping="abs"),
+)
+
+
 def test_save_then_load_gives_the_same_session(tmp_path):
     image = _photo(tmp_path / "photo.png")
-    original = Session(image_path=image, bank=BANK, display=DISPLAY, selected=2)
+    original = Session(image_path=image, bank=BANK, display=DISPLAY, selected=2, combined=COMBINED)
     save_session(tmp_path / "s.fstudio", original)
     loaded = load_session(tmp_path / "s.fstudio")
     assert isinstance(loaded, LoadedSession)
@@ -98,6 +107,59 @@ def test_file_has_the_documented_json_form(tmp_path):
         "per_filter_colormap": {},
     }
     assert data["selected"] == 0
+    assert data["combined"] == []
+
+
+def test_combined_maps_are_saved_as_definitions_by_filter_position(tmp_path):
+    save_session(tmp_path / "s.fstudio", Session(bank=BANK, combined=COMBINED[:2]))
+    data = json.loads((tmp_path / "s.fstudio").read_text("utf-8"))
+    assert data["combined"] == [
+        {"a": 0, "b": 2, "op": "magnitude", "mapping": None, "colormap": None},
+        {"a": 1, "b": 1, "op": "sum", "mapping": "diverging", "colormap": "coolwarm"},
+    ]
+    assert load_session(tmp_path / "s.fstudio").session.combined == COMBINED[:2]
+
+
+def test_a_session_from_before_combined_maps_loads_without_them(tmp_path):
+    save_session(tmp_path / "s.fstudio", Session(bank=BANK, combined=COMBINED))
+    data = json.loads((tmp_path / "s.fstudio").read_text("utf-8"))
+    del data["combined"]
+    (tmp_path / "s.fstudio").write_text(json.dumps(data), "utf-8")
+    loaded = load_session(tmp_path / "s.fstudio")
+    assert loaded.session.combined == () and loaded.messages == []
+    data["combined"] = None
+    (tmp_path / "s.fstudio").write_text(json.dumps(data), "utf-8")
+    assert load_session(tmp_path / "s.fstudio").session.combined == ()
+
+
+def test_a_combined_map_of_a_filter_the_bank_lacks_is_not_saved(tmp_path):
+    path = tmp_path / "s.fstudio"
+    with pytest.raises(SessionError) as info:
+        save_session(path, Session(bank=BANK, combined=(CombinedMap(0, 3, "sum"),)))
+    assert str(info.value) == "Combined map 1 names filter position 3, but the bank has 3 filters."
+    assert not path.exists()
+
+
+def test_combined_map_definitions_refuse_unknown_ways_and_mappings():
+    with pytest.raises(ValueError, match=r"^Unknown way to combine maps 'mean'"):
+        CombinedMap(0, 1, "mean")
+    with pytest.raises(ValueError, match=r"^Unknown mapping 'log'"):
+        CombinedMap(0, 1, "sum", mapping="log")
+    with pytest.raises(ValueError, match=r"position, 0 or more\.$"):
+        CombinedMap(-1, 1, "sum")
+
+
+def test_an_unknown_colour_map_of_a_combined_map_is_a_message(tmp_path):
+    save_session(tmp_path / "s.fstudio", Session(bank=BANK, combined=COMBINED[1:2]))
+    data = json.loads((tmp_path / "s.fstudio").read_text("utf-8"))
+    data["combined"][0]["colormap"] = "rainbow9000"
+    (tmp_path / "s.fstudio").write_text(json.dumps(data), "utf-8")
+    loaded = load_session(tmp_path / "s.fstudio")
+    assert loaded.session.combined == (CombinedMap(1, 1, "sum", mapping="diverging"),)
+    assert loaded.messages == [
+        "The colour map 'rainbow9000' of combined map 1 is not known here; the default is used "
+        "instead."
+    ]
 
 
 def test_moving_the_session_with_its_image_keeps_the_link(tmp_path):
@@ -324,6 +386,7 @@ def _valid() -> dict:
         },
         "display": {"mapping": "minmax", "colormap": "gray", "per_filter": {"1": "abs"}},
         "selected": 1,
+        "combined": [{"a": 0, "b": 1, "op": "magnitude", "mapping": "abs", "colormap": None}],
     }
 
 
@@ -445,6 +508,45 @@ DAMAGED = [
         _with(("selected",), "sobel_x"),
         "The selected filter must be a position (a whole number), not 'sobel_x'.",
     ),
+    (_with(("combined",), "magnitude"), "The combined maps must be a list, not 'magnitude'."),
+    (
+        _with(("combined",), [{"a": 0, "b": 1, "op": "sum"}] * 65),
+        "The session holds 65 combined maps; at most 64 are allowed.",
+    ),
+    (_with(("combined", 0), [0, 1]), "Combined map 1 must be an object, not a list."),
+    (
+        _with(("combined", 0, "b"), _DELETE),
+        "Combined map 1 does not say which filter is its second map.",
+    ),
+    (
+        _with(("combined", 0, "a"), "sobel_x"),
+        "Combined map 1: the first map must be a filter position (a whole number), not 'sobel_x'.",
+    ),
+    (
+        _with(("combined", 0, "b"), True),
+        "Combined map 1: the second map must be a filter position (a whole number), not true.",
+    ),
+    (
+        _with(("combined", 0, "b"), 2),
+        "Combined map 1 names filter position 2, but the bank has 2 filters.",
+    ),
+    (
+        _with(("combined", 0, "a"), -1),
+        "Combined map 1 names filter position -1, but the bank has 2 filters.",
+    ),
+    (
+        _with(("combined", 0, "op"), "mean"),
+        "Combined map 1: unknown way to combine maps 'mean'; choose magnitude, sum, maximum.",
+    ),
+    (
+        _with(("combined", 0, "op"), _DELETE),
+        "Combined map 1: unknown way to combine maps null; choose magnitude, sum, maximum.",
+    ),
+    (
+        _with(("combined", 0, "mapping"), "log"),
+        "Combined map 1: the mapping must be null or a name (clip, minmax, abs, offset, "
+        "diverging), not 'log'.",
+    ),
 ]
 
 
@@ -462,6 +564,7 @@ def test_the_valid_table_base_loads(tmp_path):
     path.write_bytes(_with(("selected",), 1))
     loaded = load_session(path)
     assert loaded.session.display.per_filter == ((1, "abs"),)
+    assert loaded.session.combined == (CombinedMap(0, 1, "magnitude", mapping="abs"),)
     assert loaded.messages == [
         ("The image photo.png was not found; the copy saved inside the session is used.")
     ]
@@ -497,6 +600,9 @@ json_values = st.recursive(
                     "selected",
                     "filters",
                     "kernel",
+                    "combined",
+                    "a",
+                    "op",
                     "0",
                 ]
             ),
