@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import math
 import os
 import re
@@ -260,6 +259,8 @@ def _cmd_apply(args: argparse.Namespace) -> int:
 
 
 def _apply_bank(args: argparse.Namespace, overrides: dict) -> int:
+    import dataclasses
+
     from .core.imageio import load_image, save_image
     from .core.pipeline import apply_filter, prepare_input
     from .model.bank_io import load_bank
