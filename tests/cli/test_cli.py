@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -605,6 +606,35 @@ def test_process_apply_and_no_qt(photo, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().endswith("NO-QT 0")
     assert out.exists()
+
+
+def test_process_module_run_writes_the_map(photo, tmp_path):
+    out = tmp_path / "o.npy"
+    proc = run_process("-m", "filterstudio", "apply", photo, str(out), "-k", "sobel_x")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(f"wrote {out} (")
+    expected = apply_filter(load_image(photo), parse_kernel("sobel_x"))
+    np.testing.assert_array_equal(np.load(out), expected)
+
+
+def test_only_the_program_run_freezes_the_collector(capsys, photo, tmp_path):
+    # Called with arguments, as a library: the calling program's collector is left alone.
+    before = gc.get_freeze_count()
+    assert run(capsys, "apply", photo, str(tmp_path / "a.png"), "-k", "sobel_x")[0] == 0
+    assert gc.get_freeze_count() == before
+    # Run as the program (no arguments given): apply ends by freezing it, to exit sooner.
+    argv = ["filterstudio", "apply", photo, str(tmp_path / "b.png"), "-k", "sobel_x"]
+    script = (
+        "import gc, sys\n"
+        "from filterstudio.cli import main\n"
+        f"sys.argv = {argv!r}\n"
+        "code = main()\n"
+        "print(code, gc.get_freeze_count() > 0)\n"
+    )
+    proc = run_process("-c", script)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split()[-2:] == ["0", "True"]
+    assert (tmp_path / "b.png").exists()
 
 
 def test_process_error_is_one_line_exit_2(tmp_path):
