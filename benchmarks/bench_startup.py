@@ -52,6 +52,14 @@ def timed(cmd: list[str], env=None) -> float:
     return time.perf_counter() - t
 
 
+def _spread(times: list[float]) -> str:
+    """The middle half of the times, in ms: how noisy the machine was."""
+    if len(times) < 2:
+        return ""
+    q1, _, q3 = statistics.quantiles(times, n=4)
+    return f"(middle half {q1 * 1000:.0f}-{q3 * 1000:.0f} ms)"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeats", type=int, default=7)
@@ -98,10 +106,14 @@ def main() -> int:
     if g:
         mg = statistics.median(g)
         print(f"launch to first maps painted (offscreen): median {mg:.2f} s  (target <= 2 s)")
-    print(f"filterstudio apply, small image:          median {ma * 1000:.0f} ms")
-    print(f"python -c 'import numpy, cv2, PIL':        median {mb * 1000:.0f} ms")
+    print(f"filterstudio apply, small image:          median {ma * 1000:.0f} ms  {_spread(a)}")
+    print(f"python -c 'import numpy, cv2, PIL':        median {mb * 1000:.0f} ms  {_spread(b)}")
     print(f"ratio apply / bare imports:               {ma / mb:.2f}x  (target <= 1.5x)")
-    print(f"({args.repeats} rounds)")
+    note = ""
+    if sys.flags.dont_write_bytecode:
+        # No .pyc is written, so every run compiles the package's modules from source again.
+        note = "; PYTHONDONTWRITEBYTECODE is set: no bytecode cache for the package"
+    print(f"({args.repeats} rounds{note})")
     return 0
 
 
