@@ -390,3 +390,71 @@ def test_transform_is_plain_scale(qtbot):
     _input(view)
     view.set_zoom(3.0)
     assert view.transform() == QTransform.fromScale(3.0, 3.0)
+
+
+def _big_map_with_overview(view: MapView, factor: int = 8):
+    """A 160x240 map shown through a block-averaged overview, with a grey renderer."""
+    geometry = MapGeometry.compute((160, 240), (1, 1))
+    rng = np.random.default_rng(11)
+    values = rng.random(geometry.out_hw, dtype=np.float32)
+    h, w = geometry.out_hw
+    overview = values.reshape(h // factor, factor, w // factor, factor).mean(axis=(1, 3))
+    pixels = np.ascontiguousarray(np.rint(overview * 255).astype(np.uint8))
+    view.set_detail_renderer(lambda crop: np.rint(crop * 255).astype(np.uint8))
+    view.set_content(pixels, geometry=geometry, values=values, full_hw=geometry.out_hw)
+    return values
+
+
+def test_deep_zoom_draws_the_exact_cells_at_full_resolution(qtbot):
+    view = _view(qtbot, (100, 80))
+    values = _big_map_with_overview(view, factor=2)
+    view._refresh_detail()
+    assert view.detail_cells() is None  # fitted: the overview is shrunk, not magnified
+    with qtbot.waitSignal(view.detailChanged, timeout=2000):
+        view.apply_view_state(6.0, QPointF(100.5, 60.5))
+    cells = view.detail_cells()
+    assert cells is not None
+    i0, i1, j0, j1 = cells
+    assert i0 <= 60 < i1 and j0 <= 100 < j1
+    # The tile's pixel at a cell is that cell's own value, not its block's average.
+    tile = view.detail_item().pixmap().toImage()
+    for i, j in ((60, 100), (i0, j0), (i1 - 1, j1 - 1)):
+        assert tile.pixelColor(j - j0, i - i0).red() == round(float(values[i, j]) * 255)
+    rect = view.detail_item().sceneBoundingRect()
+    assert (rect.left(), rect.top(), rect.width(), rect.height()) == (j0, i0, j1 - j0, i1 - i0)
+    # Zoomed back out, the overview is enough again and the tile goes.
+    with qtbot.waitSignal(view.detailChanged, timeout=2000):
+        view.zoom_fit()
+    assert view.detail_cells() is None and not view.detail_item().isVisible()
+
+
+def test_new_values_redraw_the_detail_tile_at_once(qtbot):
+    view = _view(qtbot, (320, 240))
+    _big_map_with_overview(view)
+    with qtbot.waitSignal(view.detailChanged, timeout=2000):
+        view.apply_view_state(6.0, QPointF(100.5, 60.5))
+    i0, _, j0, _ = view.detail_cells()
+    values = _big_map_with_overview(view)  # the same size, new values: no stale tile shown
+    values_now = view.detail_item().pixmap().toImage().pixelColor(0, 0).red()
+    assert values_now == round(float(values[i0, j0]) * 255)
+
+
+def test_no_detail_tile_without_exact_values_or_renderer(qtbot):
+    view = _view(qtbot, (320, 240))
+    geometry = MapGeometry.compute((160, 240), (1, 1))
+    pixels = np.zeros((20, 30), np.uint8)
+    view.set_detail_renderer(lambda crop: np.zeros(crop.shape[:2], np.uint8))
+    # A preview: no exact values, so nothing sharper can be drawn.
+    view.set_content(pixels, geometry=geometry, values=None, full_hw=geometry.out_hw)
+    view.apply_view_state(6.0, QPointF(100.5, 60.5))
+    view._refresh_detail()
+    assert view.detail_cells() is None
+    view.set_detail_renderer(None)
+    view.set_content(
+        pixels,
+        geometry=geometry,
+        values=np.zeros(geometry.out_hw, np.float32),
+        full_hw=geometry.out_hw,
+    )
+    view._refresh_detail()
+    assert view.detail_cells() is None

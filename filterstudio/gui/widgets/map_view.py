@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
-from PySide6.QtCore import QLineF, QObject, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QObject, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -53,7 +53,17 @@ VALUES_MIN_PX = 36.0
 ZOOM_STEP = 1.25
 MAX_ZOOM = 512.0
 
+#: A downscaled overview magnified at least this much is replaced, where it is seen, by a tile
+#: drawn from the exact values at full resolution.
+DETAIL_MIN_MAGNIFICATION = 1.25
+#: The detail tile covers the visible cells and this share of the viewport beyond each edge, so
+#: that a short pan shows no soft border before the next tile.
+DETAIL_MARGIN = 0.25
+#: Quiet time after the last zoom or pan before the tile is redrawn.
+DETAIL_DELAY_MS = 60
+
 Z_PIXMAP = 0.0
+Z_DETAIL = 0.5
 Z_FRAME = 1.0
 Z_HIGHLIGHT = 3.0
 Z_WINDOW = 4.0
@@ -179,11 +189,14 @@ class MapView(QGraphicsView):
     viewChanged()
         Zoom or centre was changed by the user (wheel, keys, drag) or by a zoom/centre method;
         not emitted for changes pushed by :class:`ViewSync`, by resizes or by new content.
+    detailChanged()
+        The full-resolution detail tile was redrawn or hidden (see :meth:`set_detail_renderer`).
     """
 
     hoveredCell = Signal(int, int)
     clicked = Signal()
     viewChanged = Signal()
+    detailChanged = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -231,6 +244,19 @@ class MapView(QGraphicsView):
         self._window_item.setVisible(False)
         self.scene().addItem(self._window_item)
         self._tap_items: list[QGraphicsRectItem] = []
+        # Deep zoom into a downscaled overview: the visible cells drawn from the exact values.
+        self._detail_item = QGraphicsPixmapItem()
+        self._detail_item.setZValue(Z_DETAIL)
+        self._detail_item.setShapeMode(QGraphicsPixmapItem.ShapeMode.BoundingRectShape)
+        self._detail_item.setVisible(False)
+        self.scene().addItem(self._detail_item)
+        self._detail_renderer: Callable[[np.ndarray], np.ndarray] | None = None
+        self._detail_pixels: np.ndarray | None = None
+        self._detail_cells: tuple[int, int, int, int] | None = None  # i0, i1, j0, j1
+        self._detail_timer = QTimer(self)
+        self._detail_timer.setSingleShot(True)
+        self._detail_timer.setInterval(DETAIL_DELAY_MS)
+        self._detail_timer.timeout.connect(self._refresh_detail)
 
         # The arrays behind the shown picture: kept so the QImage memory stays valid and so the
         # value overlay can read exact numbers and pick a readable text colour.
@@ -281,6 +307,7 @@ class MapView(QGraphicsView):
         if pixels is None:
             self._pixels = self._image = self._values = None
             self._geometry = None
+            self._hide_detail()
             self._pixmap_item.setPixmap(QPixmap())
             self._frame_item.setVisible(False)
             self._input_outline_item.setVisible(False)
@@ -322,7 +349,88 @@ class MapView(QGraphicsView):
             if self._fit_mode:
                 self._apply_fit()
         self._update_smoothing()
+        # The old tile shows the old values: redrawn at once while it is needed, else dropped.
+        if self._wants_detail():
+            self._refresh_detail(force=True)
+        else:
+            self._hide_detail()
         self.viewport().update()
+
+    def set_detail_renderer(self, renderer: Callable[[np.ndarray], np.ndarray] | None) -> None:
+        """How to draw exact values as display pixels, for sharp deep zoom into a large map.
+
+        The overview of a large map is a downscaled copy; zoomed in so far that it is magnified
+        more than :data:`DETAIL_MIN_MAGNIFICATION` times, the view draws the visible cells of
+        the exact values (given to :meth:`set_content`) with ``renderer``, which takes a float
+        crop ``(h, w)`` or ``(h, w, C)`` and returns uint8 pixels of the same ``(h, w)``, drawn
+        as the overview is. None (the default) keeps the overview only.
+        """
+        self._detail_renderer = renderer
+        self._hide_detail()
+        self._schedule_detail()
+
+    def detail_item(self) -> QGraphicsPixmapItem:
+        """The item that draws the full-resolution tile (hidden when the overview suffices)."""
+        return self._detail_item
+
+    def detail_cells(self) -> tuple[int, int, int, int] | None:
+        """Cells ``(i0, i1, j0, j1)`` the shown detail tile covers, or None."""
+        return self._detail_cells if self._detail_item.isVisible() else None
+
+    def _hide_detail(self) -> None:
+        if self._detail_cells is None and not self._detail_item.isVisible():
+            return
+        self._detail_item.setVisible(False)
+        self._detail_item.setPixmap(QPixmap())
+        self._detail_pixels = None
+        self._detail_cells = None
+
+    def _schedule_detail(self) -> None:
+        if self._detail_renderer is not None and self._values is not None:
+            self._detail_timer.start()
+
+    def _wants_detail(self) -> bool:
+        if self._detail_renderer is None or self._values is None or self._pixels is None:
+            return False
+        ph, pw = self._pixels.shape[:2]
+        fh, fw = self._full_hw
+        if self._values.shape[:2] != (fh, fw) or (ph >= fh and pw >= fw):
+            return False  # no exact values, or the overview is already at full resolution
+        return self.zoom() * min(self._display_scale) >= DETAIL_MIN_MAGNIFICATION
+
+    def _refresh_detail(self, force: bool = False) -> None:
+        if not self._wants_detail():
+            if self._detail_item.isVisible():
+                self._hide_detail()
+                self.detailChanged.emit()
+            return
+        vp = self.viewport().rect()
+        mx, my = vp.width() * DETAIL_MARGIN, vp.height() * DETAIL_MARGIN
+        seen = self.mapToScene(vp).boundingRect()
+        zoom = max(self.zoom(), 1e-9)
+        seen.adjust(-mx / zoom, -my / zoom, mx / zoom, my / zoom)
+        oy, ox = self._origin
+        cy, cx = self._cell_hw
+        fh, fw = self._full_hw
+        i0 = max(0, math.floor((seen.top() - oy) / cy))
+        i1 = min(fh, math.ceil((seen.bottom() - oy) / cy))
+        j0 = max(0, math.floor((seen.left() - ox) / cx))
+        j1 = min(fw, math.ceil((seen.right() - ox) / cx))
+        if i1 <= i0 or j1 <= j0:
+            self._hide_detail()
+            self.detailChanged.emit()
+            return
+        if not force and self._detail_item.isVisible() and self._detail_cells == (i0, i1, j0, j1):
+            return
+        pixels = np.ascontiguousarray(self._detail_renderer(self._values[i0:i1, j0:j1]))
+        self._detail_pixels = pixels  # the QImage below reads this memory
+        self._detail_item.setPixmap(QPixmap.fromImage(wrap_uint8(pixels)))
+        self._detail_item.setTransform(QTransform.fromScale(cx, cy))
+        self._detail_item.setPos(ox + j0 * cx, oy + i0 * cy)
+        self._detail_item.setVisible(True)
+        self._detail_cells = (i0, i1, j0, j1)
+        self.viewport().update()
+        self.detailChanged.emit()
 
     def content_rect(self) -> QRectF:
         """Scene rectangle covered by the whole picture (all map cells, or all input pixels)."""
@@ -503,6 +611,7 @@ class MapView(QGraphicsView):
         finally:
             self._applying -= 1
         self._update_smoothing()
+        self._schedule_detail()
         self.viewport().update()
 
     def _zoom_about(self, factor: float, anchor: QPointF) -> None:
@@ -554,9 +663,11 @@ class MapView(QGraphicsView):
             self._applying -= 1
         if self._fit_mode:
             self._apply_fit()
+        self._schedule_detail()
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         super().scrollContentsBy(dx, dy)
+        self._schedule_detail()
         if self._dragging and not self._applying:
             self.viewChanged.emit()
 
@@ -700,7 +811,7 @@ class MapView(QGraphicsView):
             for j in range(j0, j1):
                 vj = min(vw - 1, j * vw // fw) if fw else 0
                 pj = min(pw - 1, j * pw // fw) if fw else 0
-                shown = pixels[pi, pj]
+                shown = self._shown_pixel(i, j, pi, pj)
                 if pixels.ndim == 3:
                     lum = 0.299 * shown[0] + 0.587 * shown[1] + 0.114 * shown[2]
                 else:
@@ -714,6 +825,15 @@ class MapView(QGraphicsView):
                 else:
                     text = fit(v[0])
                 painter.drawText(to_device.mapRect(self.cell_rect(i, j)), flags, text)
+
+    def _shown_pixel(self, i: int, j: int, pi: int, pj: int):
+        """The display pixel drawn at cell ``(i, j)``: from the detail tile where it covers it."""
+        cells, tile = self.detail_cells(), self._detail_pixels
+        if cells is not None and tile is not None:
+            i0, i1, j0, j1 = cells
+            if i0 <= i < i1 and j0 <= j < j1:
+                return tile[i - i0, j - j0]
+        return self._pixels[pi, pj]
 
 
 class ViewSync(QObject):
