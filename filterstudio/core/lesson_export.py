@@ -1,9 +1,16 @@
-"""A lesson as pictures: one frame per step (plus the finished map) as a GIF or numbered PNGs."""
+"""A lesson as pictures: one frame per step (plus the finished map) as a GIF or numbered PNGs.
+
+Exports take two optional callables so that a caller on another thread can follow and stop
+them (nothing here knows about threads or Qt): ``progress(done, total)`` is called as frames
+are made, ``cancelled()`` is asked before each frame and, once it returns True, the export
+stops with :class:`ExportCancelled` and leaves no file behind.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +31,26 @@ _NEGATIVE = (210, 60, 40)
 _MAP_HIGH = (20, 40, 120)
 
 
+#: ``progress(done, total)``: ``done`` of ``total`` frames are made.
+Progress = Callable[[int, int], None]
+#: ``cancelled()``: True stops the export.
+Cancelled = Callable[[], bool]
+
+
+class ExportCancelled(Exception):
+    """The export was stopped by its ``cancelled`` callable; no file was written or replaced."""
+
+
 def frame_count(plan: LessonPlan) -> int:
     """Frames an export holds: one per step, then the finished feature map (``n_steps + 1``)."""
     return plan.step_count + 1
+
+
+def frame_file_names(plan: LessonPlan) -> list[str]:
+    """The names :func:`export_png_sequence` writes: ``frame_001.png`` ... (at least 3 digits)."""
+    n = frame_count(plan)
+    digits = max(3, len(str(n)))
+    return [f"frame_{k:0{digits}d}.png" for k in range(1, n + 1)]
 
 
 # A font with the multiplication sign and arrows; Pillow's built-in font has neither.
@@ -267,15 +291,31 @@ class _FrameRenderer:
         return img
 
 
-def render_frames(plan: LessonPlan, *, precision: int = 2) -> Iterator[Image.Image]:
+def render_frames(
+    plan: LessonPlan,
+    *,
+    precision: int = 2,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> Iterator[Image.Image]:
     """Every frame of the lesson in order: steps ``0 .. n-1``, then the finished map.
 
-    There are :func:`frame_count` ``= n_steps + 1`` frames, all the same size.
+    There are :func:`frame_count` ``= n_steps + 1`` frames, all the same size. Frames are drawn
+    as they are asked for. ``progress(k, n)`` is called before frame ``k`` is drawn (``k`` frames
+    are done) and ``progress(n, n)`` after the last one is taken; ``cancelled()`` is asked before
+    each frame and, when it returns True, :class:`ExportCancelled` is raised.
     """
     renderer = _FrameRenderer(plan, precision=precision)
-    for k in range(plan.step_count):
+    steps: list[int | None] = [*range(plan.step_count), None]
+    total = len(steps)
+    for done, k in enumerate(steps):
+        if cancelled is not None and cancelled():
+            raise ExportCancelled("The export was cancelled.")
+        if progress is not None:
+            progress(done, total)
         yield renderer.render(k)
-    yield renderer.render(None)
+    if progress is not None:
+        progress(total, total)
 
 
 def render_frame(plan: LessonPlan, k: int | None, *, precision: int = 2) -> Image.Image:
@@ -283,22 +323,47 @@ def render_frame(plan: LessonPlan, k: int | None, *, precision: int = 2) -> Imag
     return _FrameRenderer(plan, precision=precision).render(k)
 
 
-def _check_folder(folder: Path) -> None:
+def _check_folder(folder: Path, what: str) -> None:
     if not folder.is_dir():
-        raise ValueError(f"The folder {str(folder)!r} does not exist.")
+        raise ValueError(f"The {what} cannot be saved: the folder {str(folder)!r} does not exist.")
 
 
-def export_gif(plan: LessonPlan, path: str | os.PathLike, *, frame_ms: int = 600) -> Path:
+def _reason(exc: OSError) -> str:
+    if isinstance(exc, FileExistsError):
+        return "the file already exists"
+    return str(exc.strerror or exc).rstrip(".")
+
+
+def export_gif(
+    plan: LessonPlan,
+    path: str | os.PathLike,
+    *,
+    frame_ms: int = 600,
+    overwrite: bool = True,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> Path:
     """Write the lesson as an animated GIF that loops: ``n_steps + 1`` frames.
+
+    Frames are drawn one at a time as the GIF is encoded. The file is written beside ``path``
+    and renamed over it only once the whole animation is written: a failed or cancelled
+    export leaves ``path`` as it was.
 
     Parameters
     ----------
     plan : LessonPlan
         The lesson to draw.
     path : str or os.PathLike
-        The GIF to write; it is replaced only once the whole animation is written.
+        The GIF to write.
     frame_ms : int, optional
         How long each step stays on screen; the finished map stays three times as long.
+    overwrite : bool, optional
+        If False, an existing ``path`` is an error (checked again, without a race, when the new
+        file is put in place).
+    progress : callable, optional
+        ``progress(done, total)`` as frames are made (see :func:`render_frames`).
+    cancelled : callable, optional
+        Asked before each frame; True stops the export.
 
     Returns
     -------
@@ -308,37 +373,55 @@ def export_gif(plan: LessonPlan, path: str | os.PathLike, *, frame_ms: int = 600
     Raises
     ------
     ValueError
-        When the folder does not exist or cannot be written.
+        When the folder does not exist or cannot be written, or ``path`` exists and
+        ``overwrite`` is False.
+    ExportCancelled
+        When ``cancelled()`` returned True; nothing was written.
     """
     target = Path(path)
-    _check_folder(target.parent.resolve())
+    _check_folder(target.parent.resolve(), "GIF")
     if frame_ms < 20:
         raise ValueError("Each frame must stay at least 20 milliseconds.")
-    frames = list(render_frames(plan))
-    durations = [int(frame_ms)] * (len(frames) - 1) + [int(frame_ms) * 3]
+    if not overwrite and os.path.lexists(target):
+        raise ValueError(f"The GIF was not saved: {str(target)!r} already exists.")
+    n = frame_count(plan)
+    durations = [int(frame_ms)] * (n - 1) + [int(frame_ms) * 3]
+    frames = render_frames(plan, progress=progress, cancelled=cancelled)
     try:
-        with atomic_write(target) as tmp:
-            frames[0].save(
+        with atomic_write(target, overwrite=overwrite) as tmp:
+            # Pillow draws the rest from the generator while it encodes: one frame at a time.
+            next(frames).save(
                 tmp,
                 format="GIF",
                 save_all=True,
-                append_images=frames[1:],
+                append_images=frames,
                 duration=durations,
                 loop=0,
                 optimize=False,
             )
     except OSError as exc:
         raise ValueError(
-            f"The GIF could not be written to {str(target)!r}: {exc.strerror or exc}."
+            f"The GIF could not be written to {str(target)!r}: {_reason(exc)}."
         ) from exc
+    finally:
+        frames.close()
     return target
 
 
-def export_png_sequence(plan: LessonPlan, folder: str | os.PathLike) -> list[Path]:
+def export_png_sequence(
+    plan: LessonPlan,
+    folder: str | os.PathLike,
+    *,
+    overwrite: bool = True,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> list[Path]:
     """Write the lesson as numbered PNG files ``frame_001.png ...``: ``n_steps + 1`` frames.
 
-    Each file is written atomically. Files of an earlier, longer export in the same folder are
-    left as they are.
+    Every frame is first written to a temporary file in ``folder``; only when all of them are
+    written are they renamed to their names (see :func:`frame_file_names`). A failed or
+    cancelled export removes its temporary files and leaves the folder as it was. Files of an
+    earlier, longer export in the same folder are left as they are.
 
     Parameters
     ----------
@@ -346,24 +429,48 @@ def export_png_sequence(plan: LessonPlan, folder: str | os.PathLike) -> list[Pat
         The lesson to draw.
     folder : str or os.PathLike
         An existing folder.
+    overwrite : bool, optional
+        If False, an existing frame file is an error and nothing is written.
+    progress, cancelled : callable, optional
+        As for :func:`export_gif`.
 
     Returns
     -------
     list of Path
         The files written, in order.
+
+    Raises
+    ------
+    ValueError
+        When the folder does not exist or cannot be written, or a frame file exists and
+        ``overwrite`` is False.
+    ExportCancelled
+        When ``cancelled()`` returned True; nothing was written.
     """
     out_dir = Path(folder)
-    _check_folder(out_dir)
-    digits = max(3, len(str(frame_count(plan))))
-    written: list[Path] = []
+    _check_folder(out_dir, "pictures")
+    targets = [out_dir / name for name in frame_file_names(plan)]
+    if not overwrite:
+        existing = [t for t in targets if os.path.lexists(t)]
+        if existing:
+            what = (
+                f"{existing[0].name} already exists"
+                if len(existing) == 1
+                else f"{len(existing)} of its files already exist"
+            )
+            raise ValueError(f"The pictures were not saved: {what} in {str(out_dir)!r}.")
+    frames = render_frames(plan, progress=progress, cancelled=cancelled)
     try:
-        for n, frame in enumerate(render_frames(plan), start=1):
-            target = out_dir / f"frame_{n:0{digits}d}.png"
-            with atomic_write(target) as tmp:
+        # Each atomic_write renames its file when the stack closes without an error, and removes
+        # it when one passes through: all frames appear together, or none does.
+        with contextlib.ExitStack() as stack:
+            for n, frame in enumerate(frames):
+                tmp = stack.enter_context(atomic_write(targets[n], overwrite=overwrite))
                 frame.save(tmp, format="PNG")
-            written.append(target)
     except OSError as exc:
         raise ValueError(
-            f"The frames could not be written to {str(out_dir)!r}: {exc.strerror or exc}."
+            f"The frames could not be written to {str(out_dir)!r}: {_reason(exc)}."
         ) from exc
-    return written
+    finally:
+        frames.close()
+    return targets

@@ -11,9 +11,11 @@ from PIL import Image
 from filterstudio.core import lesson_export
 from filterstudio.core.lesson import build_lesson
 from filterstudio.core.lesson_export import (
+    ExportCancelled,
     export_gif,
     export_png_sequence,
     frame_count,
+    frame_file_names,
     render_frame,
     render_frames,
 )
@@ -94,3 +96,88 @@ def test_missing_folder_is_a_sentence(plan, tmp_path):
 def test_frames_use_the_multiplication_sign_when_the_font_has_it(plan):
     renderer = lesson_export._FrameRenderer(plan)
     assert any(renderer.times in line for line in renderer.equations[0])
+
+
+def test_frame_file_names_have_at_least_three_digits(plan):
+    assert frame_file_names(plan) == [f"frame_{n:03d}.png" for n in range(1, 11)]
+
+
+@pytest.mark.parametrize("kind", ["gif", "png"])
+def test_progress_counts_every_frame(plan, tmp_path, kind):
+    calls = []
+    if kind == "gif":
+        export_gif(plan, tmp_path / "a.gif", frame_ms=100, progress=lambda *a: calls.append(a))
+    else:
+        export_png_sequence(plan, tmp_path, progress=lambda *a: calls.append(a))
+    assert calls == [(k, 10) for k in range(11)]
+
+
+class CancelAfter:
+    """A ``cancelled`` callable that answers True once ``frames`` frames were made."""
+
+    def __init__(self, frames: int) -> None:
+        self.frames = frames
+        self.done = 0
+
+    def progress(self, done: int, total: int) -> None:
+        self.done = done
+
+    def __call__(self) -> bool:
+        return self.done >= self.frames
+
+
+def test_cancelled_gif_leaves_the_old_file_and_no_temp(plan, tmp_path):
+    path = tmp_path / "lesson.gif"
+    path.write_bytes(b"old")
+    stop = CancelAfter(4)
+    with pytest.raises(ExportCancelled):
+        export_gif(plan, path, progress=stop.progress, cancelled=stop)
+    assert stop.done == 4
+    assert path.read_bytes() == b"old"
+    assert os.listdir(tmp_path) == ["lesson.gif"]
+
+
+def test_cancelled_png_sequence_writes_no_frame(plan, tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    stop = CancelAfter(6)
+    with pytest.raises(ExportCancelled):
+        export_png_sequence(plan, tmp_path, progress=stop.progress, cancelled=stop)
+    assert os.listdir(tmp_path) == ["notes.txt"]
+
+
+def test_png_sequence_failing_midway_leaves_no_frame(plan, tmp_path, monkeypatch):
+    save = Image.Image.save
+    calls = []
+
+    def fails_on_the_fourth(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 4:
+            raise OSError(28, "No space left on device")
+        return save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Image.Image, "save", fails_on_the_fourth)
+    with pytest.raises(ValueError) as info:
+        export_png_sequence(plan, tmp_path)
+    assert str(info.value) == (
+        f"The frames could not be written to {str(tmp_path)!r}: No space left on device."
+    )
+    assert os.listdir(tmp_path) == []
+
+
+def test_existing_files_are_kept_unless_overwrite(plan, tmp_path):
+    gif = tmp_path / "lesson.gif"
+    gif.write_bytes(b"old")
+    with pytest.raises(ValueError, match=r"^The GIF was not saved: .* already exists\.$"):
+        export_gif(plan, gif, overwrite=False)
+    assert gif.read_bytes() == b"old"
+    (tmp_path / "frame_003.png").write_bytes(b"mine")
+    with pytest.raises(ValueError) as info:
+        export_png_sequence(plan, tmp_path, overwrite=False)
+    assert str(info.value) == (
+        f"The pictures were not saved: frame_003.png already exists in {str(tmp_path)!r}."
+    )
+    assert sorted(os.listdir(tmp_path)) == ["frame_003.png", "lesson.gif"]
+    assert (tmp_path / "frame_003.png").read_bytes() == b"mine"
+    export_png_sequence(plan, tmp_path)
+    assert len(list(tmp_path.glob("frame_*.png"))) == 10
+    assert (tmp_path / "frame_003.png").read_bytes() != b"mine"
