@@ -920,7 +920,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._closing = True
-        self.lesson.pause()
+        self.lesson.shutdown()  # a lesson export still running is cancelled: it writes nothing
         self._save_settings()
         self.controller.shutdown()
         QThreadPool.globalInstance().waitForDone(5000)

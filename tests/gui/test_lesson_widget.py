@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import threading
+
 import numpy as np
 import pytest
+from PIL import Image
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
+from filterstudio.core import lesson_export
 from filterstudio.gui.widgets.lesson_view import (
     LessonWidget,
     explanations_html,
@@ -201,21 +207,195 @@ def test_explanations_highlight_current_settings(qtbot):
     assert "#fff1b8" not in plain.split("Stride")[1]
 
 
-def test_gif_export(lesson, tmp_path):
-    from PIL import Image
+EXPORT_MS = 60_000  # a generous ceiling for a busy machine; the tests wait on signals
 
+
+def _export(qtbot, lesson, start) -> list:
+    """Start an export with ``start()``, wait for exportFinished, return its arguments."""
+    with qtbot.waitSignal(lesson.exportFinished, timeout=EXPORT_MS) as blocker:
+        assert start()
+        assert lesson.is_exporting()  # the call returned with the export still under way
+    assert not lesson.is_exporting()
+    return blocker.args
+
+
+def test_gif_export(lesson, qtbot, tmp_path):
     path = tmp_path / "lesson.gif"
-    assert lesson.export_gif_to(str(path), frame_ms=50)
+    saved, message = _export(qtbot, lesson, lambda: lesson.export_gif_to(str(path), frame_ms=50))
+    assert saved and message == "Saved the lesson as lesson.gif (37 frames)."
+    assert lesson.export_text() == message
     with Image.open(path) as gif:
         assert gif.n_frames == 37
+    assert os.listdir(tmp_path) == ["lesson.gif"]
 
 
-def test_png_export(lesson, tmp_path):
-    assert lesson.export_png_to(str(tmp_path))
+def test_png_export(lesson, qtbot, tmp_path):
+    saved, message = _export(qtbot, lesson, lambda: lesson.export_png_to(str(tmp_path)))
+    assert saved and message == f"Saved 37 pictures of the lesson in {tmp_path.name}."
     assert len(list(tmp_path.glob("frame_*.png"))) == 37
 
 
-def test_export_error_is_a_message_not_a_traceback(lesson, tmp_path, qtbot):
-    assert not lesson.export_png_to(str(tmp_path / "missing"))
-    assert "not saved" in lesson.last_message()
-    assert "does not exist" in lesson.last_message()
+def test_frames_are_drawn_off_the_gui_thread_with_progress(lesson, qtbot, tmp_path, monkeypatch):
+    threads = set()
+    render = lesson_export._FrameRenderer.render
+
+    def spy(self, k):
+        threads.add(threading.get_ident())
+        return render(self, k)
+
+    monkeypatch.setattr(lesson_export._FrameRenderer, "render", spy)
+    progress = []
+    lesson.exportProgress.connect(lambda done, total: progress.append((done, total)))
+    saved, _ = _export(qtbot, lesson, lambda: lesson.export_png_to(str(tmp_path)))
+    assert saved
+    assert threads and threading.get_ident() not in threads
+    assert progress == [(k, 37) for k in range(38)]
+
+
+@pytest.fixture
+def gate(monkeypatch):
+    """Hold the export at its third frame until the test opens the gate."""
+    opened = threading.Event()
+    render = lesson_export._FrameRenderer.render
+
+    def held(self, k):
+        if k is not None and k >= 2:
+            opened.wait(EXPORT_MS / 1000)
+        return render(self, k)
+
+    monkeypatch.setattr(lesson_export._FrameRenderer, "render", held)
+    yield opened
+    opened.set()
+
+
+def _cancel_at_third_frame(qtbot, lesson, gate, start) -> list:
+    with qtbot.waitSignal(lesson.exportFinished, timeout=EXPORT_MS) as blocker:
+        assert start()
+        qtbot.waitUntil(lambda: lesson._export_bar.value() == 2, timeout=EXPORT_MS)
+        assert lesson._cancel_btn.isVisible() and not lesson._gif_btn.isEnabled()
+        qtbot.mouseClick(lesson._cancel_btn, Qt.MouseButton.LeftButton)
+        gate.set()
+    return blocker.args
+
+
+def test_cancel_button_stops_a_gif_and_keeps_the_old_file(lesson, qtbot, tmp_path, gate):
+    path = tmp_path / "lesson.gif"
+    path.write_bytes(b"old")
+    start = lambda: lesson.export_gif_to(str(path), overwrite=True)  # noqa: E731
+    saved, message = _cancel_at_third_frame(qtbot, lesson, gate, start)
+    assert not saved and message == "The export was cancelled; nothing was written."
+    assert lesson.export_text() == message and lesson.last_message() == ""
+    assert path.read_bytes() == b"old"
+    assert os.listdir(tmp_path) == ["lesson.gif"]
+    assert not lesson._cancel_btn.isVisible() and lesson._gif_btn.isEnabled()
+
+
+def test_cancelled_png_export_writes_no_picture(lesson, qtbot, tmp_path, gate):
+    start = lambda: lesson.export_png_to(str(tmp_path))  # noqa: E731
+    saved, _ = _cancel_at_third_frame(qtbot, lesson, gate, start)
+    assert not saved
+    assert os.listdir(tmp_path) == []
+
+
+def test_an_existing_gif_is_replaced_only_when_the_user_agrees(
+    lesson, qtbot, tmp_path, monkeypatch
+):
+    path = tmp_path / "lesson.gif"
+    path.write_bytes(b"old")
+    asked = []
+
+    def answer(reply):
+        def question(parent, title, text, *args, **kwargs):
+            asked.append(text)
+            return reply
+
+        monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+
+    answer(QMessageBox.StandardButton.No)
+    assert not lesson.export_gif_to(str(path))
+    assert asked == ["lesson.gif already exists. Replace it?"]
+    assert not lesson.is_exporting() and path.read_bytes() == b"old"
+    answer(QMessageBox.StandardButton.Yes)
+    saved, message = _export(qtbot, lesson, lambda: lesson.export_gif_to(str(path)))
+    assert saved, message
+    assert path.read_bytes()[:6] == b"GIF89a"
+
+
+def test_frames_of_an_earlier_export_are_replaced_only_when_the_user_agrees(
+    lesson, qtbot, tmp_path, monkeypatch
+):
+    (tmp_path / "frame_001.png").write_bytes(b"mine")
+    (tmp_path / "frame_002.png").write_bytes(b"mine")
+    asked = []
+
+    def no(parent, title, text, *args, **kwargs):
+        asked.append(text)
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(no))
+    assert not lesson.export_png_to(str(tmp_path))
+    assert asked == [f"{tmp_path.name} already holds 2 pictures of the same name. Replace them?"]
+    assert sorted(os.listdir(tmp_path)) == ["frame_001.png", "frame_002.png"]
+    yes = QMessageBox.StandardButton.Yes
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: yes))
+    saved, message = _export(qtbot, lesson, lambda: lesson.export_png_to(str(tmp_path)))
+    assert saved, message
+    assert len(os.listdir(tmp_path)) == 37
+    assert (tmp_path / "frame_001.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_export_error_is_a_sentence_not_a_traceback(lesson, qtbot, tmp_path):
+    missing = tmp_path / "missing"
+    saved, message = _export(qtbot, lesson, lambda: lesson.export_png_to(str(missing)))
+    assert not saved
+    assert message == f"The pictures cannot be saved: the folder {str(missing)!r} does not exist."
+    assert lesson.last_message() == message
+
+
+def test_a_failed_write_keeps_the_old_gif_and_says_why(lesson, qtbot, tmp_path, monkeypatch):
+    path = tmp_path / "lesson.gif"
+    path.write_bytes(b"old")
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Image.Image, "save", full)
+    start = lambda: lesson.export_gif_to(str(path), overwrite=True)  # noqa: E731
+    saved, message = _export(qtbot, lesson, start)
+    assert not saved
+    assert message == f"The GIF could not be written to {str(path)!r}: No space left on device."
+    assert lesson.last_message() == message and "Traceback" not in message
+    assert path.read_bytes() == b"old" and os.listdir(tmp_path) == ["lesson.gif"]
+
+
+def test_one_export_at_a_time(lesson, qtbot, tmp_path, gate):
+    with qtbot.waitSignal(lesson.exportFinished, timeout=EXPORT_MS):
+        assert lesson.export_png_to(str(tmp_path))
+        assert not lesson.export_gif_to(str(tmp_path / "b.gif"))
+        assert lesson.last_message().startswith("An export is already running")
+        gate.set()
+    assert not (tmp_path / "b.gif").exists()
+
+
+def test_closing_cancels_a_running_export(qtbot, tmp_path, gate, monkeypatch):
+    from filterstudio.gui.widgets import lesson_view
+
+    cancel = lesson_view._ExportTask.cancel
+
+    def cancel_and_open(task):
+        cancel(task)
+        gate.set()  # the held frame finishes; the export then stops before the next one
+
+    monkeypatch.setattr(lesson_view._ExportTask, "cancel", cancel_and_open)
+    w = LessonWidget()
+    qtbot.addWidget(w)
+    assert w.set_lesson(line_image(), Filter("line", [[0, 1, 0]] * 3), Layer())
+    w.show()
+    assert w.export_png_to(str(tmp_path))
+    qtbot.waitUntil(lambda: w._export_bar.value() == 2, timeout=EXPORT_MS)
+    with qtbot.waitSignal(w.exportFinished, timeout=EXPORT_MS) as blocker:
+        w.close()
+        # close() returns once the export's thread is done, before its report is delivered.
+        assert w._export_pool.activeThreadCount() == 0
+    assert blocker.args == [False, "The export was cancelled; nothing was written."]
+    assert os.listdir(tmp_path) == []

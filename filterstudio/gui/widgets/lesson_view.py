@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import html
 import math
+import os
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -24,6 +27,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QSizePolicy,
     QSlider,
@@ -35,7 +39,13 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.lesson import LessonPlan, build_lesson, format_number, step_lines
-from ...core.lesson_export import export_gif, export_png_sequence
+from ...core.lesson_export import (
+    ExportCancelled,
+    export_gif,
+    export_png_sequence,
+    frame_count,
+    frame_file_names,
+)
 
 #: Speed slider range; the step interval is ``SPEED_BASE_MS / speed`` milliseconds.
 SPEED_MIN, SPEED_MAX, SPEED_DEFAULT = 1, 10, 3
@@ -649,6 +659,85 @@ class LessonCanvas(QWidget):
             p.drawText(QPointF(rect.left(), y), line)
 
 
+# -- exporting off the GUI thread -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LessonExportJob:
+    """One export, as handed to the worker thread: nothing in it is written to afterwards.
+
+    ``image`` is the lesson's (already reduced, read-only) picture; ``flt`` and ``layer`` are the
+    model's frozen values. The worker builds its own :class:`LessonPlan` from them, so the plan
+    the window paints is never shared with it.
+    """
+
+    kind: str  # "gif" or "png"
+    target: str  # the GIF file, or the folder for the PNG frames
+    image: np.ndarray
+    flt: object
+    layer: object
+    flip: bool
+    frame_ms: int
+    overwrite: bool
+
+    @property
+    def what(self) -> str:
+        return "GIF" if self.kind == "gif" else "pictures"
+
+
+class _ExportSignals(QObject):
+    progress = Signal(int, int)  # frames done, frames in all
+    done = Signal(str, str)  # "saved" | "cancelled" | "failed", a sentence for the user
+
+
+class _ExportTask(QRunnable):
+    """Render and write a lesson export on a pool thread; stop between frames when cancelled."""
+
+    def __init__(self, job: LessonExportJob) -> None:
+        super().__init__()
+        self.setAutoDelete(False)  # the widget keeps it until its done signal has arrived
+        self.job = job
+        self.signals = _ExportSignals()
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask the export to stop before its next frame (safe from any thread)."""
+        self._cancel.set()
+
+    def run(self) -> None:
+        job = self.job
+        try:
+            plan = LessonPlan(job.image, job.flt, job.layer, flip=job.flip)
+            hooks = {
+                "overwrite": job.overwrite,
+                "progress": self.signals.progress.emit,
+                "cancelled": self._cancel.is_set,
+            }
+            if job.kind == "gif":
+                path = export_gif(plan, job.target, frame_ms=job.frame_ms, **hooks)
+                message = f"Saved the lesson as {path.name} ({frame_count(plan)} frames)."
+            else:
+                files = export_png_sequence(plan, job.target, **hooks)
+                folder = Path(job.target).name or job.target
+                message = f"Saved {len(files)} pictures of the lesson in {folder}."
+        except ExportCancelled:
+            self.signals.done.emit("cancelled", "The export was cancelled; nothing was written.")
+        except ValueError as exc:  # the export's own one-sentence messages
+            self.signals.done.emit("failed", str(exc))
+        except MemoryError:
+            self.signals.done.emit(
+                "failed", f"The {job.what} was not saved: there is not enough memory."
+            )
+        except Exception as exc:  # noqa: BLE001 - shown as a sentence, never as a traceback
+            self.signals.done.emit(
+                "failed",
+                f"The {job.what} was not saved because of an unexpected error "
+                f"({type(exc).__name__}).",
+            )
+        else:
+            self.signals.done.emit("saved", message)
+
+
 # -- the lesson widget ----------------------------------------------------------------------------
 
 
@@ -657,9 +746,17 @@ class LessonWidget(QWidget):
 
     Keys when the widget has focus: Space plays or pauses, Right and Left step, Home and End
     jump to the first and last step. Clicking a feature-map cell jumps to the step that makes it.
+
+    Exports (GIF, numbered PNGs) run on a worker thread: the window stays live, a progress bar
+    with a Cancel button shows how far they are, and :attr:`exportFinished` reports the end.
     """
 
     stepChanged = Signal(int)
+    #: ``(frames done, frames in all)`` while an export runs.
+    exportProgress = Signal(int, int)
+    #: ``(saved, message)`` once an export started by ``export_*_to`` ends: saved, failed or
+    #: cancelled; ``message`` is the sentence the widget showed.
+    exportFinished = Signal(bool, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -668,6 +765,11 @@ class LessonWidget(QWidget):
         self._filter_count = 1
         self._presentation = False
         self._message_box: QMessageBox | None = None
+        self._export: _ExportTask | None = None
+        self._spent_export: _ExportTask | None = None
+        # One export at a time, on a pool of its own so closing can stop and wait for it alone.
+        self._export_pool = QThreadPool(self)
+        self._export_pool.setMaxThreadCount(1)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
         self._note = QLabel(self)
@@ -727,6 +829,21 @@ class LessonWidget(QWidget):
         self._speed.valueChanged.connect(self._on_speed_value_changed)
         self._step_label = QLabel(self)
         self._step_label.setWordWrap(True)
+        # The export row: what the last export did, and while one runs, how far it is.
+        self._export_label = QLabel(self)
+        self._export_bar = QProgressBar(self)
+        self._export_bar.setMinimumWidth(220)
+        self._export_bar.setMaximumWidth(320)
+        self._export_bar.setFormat("%v of %m frames")
+        self._cancel_btn = button(
+            "Cancel", "Stop the export; nothing is written", self.cancel_export
+        )
+        export_row = QHBoxLayout()
+        export_row.addWidget(self._export_label, 1)
+        export_row.addWidget(self._export_bar)
+        export_row.addWidget(self._cancel_btn)
+        for w in (self._export_label, self._export_bar, self._cancel_btn):
+            w.hide()
 
         controls = QHBoxLayout()
         for w in (
@@ -750,6 +867,7 @@ class LessonWidget(QWidget):
         layout.addWidget(splitter, 1)
         layout.addWidget(self._step_label)
         layout.addLayout(controls)
+        layout.addLayout(export_row)
 
         self._timer = QTimer(self)
         self._timer.setInterval(step_interval_ms(SPEED_DEFAULT))
@@ -877,27 +995,67 @@ class LessonWidget(QWidget):
     def is_presentation(self) -> bool:
         return self._presentation
 
-    def export_gif_to(self, path: str, *, frame_ms: int | None = None) -> bool:
-        """Write the lesson as a GIF; a failure is shown in a message and returns False."""
-        if self._plan is None:
-            return False
-        try:
-            export_gif(self._plan, path, frame_ms=frame_ms or self.interval_ms())
-        except (ValueError, OSError) as exc:
-            self._show_error(f"The GIF was not saved. {exc}")
-            return False
-        return True
+    def export_gif_to(
+        self, path: str, *, frame_ms: int | None = None, overwrite: bool = False
+    ) -> bool:
+        """Start writing the lesson as a looping GIF at ``path`` in the background.
 
-    def export_png_to(self, folder: str) -> bool:
-        """Write one PNG per step into ``folder``; a failure is shown and returns False."""
-        if self._plan is None:
+        Returns at once: True if the export started, and :attr:`exportFinished` then tells how
+        it ended (a failure is also shown as a sentence). False, with nothing started, when
+        there is no lesson, an export is already running, or ``path`` exists, ``overwrite`` is
+        False and the user does not agree to replace it.
+        """
+        if not self._can_export():
             return False
-        try:
-            export_png_sequence(self._plan, folder)
-        except (ValueError, OSError) as exc:
-            self._show_error(f"The pictures were not saved. {exc}")
+        target = os.fspath(path)
+        replace = overwrite or not os.path.lexists(target)
+        if not replace:
+            if not self._ask_replace(f"{Path(target).name} already exists. Replace it?"):
+                return False
+            replace = True
+        return self._start_export("gif", target, frame_ms or self.interval_ms(), replace)
+
+    def export_png_to(self, folder: str, *, overwrite: bool = False) -> bool:
+        """Start writing one PNG per step (and the finished map) into ``folder``.
+
+        As :meth:`export_gif_to`: returns whether the export started; frame files of an earlier
+        export are replaced only with ``overwrite`` or once the user agrees.
+        """
+        if not self._can_export():
             return False
-        return True
+        target = os.fspath(folder)
+        existing = [n for n in frame_file_names(self._plan) if os.path.lexists(Path(target, n))]
+        replace = overwrite or not existing
+        if not replace:
+            where = Path(target).name or target
+            names = "a picture" if len(existing) == 1 else f"{len(existing)} pictures"
+            question = f"{where} already holds {names} of the same name. Replace them?"
+            if not self._ask_replace(question):
+                return False
+            replace = True
+        return self._start_export("png", target, self.interval_ms(), replace)
+
+    def is_exporting(self) -> bool:
+        """Whether an export is running."""
+        return self._export is not None
+
+    def export_text(self) -> str:
+        """The export row's sentence: what the last export did (``""`` before any)."""
+        return self._export_label.text() if self._export_label.isVisibleTo(self) else ""
+
+    def cancel_export(self) -> None:
+        """Stop the running export before its next frame; it then reports cancelled."""
+        if self._export is not None:
+            self._export.cancel()
+            self._cancel_btn.setEnabled(False)
+            self._export_label.setText("Cancelling the export…")
+
+    def shutdown(self) -> None:
+        """Cancel a running export and wait for its thread (the window is closing)."""
+        self.pause()
+        if self._export is not None:
+            self._export.cancel()
+        self._export_pool.waitForDone()
 
     # -- keys ---------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -924,6 +1082,10 @@ class LessonWidget(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self.setFocus(Qt.FocusReason.MouseFocusReason)
         super().mousePressEvent(event)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self.shutdown()
+        super().closeEvent(event)
 
     # -- slots --------------------------------------------------------------------------------
     def _on_canvas_cell_clicked(self, i: int, j: int) -> None:
@@ -967,9 +1129,9 @@ class LessonWidget(QWidget):
             self, "Export the lesson as a GIF", "lesson.gif", "GIF animation (*.gif)"
         )
         if path:
-            if not path.lower().endswith(".gif"):
-                path += ".gif"
-            self.export_gif_to(path)
+            full = path if path.lower().endswith(".gif") else path + ".gif"
+            # The dialog asked before replacing ``path``; a name it did not see is asked here.
+            self.export_gif_to(full, overwrite=full == path)
 
     def _on_png_clicked(self) -> None:
         self.pause()
@@ -977,7 +1139,73 @@ class LessonWidget(QWidget):
         if folder:
             self.export_png_to(folder)
 
+    def _on_export_progress(self, done: int, total: int) -> None:
+        self._export_bar.setRange(0, total)
+        self._export_bar.setValue(done)
+        self.exportProgress.emit(done, total)
+
+    def _on_export_done(self, outcome: str, message: str) -> None:
+        # Kept until the next export: the pool thread may still be returning from run().
+        self._spent_export, self._export = self._export, None
+        for w in (self._export_bar, self._cancel_btn):
+            w.hide()
+        self._export_label.setText(message)
+        self._export_label.setVisible(outcome != "failed")
+        self._refresh()
+        if outcome == "failed":
+            self._show_error(message)
+        self.exportFinished.emit(outcome == "saved", message)
+
     # -- helpers ------------------------------------------------------------------------------
+    def _can_export(self) -> bool:
+        if self._plan is None:
+            return False
+        if self._export is not None:
+            self._show_error("An export is already running; wait for it or cancel it first.")
+            return False
+        return True
+
+    def _ask_replace(self, question: str) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Replace files?",
+            question,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _start_export(self, kind: str, target: str, frame_ms: int, overwrite: bool) -> bool:
+        plan = self._plan
+        job = LessonExportJob(
+            kind=kind,
+            target=target,
+            image=plan.image,  # read-only, like the frozen filter and layer
+            flt=plan.filter,
+            layer=plan.layer,
+            flip=plan.flip,
+            frame_ms=int(frame_ms),
+            overwrite=overwrite,
+        )
+        task = _ExportTask(job)
+        task.signals.progress.connect(self._on_export_progress)
+        task.signals.done.connect(self._on_export_done)
+        self._export = task
+        total = frame_count(plan)
+        self._export_bar.setRange(0, total)
+        self._export_bar.setValue(0)
+        self._export_label.setText(
+            f"Exporting the lesson as a GIF ({total} frames)…"
+            if kind == "gif"
+            else f"Exporting the lesson as {total} pictures…"
+        )
+        self._cancel_btn.setEnabled(True)
+        for w in (self._export_label, self._export_bar, self._cancel_btn):
+            w.show()
+        self._refresh()
+        self._export_pool.start(task)
+        return True
+
     def _show_note(self, text: str, *, error: bool) -> None:
         self._note.setText(text)
         colour = "#a00000" if error else "#6a4a00"
@@ -1005,6 +1233,9 @@ class LessonWidget(QWidget):
         for w in (self._start_btn, self._back_btn, self._forward_btn, self._end_btn,
                   self._play_btn, self._gif_btn, self._png_btn, self._speed):  # fmt: skip
             w.setEnabled(has)
+        exporting = self._export is not None
+        self._gif_btn.setEnabled(has and not exporting)
+        self._png_btn.setEnabled(has and not exporting)
         if has:
             n = plan.step_count
             i, j = plan.steps[self._step]
