@@ -89,7 +89,14 @@ def apply_filter(
     channels = 1 if src.ndim == 2 else src.shape[2]
     k = effective_kernel(kernel, channel_mode, channels)
     out = convolve(
-        src, k, stride=stride, padding=padding, border=border, cval=cval, dilation=dilation, flip=flip
+        src,
+        k,
+        stride=stride,
+        padding=padding,
+        border=border,
+        cval=cval,
+        dilation=dilation,
+        flip=flip,
     )
     if bias:
         out += np.float32(bias)

@@ -35,12 +35,16 @@ def frozen_kernel(kernel) -> np.ndarray:
     except (TypeError, ValueError):
         raise ValueError("A kernel must be a grid of numbers.") from None
     if arr.ndim not in (2, 3):
-        raise ValueError(f"A kernel must be a 2-D grid (or 3-D with depth); this one has {arr.ndim} dimensions.")
+        raise ValueError(
+            f"A kernel must be a 2-D grid (or 3-D with depth); this one has {arr.ndim} dimensions."
+        )
     kh, kw = arr.shape[:2]
     if kh < 1 or kw < 1:
         raise ValueError("A kernel needs at least one row and one column.")
     if kh > MAX_KERNEL_SIZE or kw > MAX_KERNEL_SIZE:
-        raise ValueError(f"A kernel may be at most {MAX_KERNEL_SIZE}x{MAX_KERNEL_SIZE}; this one is {kh}x{kw}.")
+        raise ValueError(
+            f"A kernel may be at most {MAX_KERNEL_SIZE}x{MAX_KERNEL_SIZE}; this one is {kh}x{kw}."
+        )
     if arr.ndim == 3 and not 1 <= arr.shape[2] <= 4:
         raise ValueError(f"A depth kernel has 1 to 4 channels; this one has {arr.shape[2]}.")
     if not np.all(np.isfinite(arr)):
@@ -63,7 +67,9 @@ class Filter:
     def __post_init__(self) -> None:
         object.__setattr__(self, "kernel", frozen_kernel(self.kernel))
         if self.activation not in ACTIVATIONS:
-            raise ValueError(f"Unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}.")
+            raise ValueError(
+                f"Unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}."
+            )
         if isinstance(self.bias, (bool, str)):
             raise ValueError("The bias must be a number.")
         bias = float(self.bias)
@@ -158,7 +164,9 @@ class Layer:
         if not math.isfinite(cval):
             raise ValueError("The border value must be a finite number.")
         if self.channel_mode not in CHANNEL_MODES:
-            raise ValueError(f"Unknown channel mode {self.channel_mode!r}; choose color, gray or depth.")
+            raise ValueError(
+                f"Unknown channel mode {self.channel_mode!r}; choose color, gray or depth."
+            )
         object.__setattr__(self, "stride", stride)
         object.__setattr__(self, "dilation", dilation)
         object.__setattr__(self, "padding", padding)

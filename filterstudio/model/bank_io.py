@@ -126,8 +126,10 @@ def _pretty(value: Any, level: int) -> str:
         return flat
     inner = "  " * (level + 1)
     if isinstance(value, dict):
-        items = [f"{json.dumps(str(k), ensure_ascii=False)}: {_pretty(v, level + 1)}"
-                 for k, v in value.items()]
+        items = [
+            f"{json.dumps(str(k), ensure_ascii=False)}: {_pretty(v, level + 1)}"
+            for k, v in value.items()
+        ]
         open_, close = "{", "}"
     else:
         items = [_pretty(v, level + 1) for v in value]
@@ -155,8 +157,9 @@ def dumps(data: Any) -> bytes:
         return (json.dumps(data, allow_nan=False, indent=2) + "\n").encode("ascii")
 
 
-def write_file(path: str | os.PathLike, content: bytes, *, overwrite: bool, what: str,
-               error: type[ValueError]) -> None:
+def write_file(
+    path: str | os.PathLike, content: bytes, *, overwrite: bool, what: str, error: type[ValueError]
+) -> None:
     """Write ``content`` to ``path`` atomically; failures become ``error`` with one sentence."""
     name = os.path.basename(os.fspath(path)) or os.fspath(path)
     try:
@@ -186,8 +189,9 @@ def save_bank(path: str | os.PathLike, bank: Bank, *, overwrite: bool = True) ->
     BankFormatError
         The file exists and ``overwrite`` is False, or the file system refused the write.
     """
-    write_file(path, dumps(bank_to_dict(bank)), overwrite=overwrite, what="bank",
-               error=BankFormatError)
+    write_file(
+        path, dumps(bank_to_dict(bank)), overwrite=overwrite, what="bank", error=BankFormatError
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -280,8 +284,9 @@ def _choice(value: Any, where: str, what: str, choices: tuple[str, ...]) -> str:
     if not isinstance(value, str):
         raise _fail(where, f"{what} must be a name ({listed}), not {describe(value)}")
     if value not in choices:
-        raise _fail(where, f"unknown {what.removeprefix('the ')} "
-                           f"{describe(value)}; choose {listed}")
+        raise _fail(
+            where, f"unknown {what.removeprefix('the ')} {describe(value)}; choose {listed}"
+        )
     return value
 
 
@@ -291,8 +296,9 @@ def _kernel(value: Any, where: str) -> np.ndarray:
     if not value:
         raise _fail(where, "the kernel has no rows")
     if len(value) > MAX_KERNEL_SIZE:
-        raise _fail(where, f"the kernel has {len(value)} rows; at most {MAX_KERNEL_SIZE} are "
-                           "allowed")
+        raise _fail(
+            where, f"the kernel has {len(value)} rows; at most {MAX_KERNEL_SIZE} are allowed"
+        )
     first = value[0]
     if not isinstance(first, list):
         raise _fail(where, f"kernel row 1 must be a list of numbers, not {describe(first)}")
@@ -317,8 +323,11 @@ def _kernel(value: Any, where: str) -> np.ndarray:
                 cells.append(_number(cell, where, at))
                 continue
             if not isinstance(cell, list) or len(cell) != depth:
-                raise _fail(where, f"every kernel cell must hold {depth} channel values "
-                                   f"(row {r}, column {c} does not)")
+                raise _fail(
+                    where,
+                    f"every kernel cell must hold {depth} channel values "
+                    f"(row {r}, column {c} does not)",
+                )
             cells.append([_number(v, where, f"{at}, channel {ch}") for ch, v in enumerate(cell, 1)])
         rows.append(cells)
     return np.array(rows, dtype=np.float32)
@@ -332,8 +341,9 @@ def _filter(value: Any, index: int) -> Filter:
     if not isinstance(name, str):
         raise _fail(where, f"the name must be text, not {describe(name)}")
     if len(name) > MAX_NAME_LENGTH:
-        raise _fail(where, f"the name has {len(name)} characters; at most {MAX_NAME_LENGTH} "
-                           "are allowed")
+        raise _fail(
+            where, f"the name has {len(name)} characters; at most {MAX_NAME_LENGTH} are allowed"
+        )
     if "name" in value:
         where = f"Filter {index} ({describe(name)})"
     if "kernel" not in value:
@@ -360,19 +370,31 @@ def _layer(value: Any) -> Layer:
     padding: Any = value.get("padding", "valid")
     if isinstance(padding, str):
         if padding not in PADDING_NAMES:
-            raise _fail(where, f"unknown padding {describe(padding)}; use valid, same, full, "
-                               "a number or a pair of numbers")
+            raise _fail(
+                where,
+                f"unknown padding {describe(padding)}; use valid, same, full, "
+                "a number or a pair of numbers",
+            )
     elif isinstance(padding, (list, numbers.Real)) and not isinstance(padding, bool):
         padding = _pair(padding, where, "the padding", 0, MAX_PADDING)
     else:
-        raise _fail(where, "the padding must be valid, same, full, a number or a pair of "
-                           f"numbers, not {describe(padding)}")
+        raise _fail(
+            where,
+            "the padding must be valid, same, full, a number or a pair of "
+            f"numbers, not {describe(padding)}",
+        )
     border = _choice(value.get("border", "constant"), where, "the border", BORDERS)
     cval = _number(value.get("cval", 0.0), where, "the border value (cval)")
     mode = _choice(value.get("channel_mode", "color"), where, "the channel mode", CHANNEL_MODES)
     try:
-        return Layer(stride=stride, padding=padding, border=border, cval=cval,
-                     dilation=dilation, channel_mode=mode)
+        return Layer(
+            stride=stride,
+            padding=padding,
+            border=border,
+            cval=cval,
+            dilation=dilation,
+            channel_mode=mode,
+        )
     except ValueError as e:
         msg = str(e).rstrip(".")
         raise _fail(where, msg[:1].lower() + msg[1:]) from None
@@ -404,8 +426,9 @@ def bank_from_dict(d: Any) -> Bank:
     if not isinstance(d, dict):
         raise BankFormatError(f"A bank must be a JSON object, not {describe(d)}.")
     if "format" in d and d["format"] != FORMAT:
-        raise BankFormatError(f"This is not a Filter Studio bank (its format is "
-                              f"{describe(d['format'])}).")
+        raise BankFormatError(
+            f"This is not a Filter Studio bank (its format is {describe(d['format'])})."
+        )
     if "version" in d:
         check_version(d["version"], "bank", BankFormatError)
     if "filters" not in d:
@@ -414,14 +437,16 @@ def bank_from_dict(d: Any) -> Bank:
     if not isinstance(filters, list):
         raise BankFormatError(f"The bank's filters must be a list, not {describe(filters)}.")
     if len(filters) > MAX_FILTERS:
-        raise BankFormatError(f"A bank holds at most {MAX_FILTERS} filters; this one has "
-                              f"{len(filters)}.")
+        raise BankFormatError(
+            f"A bank holds at most {MAX_FILTERS} filters; this one has {len(filters)}."
+        )
     layer = _layer(d.get("layer", {}))
     return Bank(tuple(_filter(f, i) for i, f in enumerate(filters, 1)), layer)
 
 
-def read_json(path: str | os.PathLike, *, what: str, max_bytes: int,
-              error: type[ValueError]) -> Any:
+def read_json(
+    path: str | os.PathLike, *, what: str, max_bytes: int, error: type[ValueError]
+) -> Any:
     """Parse the JSON file at ``path``; every failure becomes ``error`` with one sentence.
 
     The size is checked before anything is read.
@@ -432,8 +457,10 @@ def read_json(path: str | os.PathLike, *, what: str, max_bytes: int,
             raise error(f"{name} is a folder, not a {what} file.")
         size = os.path.getsize(path)
         if size > max_bytes:
-            raise error(f"{name} is {size / 2**20:.0f} MB; a {what} file is at most "
-                        f"{max_bytes / 2**20:.0f} MB.")
+            raise error(
+                f"{name} is {size / 2**20:.0f} MB; a {what} file is at most "
+                f"{max_bytes / 2**20:.0f} MB."
+            )
         with open(path, "rb") as f:
             raw = f.read(max_bytes + 1)
     except FileNotFoundError:
@@ -445,8 +472,10 @@ def read_json(path: str | os.PathLike, *, what: str, max_bytes: int,
     try:
         return json.loads(raw)
     except json.JSONDecodeError as e:
-        raise error(f"{name} is not valid JSON (line {e.lineno}, column {e.colno}); the file "
-                    "may be damaged.") from None
+        raise error(
+            f"{name} is not valid JSON (line {e.lineno}, column {e.colno}); the file "
+            "may be damaged."
+        ) from None
     except UnicodeDecodeError:
         raise error(f"{name} is not a text file, so it cannot be a {what}.") from None
     except RecursionError:
@@ -477,12 +506,14 @@ def load_bank(path: str | os.PathLike) -> Bank:
     name = os.path.basename(os.fspath(path)) or os.fspath(path)
     data = read_json(path, what="bank", max_bytes=MAX_FILE_BYTES, error=BankFormatError)
     if not isinstance(data, dict):
-        raise BankFormatError(f"{name} is not a Filter Studio bank (it holds {describe(data)}, "
-                              "not an object).")
+        raise BankFormatError(
+            f"{name} is not a Filter Studio bank (it holds {describe(data)}, not an object)."
+        )
     fmt = data.get("format")
     if fmt == SESSION_FORMAT:
-        raise BankFormatError(f"{name} is a Filter Studio session, not a bank; open it as a "
-                              "session.")
+        raise BankFormatError(
+            f"{name} is a Filter Studio session, not a bank; open it as a session."
+        )
     if fmt != FORMAT:
         detail = "its format field is missing" if fmt is None else f"its format is {describe(fmt)}"
         raise BankFormatError(f"{name} is not a Filter Studio bank ({detail}).")
