@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, Signal
@@ -530,6 +531,13 @@ class MapPanelWidget(_PanelFrame):
             over the channel mean and so is read from ``values``).
         """
         self._stack.setCurrentWidget(self._view)
+        # Deep zoom draws the exact cells exactly as the worker drew the overview.
+        renderer = None
+        if values is not None and stats is not None and mapping:
+            renderer = partial(
+                display.to_uint8, mapping=mapping, colormap=colormap, limits=(stats.min, stats.max)
+            )
+        self._view.set_detail_renderer(renderer)
         self._view.set_content(pixels, geometry=geometry, values=values, full_hw=full_hw)
         self._shown_mapping = mapping
         if self.mapping() == DEFAULT_CHOICE:
@@ -784,6 +792,8 @@ class InputPanelWidget(_PanelFrame):
         """
         if full_hw is None and values is not None:
             full_hw = tuple(values.shape[:2])
+        # The input's overview is its values clipped to [0, 1]: deep zoom draws them the same way.
+        self._view.set_detail_renderer(partial(display.to_uint8, mapping="clip"))
         self._view.set_content(pixels, geometry=None, values=values, full_hw=full_hw)
         self._title.setText(title)
         self._title.setToolTip(title)
