@@ -8,6 +8,7 @@ and friends instead of reaching into widgets.
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,6 @@ from PySide6.QtCore import (
     QByteArray,
     QEventLoop,
     QObject,
-    QRunnable,
     QSettings,
     Qt,
     QThreadPool,
@@ -65,25 +65,18 @@ REDUCED_PIXELS = 12_000_000
 
 
 class _LoadSignals(QObject):
+    """Lives as long as the window: pool threads report through it (queued to the GUI)."""
+
     done = Signal(object, object, object)  # token, ImageState | None, error
 
 
-class _LoadTask(QRunnable):
-    """Decode an image off the GUI thread."""
-
-    def __init__(self, token, path: str, reduce_to: int | None) -> None:
-        super().__init__()
-        self.token = token
-        self.path = path
-        self.reduce_to = reduce_to
-        self.signals = _LoadSignals()
-
-    def run(self) -> None:
-        try:
-            state = load_image_state(self.path, self.reduce_to)
-            self.signals.done.emit(self.token, state, None)
-        except Exception as exc:  # noqa: BLE001 - handed to the GUI thread as a message
-            self.signals.done.emit(self.token, None, exc)
+def _load_in_pool(signals: _LoadSignals, token: int, path: str, reduce_to: int | None) -> None:
+    """Decode an image off the GUI thread (run by QThreadPool, which owns the task)."""
+    try:
+        state = load_image_state(path, reduce_to)
+        signals.done.emit(token, state, None)
+    except Exception as exc:  # noqa: BLE001 - handed to the GUI thread as a message
+        signals.done.emit(token, None, exc)
 
 
 def input_display_pixels(pixels: np.ndarray, max_side: int = 2048) -> np.ndarray:
@@ -123,7 +116,11 @@ class MainWindow(QMainWindow):
         self.controller = StudioController(self)
         self._panels: dict[str, MapPanelWidget] = {}
         self._load_token = 0
-        self._pending_loads: set[_LoadTask] = set()
+        # The pool owns and deletes each load task; only this long-lived object is shared, so
+        # no task is freed while its thread is still returning from it.
+        self._load_signals = _LoadSignals(self)
+        self._load_signals.done.connect(self._on_load_done)
+        self._pending_loads: dict[int, str] = {}  # token -> path
         self._last_edit = time.perf_counter()
         self._presenting = False
         self._closing = False
@@ -450,23 +447,20 @@ class MainWindow(QMainWindow):
     # == loading ===========================================================================
     def _load_async(self, path: str, reduce_to: int | None = None) -> None:
         self._load_token += 1
-        task = _LoadTask(self._load_token, path, reduce_to)
-        task.setAutoDelete(False)
-        self._pending_loads.add(task)
-        task.signals.done.connect(self._on_load_done)
+        self._pending_loads[self._load_token] = path
         self.busy_bar.setVisible(True)
         self.statusBar().showMessage(f"Opening {Path(path).name}…")
-        QThreadPool.globalInstance().start(task)
+        QThreadPool.globalInstance().start(
+            partial(_load_in_pool, self._load_signals, self._load_token, path, reduce_to)
+        )
 
     def _on_load_done(self, token, state, error) -> None:
-        task = next((t for t in self._pending_loads if t.token == token), None)
-        if task is not None:
-            self._pending_loads.discard(task)
+        path = self._pending_loads.pop(token, "")
         if token != self._load_token:
             return  # a newer open was asked for meanwhile
         self.busy_bar.setVisible(False)
         if isinstance(error, ImageTooLarge):
-            self._offer_reduced(task.path if task else "", error)
+            self._offer_reduced(path, error)
         elif error is not None:
             self._show_error(_sentence(error))
         else:
