@@ -200,6 +200,17 @@ class MainWindow(QMainWindow):
         self.busy_bar.setRange(0, 0)
         self.busy_bar.setMaximumWidth(120)
         self.busy_bar.setVisible(False)
+        # The bar comes and goes with every burst of work; were its room to go with it, the
+        # status bar would change height and the whole window would be laid out and repainted.
+        policy = self.busy_bar.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.busy_bar.setSizePolicy(policy)
+        # QProgressBar.setValue repaints at once (10-40 ms with many panels): results only
+        # mark the count as changed, and the bar follows at most ten times a second.
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.setInterval(100)
+        self._progress_timer.timeout.connect(self._show_progress)
         self.size_label = QLabel("")
         self.time_label = QLabel("")
         sb = self.statusBar()
@@ -609,13 +620,8 @@ class MainWindow(QMainWindow):
         if panel is None or res is None:
             return
         panel.set_busy(res.preview > 1)  # a preview: the full-resolution map is on its way
-        done, total = self.controller.progress()
-        if total > 1 and done < total:
-            self.busy_bar.setRange(0, total)
-            self.busy_bar.setValue(done)
-            self.busy_bar.setFormat(f"{done}/{total} maps")
-        else:
-            self.busy_bar.setRange(0, 0)
+        if not self._progress_timer.isActive():
+            self._progress_timer.start()
         if res.error:
             panel.set_error(res.error)
         else:
@@ -629,6 +635,20 @@ class MainWindow(QMainWindow):
                 colormap=res.colormap,
             )
         self._update_titles()
+
+    def _show_progress(self) -> None:
+        done, total = self.controller.progress()
+        if total > 1 and done < total:
+            if self.busy_bar.maximum() != total:
+                self.busy_bar.setRange(0, total)
+            self.busy_bar.setFormat(f"{done}/{total} maps")
+            self.busy_bar.setValue(done)
+        elif self.busy_bar.maximum() != 0:
+            self.busy_bar.setRange(0, 0)
+
+    def busy_text(self) -> str:
+        """What the progress bar in the status bar says, e.g. ``"3/8 maps"`` (may be empty)."""
+        return self.busy_bar.text() if self.busy_bar.maximum() else ""
 
     def _on_display_changed(self, _display) -> None:
         """Model -> widgets: each panel's mapping and colour-map choice."""

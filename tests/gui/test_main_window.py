@@ -232,3 +232,12 @@ def test_panel_mapping_both_directions(qtbot, window):
     _current(qtbot, window)
     combo_texts = [c.currentText() for c in window.panel(2).findChildren(QComboBox)]
     assert "diverging" in combo_texts
+
+
+def test_progress_bar_shows_maps_done_without_a_repaint_per_result(window, monkeypatch):
+    monkeypatch.setattr(window.controller, "progress", lambda: (3, 8))
+    window._show_progress()
+    assert window.busy_text() == "3/8 maps"
+    monkeypatch.setattr(window.controller, "progress", lambda: (8, 8))
+    window._show_progress()
+    assert window.busy_text() == ""

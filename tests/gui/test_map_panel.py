@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from filterstudio.core import display
 from filterstudio.core.geometry import MapGeometry
@@ -230,3 +231,40 @@ def test_feature_grid_keeps_widgets(qtbot):
     assert a.parent() is grid and c.parent() is grid
     assert b.parent() is None and not b.isVisible()
     b.deleteLater()
+
+
+def test_histogram_bars_are_drawn_and_redrawn_for_new_counts(qtbot):
+    from filterstudio.gui.widgets.map_panel import NEGATIVE_BAR, POSITIVE_BAR, HistogramWidget
+
+    hist = HistogramWidget()
+    qtbot.addWidget(hist)
+    hist.resize(90, 18)
+    hist.show()
+    qtbot.waitExposed(hist)
+
+    def bar_colour(k: int):  # bottom pixel in the middle of bar k of 3
+        image = hist.grab().toImage()
+        return image.pixelColor(int((k + 0.5) * 90 / 3), 15)
+
+    hist.set_histogram([4, 0, 1], [-1.5, -0.5, 0.5, 1.5])
+    assert bar_colour(0) == NEGATIVE_BAR and bar_colour(2) == POSITIVE_BAR
+    assert bar_colour(1) != POSITIVE_BAR  # an empty bin draws nothing
+    hist.set_histogram([0, 3, 0], [-1.5, -0.5, 0.5, 1.5])  # new counts: not the cached bars
+    assert bar_colour(0) != NEGATIVE_BAR and bar_colour(2) != POSITIVE_BAR
+    hist.resize(60, 18)  # a new size draws again at that size
+    image = hist.grab().toImage()
+    assert image.width() == 60 and image.pixelColor(25, 15) == POSITIVE_BAR
+
+
+def test_busy_note_does_not_lay_the_panel_out_again(qtbot):
+    panel = _panel(qtbot)
+    _set_map(panel)
+    panel.set_title("a long title that has to be shortened to fit " * 3)
+    QApplication.processEvents()  # run the pending layout
+    before = panel._title.geometry()
+    panel.set_busy(True)
+    QApplication.processEvents()
+    assert panel._busy_label.isVisible() and panel._title.geometry() == before
+    panel.set_busy(False)
+    QApplication.processEvents()
+    assert not panel._busy_label.isVisible() and panel._title.geometry() == before

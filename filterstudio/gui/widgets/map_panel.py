@@ -8,7 +8,7 @@ from functools import partial
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QImage, QMouseEvent, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QImage, QMouseEvent, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -192,6 +192,8 @@ class HistogramWidget(QWidget):
         super().__init__(parent)
         self._counts: np.ndarray | None = None
         self._edges: np.ndarray | None = None
+        # The bars drawn once per histogram and size: panels repaint far more often than that.
+        self._cache: QPixmap | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMinimumWidth(40)
         self.setFixedHeight(18)
@@ -203,6 +205,7 @@ class HistogramWidget(QWidget):
         """Show ``counts`` per bin between ``edges`` (``len(counts) + 1`` values); None clears."""
         self._counts = None if counts is None else np.asarray(counts, dtype=np.float64)
         self._edges = None if edges is None else np.asarray(edges, dtype=np.float64)
+        self._cache = None
         self.update()
 
     def zero_position(self) -> float | None:
@@ -218,7 +221,22 @@ class HistogramWidget(QWidget):
         counts, edges = self._counts, self._edges
         if counts is None or edges is None or counts.size == 0 or counts.max() <= 0:
             return
+        ratio = self.devicePixelRatioF()
+        cache = self._cache
+        if cache is None or cache.size() != self.size() * ratio:
+            cache = QPixmap(self.size() * ratio)
+            cache.setDevicePixelRatio(ratio)
+            cache.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(cache)
+            self._draw_bars(painter)
+            painter.end()
+            self._cache = cache
         painter = QPainter(self)
+        painter.drawPixmap(0, 0, cache)
+        painter.end()
+
+    def _draw_bars(self, painter: QPainter) -> None:
+        counts, edges = self._counts, self._edges
         rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
         painter.fillRect(rect, BACKGROUND)
         # Square-root heights: edge maps pile up near zero and would flatten every other bar.
@@ -364,6 +382,10 @@ class MapPanelWidget(_PanelFrame):
         self._busy_label.setFont(_small_font(self))
         self._busy_label.setStyleSheet("color: palette(mid);")
         self._busy_label.setVisible(False)
+        # Shown and hidden with every preview: its room stays, so the panel is not laid out again.
+        policy = self._busy_label.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self._busy_label.setSizePolicy(policy)
 
         self._view = MapView()
         self._colorbar = ColorBarWidget()
@@ -568,8 +590,9 @@ class MapPanelWidget(_PanelFrame):
 
     def set_busy(self, busy: bool) -> None:
         """Show or hide the small "updating" note in the title line."""
-        self._busy = bool(busy)
-        self._busy_label.setVisible(self._busy)
+        if self._busy != bool(busy):
+            self._busy = bool(busy)
+            self._busy_label.setVisible(self._busy)
 
     def set_selected(self, selected: bool) -> None:
         """Show the thick accent frame of the selected filter."""
