@@ -171,6 +171,11 @@ class ComputeWorker(QThread):
 
     Pending requests are kept per filter uid, so a burst of edits to one filter leaves only its
     newest request waiting (latest wins), and edits to other filters keep their place.
+
+    A large map is answered twice: an exact strided preview at once, then the full map once the
+    filter has been left alone for :data:`SETTLE_SECONDS`. The full map waits in a deferred list,
+    not in the loop, so meanwhile the other filters get their previews (a stride change shows
+    every panel's preview before any full map is computed).
     """
 
     resultReady = Signal(object)
@@ -180,6 +185,8 @@ class ComputeWorker(QThread):
         super().__init__(parent)
         self._cond = threading.Condition()
         self._pending: OrderedDict[str, ComputeRequest] = OrderedDict()
+        # Previewed requests whose full map is due at a time: uid -> (monotonic time, request).
+        self._deferred: dict[str, tuple[float, ComputeRequest]] = {}
         self._stopping = False
         self._busy = False
         # Worker-thread-only caches: the last exact map per filter, and the prepared input.
@@ -192,6 +199,7 @@ class ComputeWorker(QThread):
     def submit(self, request: ComputeRequest | CombineRequest) -> None:
         with self._cond:
             self._pending.pop(request.uid, None)
+            self._deferred.pop(request.uid, None)
             self._pending[request.uid] = request
             self._cond.notify()
 
@@ -200,17 +208,19 @@ class ComputeWorker(QThread):
         with self._cond:
             self._forgotten.add(uid)
             self._pending.pop(uid, None)
+            self._deferred.pop(uid, None)
             self._values.pop(uid, None)
 
     def pending_count(self) -> int:
         with self._cond:
-            return len(self._pending)
+            return len(self._pending) + len(self._deferred)
 
     def stop(self) -> None:
         """Ask the loop to finish after the current request and wait for it (never terminate)."""
         with self._cond:
             self._stopping = True
             self._pending.clear()
+            self._deferred.clear()
             self._cond.notify_all()
         self.wait()
 
@@ -218,45 +228,55 @@ class ComputeWorker(QThread):
     def run(self) -> None:  # noqa: D102
         while True:
             with self._cond:
-                while not self._pending and not self._stopping:
-                    if self._busy:
-                        self._busy = False
-                        self.busyChanged.emit(False)
-                    self._cond.wait()
-                if self._stopping:
+                fresh, request = self._next_request()
+                if request is None:
                     return
-                _, request = self._pending.popitem(last=False)
-                if not self._busy:
-                    self._busy = True
-                    self.busyChanged.emit(True)
-            if isinstance(request, ComputeRequest) and self._wants_preview(request):
+            if fresh and isinstance(request, ComputeRequest) and self._wants_preview(request):
                 result = self._compute_preview(request)
                 with self._cond:
                     if self._stopping:
                         return
-                    superseded = request.uid in self._pending
-                # Even a superseded preview is newer than what its panel shows: during a drag
-                # faster than the engine, these are what keep the map following the mouse.
+                    # Even a superseded preview is newer than what its panel shows: during a
+                    # drag faster than the engine, these are what keep the map following it.
+                    if not result.error and request.uid not in self._pending:
+                        due = time.monotonic() + SETTLE_SECONDS
+                        self._deferred[request.uid] = (due, request)
                 self.resultReady.emit(result)
-                if result.error or superseded:
-                    continue
-                # Let a drag go on: the full map waits until this filter is left alone briefly.
-                with self._cond:
-                    deadline = time.monotonic() + SETTLE_SECONDS
-                    while request.uid not in self._pending and not self._stopping:
-                        left = deadline - time.monotonic()
-                        if left <= 0:
-                            break
-                        self._cond.wait(left)
-                    if self._stopping:
-                        return
-                    if request.uid in self._pending:
-                        continue
+                continue
             result = self._compute(request)
             with self._cond:
                 if self._stopping:
                     return
             self.resultReady.emit(result)
+
+    def _next_request(self) -> tuple[bool, ComputeRequest | CombineRequest | None]:
+        """The next work, waiting for it (called with the lock held); ``(fresh, request)``.
+
+        New requests come first, in the order they came; then deferred full maps whose time has
+        come. ``(False, None)`` means stop.
+        """
+        while not self._stopping:
+            if self._pending:
+                _, request = self._pending.popitem(last=False)
+                self._set_busy(True)
+                return True, request
+            if self._deferred:
+                uid, (due, request) = min(self._deferred.items(), key=lambda kv: kv[1][0])
+                left = due - time.monotonic()
+                if left <= 0:
+                    del self._deferred[uid]
+                    self._set_busy(True)
+                    return False, request
+                self._cond.wait(left)
+                continue
+            self._set_busy(False)
+            self._cond.wait()
+        return False, None
+
+    def _set_busy(self, busy: bool) -> None:
+        if self._busy != busy:
+            self._busy = busy
+            self.busyChanged.emit(busy)
 
     def _wants_preview(self, req: ComputeRequest) -> bool:
         cached = self._values.get(req.uid)

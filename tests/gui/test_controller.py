@@ -232,3 +232,21 @@ def test_a_large_map_shows_a_preview_first_then_the_full_map(qtbot, controller):
     np.testing.assert_allclose(
         controller.result(f.uid).values, apply_bank_filter(img, f, controller.bank.layer), atol=1e-4
     )
+
+
+def test_every_panel_gets_its_preview_before_any_full_map_is_computed(qtbot, controller):
+    # The full map of a previewed filter waits for the filter to be left alone; meanwhile the
+    # worker goes on with the other filters, so a change to all of them previews all first.
+    img = _image(1500, 1200, seed=5)
+    order = []
+    controller.resultApplied.connect(
+        lambda uid: order.append((uid, controller.result(uid).preview > 1))
+    )
+    controller.set_image(make_image_state(img, "big"))
+    _wait_current(qtbot, controller)
+    n = len([f for f in controller.bank.filters if f.enabled])
+    assert n >= 3
+    kinds = [preview for _, preview in order]
+    assert kinds == [True] * n + [False] * n
+    previewed = [uid for uid, preview in order if preview]
+    assert sorted(previewed) == sorted(f.uid for f in controller.bank.filters if f.enabled)
