@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ..core.kernels import get_preset
@@ -158,6 +158,14 @@ class StudioController(QObject):
         self._derived_ids = itertools.count(1)
         self.worker = ComputeWorker()
         self.worker.resultReady.connect(self._on_worker_result)
+        # Results come in bursts (a stride change previews every filter within a few tens of
+        # milliseconds). Each is applied in its own pass of the event loop, so paints and input
+        # run in between, and a newer result for a map replaces an older one still waiting.
+        self._inbox: dict[str, ComputeResult] = {}
+        self._inbox_timer = QTimer(self)
+        self._inbox_timer.setSingleShot(True)
+        self._inbox_timer.setInterval(0)
+        self._inbox_timer.timeout.connect(self._apply_next_result)
         self.worker.busyChanged.connect(self.busyChanged)
         self.worker.start()
         app = QCoreApplication.instance()
@@ -429,6 +437,8 @@ class StudioController(QObject):
         self._schedule()
 
     def shutdown(self) -> None:
+        self._inbox_timer.stop()
+        self._inbox.clear()
         self.worker.stop()
 
     # -- internals ------------------------------------------------------------------------
@@ -532,6 +542,23 @@ class StudioController(QObject):
             )
 
     def _on_worker_result(self, result: ComputeResult) -> None:
+        waiting = self._inbox.get(result.uid)
+        if waiting is None or (result.generation, -result.preview) > (
+            waiting.generation,
+            -waiting.preview,
+        ):
+            self._inbox[result.uid] = result
+        if not self._inbox_timer.isActive():
+            self._inbox_timer.start()
+
+    def _apply_next_result(self) -> None:
+        if self._inbox:
+            uid = next(iter(self._inbox))
+            self._apply_result(self._inbox.pop(uid))
+        if self._inbox:
+            self._inbox_timer.start()
+
+    def _apply_result(self, result: ComputeResult) -> None:
         latest = self._latest.get(result.uid)
         shown = self._results.get(result.uid)
         if latest is None or result.generation > latest or result.generation < self._floor:

@@ -97,12 +97,53 @@ def test_stale_results_are_dropped(qtbot, controller):
     uid = controller.bank.filters[0].uid
     current = controller.result(uid)
     stale = ComputeResult(
-        generation=current.generation - 1, uid=uid, values=None, pixels=None, stats=None,
-        geometry=None, mapping="clip", colormap=None, error="old",
+        generation=current.generation - 1,
+        uid=uid,
+        values=None,
+        pixels=None,
+        stats=None,
+        geometry=None,
+        mapping="clip",
+        colormap=None,
+        error="old",
     )
     with qtbot.assertNotEmitted(controller.resultApplied):
-        controller._on_worker_result(stale)
+        controller._apply_result(stale)
     assert controller.result(uid) is current
+
+
+def test_results_waiting_together_are_applied_one_per_pass_newest_per_map(qtbot, controller):
+    controller.set_image(make_image_state(_image(), "x"))
+    _wait_current(qtbot, controller)
+    a, b = (f.uid for f in controller.bank.filters[:2])
+    shown_a = controller.result(a)
+
+    def result(uid, generation, preview):
+        return ComputeResult(
+            generation=generation,
+            uid=uid,
+            values=None,
+            pixels=None,
+            stats=None,
+            geometry=None,
+            mapping="clip",
+            colormap=None,
+            error=f"{generation}/{preview}",
+            preview=preview,
+        )
+
+    g = controller._latest[a]
+    # A burst: for map a a preview, then its full map, then an older preview arriving late.
+    controller._on_worker_result(result(a, g, 2))
+    controller._on_worker_result(result(a, g, 1))
+    controller._on_worker_result(result(a, g, 2))
+    controller._on_worker_result(result(b, controller._latest[b], 1))
+    assert controller.result(a) is shown_a  # nothing applied inside the burst
+    applied = []
+    controller.resultApplied.connect(applied.append)
+    qtbot.waitUntil(lambda: len(applied) == 2, timeout=5000)
+    assert applied == [a, b] and not controller._inbox
+    assert controller.result(a).error == f"{g}/1"  # the full map, not the late preview
 
 
 def test_a_worker_fault_shows_and_the_next_edit_recovers(qtbot, controller):
@@ -165,7 +206,9 @@ def test_dirty_follows_the_undo_stack(qtbot, controller):
 def test_shutdown_while_computing_returns_cleanly(qtbot):
     c = StudioController()
     c.load_state(default_bank())
-    c.set_image(make_image_state(np.random.default_rng(1).random((1500, 2000, 3), dtype=np.float32), "big"))
+    c.set_image(
+        make_image_state(np.random.default_rng(1).random((1500, 2000, 3), dtype=np.float32), "big")
+    )
     c.shutdown()
     assert c.worker.isFinished()
 

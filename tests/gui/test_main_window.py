@@ -241,3 +241,18 @@ def test_progress_bar_shows_maps_done_without_a_repaint_per_result(window, monke
     monkeypatch.setattr(window.controller, "progress", lambda: (8, 8))
     window._show_progress()
     assert window.busy_text() == ""
+
+
+def test_startup_objects_are_frozen_once_the_first_maps_show(window, monkeypatch):
+    import gc
+
+    from filterstudio.gui import main_window
+
+    calls = []
+    monkeypatch.setattr(main_window, "_startup_frozen", False)
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setattr(gc, "collect", lambda *a: calls.append("collect") or 0)
+    window.open_sample("smiley")
+    assert window.wait_until_current(30)
+    window.controller.mapsCurrent.emit()  # a second time: nothing more
+    assert calls == ["collect", "freeze"]
