@@ -656,6 +656,10 @@ def _write_error(path: str, exc: OSError) -> ImageError:
     if exc.errno == errno.EROFS:
         return ImageError(f"Cannot write {_name(path)}: the disk is read-only.")
     if isinstance(exc, FileNotFoundError):
+        if os.path.isdir(folder):  # e.g. /proc: there, but no file can be made in it
+            return ImageError(
+                f"Cannot write {_name(path)}: the folder {folder!r} takes no new files."
+            )
         return ImageError(f"Cannot write {_name(path)}: the folder {folder!r} does not exist.")
     reason = (exc.strerror or str(exc) or type(exc).__name__).rstrip(".")
     return ImageError(f"Cannot write {_name(path)}: {reason}.")

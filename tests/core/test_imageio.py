@@ -869,3 +869,10 @@ def test_atomic_write_no_overwrite_race(tmp_path):
         target.write_bytes(b"theirs")  # appears while we write
     assert target.read_bytes() == b"theirs"
     assert os.listdir(tmp_path) == ["out.bin"]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc")
+def test_a_folder_that_takes_no_files_is_not_called_missing():
+    with pytest.raises(ImageError, match="takes no new files") as info:
+        save_image("/proc/filterstudio-test.png", MAP)
+    assert_one_sentence(info.value)
