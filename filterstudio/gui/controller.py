@@ -98,6 +98,8 @@ class BankCommand(QUndoCommand):
         self._controller = controller
         self.before = before
         self.after = after
+        # Combined maps go with a filter they are made from; undo brings them back with it.
+        self.derived_before = controller.derived
         self.tag = tag
         self.stamp = time.monotonic()
 
@@ -119,7 +121,7 @@ class BankCommand(QUndoCommand):
         self._controller._set_bank(self.after)
 
     def undo(self) -> None:
-        self._controller._set_bank(self.before)
+        self._controller._set_bank(self.before, derived=self.derived_before)
 
 
 class StudioController(QObject):
@@ -452,9 +454,13 @@ class StudioController(QObject):
                 return cand
         return base  # pragma: no cover
 
-    def _set_bank(self, bank: Bank) -> None:
+    def _set_bank(self, bank: Bank, derived: tuple[DerivedMap, ...] | None = None) -> None:
         old_sel = self.selected_filter
         self._bank = bank
+        if derived is not None and derived != self._derived:
+            uids = {f.uid for f in bank.filters}
+            self._derived = tuple(d for d in derived if d.a_uid in uids and d.b_uid in uids)
+            self.derivedChanged.emit()
         live = {f.uid for f in bank.filters} | {d.uid for d in self._derived}
         # A filter removed before its first map has no result yet: look everywhere it may be.
         for uid in set(self._results) | set(self._latest) | set(self._submitted_keys):

@@ -191,13 +191,15 @@ class ComputeWorker(QThread):
         self._busy = False
         # Worker-thread-only caches: the last exact map per filter, and the prepared input.
         self._values: dict[str, tuple[tuple, np.ndarray]] = {}
-        self._forgotten: set[str] = set()  # uids never reused: a late map of one is not kept
+        self._forgotten: set[str] = set()  # removed uids: a late map of one is not kept
         self._prepared: tuple | None = None
         self.engine = apply_bank_filter  # replaceable in tests to inject faults
 
     # -- GUI thread -----------------------------------------------------------------------
     def submit(self, request: ComputeRequest | CombineRequest) -> None:
         with self._cond:
+            # A filter brought back (undo of its removal) is asked for again: it is live again.
+            self._forgotten.discard(request.uid)
             self._pending.pop(request.uid, None)
             self._deferred.pop(request.uid, None)
             self._pending[request.uid] = request

@@ -230,8 +230,15 @@ def test_combined_magnitude_follows_its_sources(qtbot, controller):
     _wait_current(qtbot, controller)
     gy2 = apply_bank_filter(img, controller.bank.filters[1], controller.bank.layer)
     np.testing.assert_allclose(controller.result(d.uid).values, np.hypot(gx, gy2), atol=1e-4)
-    # Removing a source removes the combined map.
+    # Removing a source removes the combined map; undo brings both back, and the map again.
     controller.remove_filter(0)
+    assert controller.derived == ()
+    with qtbot.waitSignal(controller.derivedChanged):
+        controller.undo_stack.undo()
+    assert controller.derived == (d,)
+    _wait_current(qtbot, controller)
+    np.testing.assert_allclose(controller.result(d.uid).values, np.hypot(gx, gy2), atol=1e-4)
+    controller.undo_stack.redo()
     assert controller.derived == ()
 
 
