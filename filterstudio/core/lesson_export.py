@@ -153,6 +153,8 @@ class _FrameRenderer:
         hi = float(finite.max()) if finite.size else 1.0
         self.map_range = (min(lo, 0.0), max(hi, 1.0)) if lo >= 0 and hi <= 1 else (lo, hi)
         self.kernel_limit = float(np.abs(plan.kernel).max()) if plan.kernel.size else 0.0
+        self._still: Image.Image | None = None
+        self._finished: Image.Image | None = None
 
     def _equation(self, k: int) -> list[str]:
         return step_lines(
@@ -169,10 +171,17 @@ class _FrameRenderer:
         draw.multiline_text((cx, cy), text, font=font, fill=fill, anchor="mm", align="center")
 
     def render(self, k: int | None) -> Image.Image:
-        """Frame of step ``k``; ``None`` gives the finished map without a window."""
+        """Frame of step ``k``; ``None`` gives the finished map without a window.
+
+        What no step changes (titles, the input and kernel grids with their numbers, the empty
+        map) is drawn once; each frame copies it, pastes the map cells computed so far from a
+        finished map drawn once, and draws only the step's own marks and text.
+        """
+        if self._still is None:
+            self._still, self._finished = self._draw_still()
         plan = self.plan
         g = plan.geometry
-        img = Image.new("RGB", self.size, _WHITE)
+        img = self._still.copy()
         draw = ImageDraw.Draw(img)
         m, c = self.margin, self.cell
         n = plan.step_count
@@ -182,6 +191,57 @@ class _FrameRenderer:
             i, j = plan.steps[k]
             caption = f"Step {k + 1} of {n}: output cell ({i}, {j})"
         draw.text((m, m), caption, font=self.title_font, fill=_INK)
+
+        pt, pl = plan.pad_offset
+        x0, y0 = self.input_xy
+        if k is not None:
+            matches = plan.matches(k)
+            matched = {(t.y, t.x) for t in matches.taps} if matches else set()
+            oy, ox = plan.window_origin(k)
+            for _a, _b, y, x, _inside in g.taps(*plan.steps[k]):
+                box = self._cell_box(self.input_xy, y + pt, x + pl)
+                colour = _MATCH if (y, x) in matched else _WINDOW
+                draw.rectangle(box, outline=colour, width=3)
+            keh, kew = g.effective_kernel_hw
+            draw.rectangle(
+                (
+                    x0 + (ox + pl) * c - 3,
+                    y0 + (oy + pt) * c - 3,
+                    x0 + (ox + pl + kew) * c + 3,
+                    y0 + (oy + pt + keh) * c + 3,
+                ),
+                outline=_WINDOW,
+                width=3,
+            )
+
+        # Feature map filling in: the cells computed so far, from the finished map.
+        partial = plan.partial_map(n - 1 if k is None else k)
+        done = ~np.isnan(partial).reshape(partial.shape[0], partial.shape[1], -1).any(axis=2)
+        for r, col in zip(*np.nonzero(done)):
+            bx0, by0, bx1, by1 = self._cell_box(self.map_xy, int(r), int(col))
+            img.paste(self._finished.crop((bx0, by0, bx1 + 1, by1 + 1)), (bx0, by0))
+        if k is not None:
+            i, j = plan.steps[k]
+            draw.rectangle(self._cell_box(self.map_xy, i, j), outline=_WINDOW, width=3)
+
+        # The equation of this step.
+        if k is not None:
+            draw.text(
+                (m, self.eq_top - self.title_h), "Products and sum", font=self.title_font, fill=_INK
+            )
+            for n_line, line in enumerate(self.equations[k]):
+                draw.text(
+                    (m, self.eq_top + n_line * self.line_h), line, font=self.eq_font, fill=_INK
+                )
+        return img
+
+    def _draw_still(self) -> tuple[Image.Image, Image.Image]:
+        """The frame without anything a step changes, and the same with the finished map."""
+        plan = self.plan
+        g = plan.geometry
+        img = Image.new("RGB", self.size, _WHITE)
+        draw = ImageDraw.Draw(img)
+        c = self.cell
         title_y = self.input_xy[1] - self.title_h
         draw.text((self.input_xy[0], title_y), "Input image", font=self.title_font, fill=_INK)
         draw.text((self.kernel_xy[0], title_y), "Kernel", font=self.title_font, fill=_INK)
@@ -219,26 +279,6 @@ class _FrameRenderer:
             width=2,
         )
 
-        if k is not None:
-            matches = plan.matches(k)
-            matched = {(t.y, t.x) for t in matches.taps} if matches else set()
-            oy, ox = plan.window_origin(k)
-            for _a, _b, y, x, _inside in g.taps(*plan.steps[k]):
-                box = self._cell_box(self.input_xy, y + pt, x + pl)
-                colour = _MATCH if (y, x) in matched else _WINDOW
-                draw.rectangle(box, outline=colour, width=3)
-            keh, kew = g.effective_kernel_hw
-            draw.rectangle(
-                (
-                    x0 + (ox + pl) * c - 3,
-                    y0 + (oy + pt) * c - 3,
-                    x0 + (ox + pl + kew) * c + 3,
-                    y0 + (oy + pt + keh) * c + 3,
-                ),
-                outline=_WINDOW,
-                width=3,
-            )
-
         # Kernel grid(s): one per channel slice of a depth kernel.
         kx, ky = self.kernel_xy
         names = ("R", "G", "B", "A")
@@ -255,40 +295,40 @@ class _FrameRenderer:
                 label_y = ky + weights.shape[0] * c + 4
                 draw.text((origin[0], label_y), names[s], font=self.value_font, fill=_INK)
 
-        # Feature map filling in.
-        partial = plan.partial_map(n - 1 if k is None else k)
+        # The map's cells empty, and (in a second picture) all computed. Each computed cell is
+        # drawn on a tile of its own, so its numbers stay inside it whatever the font.
         lo, hi = self.map_range
         oh, ow = g.out_hw
         for r in range(oh):
             for col in range(ow):
-                vals = partial[r, col]
-                box = self._cell_box(self.map_xy, r, col)
+                draw.rectangle(
+                    self._cell_box(self.map_xy, r, col), fill=(245, 245, 245), outline=_GRID
+                )
+        finished = img.copy()
+        result = plan.result
+        for r in range(oh):
+            for col in range(ow):
+                vals = result[r, col]
                 if np.isnan(np.atleast_1d(vals)).any():
-                    draw.rectangle(box, fill=(245, 245, 245), outline=_GRID)
                     continue
-                if plan.result.ndim == 3:
+                if result.ndim == 3:
                     fill = _pixel_fill((vals - lo) / (hi - lo) if hi > lo else vals * 0)
                 else:
                     t = (float(vals) - lo) / (hi - lo) if hi > lo else 0.0
                     fill = _mix(_WHITE, _MAP_HIGH, t)
-                draw.rectangle(box, fill=fill, outline=_GRID)
+                tile = Image.new("RGB", (c + 1, c + 1), fill)
+                tdraw = ImageDraw.Draw(tile)
                 self._text_centered(
-                    draw, box, _values_text(vals, self.precision), self.value_font, _ink_on(fill)
+                    tdraw,
+                    (0, 0, c, c),
+                    _values_text(vals, self.precision),
+                    self.value_font,
+                    _ink_on(fill),
                 )
-        if k is not None:
-            i, j = plan.steps[k]
-            draw.rectangle(self._cell_box(self.map_xy, i, j), outline=_WINDOW, width=3)
-
-        # The equation of this step.
-        if k is not None:
-            draw.text(
-                (m, self.eq_top - self.title_h), "Products and sum", font=self.title_font, fill=_INK
-            )
-            for n_line, line in enumerate(self.equations[k]):
-                draw.text(
-                    (m, self.eq_top + n_line * self.line_h), line, font=self.eq_font, fill=_INK
-                )
-        return img
+                tdraw.rectangle((0, 0, c, c), outline=_GRID)  # over any text at the edge
+                bx0, by0, _, _ = self._cell_box(self.map_xy, r, col)
+                finished.paste(tile, (bx0, by0))
+        return img, finished
 
 
 def render_frames(

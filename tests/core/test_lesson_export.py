@@ -45,6 +45,38 @@ def test_frames_differ_step_to_step(plan):
     assert not np.array_equal(b, done)
 
 
+def test_frames_are_the_same_whatever_was_drawn_before(plan):
+    # What no step changes is drawn once and reused: frames must not depend on the order.
+    fresh = [np.asarray(render_frame(plan, k)) for k in (4, 0, None)]
+    frames = list(render_frames(plan))
+    for got, k in zip(fresh, (4, 0, -1)):
+        np.testing.assert_array_equal(got, np.asarray(frames[k]))
+
+
+def test_a_computed_cell_looks_the_same_in_every_later_frame(plan):
+    from filterstudio.core.lesson_export import _FrameRenderer
+
+    renderer = _FrameRenderer(plan)
+    c = renderer.cell
+    i, j = plan.steps[0]
+    x0 = renderer.map_xy[0] + j * c + 4  # inside the cell, clear of the step's outline
+    y0 = renderer.map_xy[1] + i * c + 4
+    first = np.asarray(renderer.render(1))[y0 : y0 + c - 8, x0 : x0 + c - 8]
+    last = np.asarray(renderer.render(None))[y0 : y0 + c - 8, x0 : x0 + c - 8]
+    empty = np.asarray(renderer.render(0))[
+        renderer.map_xy[1] + plan.steps[1][0] * c + 4 : renderer.map_xy[1]
+        + plan.steps[1][0] * c
+        + c
+        - 4,
+        renderer.map_xy[0] + plan.steps[1][1] * c + 4 : renderer.map_xy[0]
+        + plan.steps[1][1] * c
+        + c
+        - 4,
+    ]
+    np.testing.assert_array_equal(first, last)
+    assert (empty == 245).all()  # the next cell is still empty at step 0
+
+
 def test_colour_and_depth_frames_render():
     rng = np.random.default_rng(0)
     img = rng.random((5, 5, 3)).astype(np.float32)
