@@ -133,6 +133,33 @@ def display_copy(
     return pixels, stats
 
 
+def _answer(
+    req: ComputeRequest | CombineRequest,
+    start: float,
+    geometry: MapGeometry | None,
+    *,
+    values: np.ndarray | None = None,
+    pixels: np.ndarray | None = None,
+    stats=None,
+    error: str | None = None,
+    **extra,
+) -> ComputeResult:
+    """The result of ``req`` (a map, or ``error``), timed from ``start``."""
+    return ComputeResult(
+        generation=req.generation,
+        uid=req.uid,
+        values=values,
+        pixels=None if pixels is None else _readonly(pixels),
+        stats=stats,
+        geometry=geometry,
+        mapping=req.mapping,
+        colormap=req.colormap,
+        error=error,
+        seconds=time.perf_counter() - start,
+        **extra,
+    )
+
+
 def preview_factor(out_hw: tuple[int, int], max_cells: int = PREVIEW_CELLS) -> int:
     """Whole subsampling factor that brings a map of ``out_hw`` under ``max_cells`` cells."""
     cells = out_hw[0] * out_hw[1]
@@ -304,32 +331,17 @@ class ComputeWorker(QThread):
             src = self._prepared_input(req)
             values = self.engine(src, req.flt, preview_layer(req.layer, geometry, f), prepared=True)
             pixels, stats = display_copy(values, req.mapping, req.colormap, req.max_display_side)
-            return ComputeResult(
-                generation=req.generation,
-                uid=req.uid,
-                values=None,
-                pixels=_readonly(pixels),
+            return _answer(
+                req,
+                start,
+                geometry,
+                pixels=pixels,
                 stats=stats,
-                geometry=geometry,
-                mapping=req.mapping,
-                colormap=req.colormap,
-                seconds=time.perf_counter() - start,
                 preview=f,
                 full_hw=geometry.out_hw,
             )
         except Exception as exc:  # noqa: BLE001 - shown in the panel like any fault
-            return ComputeResult(
-                generation=req.generation,
-                uid=req.uid,
-                values=None,
-                pixels=None,
-                stats=None,
-                geometry=geometry,
-                mapping=req.mapping,
-                colormap=req.colormap,
-                error=_error_sentence(exc),
-                seconds=time.perf_counter() - start,
-            )
+            return _answer(req, start, geometry, error=_error_sentence(exc))
 
     def _prepared_input(self, request: ComputeRequest) -> np.ndarray:
         key = (request.image_key, request.layer.channel_mode)
@@ -346,30 +358,9 @@ class ComputeWorker(QThread):
                 raise ValueError("One of the two maps is not available.")
             values = _readonly(combine(a[1], b[1], req.op))
             pixels, stats = display_copy(values, req.mapping, req.colormap, req.max_display_side)
-            return ComputeResult(
-                generation=req.generation,
-                uid=req.uid,
-                values=values,
-                pixels=_readonly(pixels),
-                stats=stats,
-                geometry=req.geometry,
-                mapping=req.mapping,
-                colormap=req.colormap,
-                seconds=time.perf_counter() - start,
-            )
+            return _answer(req, start, req.geometry, values=values, pixels=pixels, stats=stats)
         except (ValueError, MemoryError) as exc:
-            return ComputeResult(
-                generation=req.generation,
-                uid=req.uid,
-                values=None,
-                pixels=None,
-                stats=None,
-                geometry=req.geometry,
-                mapping=req.mapping,
-                colormap=req.colormap,
-                error=_error_sentence(exc),
-                seconds=time.perf_counter() - start,
-            )
+            return _answer(req, start, req.geometry, error=_error_sentence(exc))
 
     def _compute(self, req: ComputeRequest | CombineRequest) -> ComputeResult:
         if isinstance(req, CombineRequest):
@@ -396,16 +387,13 @@ class ComputeWorker(QThread):
             else:
                 values = cached[1]
             pixels, stats = display_copy(values, req.mapping, req.colormap, req.max_display_side)
-            return ComputeResult(
-                generation=req.generation,
-                uid=req.uid,
+            return _answer(
+                req,
+                start,
+                geometry,
                 values=values,
-                pixels=_readonly(pixels),
+                pixels=pixels,
                 stats=stats,
-                geometry=geometry,
-                mapping=req.mapping,
-                colormap=req.colormap,
-                seconds=time.perf_counter() - start,
                 recomputed=recomputed,
                 full_hw=values.shape[:2],
             )
@@ -413,15 +401,4 @@ class ComputeWorker(QThread):
             self._values.pop(req.uid, None)
             if not isinstance(exc, (ValueError, MemoryError)):
                 traceback.print_exc()
-            return ComputeResult(
-                generation=req.generation,
-                uid=req.uid,
-                values=None,
-                pixels=None,
-                stats=None,
-                geometry=geometry,
-                mapping=req.mapping,
-                colormap=req.colormap,
-                error=_error_sentence(exc),
-                seconds=time.perf_counter() - start,
-            )
+            return _answer(req, start, geometry, error=_error_sentence(exc))

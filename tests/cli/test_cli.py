@@ -33,15 +33,6 @@ def pil(path) -> Image.Image:
         return im.copy()
 
 
-@pytest.fixture
-def photo(tmp_path) -> str:
-    y, x = np.mgrid[0:12, 0:10]
-    rgb = np.stack([x * 25, y * 20, ((x * y) % 7) * 36], axis=2).astype(np.uint8)
-    path = tmp_path / "photo.png"
-    Image.fromarray(rgb).save(path)
-    return str(path)
-
-
 def run(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     captured = capsys.readouterr()

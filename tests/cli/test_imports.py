@@ -64,15 +64,6 @@ def loaded_after(code: str, names: tuple[str, ...]) -> list[str]:
     return last.split()[1:]
 
 
-@pytest.fixture
-def photo(tmp_path) -> str:
-    y, x = np.mgrid[0:12, 0:10]
-    rgb = np.stack([x * 25, y * 20, ((x * y) % 7) * 36], axis=2).astype(np.uint8)
-    path = tmp_path / "photo.png"
-    Image.fromarray(rgb).save(path)
-    return str(path)
-
-
 def test_importing_the_command_loads_no_engine():
     assert loaded_after("import filterstudio.cli", NOT_AT_IMPORT) == []
 
