@@ -268,3 +268,7 @@ def test_busy_note_does_not_lay_the_panel_out_again(qtbot):
     panel.set_busy(False)
     QApplication.processEvents()
     assert not panel._busy_label.isVisible() and panel._title.geometry() == before
+    # The note lies over the picture's top-right corner and leaves the title its whole row.
+    panel.set_busy(True)
+    assert panel._stack.geometry().contains(panel._busy_label.geometry())
+    assert panel._title.geometry().right() >= panel.width() - 12

@@ -378,14 +378,16 @@ class MapPanelWidget(_PanelFrame):
         title_font = QFont(self.font())
         title_font.setBold(True)
         self._title.setFont(title_font)
-        self._busy_label = QLabel("updating\u2026")
+        # Shown and hidden with every preview of a large map: a note over the picture's corner,
+        # outside the layout, so it neither takes room from the title nor lays the panel out.
+        self._busy_label = QLabel("updating\u2026", self)
         self._busy_label.setFont(_small_font(self))
-        self._busy_label.setStyleSheet("color: palette(mid);")
+        self._busy_label.setStyleSheet(
+            "color: rgb(235, 235, 235); background: rgba(30, 30, 30, 170); padding: 1px 4px;"
+        )
+        self._busy_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._busy_label.adjustSize()
         self._busy_label.setVisible(False)
-        # Shown and hidden with every preview: its room stays, so the panel is not laid out again.
-        policy = self._busy_label.sizePolicy()
-        policy.setRetainSizeWhenHidden(True)
-        self._busy_label.setSizePolicy(policy)
 
         self._view = MapView()
         self._colorbar = ColorBarWidget()
@@ -434,7 +436,6 @@ class MapPanelWidget(_PanelFrame):
         title_row = QHBoxLayout()
         title_row.setSpacing(4)
         title_row.addWidget(self._title, 1)
-        title_row.addWidget(self._busy_label)
         layout.addLayout(title_row)
         picture_row = QHBoxLayout()
         picture_row.setSpacing(3)
@@ -589,10 +590,18 @@ class MapPanelWidget(_PanelFrame):
         self._colorbar.setVisible(False)
 
     def set_busy(self, busy: bool) -> None:
-        """Show or hide the small "updating" note in the title line."""
+        """Show or hide the small "updating" note over the picture's top-right corner."""
         if self._busy != bool(busy):
             self._busy = bool(busy)
+            if self._busy:
+                self._place_busy_label()
+                self._busy_label.raise_()
             self._busy_label.setVisible(self._busy)
+
+    def _place_busy_label(self) -> None:
+        area = self._stack.geometry()
+        label = self._busy_label
+        label.move(max(area.left(), area.right() - label.width() - 3), area.top() + 3)
 
     def set_selected(self, selected: bool) -> None:
         """Show the thick accent frame of the selected filter."""
@@ -700,7 +709,7 @@ class MapPanelWidget(_PanelFrame):
         margins = self.layout().contentsMargins()
         spacing = self.layout().spacing()
         width = margins.left() + margins.right() + self._controls_width(colormap=False)
-        title_h = max(self._title.sizeHint().height(), self._busy_label.sizeHint().height())
+        title_h = self._title.sizeHint().height()
         controls_h = max(
             self._mapping_combo.minimumSizeHint().height(),
             self._relu_button.minimumSizeHint().height(),
@@ -737,6 +746,7 @@ class MapPanelWidget(_PanelFrame):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._apply_compact_mode()
+        self._place_busy_label()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self.selectRequested.emit()
