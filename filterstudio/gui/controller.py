@@ -121,7 +121,12 @@ class BankCommand(QUndoCommand):
         self._controller._set_bank(self.after)
 
     def undo(self) -> None:
-        self._controller._set_bank(self.before, derived=self.derived_before)
+        # Bring back the combined maps this step dropped; keep any made since.
+        now = list(self._controller.derived)
+        for index, d in enumerate(self.derived_before):
+            if d not in now:
+                now.insert(min(index, len(now)), d)
+        self._controller._set_bank(self.before, derived=tuple(now))
 
 
 class StudioController(QObject):

@@ -240,6 +240,13 @@ def test_combined_magnitude_follows_its_sources(qtbot, controller):
     np.testing.assert_allclose(controller.result(d.uid).values, np.hypot(gx, gy2), atol=1e-4)
     controller.undo_stack.redo()
     assert controller.derived == ()
+    # Undoing an edit keeps a combined map made after it.
+    controller.undo_stack.undo()
+    assert controller.derived == (d,)
+    controller.set_kernel(1, get_preset("sobel_y").kernel)
+    e = controller.add_derived(1, 1, "sum")
+    controller.undo_stack.undo()
+    assert controller.derived == (d, e)
 
 
 @pytest.mark.parametrize(
