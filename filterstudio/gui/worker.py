@@ -267,7 +267,8 @@ class ComputeWorker(QThread):
                         return
                     # Even a superseded preview is newer than what its panel shows: during a
                     # drag faster than the engine, these are what keep the map following it.
-                    if not result.error and request.uid not in self._pending:
+                    waiting = request.uid in self._pending or request.uid in self._forgotten
+                    if not result.error and not waiting:
                         due = time.monotonic() + SETTLE_SECONDS
                         self._deferred[request.uid] = (due, request)
                 self.resultReady.emit(result)
