@@ -28,6 +28,22 @@ def _wait_current(qtbot, c):
     qtbot.waitUntil(c.is_current, timeout=10000)
 
 
+def _error_result(uid, generation, error, preview=1):
+    """A result carrying only a message: enough to follow which result the controller keeps."""
+    return ComputeResult(
+        generation=generation,
+        uid=uid,
+        values=None,
+        pixels=None,
+        stats=None,
+        geometry=None,
+        mapping="clip",
+        colormap=None,
+        error=error,
+        preview=preview,
+    )
+
+
 def _counting_engine(calls, gate=None):
     def engine(src, flt, layer, prepared=False):
         calls.append(flt.uid)
@@ -96,17 +112,7 @@ def test_stale_results_are_dropped(qtbot, controller):
     _wait_current(qtbot, controller)
     uid = controller.bank.filters[0].uid
     current = controller.result(uid)
-    stale = ComputeResult(
-        generation=current.generation - 1,
-        uid=uid,
-        values=None,
-        pixels=None,
-        stats=None,
-        geometry=None,
-        mapping="clip",
-        colormap=None,
-        error="old",
-    )
+    stale = _error_result(uid, current.generation - 1, "old")
     with qtbot.assertNotEmitted(controller.resultApplied):
         controller._apply_result(stale)
     assert controller.result(uid) is current
@@ -119,18 +125,7 @@ def test_results_waiting_together_are_applied_one_per_pass_newest_per_map(qtbot,
     shown_a = controller.result(a)
 
     def result(uid, generation, preview):
-        return ComputeResult(
-            generation=generation,
-            uid=uid,
-            values=None,
-            pixels=None,
-            stats=None,
-            geometry=None,
-            mapping="clip",
-            colormap=None,
-            error=f"{generation}/{preview}",
-            preview=preview,
-        )
+        return _error_result(uid, generation, f"{generation}/{preview}", preview=preview)
 
     g = controller._latest[a]
     # A burst: for map a a preview, then its full map, then an older preview arriving late.
