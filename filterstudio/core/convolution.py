@@ -38,6 +38,9 @@ _PARALLEL_MIN_VALUES = 1 << 18
 # Fewer output rows than this per band would cost more in calls than it saves in cache.
 _MIN_BAND_ROWS = 8
 _MAX_WORKERS = max(1, min(4, os.cpu_count() or 1))
+# A band's intermediate maps go into buffers each thread keeps (up to this many bytes each):
+# a fresh array per band would be faulted in page by page, thousands of faults per call.
+_SCRATCH_MAX_BYTES = 64 << 20
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
@@ -336,6 +339,27 @@ class _PaddedRows:
         return band[start : start + (b - a)]
 
 
+_scratch = threading.local()
+
+
+def _scratch_array(slot: int, shape: tuple[int, ...]) -> np.ndarray:
+    """A float32 array of ``shape`` that this thread reuses from band to band (``slot`` 0 or 1).
+
+    Its contents are left over from earlier bands: callers overwrite it whole. Nothing returned
+    by ``convolve`` is ever a view of it.
+    """
+    size = math.prod(shape)
+    if size * 4 > _SCRATCH_MAX_BYTES:
+        return np.empty(shape, np.float32)
+    bufs = getattr(_scratch, "bufs", None)
+    if bufs is None:
+        bufs = _scratch.bufs = [None, None]
+    buf = bufs[slot]
+    if buf is None or buf.size < size:
+        buf = bufs[slot] = np.empty(size, np.float32)
+    return buf[:size].reshape(shape)
+
+
 def _band(src: _PaddedRows, plan: _Plan, i0: int, i1: int, sy: int, sx: int, out: np.ndarray):
     """Output rows ``[i0, i1)`` of the correlation of the padded image with ``plan``."""
     n = i1 - i0
@@ -344,10 +368,13 @@ def _band(src: _PaddedRows, plan: _Plan, i0: int, i1: int, sy: int, sx: int, out
     ow = out.shape[1]
     anchor, const = (src.anchor_x, 0), src.col_border
     if sy == 1:
+        buf = _scratch_array(0, pb.shape)
         if plan.col is not None:
-            acc = cv2.sepFilter2D(pb, -1, plan.row, plan.col, anchor=anchor, borderType=const)
+            acc = cv2.sepFilter2D(
+                pb, -1, plan.row, plan.col, dst=buf, anchor=anchor, borderType=const
+            )
         else:
-            acc = cv2.filter2D(pb, -1, plan.kernel, anchor=anchor, borderType=const)
+            acc = cv2.filter2D(pb, -1, plan.kernel, dst=buf, anchor=anchor, borderType=const)
         _subsample_cols(acc[:n], sx, ow, out[i0:i1])
         return
     # Stride > 1: only the rows that reach the output are filtered. The kernel rows r, r+sy, ...
@@ -361,9 +388,9 @@ def _band(src: _PaddedRows, plan: _Plan, i0: int, i1: int, sy: int, sx: int, out
         if not sub.any():
             continue
         m = n + sub.shape[0] - 1
-        part = cv2.filter2D(
-            pb[r : r + (m - 1) * sy + 1 : sy], -1, sub, anchor=sub_anchor, borderType=const
-        )
+        rows = pb[r : r + (m - 1) * sy + 1 : sy]
+        buf = _scratch_array(0 if acc is None else 1, rows.shape)
+        part = cv2.filter2D(rows, -1, sub, dst=buf, anchor=sub_anchor, borderType=const)
         if acc is None:
             acc = part[:n]
         else:
@@ -372,7 +399,8 @@ def _band(src: _PaddedRows, plan: _Plan, i0: int, i1: int, sy: int, sx: int, out
         out[i0:i1] = 0.0
         return
     if plan.col is not None:
-        acc = cv2.filter2D(acc, -1, plan.row[None, :], anchor=anchor, borderType=const)
+        buf = _scratch_array(1, acc.shape)
+        acc = cv2.filter2D(acc, -1, plan.row[None, :], dst=buf, anchor=anchor, borderType=const)
     _subsample_cols(acc, sx, ow, out[i0:i1])
 
 

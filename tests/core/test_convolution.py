@@ -379,3 +379,27 @@ def test_column_thinning_picks_every_sx_th_column(sx, channels):
         dst = np.full((3, ow) + shape[2:], np.nan, np.float32)
         convolution._subsample_cols(acc, sx, ow, dst)
         np.testing.assert_array_equal(dst, acc[:, ::sx])
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_reused_band_buffers_never_leak_into_results(parallel):
+    # Bands compute into buffers each thread keeps from call to call. A result must own its
+    # values: later calls, with larger and smaller bands, other kernels and strides, leave it
+    # unchanged, and each of them is exact.
+    rng = np.random.default_rng(11)
+    calls = [
+        (rng.random((40, 57, 3), dtype=np.float32), rng.standard_normal((3, 3)), 2, "valid"),
+        (rng.random((90, 31), dtype=np.float32), gaussian(5, 1.0), 3, "same"),
+        (rng.random((12, 80, 4), dtype=np.float32), rng.standard_normal((7, 7)), 2, "full"),
+        (rng.random((65, 66, 3), dtype=np.float32), rng.standard_normal((2, 5)), 1, 3),
+    ]
+    engine = banded_engine() if parallel else contextlib.nullcontext()
+    with engine:
+        results = []
+        for image, kernel, stride, padding in calls + calls[::-1]:
+            got = assert_matches_reference(
+                image, kernel, stride=stride, padding=padding, border="wrap"
+            )
+            results.append((got, got.copy()))
+    for got, first in results:
+        np.testing.assert_array_equal(got, first)
