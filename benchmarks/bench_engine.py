@@ -15,6 +15,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import cv2
@@ -109,6 +110,29 @@ def run_torch(x, k, s, padding, border):
     with torch.no_grad():
         y = F.conv2d(t, w, stride=s, groups=c)
     return y[0].permute(1, 2, 0)
+
+
+_floor_pool = ThreadPoolExecutor(2)
+
+
+def memory_floor(x, k, s, padding, border):
+    """What no engine can skip: read every input row the output needs, once, and write the
+    output, once, into a fresh array; in bands on two threads, as the engine works. No
+    arithmetic: the time a perfect strided engine would still take on this machine."""
+    (pt, pb), (pl, pr) = resolve_padding(x.shape[:2], k.shape, stride=s, padding=padding)
+    oh = (x.shape[0] + pt + pb - k.shape[0]) // s + 1
+    ow = (x.shape[1] + pl + pr - k.shape[1]) // s + 1
+    out = np.empty((oh, ow) + x.shape[2:], np.float32)
+    step = 48
+
+    def band(i0: int) -> None:
+        i1 = min(oh, i0 + step)
+        lo, hi = max(0, i0 * s - pt), min(x.shape[0], (i1 - 1) * s + k.shape[0] - pt)
+        cv2.sumElems(x[lo:hi])
+        out[i0:i1] = 0.0
+
+    list(_floor_pool.map(band, range(0, oh, step)))
+    return out
 
 
 def tolerance(x, k) -> float:
@@ -208,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
                 if name == "scipy" and r >= args.scipy_repeats:
                     continue
                 case.times.setdefault(name, []).append(timed(contenders[name], x, *call))
+            case.times.setdefault("floor", []).append(timed(memory_floor, x, *call))
             if r == 0:
                 t = timed(
                     convolve_reference,
@@ -248,7 +273,11 @@ def main(argv: list[str] | None = None) -> int:
     row += fmt(totals["torch"] / totals["convolve"] if totals["torch"] else None, "11.1f")
     print(row)
 
-    print("\nstride cost as % of stride 1 (convolve, medians):")
+    print(
+        "\nstride cost as % of stride 1 (convolve, medians); in brackets the memory floor at that"
+        "\nstride: reading the input once and writing the output once, no arithmetic, as % of"
+        "\nthe same stride-1 time:"
+    )
     by_key = {(c.size, c.kname, c.padding, c.stride): c for c in cases}
     for size in sizes:
         for pad in ("valid", "same"):
@@ -256,8 +285,10 @@ def main(argv: list[str] | None = None) -> int:
                 base = statistics.median(by_key[(size, kname, pad, 1)].times["convolve"])
                 parts = []
                 for s in strides[1:]:
-                    t = statistics.median(by_key[(size, kname, pad, s)].times["convolve"])
-                    parts.append(f"s{s} {100 * t / base:5.1f}%")
+                    times = by_key[(size, kname, pad, s)].times
+                    t = statistics.median(times["convolve"])
+                    floor = statistics.median(times["floor"])
+                    parts.append(f"s{s} {100 * t / base:5.1f}% ({100 * floor / base:4.1f}%)")
                 label = "same+reflect" if pad == "same" else "valid"
                 print(f"  {size} {kname} {label:13s} " + "  ".join(parts))
     return 0
