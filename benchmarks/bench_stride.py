@@ -19,15 +19,19 @@ from concurrent.futures import ThreadPoolExecutor
 import cv2
 import numpy as np
 
-from filterstudio.core.convolution import convolve
+from filterstudio.core.convolution import _scratch_array, convolve
 
 BAND_ROWS = 48
 
 
 def _column_phase(v: np.ndarray, s: int, width: int) -> np.ndarray:
-    """Columns 0, s, 2s, ... of ``v``, ``width`` of them, as a contiguous array."""
+    """Columns 0, s, 2s, ... of ``v``, ``width`` of them, as a contiguous array.
+
+    Like the engine's intermediates, it lives in a buffer the thread reuses (slot 1), so that
+    both sides pay the same for memory.
+    """
     whole = min(width, v.shape[1] // s)
-    out = np.empty((v.shape[0], width) + v.shape[2:], np.float32)
+    out = _scratch_array(1, (v.shape[0], width) + v.shape[2:])
     cv2.resize(
         v[:, : s * whole], (whole, v.shape[0]), dst=out[:, :whole], interpolation=cv2.INTER_NEAREST
     )
@@ -45,7 +49,10 @@ def _polyphase_band(band: np.ndarray, k: np.ndarray, s: int, out: np.ndarray) ->
         for r in range(min(s, k.shape[0])):
             sub = np.ascontiguousarray(kq[r::s])
             rows = phase[r : r + (n + sub.shape[0] - 2) * s + 1 : s]
-            part = cv2.filter2D(rows, -1, sub, anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
+            buf = _scratch_array(0, rows.shape)
+            part = cv2.filter2D(
+                rows, -1, sub, dst=buf, anchor=(0, 0), borderType=cv2.BORDER_CONSTANT
+            )
             if first:
                 np.copyto(out, part[:n, :ow])
                 first = False
