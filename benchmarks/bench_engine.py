@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from filterstudio.core.convolution import convolve, resolve_padding
+from filterstudio.core.convolution import convolve, output_shape, resolve_padding
 from filterstudio.core.reference import convolve_reference
 
 try:
@@ -119,9 +119,8 @@ def memory_floor(x, k, s, padding, border):
     """What no engine can skip: read every input row the output needs, once, and write the
     output, once, into a fresh array; in bands on two threads, as the engine works. No
     arithmetic: the time a perfect strided engine would still take on this machine."""
-    (pt, pb), (pl, pr) = resolve_padding(x.shape[:2], k.shape, stride=s, padding=padding)
-    oh = (x.shape[0] + pt + pb - k.shape[0]) // s + 1
-    ow = (x.shape[1] + pl + pr - k.shape[1]) // s + 1
+    pt = resolve_padding(x.shape[:2], k.shape, stride=s, padding=padding)[0][0]
+    oh, ow = output_shape(x.shape[:2], k.shape, stride=s, padding=padding)
     out = np.empty((oh, ow) + x.shape[2:], np.float32)
     step = 48
 
