@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .vocabulary import MAPPINGS  # listed in __all__: display.MAPPINGS keeps working
+
 __all__ = [
     "COLORMAPS",
     "DEFAULT_DIVERGING",
@@ -23,8 +25,6 @@ __all__ = [
     "map_stats",
     "to_uint8",
 ]
-
-MAPPINGS = ("clip", "minmax", "abs", "offset", "diverging")
 
 # Display names and the fully namespaced cmap names behind them (a bare name such as "coolwarm"
 # is ambiguous in cmap's catalogue and makes it print a warning).

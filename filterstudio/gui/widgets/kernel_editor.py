@@ -63,7 +63,10 @@ from PySide6.QtWidgets import (
 
 from filterstudio.core import kernels
 from filterstudio.core.parse import parse_cell_value, parse_kernel_text
+from filterstudio.core.vocabulary import ACTIVATION_TERMS
 from filterstudio.model.bank import Filter, frozen_kernel
+
+from .choices import fill_choices
 
 GRID_SIZES = (3, 5, 7)
 """Sizes offered by the size selector; other odd sizes from files are shown as they are."""
@@ -72,7 +75,6 @@ STEP = 0.1
 STEP_COARSE = 1.0
 STEP_FINE = 0.01
 
-ACTIVATION_LABELS = (("none", "none"), ("relu", "ReLU"), ("abs", "abs  |x|"))
 
 CHANNEL_NAMES = ("R", "G", "B", "A")
 CHANNEL_COLORS = ("#d62728", "#2ca02c", "#1f77b4", "#7f7f7f")
@@ -477,8 +479,7 @@ class KernelEditorWidget(QWidget):
         self._bias_spin.setToolTip("Added to every output value after the weighted sum.")
         self._bias_spin.valueChanged.connect(self._on_bias_changed)
         self._activation_combo = QComboBox(self)
-        for value, label in ACTIVATION_LABELS:
-            self._activation_combo.addItem(label, value)
+        fill_choices(self._activation_combo, ACTIVATION_TERMS)
         self._activation_combo.setToolTip(
             "Applied last: none keeps negatives, ReLU sets them to 0, abs makes them positive."
         )

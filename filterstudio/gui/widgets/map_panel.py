@@ -25,11 +25,14 @@ from PySide6.QtWidgets import (
 
 from filterstudio.core import display
 from filterstudio.core.geometry import MapGeometry
+from filterstudio.core.vocabulary import MAPPING_TERMS, MAPPINGS, Term
 
+from .choices import fill_choices
 from .map_view import BACKGROUND, MapView, format_value, wrap_uint8
 
 ACCENT = QColor(45, 140, 255)
 DEFAULT_CHOICE = "default"
+DEFAULT_MAPPING = Term(DEFAULT_CHOICE, DEFAULT_CHOICE, "The mapping chosen for every map (View menu).")
 #: Space a panel needs around its picture: colour bar (width) and title, controls, stats (height).
 PANEL_OVERHEAD = (40, 76)
 #: The least a map panel shrinks to, even when its compact form would fit in less.
@@ -405,8 +408,7 @@ class MapPanelWidget(_PanelFrame):
         small = _small_font(self)
         self._mapping_combo = QComboBox()
         self._mapping_combo.setToolTip("How values become grey levels or colours")
-        for name in (DEFAULT_CHOICE, *display.MAPPINGS):
-            self._mapping_combo.addItem(name, name)
+        fill_choices(self._mapping_combo, (DEFAULT_MAPPING, *MAPPING_TERMS))
         self._colormap_combo = QComboBox()
         self._colormap_combo.setToolTip("Colour map")
         for combo in (self._mapping_combo, self._colormap_combo):
@@ -627,7 +629,7 @@ class MapPanelWidget(_PanelFrame):
         Parameters
         ----------
         mapping : str
-            ``"default"`` or one of :data:`~filterstudio.core.display.MAPPINGS`.
+            ``"default"`` or one of :data:`~filterstudio.core.MAPPINGS`.
         colormap : str or None
             A colour map name; ``""`` or None for the default.
         """
@@ -669,7 +671,7 @@ class MapPanelWidget(_PanelFrame):
 
     def _update_colorbar(self, mapping, colormap, stats, values, ticks) -> None:
         colored = mapping == "diverging" or (colormap not in (None, "", "gray", "grey"))
-        if not colored or mapping not in display.MAPPINGS:
+        if not colored or mapping not in MAPPINGS:
             self._colorbar.setVisible(False)
             return
         if ticks is None:
