@@ -9,14 +9,13 @@ from PySide6.QtGui import QTransform
 from PySide6.QtTest import QTest
 
 from filterstudio.core.geometry import MapGeometry
-from filterstudio.gui.widgets.map_view import (
+from filterstudio.gui.widgets import (
     GRID_MIN_PX,
     VALUES_MIN_PX,
     MapView,
     ViewSync,
     detail_level,
     format_value,
-    wrap_uint8,
 )
 
 IN_HW = (20, 30)
@@ -92,18 +91,6 @@ def test_input_pixels_cover_unit_squares(qtbot):
     _input(view)
     assert _rect_tuple(view.pixmap_item().sceneBoundingRect()) == (0, 0, 20, 30)
     assert view.map_geometry() is None
-
-
-def test_wrap_uint8_shares_memory_and_refuses_other_types():
-    pixels = np.zeros((3, 4, 3), np.uint8)
-    pixels[1, 2] = (255, 10, 0)
-    image = wrap_uint8(pixels)
-    assert (image.width(), image.height()) == (4, 3)
-    assert image.pixelColor(2, 1).getRgb()[:3] == (255, 10, 0)
-    with pytest.raises(ValueError):
-        wrap_uint8(np.zeros((3, 4), np.float32))
-    with pytest.raises(ValueError):
-        wrap_uint8(np.zeros((4, 6), np.uint8)[:, ::2])
 
 
 def test_set_content_none_clears(qtbot):
