@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QSplitter, QWidget
 
-from filterstudio.gui.widgets.map_panel import FeatureGridWidget, MapPanelWidget, grid_shape
+from filterstudio.gui.widgets import FeatureGridWidget, MapPanelWidget, grid_shape
 from filterstudio.model.bank import MAX_FILTERS
 
 

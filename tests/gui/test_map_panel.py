@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from filterstudio.core import display
 from filterstudio.core.geometry import MapGeometry
-from filterstudio.gui.widgets.map_panel import (
+from filterstudio.gui.widgets import (
     FeatureGridWidget,
     InputPanelWidget,
     MapPanelWidget,
@@ -234,7 +234,8 @@ def test_feature_grid_keeps_widgets(qtbot):
 
 
 def test_histogram_bars_are_drawn_and_redrawn_for_new_counts(qtbot):
-    from filterstudio.gui.widgets.map_panel import NEGATIVE_BAR, POSITIVE_BAR, HistogramWidget
+    from filterstudio.gui.widgets import HistogramWidget
+    from filterstudio.gui.widgets.panel_parts import NEGATIVE_BAR, POSITIVE_BAR
 
     hist = HistogramWidget()
     qtbot.addWidget(hist)
