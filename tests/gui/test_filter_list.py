@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from filterstudio.core import kernels
-from filterstudio.gui.widgets.filter_list import FilterListWidget
+from filterstudio.gui.widgets import FilterListWidget
 from filterstudio.model.bank import MAX_FILTERS, Bank, Filter
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from filterstudio.gui.widgets.layer_controls import LayerControlsWidget, formula_text
+from filterstudio.gui.widgets import LayerControlsWidget, formula_text
 from filterstudio.model.bank import Layer
 
 
