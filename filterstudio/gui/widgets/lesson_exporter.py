@@ -128,12 +128,10 @@ class LessonExporterWidget(QWidget):
         if not self._can_export(plan):
             return False
         target = os.fspath(path)
-        replace = overwrite or not os.path.lexists(target)
-        if not replace:
-            if not self._ask_replace(f"{Path(target).name} already exists. Replace it?"):
-                return False
-            replace = True
-        return self._start(plan, "gif", target, frame_ms, replace)
+        existing = os.path.lexists(target)
+        question = f"{Path(target).name} already exists. Replace it?"
+        return self._start_asking(plan, "gif", target, frame_ms, overwrite or not existing,
+                                  question)  # fmt: skip
 
     def export_png(
         self, plan: LessonPlan | None, folder: str, *, frame_ms: int, overwrite: bool = False
@@ -143,15 +141,11 @@ class LessonExporterWidget(QWidget):
             return False
         target = os.fspath(folder)
         existing = [n for n in frame_file_names(plan) if os.path.lexists(Path(target, n))]
-        replace = overwrite or not existing
-        if not replace:
-            where = Path(target).name or target
-            names = "a picture" if len(existing) == 1 else f"{len(existing)} pictures"
-            question = f"{where} already holds {names} of the same name. Replace them?"
-            if not self._ask_replace(question):
-                return False
-            replace = True
-        return self._start(plan, "png", target, frame_ms, replace)
+        where = Path(target).name or target
+        names = "a picture" if len(existing) == 1 else f"{len(existing)} pictures"
+        question = f"{where} already holds {names} of the same name. Replace them?"
+        return self._start_asking(plan, "png", target, frame_ms, overwrite or not existing,
+                                  question)  # fmt: skip
 
     def is_running(self) -> bool:
         """Whether an export is under way (until its end has been reported)."""
@@ -196,6 +190,13 @@ class LessonExporterWidget(QWidget):
             self._show_error("An export is already running; wait for it or cancel it first.")
             return False
         return True
+
+    def _start_asking(self, plan: LessonPlan, kind: str, target: str, frame_ms: int,
+                      replace: bool, question: str) -> bool:  # fmt: skip
+        """Start the export, first asking ``question`` unless ``replace`` is already allowed."""
+        if not replace and not self._ask_replace(question):
+            return False
+        return self._start(plan, kind, target, frame_ms, True)
 
     def _ask_replace(self, question: str) -> bool:
         answer = QMessageBox.question(

@@ -103,28 +103,14 @@ class MapView(QGraphicsView):
         self._pixmap_item.setShapeMode(QGraphicsPixmapItem.ShapeMode.BoundingRectShape)
         self._pixmap_item.setZValue(Z_PIXMAP)
         self.scene().addItem(self._pixmap_item)
-        self._frame_item = QGraphicsRectItem()
-        self._frame_item.setPen(cosmetic_pen(FRAME_COLOR, 1.0))
-        self._frame_item.setZValue(Z_FRAME)
-        self._frame_item.setVisible(False)
-        self.scene().addItem(self._frame_item)
-        self._input_outline_item = QGraphicsRectItem()
-        self._input_outline_item.setPen(
-            cosmetic_pen(INPUT_OUTLINE_COLOR, 1.0, Qt.PenStyle.DotLine)
+        self._frame_item = self._add_outline(QGraphicsRectItem(), FRAME_COLOR, 1.0, Z_FRAME)
+        self._input_outline_item = self._add_outline(
+            QGraphicsRectItem(), INPUT_OUTLINE_COLOR, 1.0, Z_FRAME, Qt.PenStyle.DotLine
         )
-        self._input_outline_item.setZValue(Z_FRAME)
-        self._input_outline_item.setVisible(False)
-        self.scene().addItem(self._input_outline_item)
-        self._highlight_item = OutlineItem()
-        self._highlight_item.setPen(cosmetic_pen(HIGHLIGHT_COLOR, 2.0))
-        self._highlight_item.setZValue(Z_HIGHLIGHT)
-        self._highlight_item.setVisible(False)
-        self.scene().addItem(self._highlight_item)
-        self._window_item = OutlineItem()
-        self._window_item.setPen(cosmetic_pen(WINDOW_COLOR, 1.0, Qt.PenStyle.DashLine))
-        self._window_item.setZValue(Z_WINDOW)
-        self._window_item.setVisible(False)
-        self.scene().addItem(self._window_item)
+        self._highlight_item = self._add_outline(OutlineItem(), HIGHLIGHT_COLOR, 2.0, Z_HIGHLIGHT)
+        self._window_item = self._add_outline(
+            OutlineItem(), WINDOW_COLOR, 1.0, Z_WINDOW, Qt.PenStyle.DashLine
+        )
         self._tap_items: list[QGraphicsRectItem] = []
         # Deep zoom into a downscaled overview: the visible cells drawn from the exact values.
         self._detail = DetailTile(self.scene(), self)
@@ -147,6 +133,15 @@ class MapView(QGraphicsView):
         self._press_pos: QPoint | None = None
         self._dragging = False
         self._hovered: tuple[int, int] = (-1, -1)
+
+    def _add_outline(self, item: QGraphicsRectItem, color: QColor, width: float, z: float,
+                     style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QGraphicsRectItem:  # fmt: skip
+        """Put a hidden outline ``item`` in the scene, drawn with a cosmetic pen at ``z``."""
+        item.setPen(cosmetic_pen(color, width, style))
+        item.setZValue(z)
+        item.setVisible(False)
+        self.scene().addItem(item)
+        return item
 
     # ------------------------------------------------------------------ content
 
