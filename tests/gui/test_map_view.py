@@ -395,7 +395,7 @@ def _big_map_with_overview(view: MapView, factor: int = 8):
 def test_deep_zoom_draws_the_exact_cells_at_full_resolution(qtbot):
     view = _view(qtbot, (100, 80))
     values = _big_map_with_overview(view, factor=2)
-    view._refresh_detail()
+    view.refresh_detail()
     assert view.detail_cells() is None  # fitted: the overview is shrunk, not magnified
     with qtbot.waitSignal(view.detailChanged, timeout=2000):
         view.apply_view_state(6.0, QPointF(100.5, 60.5))
@@ -434,7 +434,7 @@ def test_no_detail_tile_without_exact_values_or_renderer(qtbot):
     # A preview: no exact values, so nothing sharper can be drawn.
     view.set_content(pixels, geometry=geometry, values=None, full_hw=geometry.out_hw)
     view.apply_view_state(6.0, QPointF(100.5, 60.5))
-    view._refresh_detail()
+    view.refresh_detail()
     assert view.detail_cells() is None
     view.set_detail_renderer(None)
     view.set_content(
@@ -443,5 +443,5 @@ def test_no_detail_tile_without_exact_values_or_renderer(qtbot):
         values=np.zeros(geometry.out_hw, np.float32),
         full_hw=geometry.out_hw,
     )
-    view._refresh_detail()
+    view.refresh_detail()
     assert view.detail_cells() is None

@@ -214,6 +214,34 @@ class MapPanelWidget(PanelFrame):
         """The histogram in the controls row."""
         return self._histogram
 
+    def title_label(self) -> ElidingLabel:
+        """The title over the map."""
+        return self._title
+
+    def busy_label(self) -> QLabel:
+        """The 'updating' note over the map's corner, shown while the map is recomputed."""
+        return self._busy_label
+
+    def error_label(self) -> QLabel:
+        """The sentence shown in place of the map when it cannot be computed."""
+        return self._error
+
+    def map_area(self) -> QStackedWidget:
+        """The area that shows the map, or the error sentence in its place."""
+        return self._stack
+
+    def mapping_box(self) -> QComboBox:
+        """The display mapping box (item data: ``default`` or a mapping's name)."""
+        return self._mapping_combo
+
+    def colormap_box(self) -> QComboBox:
+        """The colour map box (item data: a colour map's name, ``""`` for the default)."""
+        return self._colormap_combo
+
+    def relu_button(self) -> QToolButton:
+        """The ReLU toggle of the controls row."""
+        return self._relu_button
+
     def set_title(self, text: str) -> None:
         """Set the title line, e.g. ``"sobel_x  3x3 -> 1500x2000"``."""
         self._title.setText(text)

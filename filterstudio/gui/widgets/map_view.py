@@ -114,7 +114,7 @@ class MapView(QGraphicsView):
         self._tap_items: list[QGraphicsRectItem] = []
         # Deep zoom into a downscaled overview: the visible cells drawn from the exact values.
         self._detail = DetailTile(self.scene(), self)
-        self._detail.due.connect(self._refresh_detail)
+        self._detail.due.connect(self.refresh_detail)
         self._detail.changed.connect(self.detailChanged)
 
         # The arrays behind the shown picture: kept so the QImage memory stays valid and so the
@@ -219,7 +219,7 @@ class MapView(QGraphicsView):
         self._update_smoothing()
         # The old tile shows the old values: redrawn at once while it is needed, else dropped.
         if self._detail.wanted(self._shown, self.zoom()):
-            self._refresh_detail(force=True)
+            self.refresh_detail(force=True)
         else:
             self._detail.hide()
         self.viewport().update()
@@ -244,7 +244,9 @@ class MapView(QGraphicsView):
         """Cells ``(i0, i1, j0, j1)`` the shown detail tile covers, or None."""
         return self._detail.cells()
 
-    def _refresh_detail(self, force: bool = False) -> None:
+    def refresh_detail(self, force: bool = False) -> None:
+        """Bring the detail tile up to date now instead of after the quiet time (for scripts,
+        tests and screenshots); ``force`` redraws it even where it covers the same cells."""
         seen = self.mapToScene(self.viewport().rect()).boundingRect()
         if self._detail.refresh(self._shown, self.zoom(), seen, force=force):
             self.viewport().update()
