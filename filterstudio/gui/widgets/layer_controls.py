@@ -242,6 +242,43 @@ class LayerControlsWidget(QWidget):
         """The output-size text currently shown."""
         return self._geometry_label.text()
 
+    # -- parts, for scripts and tests ---------------------------------------------------------
+    def stride_spins(self) -> tuple[QSpinBox, QSpinBox]:
+        """The stride boxes: rows, columns (the second hidden unless rows and columns differ)."""
+        return self._stride_spins
+
+    def dilation_spins(self) -> tuple[QSpinBox, QSpinBox]:
+        """The dilation boxes: rows, columns."""
+        return self._dilation_spins
+
+    def padding_spins(self) -> tuple[QSpinBox, ...]:
+        """The custom padding boxes."""
+        return self._padding_spins
+
+    def separate_check(self) -> QCheckBox:
+        """The box that shows separate row and column values."""
+        return self._separate_check
+
+    def padding_box(self) -> QComboBox:
+        """The padding choice (item data: a padding name or ``custom``)."""
+        return self._padding_combo
+
+    def border_box(self) -> QComboBox:
+        """The border mode choice (item data: a border name)."""
+        return self._border_combo
+
+    def cval_box(self) -> QDoubleSpinBox:
+        """The constant that fills the border in ``constant`` mode."""
+        return self._cval_spin
+
+    def channel_box(self) -> QComboBox:
+        """The channel mode choice (item data: a channel mode name)."""
+        return self._channel_combo
+
+    def geometry_label(self) -> QLabel:
+        """The output size and its formula (in a warning colour when the output is empty)."""
+        return self._geometry_label
+
     def _show_layer(self) -> None:
         layer = self._layer
         widgets = (
