@@ -31,6 +31,13 @@ _LAZY = {
     "PRESETS": "core.kernels",
     "get_preset": "core.kernels",
     "random_kernel": "core.kernels",
+    "frequency_response": "core.spectrum",
+    "frequency_axis": "core.spectrum",
+    "classify_response": "core.spectrum",
+    "describe_response": "core.spectrum",
+    "separable": "core.separable",
+    "separable_cost": "core.separable",
+    "describe_separable": "core.separable",
     "to_uint8": "core.display",
     "MAPPINGS": "core.display",
     "Bank": "model.bank",
@@ -48,6 +55,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .core.parse import KernelParseError, parse_kernel  # noqa: F401
     from .core.pipeline import apply_filter  # noqa: F401
     from .core.reference import convolve_reference  # noqa: F401
+    from .core.separable import describe_separable, separable, separable_cost  # noqa: F401
+    from .core.spectrum import (  # noqa: F401
+        classify_response,
+        describe_response,
+        frequency_axis,
+        frequency_response,
+    )
     from .model.bank import Bank, Filter, Layer  # noqa: F401
 
 
