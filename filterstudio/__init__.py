@@ -38,6 +38,7 @@ _LAZY = {
     "separable": "core.separable",
     "separable_cost": "core.separable",
     "describe_separable": "core.separable",
+    "kernel_code": "core.codegen",
     "to_uint8": "core.display",
     "MAPPINGS": "core.display",
     "Bank": "model.bank",
@@ -48,6 +49,7 @@ _LAZY = {
 __all__ = ["__version__", "preset", *_LAZY]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from .core.codegen import kernel_code  # noqa: F401
     from .core.convolution import convolve, output_shape, resolve_padding  # noqa: F401
     from .core.display import MAPPINGS, to_uint8  # noqa: F401
     from .core.imageio import ImageError, load_image, save_image  # noqa: F401
