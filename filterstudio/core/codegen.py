@@ -82,7 +82,9 @@ class _Job:
 # ----------------------------------------------------------------------------- checks
 
 
-def _check(kernel, library, stride, padding, border, cval, dilation, flip, name) -> tuple[str, _Job]:
+def _check(
+    kernel, library, stride, padding, border, cval, dilation, flip, name
+) -> tuple[str, _Job]:
     lib = str(library).strip().lower() if isinstance(library, str) else None
     lib = _ALIASES.get(lib, lib)
     if lib not in LIBRARIES:
@@ -106,7 +108,9 @@ def _check(kernel, library, stride, padding, border, cval, dilation, flip, name)
         )
     if isinstance(cval, np.ndarray) and cval.ndim == 0:
         cval = cval.item()
-    if isinstance(cval, (bool, np.bool_)) or not isinstance(cval, (int, float, np.integer, np.floating)):
+    if isinstance(cval, (bool, np.bool_)) or not isinstance(
+        cval, (int, float, np.integer, np.floating)
+    ):
         raise ValueError(f"The fill value cval must be a finite number, not {cval!r}.")
     if not math.isfinite(float(cval)):
         raise ValueError(f"The fill value cval must be a finite number, not {cval!r}.")
@@ -128,9 +132,7 @@ def _check(kernel, library, stride, padding, border, cval, dilation, flip, name)
         padding = tuple(int(v) for v in padding)
     elif not isinstance(padding, str):
         padding = int(padding)
-    job = _Job(
-        k32, strides, dils, padding, border, float(np.float32(cval)), bool(flip), name, pads
-    )
+    job = _Job(k32, strides, dils, padding, border, float(np.float32(cval)), bool(flip), name, pads)
     return lib, job
 
 
@@ -197,8 +199,8 @@ def _header(job: _Job, lib: str) -> list[str]:
 def _pad_setup(job: _Job) -> tuple[list[str], tuple[str, str, str, str]]:
     """Lines that work out the padding, and the expressions of (top, bottom, left, right)."""
     if job.pads is not None:
-        (t, b), (l, r) = job.pads
-        return [], (str(t), str(b), str(l), str(r))
+        (t, b), (lf, r) = job.pads
+        return [], (str(t), str(b), str(lf), str(r))
     (sy, sx), (keh, kew) = job.stride, job.spread
     return [
         "h, w = image.shape[:2]",
@@ -213,8 +215,8 @@ def _pad_setup(job: _Job) -> tuple[list[str], tuple[str, str, str, str]]:
 def _np_pad(job: _Job, source: str, pads: tuple[str, str, str, str], channels: str) -> str:
     """A numpy.pad call of ``source``, whose channel axis is ``"one"`` (always there) or
     ``"any"`` (there for a colour picture only)."""
-    t, b, l, r = pads
-    width = f"[({t}, {b}), ({l}, {r})"
+    t, b, lf, r = pads
+    width = f"[({t}, {b}), ({lf}, {r})"
     width += ", (0, 0)]" if channels == "one" else "] + [(0, 0)] * (image.ndim - 2)"
     mode = f'mode="{job.border}"'
     if job.border == "constant" and job.cval != 0.0:
@@ -236,9 +238,9 @@ def _fits_kernel(job: _Job) -> bool:
     """Padding no wider than the dilated kernel less one: a library's own border can add it."""
     if job.pads is None:
         return True
-    (t, b), (l, r) = job.pads
+    (t, b), (lf, r) = job.pads
     keh, kew = job.spread
-    return t + b <= keh - 1 and l + r <= kew - 1
+    return t + b <= keh - 1 and lf + r <= kew - 1
 
 
 def _crop(job: _Job, var: str) -> tuple[list[str], str]:
@@ -247,9 +249,9 @@ def _crop(job: _Job, var: str) -> tuple[list[str], str]:
     sy, sx = job.stride
     if job.pads is None:  # 'same': ceil(n / s) rows, exactly what the step leaves
         return [], f"{var}[{_slices(sy, sx)}]" if (sy, sx) != (1, 1) else var
-    (t, b), (l, r) = job.pads
+    (t, b), (lf, r) = job.pads
     keh, kew = job.spread
-    cut_h, cut_w = keh - 1 - t - b, kew - 1 - l - r
+    cut_h, cut_w = keh - 1 - t - b, kew - 1 - lf - r
     if cut_h == cut_w == 0 and (sy, sx) == (1, 1):
         return [], var
     rows = _slice(f"h - {cut_h}" if cut_h else "", sy)
@@ -302,7 +304,9 @@ def _numpy(job: _Job) -> list[str]:
     lines = ["import numpy as np", "from numpy.lib.stride_tricks import sliding_window_view", ""]
     lines += _header(job, "numpy") + _kernel_lines(job)
     if job.flip:
-        lines.append("kernel = kernel[::-1, ::-1]  # flip=True: true convolution turns it 180 degrees")
+        lines.append(
+            "kernel = kernel[::-1, ::-1]  # flip=True: true convolution turns it 180 degrees"
+        )
     setup, pads = _pad_setup(job)
     lines += setup
     src = "x" if job.padded else "image"
@@ -339,7 +343,7 @@ def _scipy(job: _Job) -> list[str]:
     lines = ["import numpy as np", "from scipy import ndimage", ""]
     lines += _header(job, "scipy") + _kernel_lines(job)
     lines += _dilate_lines(job, "ndimage has no dilation")
-    setup, (t, b, l, r) = _pad_setup(job)
+    setup, (t, b, lf, r) = _pad_setup(job)
     lines += setup
     keh, kew = job.spread
     func = "convolve" if job.flip else "correlate"
@@ -358,11 +362,11 @@ def _scipy(job: _Job) -> list[str]:
         note = f" (numpy's {job.border!r} is ndimage's {_NDIMAGE[job.border]!r})"
         lines += [
             f"# the padding is wider than the kernel reaches: pad first with numpy{note}",
-            f"x = {_np_pad(job, 'image', (t, b, l, r), 'one' if job.depth else 'any')}",
+            f"x = {_np_pad(job, 'image', (t, b, lf, r), 'one' if job.depth else 'any')}",
         ]
         src, top, left, mode = "x", "0", "0", ""
     else:
-        src, top, left = "image", t, l
+        src, top, left = "image", t, lf
         mode = f', mode="{_NDIMAGE[job.border]}"'
         if job.border == "constant" and job.cval != 0.0:
             mode += f", cval={_num(job.cval)}"
@@ -391,9 +395,7 @@ def _scipy(job: _Job) -> list[str]:
         )
     else:
         lines.append("# a 2-D kernel filters each colour channel on its own: a (kh, kw, 1) kernel")
-        call = (
-            f"ndimage.{func}(np.atleast_3d({src}), kernel[:, :, None]{mode}{at3})"
-        )
+        call = f"ndimage.{func}(np.atleast_3d({src}), kernel[:, :, None]{mode}{at3})"
     _finish(lines, call, "", crop)
     if not job.depth:
         lines.append("out = out[:, :, 0] if image.ndim == 2 else out")
@@ -411,7 +413,7 @@ def _opencv(job: _Job) -> list[str]:
             "kernel = cv2.flip(kernel, -1)  # flip=True: filter2D correlates, so turn it 180 degrees"
         )
     lines += _dilate_lines(job, "filter2D has no dilation")
-    setup, (t, b, l, r) = _pad_setup(job)
+    setup, (t, b, lf, r) = _pad_setup(job)
     lines += setup
     keh, kew = job.spread
     own_border = job.border in ("edge", "reflect", "symmetric") or job.zero_fill
@@ -429,14 +431,14 @@ def _opencv(job: _Job) -> list[str]:
             value = f", value=({c}, {c}, {c}, {c})"
         lines += [
             f"# {why}: pad first (numpy's {job.border!r} is OpenCV's {_OPENCV[job.border]})",
-            f"x = cv2.copyMakeBorder(image, {t}, {b}, {l}, {r}, cv2.{_OPENCV[job.border]}{value})",
+            f"x = cv2.copyMakeBorder(image, {t}, {b}, {lf}, {r}, cv2.{_OPENCV[job.border]}{value})",
         ]
         src, args = "x", ", anchor=(0, 0)"
     else:
         src, args = "image", ""
         if job.padded:
-            if (l, t) != (str(kew // 2), str(keh // 2)):
-                args += f", anchor=({l}, {t})"
+            if (lf, t) != (str(kew // 2), str(keh // 2)):
+                args += f", anchor=({lf}, {t})"
             args += f", borderType=cv2.{_OPENCV[job.border]}"
             if job.border != "constant":
                 lines.append(f"# OpenCV's {_OPENCV[job.border]} is numpy's {job.border!r}")
@@ -455,7 +457,9 @@ def _opencv(job: _Job) -> list[str]:
         )
         _finish(lines, call, "", crop)
     else:
-        _finish(lines, f"cv2.filter2D({src}, -1, kernel{args})", "  # each channel on its own", crop)
+        _finish(
+            lines, f"cv2.filter2D({src}, -1, kernel{args})", "  # each channel on its own", crop
+        )
     return lines
 
 
@@ -465,10 +469,10 @@ def _opencv(job: _Job) -> list[str]:
 def _pytorch(job: _Job) -> list[str]:
     lines = ["import numpy as np", "import torch", "import torch.nn.functional as F", ""]
     lines += _header(job, "pytorch") + _kernel_lines(job)
-    setup, (t, b, l, r) = _pad_setup(job)
+    setup, (t, b, lf, r) = _pad_setup(job)
     lines += setup
     (sy, sx), (dy, dx) = job.stride, job.dilation
-    symmetric = job.pads is not None and t == b and l == r
+    symmetric = job.pads is not None and t == b and lf == r
     # conv2d pads zeros, the same on both sides ("same" warns for an even kernel: F.pad then).
     same_1 = job.padding == "same" and (sy, sx) == (1, 1)
     conv_pads = job.padded and job.zero_fill and symmetric
@@ -484,7 +488,7 @@ def _pytorch(job: _Job) -> list[str]:
             )
         lines += [
             f"# {why}: pad with numpy",
-            f"x = {_np_pad(job, src, (t, b, l, r), 'one')}",
+            f"x = {_np_pad(job, src, (t, b, lf, r), 'one')}",
             "x = torch.as_tensor(x).permute(2, 0, 1)[None]  # (1, C, H, W)",
         ]
     else:
@@ -492,17 +496,19 @@ def _pytorch(job: _Job) -> list[str]:
         if job.padded and not conv_pads:
             if job.border == "edge":
                 lines.append(
-                    f'x = F.pad(x, ({l}, {r}, {t}, {b}), mode="replicate")'
+                    f'x = F.pad(x, ({lf}, {r}, {t}, {b}), mode="replicate")'
                     "  # numpy's 'edge' is PyTorch's 'replicate'"
                 )
             else:
                 value = f", value={_num(job.cval)}" if job.cval != 0.0 else ""
-                lines.append(f"x = F.pad(x, ({l}, {r}, {t}, {b}){value})  # left, right, top, bottom")
+                lines.append(
+                    f"x = F.pad(x, ({lf}, {r}, {t}, {b}){value})  # left, right, top, bottom"
+                )
         elif conv_pads:
             if same_1:
                 padding = ', padding="same"'
             else:
-                padding = f", padding=({t}, {l})"
+                padding = f", padding=({t}, {lf})"
     if job.depth:
         lines += [
             "# one filter with depth: weight (1, C, kh, kw), summed over the channels",
@@ -550,7 +556,7 @@ def _keras(job: _Job) -> list[str]:
     if (sy, sx) != (1, 1) and (dy, dx) != (1, 1):
         lines += _dilate_lines(job, "TensorFlow refuses a stride and a dilation rate together")
         rate = (1, 1)
-    setup, (t, b, l, r) = _pad_setup(job)
+    setup, (t, b, lf, r) = _pad_setup(job)
     lines += setup
     src = "image" if job.depth else "np.atleast_3d(image)"
     keras_same = isinstance(job.padding, str) and job.padding == "same" and job.zero_fill
@@ -561,14 +567,16 @@ def _keras(job: _Job) -> list[str]:
             why = "Keras pads only by 'same' (zeros)"
         lines += [
             f"# {why}: pad first with numpy, then run 'valid'",
-            f"x = {_np_pad(job, src, (t, b, l, r), 'one')}[None]  # (1, H, W, C): channels last",
+            f"x = {_np_pad(job, src, (t, b, lf, r), 'one')}[None]  # (1, H, W, C): channels last",
         ]
         mode = "valid"
     else:
         lines.append(f"x = {src}[None]  # (1, H, W, C): channels last")
         mode = "same" if job.padded else "valid"
         if mode == "same":
-            lines.append("# Keras' 'same' is filterstudio's: zeros, any odd extra cell bottom/right")
+            lines.append(
+                "# Keras' 'same' is filterstudio's: zeros, any odd extra cell bottom/right"
+            )
     options = f'padding="{mode}"'
     if (sy, sx) != (1, 1):
         options = f"strides={_pair((sy, sx))}, " + options

@@ -224,7 +224,11 @@ def _tf_conv(x, kernel, strides=1, padding="valid", dilation_rate=1, depthwise=F
     out = 0.0
     for a in range(kh):
         for b in range(kw):
-            patch = x[:, a * dy : a * dy + (oh - 1) * sy + 1 : sy, b * dx : b * dx + (ow - 1) * sx + 1 : sx]
+            patch = x[
+                :,
+                a * dy : a * dy + (oh - 1) * sy + 1 : sy,
+                b * dx : b * dx + (ow - 1) * sx + 1 : sx,
+            ]
             if depthwise:  # kernel (kh, kw, C, M): output channel c * M + m
                 part = patch[..., None] * kernel[a, b]
                 out = out + part.reshape(part.shape[:3] + (-1,))
