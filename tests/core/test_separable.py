@@ -241,6 +241,29 @@ def test_the_engine_stays_exact_with_readable_factors():
             np.testing.assert_allclose(got, want, rtol=0, atol=tol)
 
 
+@pytest.mark.parametrize("factor", [0.3, 3.0])
+def test_the_engine_splits_only_within_its_error_budget(factor):
+    rng = np.random.default_rng(11)
+    base = np.outer(rng.standard_normal(6), rng.standard_normal(5))
+    noise = rng.standard_normal((6, 5))
+    # Scale the noise so that the rank-1 remainder is `factor` times the engine's bound.
+    bound = convolution._SEPARABLE_ERROR / np.sqrt(base.size)
+    eps = 1e-9
+    for _ in range(60):  # the remainder grows in proportion to eps: a few corrections
+        k = base + eps * noise
+        s = np.linalg.svd(k, compute_uv=False)
+        rel = np.sqrt(np.sum(s[1:] ** 2)) / np.linalg.norm(k)
+        eps *= factor * bound / rel
+    plan = convolution._plan(k, 1, 1)
+    assert (plan.col is not None) == (factor < 1)
+    image = np.random.default_rng(12).random((31, 29)) * 100
+    for stride in (1, 2):
+        got = convolution.convolve(image, k, stride=stride, padding="same")
+        want = convolve_reference(image, k, stride=stride, padding="same")
+        tol = 1e-4 * (1 + np.abs(k).sum() * np.abs(image).max())
+        np.testing.assert_allclose(got, want, rtol=0, atol=tol)
+
+
 def test_plans_are_cached_and_read_only():
     kernel = K.GAUSSIAN_BLUR_5X5.astype(np.float64)
     first = convolution._plan(kernel, 1, 1)
