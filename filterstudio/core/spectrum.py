@@ -175,13 +175,18 @@ class ResponseSummary:
 
 
 def _polar(k2: np.ndarray) -> np.ndarray:
-    """``|H|`` at the polar samples: shape ``(angles, radii)``."""
-    fy = np.outer(np.sin(_ANGLES), _RADII).ravel()
-    fx = np.outer(np.cos(_ANGLES), _RADII).ravel()
-    rows = np.exp(-2j * np.pi * np.outer(fy, np.arange(k2.shape[0])))
-    cols = np.exp(-2j * np.pi * np.outer(fx, np.arange(k2.shape[1])))
-    h = np.einsum("pa,ab,pb->p", rows, k2, cols)
-    return np.abs(h).reshape(len(_ANGLES), len(_RADII))
+    """``|H|`` at the polar samples: shape ``(angles, radii)``.
+
+    One angle at a time: ``H = sum_ab k[a, b] exp(-2 pi i (fy a + fx b))`` as a small matrix
+    product per angle (all angles at once would allocate large temporaries on every edit).
+    """
+    a, b = np.arange(k2.shape[0]), np.arange(k2.shape[1])
+    out = np.empty((len(_ANGLES), len(_RADII)))
+    for i, angle in enumerate(_ANGLES):
+        rows = np.exp(-2j * np.pi * np.outer(_RADII * np.sin(angle), a))
+        cols = np.exp(-2j * np.pi * np.outer(_RADII * np.cos(angle), b))
+        out[i] = np.abs(np.sum((rows @ k2) * cols, axis=1))
+    return out
 
 
 def _axis(weights: np.ndarray) -> dict:
