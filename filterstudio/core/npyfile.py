@@ -68,7 +68,7 @@ def _header(fp: BinaryIO, name: str, error: type[ValueError]) -> NpyHeader:
     if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None or (
         dtype.kind not in "biuf"
     ):
-        raise error(f"{name} holds {dtype} values, not plain numbers, so it is not read.")
+        raise error(f"{name} holds {dtype} values, not real numbers.")
     return NpyHeader(tuple(int(n) for n in shape), dtype, bool(fortran))
 
 
@@ -139,7 +139,7 @@ def read_npy(
                 "rename it to end in .npz."
             )
         if start != NPY_MAGIC:
-            raise error(f"{name} is not a NumPy .npy file (it does not start like one).")
+            raise error(f"{name} is not a readable NumPy .npy file.")
         fp.seek(0)
         header = _header(fp, name, error)
         _check(header, name, max_bytes, error)
@@ -230,7 +230,7 @@ def open_npz(
             raise error(f"{name} is not a NumPy .npz file (it is not a zip archive).")
         entries = _zip_entries(fp)
         if entries is None:
-            raise error(f"{name} is not a readable NumPy .npz file (its zip directory is damaged).")
+            raise error(f"{name} is not a readable NumPy .npz file.")
         if entries > MAX_MEMBERS:
             raise error(
                 f"{name} holds {entries} entries; a weights archive is read with at most "
@@ -240,6 +240,6 @@ def open_npz(
         try:
             zf = zipfile.ZipFile(fp)
         except Exception:  # noqa: BLE001 - zipfile reports damage in many ways
-            raise error(f"{name} is not a readable NumPy .npz file (its zip directory is damaged).") from None
+            raise error(f"{name} is not a readable NumPy .npz file.") from None
         with zf:
             yield NpzArchive(zf, name, error)

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ..core.imageio import atomic_write
+from ..core.atomic import atomic_write
+from ..core.userfile import read_user_file
 from .bank import (
     ACTIVATIONS,
     BORDERS,
@@ -449,26 +450,28 @@ def read_json(
 ) -> Any:
     """Parse the JSON file at ``path``; every failure becomes ``error`` with one sentence.
 
-    The size is checked before anything is read.
+    Only a regular file is read (a pipe, device or folder is refused before it is opened, see
+    :mod:`filterstudio.core.userfile`), its size is checked before anything is read and the read
+    never goes past ``max_bytes``. Nesting deeper than the interpreter's limit, and integers
+    longer than Python reads, are refused as sentences too.
     """
     name = os.path.basename(os.fspath(path)) or os.fspath(path)
     try:
         if os.path.isdir(path):
             raise error(f"{name} is a folder, not a {what} file.")
-        size = os.path.getsize(path)
-        if size > max_bytes:
-            raise error(
-                f"{name} is {size / 2**20:.0f} MB; a {what} file is at most "
-                f"{max_bytes / 2**20:.0f} MB."
-            )
-        with open(path, "rb") as f:
-            raw = f.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise error(f"The file {name} was not found.") from None
-    except OSError as e:
-        raise error(f"{name} could not be read: {e.strerror or e}.") from None
-    if len(raw) > max_bytes:  # it grew while we looked
-        raise error(f"{name} is larger than a {what} file may be.")
+        if not os.path.lexists(path):
+            raise error(f"The file {name} was not found.")
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, error):
+            raise
+        raise error(f"{name} cannot name a file.") from None
+    size = os.stat(path).st_size if os.path.isfile(path) else 0
+    if size > max_bytes:
+        raise error(
+            f"{name} is {size / 2**20:.0f} MB; a {what} file is at most "
+            f"{max_bytes / 2**20:.0f} MB."
+        )
+    raw = read_user_file(path, max_bytes=max_bytes, what=f"{what} file", error=error)
     try:
         return json.loads(raw)
     except json.JSONDecodeError as e:
@@ -478,7 +481,7 @@ def read_json(
         ) from None
     except UnicodeDecodeError:
         raise error(f"{name} is not a text file, so it cannot be a {what}.") from None
-    except RecursionError:
+    except RecursionError:  # json stops at the interpreter's depth limit before going deeper
         raise error(f"{name} is nested too deeply to be a {what} file.") from None
     except ValueError:  # e.g. an integer with thousands of digits
         raise error(f"{name} holds a value that cannot be read, so it is not a {what}.") from None
