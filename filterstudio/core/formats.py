@@ -225,8 +225,10 @@ def tiff_layout(fp: BinaryIO) -> TiffLayout:
     """
     try:
         return _tiff_layout(fp)
-    except (_Damaged, struct.error, OSError, OverflowError) as exc:
-        raise ValueError(str(exc) or "unreadable TIFF directory") from None
+    except _Damaged as exc:
+        raise ValueError(str(exc)) from None
+    except (struct.error, OverflowError, ValueError):
+        raise ValueError("its first directory is cut short or unreadable") from None
 
 
 def _tiff_layout(fp: BinaryIO) -> TiffLayout:

@@ -218,6 +218,22 @@ def _check_tiff(name: str, fp: BinaryIO) -> TiffLayout:
     return layout
 
 
+def quiet_decoder_logs() -> None:
+    """Keep OpenCV's own log lines (and the libtiff and libjpeg messages it relays) off stderr.
+
+    Every failure is reported by the studio in one sentence; OpenCV would print its own
+    warnings beside it. The studio's programs call this once; a library user may too.
+    """
+    import cv2
+
+    logging = getattr(getattr(cv2, "utils", None), "logging", None)
+    with contextlib.suppress(Exception):  # builds differ in where the setting lives
+        if logging is not None and hasattr(logging, "setLogLevel"):
+            logging.setLogLevel(logging.LOG_LEVEL_SILENT)
+        elif hasattr(cv2, "setLogLevel"):
+            cv2.setLogLevel(0)
+
+
 # --------------------------------------------------------------------------------------------
 # Opening
 
@@ -474,6 +490,8 @@ def _opened(path: str, fp: BinaryIO, fmt: str) -> tuple[Image.Image | None, Tiff
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise
     except OSError as exc:
+        if exc.errno is None:  # Pillow's own complaint about the content, not the disk's
+            raise _damaged(path) from exc
         raise _read_error(path, exc) from exc
     except Exception as exc:  # a hostile header may raise anything
         raise _damaged(path) from exc
@@ -543,6 +561,10 @@ def load_image(
             orientation = _orientation(im)
             try:
                 if _high_depth_colour(im, head):
+                    if fmt == "PNG":
+                        # libpng, inside OpenCV, prints its complaints about a damaged file on
+                        # stderr: Pillow reads the file first, and refuses it quietly.
+                        im.load()
                     arr = _decode_opencv(fp, target)
                 else:
                     arr = _decode_pillow(im, target)

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 
 from ..core.atomic import atomic_write
+from ..core.limits import FLOAT32_LIMIT as _FLOAT32_LIMIT
+from ..core.limits import MAX_DILATION, MAX_PADDING, MAX_STRIDE
 from ..core.userfile import read_user_file
 from .bank import (
     ACTIVATIONS,
@@ -34,12 +36,7 @@ VERSION = 1
 #: A bank file larger than this is refused before it is read.
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_NAME_LENGTH = 200
-MAX_STRIDE = 100
-MAX_DILATION = 100
-MAX_PADDING = 1000
 MAX_DEPTH = 4
-# The smallest magnitude that rounds to infinity as a float32 (halfway past the largest float32).
-_FLOAT32_LIMIT = 2.0**128 - 2.0**103
 _LINE = 100
 
 
