@@ -227,7 +227,7 @@ def tiff_layout(fp: BinaryIO) -> TiffLayout:
         return _tiff_layout(fp)
     except _Damaged as exc:
         raise ValueError(str(exc)) from None
-    except (struct.error, OverflowError, ValueError):
+    except (struct.error, OverflowError, ValueError, OSError):  # offsets past the end, ...
         raise ValueError("its first directory is cut short or unreadable") from None
 
 

@@ -134,13 +134,16 @@ def check_picture_size(
     max_pixels: int | None = None,
     bytes_per_pixel: int = 4,
     name: str = "The picture",
+    claimed: bool = True,
 ) -> None:
-    """Judge a picture's claimed size before anything is decoded or converted.
+    """Judge a picture's size before anything is decoded or converted.
 
-    For a file's header and for a picture already in memory (a pasted one, before it is turned
-    into an array): a size beyond the safe limit (or more than ``MAX_DECODE_BYTES`` of pixels)
-    is refused for good; a size beyond ``max_pixels`` raises :class:`ImageTooLarge`, so that a
-    reduced copy can be offered (its size from :func:`reduced_size`).
+    For a size a file's header claims, a size beyond the safe limit (or more than
+    ``MAX_DECODE_BYTES`` of pixels) is refused for good: a damaged or hostile file can claim
+    any size. A size beyond ``max_pixels`` raises :class:`ImageTooLarge`, so that a reduced
+    copy can be offered (its size from :func:`reduced_size`). For a picture already in memory
+    (a pasted one, before it is turned into an array), pass ``claimed=False``: only
+    ``max_pixels`` is judged, and a large one is offered as a reduced copy.
 
     Parameters
     ----------
@@ -153,6 +156,8 @@ def check_picture_size(
         What the decoder allocates per pixel.
     name : str
         How messages name the picture, e.g. ``"'photo.png'"`` or ``"The pasted picture"``.
+    claimed : bool
+        True for a size read from a file (the safe limit applies), False for pixels in memory.
 
     Raises
     ------
@@ -165,7 +170,7 @@ def check_picture_size(
     if width < 1 or height < 1:
         raise ImageError(f"{name} has no pixels (its size is {width} x {height}).")
     pixels = width * height
-    if pixels > safe_pixel_limit() or pixels * bytes_per_pixel > MAX_DECODE_BYTES:
+    if claimed and (pixels > safe_pixel_limit() or pixels * bytes_per_pixel > MAX_DECODE_BYTES):
         raise _bomb_error(name, pixels)
     limit = DEFAULT_MAX_PIXELS if max_pixels is None else max_pixels
     if pixels > limit:

@@ -366,6 +366,11 @@ def parse_kernel_text(text: str) -> np.ndarray:
     """
     if not isinstance(text, str):
         raise KernelParseError(f"Kernel text must be a string, not {type(text).__name__}.")
+    if len(text) > _MAX_TEXT_BYTES:
+        raise KernelParseError(
+            f"The kernel text is {len(text):,} characters long; a kernel of at most "
+            f"{MAX_KERNEL_SIZE}x{MAX_KERNEL_SIZE} values never needs {_MAX_TEXT_BYTES:,}."
+        )
     text = text.translate(_TRANSLATE).replace("\r\n", "\n").replace("\r", "\n")
     headed = _split_channel_headers(text)
     text = _strip_comments(text)
@@ -557,6 +562,20 @@ def read_kernel(spec) -> ParsedKernel:
         The kernel, a name for it (preset name, file stem, or ``"custom"``) and an optional
         note for the user (a bank file with several filters says that only the first was read).
     """
+    try:
+        return _read_kernel(spec)
+    except KernelParseError:
+        raise
+    except MemoryError:
+        raise KernelParseError("There is not enough memory to read this kernel.") from None
+    except RecursionError:
+        raise _too_deep() from None
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
+        raise KernelParseError("The kernel could not be read: it holds a value that is not "
+                               "a number in a grid.") from None
+
+
+def _read_kernel(spec) -> ParsedKernel:
     if isinstance(spec, os.PathLike):
         return _read_file(Path(spec))
     if isinstance(spec, (list, tuple)):

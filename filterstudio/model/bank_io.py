@@ -504,6 +504,19 @@ def load_bank(path: str | os.PathLike) -> Bank:
         value that breaks a rule; the message is one sentence.
     """
     name = os.path.basename(os.fspath(path)) or os.fspath(path)
+    try:
+        return _load_bank(path, name)
+    except BankFormatError:
+        raise
+    except MemoryError:
+        raise BankFormatError(f"There is not enough memory to open {name}.") from None
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError):
+        raise BankFormatError(
+            f"{name} holds a value Filter Studio cannot use, so it was not opened."
+        ) from None
+
+
+def _load_bank(path: str | os.PathLike, name: str) -> Bank:
     data = read_json(path, what="bank", max_bytes=MAX_FILE_BYTES, error=BankFormatError)
     if not isinstance(data, dict):
         raise BankFormatError(

@@ -602,6 +602,20 @@ def load_session(path: str | os.PathLike) -> LoadedSession:
         For every file that cannot be read as a session, with one sentence; nothing else.
     """
     name = os.path.basename(os.fspath(path)) or os.fspath(path)
+    try:
+        return _load_session(path, name)
+    except SessionError:
+        raise
+    except MemoryError:
+        raise SessionError(f"There is not enough memory to open {name}.") from None
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError):
+        # A rule a value breaks that the checks above do not word yet: still one sentence.
+        raise SessionError(
+            f"{name} holds a value Filter Studio cannot use, so it was not opened."
+        ) from None
+
+
+def _load_session(path: str | os.PathLike, name: str) -> LoadedSession:
     data = read_json(path, what="session", max_bytes=MAX_FILE_BYTES, error=SessionError)
     if not isinstance(data, dict):
         raise SessionError(

@@ -227,7 +227,19 @@ def import_weights(path: str | os.PathLike, *, layout: str = "auto") -> Imported
     (7, 7, 3)
     """
     _check_layout(layout, allow_auto=True)
-    weights, bias, messages = _read_arrays(os.fspath(path), layout)
+    try:
+        return _import(os.fspath(path), layout)
+    except WeightsError:
+        raise
+    except MemoryError:
+        raise WeightsError("There is not enough memory to import these weights.") from None
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError, OSError):
+        name = os.path.basename(os.fspath(path)) or os.fspath(path)
+        raise WeightsError(f"{name} could not be read as weights.") from None
+
+
+def _import(path: str, layout: str) -> ImportedWeights:
+    weights, bias, messages = _read_arrays(path, layout)
     used, kh, kw, c_in, n = _layout_of(weights.shape, layout)
     kept = min(n, MAX_FILTERS)
     if n > kept:
