@@ -245,21 +245,29 @@ def _count(n: int) -> str:
     return f"{n} value" if n == 1 else f"{n} values"
 
 
+def _shown(value) -> str:
+    """A value as a message shows it: short, whatever it holds."""
+    if isinstance(value, dict):
+        return "An object"
+    text = repr(value)
+    return text if len(text) <= 30 else text[:27] + "..."
+
+
 def _cell(cell, where: str) -> float:
     if isinstance(cell, str):
         return _number(cell, where)
     if isinstance(cell, list):
         raise KernelParseError(f"There is a list {where} where a number should be.")
     if isinstance(cell, (bool, np.bool_)) or not isinstance(cell, (int, float, np.number)):
-        raise KernelParseError(f"{cell!r} {where} is not a number.")
+        raise KernelParseError(f"{_shown(cell)} {where} is not a number.")
     try:
         value = float(cell)
     except OverflowError:  # a whole number with hundreds of digits
         raise KernelParseError(f"The value {where} is too large to store.") from None
     if not math.isfinite(value):
-        raise KernelParseError(f"{cell!r} {where} is not a finite number.")
+        raise KernelParseError(f"{_shown(cell)} {where} is not a finite number.")
     if not _fits_float32(value):
-        raise KernelParseError(f"{cell!r} {where} is too large to store.")
+        raise KernelParseError(f"{_shown(cell)} {where} is too large to store.")
     return value
 
 
@@ -456,8 +464,9 @@ def _read_json(path: Path) -> tuple[np.ndarray, str | None, str | None]:
     """(kernel, filter name or None, note or None) from a nested list or a bank file."""
     import json  # only kernel files in JSON need it
 
+    text = _read_text(path)
     try:
-        obj = json.loads(_read_text(path))
+        obj = json.loads(text)
     except json.JSONDecodeError as exc:
         raise KernelParseError(
             f"{path.name} is not valid JSON (line {exc.lineno}, column {exc.colno})."
