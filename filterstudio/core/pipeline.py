@@ -114,7 +114,10 @@ def apply_filter(
         flip=flip,
     )
     if bias:
-        out += np.float32(bias)
+        # A sum near the float32 limit plus the bias may overflow: the map then holds infinity,
+        # as the engine's own sums do, and callers that write files refuse it (see the CLI).
+        with np.errstate(over="ignore", invalid="ignore"):
+            out += np.float32(bias)
     return activate(out, activation)
 
 
