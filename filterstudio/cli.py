@@ -291,8 +291,9 @@ def _native_messages_discarded():
 
 
 def _read_picture(path: str):
-    from .core.imageio import load_image
+    from .core.imageio import load_image, quiet_decoder_logs
 
+    quiet_decoder_logs()
     with _native_messages_discarded():
         return load_image(path)
 
@@ -510,9 +511,7 @@ def _dispatch(argv: list[str]) -> int:
         if command == "apply":
             args = _apply_parser().parse_args(rest)
             from .core.atomic import stop_on_signals
-            from .core.imageio import quiet_decoder_logs
 
-            quiet_decoder_logs()
             # Stopped mid-write (SIGTERM, SIGHUP, Ctrl+C): no hidden temporary file stays behind.
             with stop_on_signals():
                 return _cmd_apply(args)

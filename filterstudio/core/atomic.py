@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -109,7 +108,7 @@ def _umask() -> int:
 def _new_temp(folder: str, base: str, suffix: str) -> str:
     """Create an empty private file beside the target, listed as unfinished before it exists."""
     for _ in range(100):
-        tmp = os.path.join(folder, f".{base}.{secrets.token_hex(4)}{suffix}")
+        tmp = os.path.join(folder, f".{base}.{os.urandom(4).hex()}{suffix}")
         with _lock:
             _unfinished.add(tmp)
         try:

@@ -12,15 +12,17 @@ import contextlib
 import math
 import os
 import struct
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 from numpy.lib import format as npformat
 
 from .userfile import describe_size, open_user_file
+
+if TYPE_CHECKING:  # zipfile is imported when an archive is opened, not at start-up
+    import zipfile
 
 __all__ = ["NPY_MAGIC", "ZIP_MAGIC", "NpyHeader", "NpzArchive", "open_npz", "read_npy"]
 
@@ -85,7 +87,7 @@ def _data(fp: BinaryIO, header: NpyHeader, name: str, error: type[ValueError]) -
     n = header.nbytes
     try:
         raw = fp.read(n) if n else b""
-    except (OSError, EOFError, zipfile.BadZipFile, ValueError) as exc:  # a member's CRC, I/O
+    except Exception as exc:  # noqa: BLE001 - a member's CRC (BadZipFile), I/O, a short read
         raise error(f"{name} is damaged: its array could not be read ({type(exc).__name__}).") from None
     if len(raw) < n:
         raise error(f"{name} is cut short: it holds fewer values than its header says.")
@@ -150,6 +152,8 @@ def read_npy(
 
 def _zip_entries(fp: BinaryIO) -> int | None:
     """The entry count in a zip's end record, or None if it cannot be found."""
+    import zipfile
+
     try:
         record = zipfile._EndRecData(fp)  # the reader zipfile itself uses, without listing
     except (OSError, struct.error, AttributeError):
@@ -237,6 +241,8 @@ def open_npz(
                 f"{MAX_MEMBERS}."
             )
         fp.seek(0)
+        import zipfile
+
         try:
             zf = zipfile.ZipFile(fp)
         except Exception:  # noqa: BLE001 - zipfile reports damage in many ways

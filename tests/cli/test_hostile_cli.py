@@ -18,7 +18,7 @@ from PIL import Image
 
 from filterstudio import cli
 from filterstudio.core import limits
-from filterstudio.core.convolution import convolve
+from filterstudio.core.convolution import convolve, output_shape
 from filterstudio.core.pipeline import apply_filter
 from filterstudio.model import bank_io
 
@@ -47,6 +47,19 @@ def run_cli(*args: str, stdout=subprocess.PIPE, timeout: float = 30.0, env=None)
     return proc
 
 
+class _Ran:
+    def __init__(self, returncode: int, stderr: str, seconds: float) -> None:
+        self.returncode, self.stderr, self.seconds = returncode, stderr, seconds
+
+
+def run_in_process(capsys, *args: str) -> _Ran:
+    """``filterstudio`` run in this process (fast): what it returns and prints on stderr."""
+    capsys.readouterr()
+    started = time.perf_counter()
+    code = cli.main(list(args))
+    return _Ran(code, capsys.readouterr().err, time.perf_counter() - started)
+
+
 def assert_refused(proc, *fragments: str) -> None:
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2, proc.stderr
@@ -71,17 +84,11 @@ def test_an_ordinary_run_fits_under_the_memory_ceiling(picture, tmp_path):
     assert proc.stderr == ""
 
 
+# Each class once through the real program (tests/core meets every format and size in-process).
 HOSTILE_PICTURES = {
     "eps.png": H.postscript_loop,
-    "pdf.jpg": lambda: H.OTHER_FORMATS["PDF"],
-    "psd.tif": lambda: H.OTHER_FORMATS["Photoshop"],
-    "ico.gif": lambda: H.OTHER_FORMATS["ICO"],
-    "twice.tif": lambda: H.tiff_with_duplicated_size(12_000, 10),
     "twice-float.tif": lambda: H.tiff_with_duplicated_size(12_000, 10, samples=3, bits=32),
-    "ihdr.png": lambda: H.png_claiming(100_000, 100_000),
     "screen.gif": lambda: H.gif_claiming(65_535, 65_535),
-    "canvas.webp": lambda: H.webp_claiming(16_384, 16_384),
-    "sof.jpg": lambda: H.jpeg_claiming(65_500, 65_500),
     "huge.tif": lambda: H.tiff_claiming(60_000, 60_000, samples=3, bits=32),
 }
 
@@ -144,8 +151,8 @@ def test_decoders_own_messages_do_not_appear_beside_ours(tmp_path, name, make):
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
-@pytest.mark.parametrize("option", ["--kernel", "--bank"])
-@pytest.mark.parametrize("name", ["k.txt", "k.json", "k.npy"])
+@pytest.mark.parametrize(("option", "name"),
+                         [("--kernel", "k.txt"), ("--kernel", "k.npy"), ("--bank", "b.json")])
 def test_a_fifo_as_kernel_or_bank_is_refused_without_hanging(picture, tmp_path, option, name):
     fifo = tmp_path / name
     os.mkfifo(fifo)
@@ -155,7 +162,7 @@ def test_a_fifo_as_kernel_or_bank_is_refused_without_hanging(picture, tmp_path, 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
 @pytest.mark.parametrize("name", ["k.txt", "k.json", "bank.json", "zero.png"])
-def test_a_link_to_dev_zero_is_refused_without_reading_it(picture, tmp_path, name):
+def test_a_link_to_dev_zero_is_refused_without_reading_it(picture, tmp_path, name, capsys):
     link = tmp_path / name
     link.symlink_to("/dev/zero")
     if name == "zero.png":
@@ -164,7 +171,7 @@ def test_a_link_to_dev_zero_is_refused_without_reading_it(picture, tmp_path, nam
         args = ("apply", picture, str(tmp_path / "o"), "--bank", str(link))
     else:
         args = ("apply", picture, str(tmp_path / "o.png"), "-k", str(link))
-    assert_refused(run_cli(*args), "is a device")
+    assert_refused(run_in_process(capsys, *args), "is a device")
 
 
 @pytest.mark.parametrize(
@@ -183,9 +190,10 @@ def test_a_link_to_dev_zero_is_refused_without_reading_it(picture, tmp_path, nam
         ("--bias", "inf", "32-bit float"),
     ],
 )
-def test_values_beyond_the_limits_are_refused(picture, tmp_path, option, value, said):
+def test_values_beyond_the_limits_are_refused(picture, tmp_path, option, value, said, capsys):
     out = tmp_path / "o.npy"
-    proc = run_cli("apply", picture, str(out), "-k", "sobel_x", f"{option}={value}")
+    proc = run_in_process(capsys, "apply", picture, str(out), "-k", "sobel_x",
+                          f"{option}={value}")
     assert_refused(proc, said)
     assert not out.exists()
 
@@ -195,16 +203,17 @@ def test_values_beyond_the_limits_are_refused(picture, tmp_path, option, value, 
     [("--bias=-3e38", "--kernel=-3e38"), ("--cval=3e38", "--padding=2", "-k", "1 1; 1 1"),
      ("-k", "3e38 3e38; 3e38 3e38")],
 )
-def test_a_map_that_overflows_32_bit_floats_is_refused(picture, tmp_path, extra):
+def test_a_map_that_overflows_32_bit_floats_is_refused(picture, tmp_path, extra, capsys):
+    # In-process, where pytest turns any RuntimeWarning into an error: none is raised.
     out = tmp_path / "o.npy"
-    proc = run_cli("apply", picture, str(out), *extra)
+    proc = run_in_process(capsys, "apply", picture, str(out), *extra)
     assert_refused(proc, "overflows 32-bit floats")
     assert "RuntimeWarning" not in proc.stderr and not out.exists()
     folder = tmp_path / "maps"
     bank = tmp_path / "b.json"
     bank.write_text('{"format": "filterstudio-bank", "version": 1, "filters": '
                     '[{"name": "big", "kernel": [[3e38, 3e38], [3e38, 3e38]]}]}')
-    proc = run_cli("apply", picture, str(folder), "--bank", str(bank))
+    proc = run_in_process(capsys, "apply", picture, str(folder), "--bank", str(bank))
     assert_refused(proc, "overflows 32-bit floats")
     assert not folder.exists()
 
@@ -254,5 +263,6 @@ def test_the_engine_refuses_what_it_cannot_do_quickly():
                  padding=1000, border="reflect")
     assert time.perf_counter() - started < 2
     # 'same' and 'full' follow from the kernel and dilation: they are not held to the number.
-    assert convolve(np.ones((8, 8)), np.ones((15, 15)), padding="full", dilation=100,
-                    border="edge").shape == (1408, 1408)
+    assert output_shape((8, 8), (15, 15), padding="full", dilation=100) == (1408, 1408)
+    assert convolve(np.ones((8, 8)), np.ones((3, 3)), padding="full", dilation=100,
+                    border="edge").shape == (208, 208)
