@@ -115,7 +115,8 @@ def tiff_with_duplicated_size(first: int, last: int, *, samples: int = 1, bits: 
     ]
     if samples == 3 and bits == 32:
         entries.append((339, 3, 1, 3))  # float samples: Pillow cannot hold RGB float
-    return tiff(entries, pixels=b"\x00" * (last * last * samples * bits // 8))
+    # The pixels of the smaller size at most: the file stays small whatever it claims.
+    return tiff(entries, pixels=b"\x00" * min(first, last) ** 2 * samples * (bits // 8))
 
 
 def tiff_claiming(width: int, height: int, *, samples: int = 1, bits: int = 8,

@@ -80,7 +80,7 @@ def _write_error(path: str, exc: OSError) -> ImageError:
             f"Cannot write {_name(path)}: permission denied in the folder {folder!r}."
         )
     if exc.errno == errno.ENOSPC:
-        return ImageError(f"There is not enough space on the disk to write {_name(path)}.")
+        return ImageError(f"Cannot write {_name(path)}: the disk is full.")
     if exc.errno == errno.EFBIG:
         return ImageError(f"{_name(path)} would be larger than this disk or account allows.")
     if exc.errno == errno.EDQUOT:

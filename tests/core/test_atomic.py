@@ -136,5 +136,5 @@ def test_a_full_disk_while_writing_npy_is_one_plain_sentence(tmp_path, monkeypat
     monkeypatch.setattr(imagewrite, "open", lambda path, mode: Full(path), raising=False)
     with pytest.raises(ImageError) as info:
         save_image(tmp_path / "x.npy", np.zeros((100, 100), np.float32))
-    assert str(info.value) == "There is not enough space on the disk to write 'x.npy'."
+    assert str(info.value) == "Cannot write 'x.npy': the disk is full."
     assert os.listdir(tmp_path) == []
