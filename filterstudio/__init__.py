@@ -24,8 +24,11 @@ _LAZY = {
     "convolve_reference": "core.reference",
     "apply_filter": "core.pipeline",
     "load_image": "core.imageio",
+    "read_image_info": "core.imageio",
     "save_image": "core.imageio",
+    "sniff_format": "core.imageio",
     "ImageError": "core.imageio",
+    "ImageTooLarge": "core.imageio",
     "parse_kernel": "core.parse",
     "KernelParseError": "core.parse",
     "PRESETS": "core.kernels",
@@ -52,7 +55,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .core.codegen import kernel_code  # noqa: F401
     from .core.convolution import convolve, output_shape, resolve_padding  # noqa: F401
     from .core.display import MAPPINGS, to_uint8  # noqa: F401
-    from .core.imageio import ImageError, load_image, save_image  # noqa: F401
+    from .core.imageio import (  # noqa: F401
+        ImageError,
+        ImageTooLarge,
+        load_image,
+        read_image_info,
+        save_image,
+        sniff_format,
+    )
     from .core.kernels import PRESETS, get_preset, random_kernel  # noqa: F401
     from .core.parse import KernelParseError, parse_kernel  # noqa: F401
     from .core.pipeline import apply_filter  # noqa: F401

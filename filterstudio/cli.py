@@ -123,18 +123,41 @@ def _presets_parser() -> argparse.ArgumentParser:
 # Option values
 
 
-def _pair(text: str | None, what: str, *, minimum: int) -> tuple[int, int] | None:
+# The same limits as bank files and the engine (filterstudio.core.limits), spelled out so that
+# parsing the options loads nothing; a test holds them equal.
+MAX_STRIDE = 100
+MAX_DILATION = 100
+MAX_PADDING = 1000
+# The smallest magnitude that rounds to infinity as a float32.
+FLOAT32_LIMIT = 2.0**128 - 2.0**103
+
+
+def _pair(
+    text: str | None, what: str, *, minimum: int, maximum: int
+) -> tuple[int, int] | None:
     if text is None:
         return None
     parts = [p.strip() for p in text.replace("x", ",").split(",")]
-    if len(parts) not in (1, 2) or not all(re.fullmatch(r"[+-]?\d+", p) for p in parts):
+    if len(parts) not in (1, 2) or not all(re.fullmatch(r"[+-]?\d{1,12}", p) for p in parts):
         raise CommandError(
             f"The {what} must be a whole number or two like 2,1 (rows, columns), not {text!r}."
         )
     values = [int(p) for p in parts]
     if min(values) < minimum:
         raise CommandError(f"The {what} must be at least {minimum}, not {text!r}.")
+    if max(values) > maximum:
+        raise CommandError(f"The {what} may be at most {maximum}, not {text!r}.")
     return (values[0], values[-1])
+
+
+def _float32(value: float | None, what: str) -> float | None:
+    """``value`` if it is finite and fits a 32-bit float, the engine's number type."""
+    if value is not None and (not math.isfinite(value) or abs(value) >= FLOAT32_LIMIT):
+        raise CommandError(
+            f"The {what} must be a finite number that fits a 32-bit float (below 3.4e38 in "
+            f"size), not {value!r}."
+        )
+    return value
 
 
 def _padding(text: str | None):
@@ -144,8 +167,10 @@ def _padding(text: str | None):
     if word in ("valid", "same", "full"):
         return word
     parts = [p.strip() for p in word.split(",")]
-    if len(parts) in (1, 2) and all(re.fullmatch(r"\+?\d+", p) for p in parts):
+    if len(parts) in (1, 2) and all(re.fullmatch(r"\+?\d{1,12}", p) for p in parts):
         values = [int(p) for p in parts]
+        if max(values) > MAX_PADDING:
+            raise CommandError(f"The padding may be at most {MAX_PADDING}, not {text!r}.")
         return (values[0], values[-1])
     raise CommandError(
         f"Unknown padding {text!r}: use valid, same, full, a number, or two like 1,2."
@@ -155,10 +180,10 @@ def _padding(text: str | None):
 def _layer_overrides(args: argparse.Namespace) -> dict:
     """Layer settings given on the command line (only those given)."""
     changes: dict = {}
-    stride = _pair(args.stride, "stride", minimum=1)
+    stride = _pair(args.stride, "stride", minimum=1, maximum=MAX_STRIDE)
     if stride is not None:
         changes["stride"] = stride
-    dilation = _pair(args.dilation, "dilation", minimum=1)
+    dilation = _pair(args.dilation, "dilation", minimum=1, maximum=MAX_DILATION)
     if dilation is not None:
         changes["dilation"] = dilation
     padding = _padding(args.padding)
@@ -167,7 +192,7 @@ def _layer_overrides(args: argparse.Namespace) -> dict:
     if args.border is not None:
         changes["border"] = args.border
     if args.cval is not None:
-        changes["cval"] = args.cval
+        changes["cval"] = _float32(args.cval, "border value (--cval)")
     if args.gray:
         changes["channel_mode"] = "gray"
     elif args.depth:
@@ -207,6 +232,72 @@ def _describe(values: np.ndarray) -> str:
     return f"{shape}, values {float(values.min()):.4g} to {float(values.max()):.4g}"
 
 
+class _ReportFailed(CommandError):
+    """The summary line could not be written to stdout, so the output was not put in place."""
+
+
+def _reporter(line: str):
+    """A ``before_commit`` for save_image: the line is on stdout before the file is in place."""
+
+    def report() -> None:
+        try:
+            print(line, flush=True)
+        except OSError as exc:
+            reason = (exc.strerror or type(exc).__name__).rstrip(".").lower()
+            raise _ReportFailed(
+                f"The report could not be written to standard output ({reason}), so nothing "
+                "was written."
+            ) from None
+
+    return report
+
+
+def _finite_map(values: np.ndarray, what: str) -> np.ndarray:
+    """Refuse a map that overflowed 32-bit floats (infinity or NaN) rather than write it."""
+    import numpy as np
+
+    if not np.isfinite(values).all():
+        raise CommandError(
+            f"The {what} overflows 32-bit floats (it holds infinity or NaN); use a smaller "
+            "bias, border value or kernel."
+        )
+    return values
+
+
+@contextlib.contextmanager
+def _native_messages_discarded():
+    """Send what C libraries print on stderr (libtiff, libjpeg, libpng) to the null device.
+
+    Decoders inside Pillow and OpenCV print their own lines about a damaged file; the command
+    reports the failure itself, in one sentence. Python's own stderr is flushed first and
+    restored after, so nothing of ours is lost.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):
+        yield
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        yield
+    finally:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _read_picture(path: str):
+    from .core.imageio import load_image, quiet_decoder_logs
+
+    quiet_decoder_logs()
+    with _native_messages_discarded():
+        return load_image(path)
+
+
 def _output_must_be_free(path: str, force: bool) -> None:
     if os.path.isdir(path):
         raise CommandError(f"{path!r} is a folder; name a file to write.")
@@ -219,12 +310,11 @@ def _output_must_be_free(path: str, force: bool) -> None:
 
 
 def _cmd_apply(args: argparse.Namespace) -> int:
-    from .core.imageio import load_image, save_format, save_image
+    from .core.imageio import save_format, save_image
     from .core.pipeline import apply_filter
     from .model.bank import Layer
 
-    if args.bias is not None and not math.isfinite(args.bias):
-        raise CommandError(f"The bias must be a finite number, not {args.bias!r}.")
+    _float32(args.bias, "bias")
     overrides = _layer_overrides(args)
     if args.bank is not None:
         return _apply_bank(args, overrides)
@@ -241,7 +331,7 @@ def _cmd_apply(args: argparse.Namespace) -> int:
         kernel = parse_kernel(args.kernel)
     save_format(args.output)
     _output_must_be_free(args.output, args.force)
-    image = load_image(args.input)
+    image = _read_picture(args.input)
     result = apply_filter(
         image,
         kernel,
@@ -251,17 +341,22 @@ def _cmd_apply(args: argparse.Namespace) -> int:
         flip=args.flip,
         **layer.conv_kwargs(),
     )
+    _finite_map(result, "map")
     save_image(
-        args.output, result, display=args.display, colormap=args.colormap, overwrite=args.force
+        args.output,
+        result,
+        display=args.display,
+        colormap=args.colormap,
+        overwrite=args.force,
+        before_commit=_reporter(f"wrote {args.output} ({_describe(result)})"),
     )
-    print(f"wrote {args.output} ({_describe(result)})")
     return 0
 
 
 def _apply_bank(args: argparse.Namespace, overrides: dict) -> int:
     import dataclasses
 
-    from .core.imageio import load_image, save_image
+    from .core.imageio import save_image
     from .core.pipeline import apply_filter, prepare_input
     from .model.bank_io import load_bank
 
@@ -282,7 +377,7 @@ def _apply_bank(args: argparse.Namespace, overrides: dict) -> int:
             if os.path.lexists(target):
                 raise CommandError(f"{target!r} exists; use --force to overwrite it.")
 
-    image = load_image(args.input)
+    image = _read_picture(args.input)
     prepared = prepare_input(image, layer.channel_mode)
     # Every map is computed before anything is written: a filter that fails leaves no files.
     results = [
@@ -298,6 +393,8 @@ def _apply_bank(args: argparse.Namespace, overrides: dict) -> int:
         )
         for f in filters
     ]
+    for flt, result in zip(filters, results):
+        _finite_map(result, f"map of {flt.name!r}")
     created_folder = not os.path.isdir(folder)
     if created_folder:
         try:
@@ -306,10 +403,15 @@ def _apply_bank(args: argparse.Namespace, overrides: dict) -> int:
             raise CommandError(f"The folder {folder!r} cannot be created: {_reason(exc)}.") from exc
     written: list[str] = []
     try:
-        for target, result in zip(targets, results):
+        for flt, target, result in zip(filters, targets, results):
             existed = os.path.lexists(target)
             save_image(
-                target, result, display=args.display, colormap=args.colormap, overwrite=args.force
+                target,
+                result,
+                display=args.display,
+                colormap=args.colormap,
+                overwrite=args.force,
+                before_commit=_reporter(f"wrote {target} ({flt.name}: {_describe(result)})"),
             )
             if not existed:
                 written.append(target)
@@ -322,8 +424,6 @@ def _apply_bank(args: argparse.Namespace, overrides: dict) -> int:
             with contextlib.suppress(OSError):
                 os.rmdir(folder)
         raise
-    for flt, target, result in zip(filters, targets, results):
-        print(f"wrote {target} ({flt.name}: {_describe(result)})")
     return 0
 
 
@@ -409,7 +509,12 @@ def _dispatch(argv: list[str]) -> int:
     if argv and argv[0] in COMMANDS:
         command, rest = argv[0], argv[1:]
         if command == "apply":
-            return _cmd_apply(_apply_parser().parse_args(rest))
+            args = _apply_parser().parse_args(rest)
+            from .core.atomic import stop_on_signals
+
+            # Stopped mid-write (SIGTERM, SIGHUP, Ctrl+C): no hidden temporary file stays behind.
+            with stop_on_signals():
+                return _cmd_apply(args)
         return _cmd_presets(_presets_parser().parse_args(rest))
     args = _top_parser().parse_args(argv)
     return _cmd_gui(args.path)
@@ -450,6 +555,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("filterstudio: interrupted.", file=sys.stderr)
         return 130
+    except _ReportFailed as exc:
+        _silence_stdout()  # the interpreter's last flush of the same stdout would fail again
+        print(f"filterstudio: {exc}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # The reader went away (``filterstudio presets | head``): that is not an error to report.
         _silence_stdout()
@@ -457,6 +566,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - every failure is one line, never a traceback
         print(f"filterstudio: {_sentence(exc)}", file=sys.stderr)
         return 2
+    except BaseException as exc:
+        from .core.atomic import Stopped
+
+        if not isinstance(exc, Stopped):
+            raise
+        print(f"filterstudio: stopped by signal {exc.signum}; nothing was written.",
+              file=sys.stderr)
+        return exc.exit_code
     finally:
         if argv is None and args[:1] in (["apply"], ["presets"]):
             # Run as the program, so the process ends with this command. Not after the window:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from .limits import FLOAT32_LIMIT, MAX_CALL_BYTES, MAX_DILATION, MAX_PADDING
 from .separable import separable
 
 if TYPE_CHECKING:  # the pool is created on first use: the CLI's start-up does not pay for it
@@ -19,6 +20,7 @@ if TYPE_CHECKING:  # the pool is created on first use: the CLI's start-up does n
 
 PADDING_NAMES = ("valid", "same", "full")
 BORDERS = ("constant", "edge", "reflect", "symmetric", "wrap")
+
 
 # numpy.pad mode -> OpenCV border (copyMakeBorder understands all five; filter2D refuses wrap).
 _CV_BORDER = {
@@ -207,12 +209,22 @@ def _check_args(image, kernel, stride, padding, border, cval, dilation, flip):
         cval = cval.item()
     if not _is_whole(cval) or not math.isfinite(float(cval)):
         raise ValueError(f"The fill value cval must be a finite number, not {cval!r}.")
+    if abs(float(cval)) >= FLOAT32_LIMIT:
+        raise ValueError(
+            f"The fill value cval must fit a 32-bit float (below 3.4e38 in size), not {cval!r}."
+        )
     if not isinstance(flip, (bool, np.bool_)):
         raise ValueError(f"The flip option must be True or False, not {flip!r}.")
     strides = as_pair(stride, "stride")
     dils = as_pair(dilation, "dilation")
+    if max(dils) > MAX_DILATION:
+        raise ValueError(f"The dilation may be at most {MAX_DILATION}, not {max(dils)}.")
     kh, kw = ker.shape[:2]
     pads = resolve_padding(img.shape[:2], (kh, kw), stride=strides, padding=padding, dilation=dils)
+    if not isinstance(padding, str) and max(pads[0] + pads[1]) > MAX_PADDING:
+        raise ValueError(
+            f"The padding may be at most {MAX_PADDING} pixels, not {max(pads[0] + pads[1])}."
+        )
     keh, kew = dils[0] * (kh - 1) + 1, dils[1] * (kw - 1) + 1
     ph = img.shape[0] + pads[0][0] + pads[0][1]
     pw = img.shape[1] + pads[1][0] + pads[1][1]
@@ -220,6 +232,15 @@ def _check_args(image, kernel, stride, padding, border, cval, dilation, flip):
         raise ValueError(
             f"The kernel ({keh}x{kew} with its dilation) is larger than the padded image "
             f"({ph}x{pw}); use a smaller kernel or dilation, or more padding."
+        )
+    oh, ow = (ph - keh) // strides[0] + 1, (pw - kew) // strides[1] + 1
+    out_channels = 1 if ker.ndim == 3 else channels
+    need = 4 * (ph * pw * channels + oh * ow * out_channels)
+    if need > MAX_CALL_BYTES:
+        raise ValueError(
+            f"This convolution would need about {need / 2**30:.1f} GB (a {ph}x{pw} padded picture "
+            f"and a {oh}x{ow} map), more than the {MAX_CALL_BYTES >> 30} GB one call may use; "
+            "use a smaller picture, less padding or a larger stride."
         )
     return img, ker, strides, dils, pads, float(cval), bool(flip)
 
