@@ -27,8 +27,8 @@ from ..model.session import (
     load_session,
     save_session,
 )
+from ..model.studio import DerivedMap, DisplayState
 from ..model.weights import AmbiguousLayout, WeightsError, export_weights, import_weights
-from .controller import DerivedMap, DisplayState
 
 if TYPE_CHECKING:
     from .main_window import MainWindow

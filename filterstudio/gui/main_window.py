@@ -50,7 +50,8 @@ from ..core.kernels import PRESETS
 from ..core.lesson import cell_breakdown
 from ..core.samples import LESSON_IMAGES, load_sample
 from ..model.bank import Bank
-from .controller import ImageState, StudioController, default_bank, make_image_state
+from ..model.studio import ImageState, default_bank, make_image_state
+from .controller import StudioController
 from .file_actions import FileActions
 from .widgets.arithmetic_view import ArithmeticWidget
 from .widgets.filter_list import FilterListWidget
@@ -100,27 +101,13 @@ def _load_in_pool(signals: _LoadSignals, token: int, path: str, reduce_to: int |
         signals.done.emit(token, None, exc)
 
 
-def input_display_pixels(pixels: np.ndarray, max_side: int = 2048) -> np.ndarray:
-    """8-bit display copy of an input picture (made where the picture is loaded)."""
-    small = display.downscale_for_display(pixels, max_side)
-    out = display.to_uint8(small, "clip")
-    out.setflags(write=False)
-    return out
-
-
 def load_image_state(path: str, reduce_to: int | None = None) -> ImageState:
     arr = load_image(path, reduce_to=reduce_to) if reduce_to else load_image(path)
     note = None
     if reduce_to:
         h, w = arr.shape[:2]
         note = f"Working on a reduced copy ({w}x{h}) of this large picture."
-    state = make_image_state(arr, Path(path).name, path=str(Path(path).resolve()), note=note)
-    return _with_display(state)
-
-
-def _with_display(state: ImageState) -> ImageState:
-    object.__setattr__(state, "display_pixels", input_display_pixels(state.pixels))
-    return state
+    return make_image_state(arr, Path(path).name, path=str(Path(path).resolve()), note=note)
 
 
 class MainWindow(QMainWindow):
@@ -156,7 +143,6 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_settings()
         self.controller.load_state(default_bank())
-        self._on_bank_changed(self.controller.bank)
         self._update_title()
         self.file_actions = FileActions(self)
 
@@ -375,7 +361,7 @@ class MainWindow(QMainWindow):
         c.message.connect(self._show_message)
         c.dirtyChanged.connect(lambda _d: self._update_title())
         c.mapsCurrent.connect(self._on_maps_current)
-        c.derivedChanged.connect(lambda: self._sync_panels(self.bank))
+        c.derivedChanged.connect(lambda _d: self._sync_panels(self.bank))
         c.displayChanged.connect(self._on_display_changed)
 
         ke = self.kernel_editor
@@ -429,7 +415,7 @@ class MainWindow(QMainWindow):
         self, pixels: np.ndarray, name: str = "array", *, sample: str | None = None
     ) -> None:
         """Show ``pixels`` (float in [0, 1], ``(H, W)`` or ``(H, W, 3)``) as the input picture."""
-        state = _with_display(make_image_state(pixels, name, sample=sample))
+        state = make_image_state(pixels, name, sample=sample)
         self._set_image_state(state)
 
     def open_sample(self, name: str) -> None:
@@ -600,7 +586,8 @@ class MainWindow(QMainWindow):
             self._show_message(_sentence(exc))
             self.layer_controls.set_layer(self.bank.layer)
 
-    def _on_bank_changed(self, bank: Bank) -> None:
+    def _on_bank_changed(self, change) -> None:
+        bank = change.bank
         self._sync_panels(bank)
         sel = self.controller.selected_index
         self.filter_list.set_bank(bank, sel)
@@ -635,9 +622,8 @@ class MainWindow(QMainWindow):
         self._refresh_lesson()
         QTimer.singleShot(0, self.sync.fit_all)
 
-    def _on_result_applied(self, uid: str) -> None:
-        panel = self._panels.get(uid)
-        res = self.controller.result(uid)
+    def _on_result_applied(self, res) -> None:
+        panel = self._panels.get(res.uid)
         if panel is None or res is None:
             return
         panel.set_busy(res.preview > 1)  # a preview: the full-resolution map is on its way
