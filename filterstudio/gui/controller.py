@@ -406,7 +406,7 @@ class StudioController(QObject):
         self._set_derived(self._derived if derived is None else derived)
         # Views refresh the editor from bankChanged; a selection signal only when the selected
         # position really moved, so an edit costs one refresh, not two.
-        self.bankChanged.emit(bank_change(None if load else old, bank, self._selected))
+        self.bankChanged.emit(bank_change(old, bank, self._selected, reload=load))
         if moved or load:
             self.selectionChanged.emit(self._selected)
         self._schedule()

@@ -182,18 +182,18 @@ class BankChange:
         """Filters came, went or moved: lists and grids need their rows again."""
         return bool(self.added or self.removed or self.reordered)
 
-    def touches(self, uid: str) -> bool:
-        """Whether the filter ``uid`` looks different after this change."""
-        return uid in self.added or uid in self.changed or uid in self.renamed
+    def map_changed(self, uid: str) -> bool:
+        """Whether the filter ``uid`` is new or computes another map after this change."""
+        return uid in self.added or uid in self.changed
 
 
-def bank_change(old: Bank | None, new: Bank, selected: int) -> BankChange:
-    """The difference from ``old`` to ``new`` (everything is added when ``old`` is None)."""
-    if old is None:
-        return BankChange(
-            new, added=tuple(f.uid for f in new.filters), layer_changed=True, selected=selected
-        )
-    before = {f.uid: f for f in old.filters}
+def bank_change(old: Bank | None, new: Bank, selected: int, *, reload: bool = False) -> BankChange:
+    """The difference from ``old`` to ``new`` (everything is added when ``old`` is None).
+
+    ``reload`` (a session opened) marks every filter kept and the layer as changed, so every
+    view shows the new state in full.
+    """
+    before = {} if old is None else {f.uid: f for f in old.filters}
     after = {f.uid: f for f in new.filters}
     added = tuple(u for u in after if u not in before)
     removed = tuple(u for u in before if u not in after)
@@ -202,9 +202,9 @@ def bank_change(old: Bank | None, new: Bank, selected: int) -> BankChange:
         was = before.get(uid)
         if was is None:
             continue
-        if not was.same_content(f) or was.enabled != f.enabled:
+        if reload or not was.same_content(f) or was.enabled != f.enabled:
             changed.append(uid)
-        if was.name != f.name:
+        if reload or was.name != f.name:
             renamed.append(uid)
     kept_before = [u for u in before if u in after]
     kept_after = [u for u in after if u in before]
@@ -214,8 +214,8 @@ def bank_change(old: Bank | None, new: Bank, selected: int) -> BankChange:
         removed=removed,
         changed=tuple(changed),
         renamed=tuple(renamed),
-        reordered=kept_before != kept_after,
-        layer_changed=old.layer != new.layer,
+        reordered=reload or kept_before != kept_after,
+        layer_changed=reload or old is None or old.layer != new.layer,
         selected=selected,
     )
 

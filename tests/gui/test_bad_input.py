@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 import filterstudio.core.imageio as imageio
-import filterstudio.gui.main_window as main_window
+import filterstudio.gui.loading as loading
 from filterstudio.core.kernels import get_preset
 from filterstudio.core.pipeline import apply_bank_filter
 from filterstudio.gui.widgets.kernel_editor import KernelCellWidget
@@ -231,7 +231,7 @@ def _limit_pixels(monkeypatch, limit: int) -> None:
 def test_large_picture_reduced_copy_accepted(qtbot, studio, tmp_path, monkeypatch):
     path = _png(tmp_path / "large.png", (60, 80, 3))
     _limit_pixels(monkeypatch, 1000)
-    monkeypatch.setattr(main_window, "REDUCED_PIXELS", 1000)
+    monkeypatch.setattr(loading, "REDUCED_PIXELS", 1000)
     asked = _answer(monkeypatch, QMessageBox.StandardButton.Yes)
     with qtbot.waitSignal(studio.imageLoaded, timeout=WAIT_MS):
         assert studio.open_image(path) is True
@@ -425,7 +425,7 @@ def test_close_with_unsaved_changes_cancel_then_discard_then_again(qtbot, studio
 # == saving maps =================================================================================
 def test_save_map_into_a_missing_folder(studio, tmp_path):
     target = tmp_path / "no such folder" / "map.png"
-    assert studio.file_actions.save_map(0, target) is False
+    assert studio.exports.save_map(0, target) is False
     assert not target.parent.exists()
     assert list(tmp_path.iterdir()) == []
     (box,) = _error_boxes(studio)
@@ -434,7 +434,7 @@ def test_save_map_into_a_missing_folder(studio, tmp_path):
 
 def test_save_map_with_an_unknown_extension(studio, tmp_path):
     target = tmp_path / "map.xyz"
-    assert studio.file_actions.save_map(0, target) is False
+    assert studio.exports.save_map(0, target) is False
     assert list(tmp_path.iterdir()) == []
     (box,) = _error_boxes(studio)
     assert _one_sentence(box.text()), box.text()
@@ -450,7 +450,7 @@ def test_save_map_when_the_final_rename_fails(studio, tmp_path, monkeypatch, nam
 
     real_replace = os.replace
     monkeypatch.setattr(os, "replace", refuse)
-    assert studio.file_actions.save_map(0, target, overwrite=True) is False
+    assert studio.exports.save_map(0, target, overwrite=True) is False
     monkeypatch.setattr(os, "replace", real_replace)
     assert target.read_bytes() == b"the old file"
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]
@@ -459,5 +459,5 @@ def test_save_map_when_the_final_rename_fails(studio, tmp_path, monkeypatch, nam
     assert "disk is full" in box.text()
     # Once the disk is fine again the same call works.
     _close_error_boxes(studio)
-    assert studio.file_actions.save_map(0, target, overwrite=True) is True
+    assert studio.exports.save_map(0, target, overwrite=True) is True
     assert target.read_bytes() != b"the old file"
