@@ -678,3 +678,51 @@ def test_a_filters_colour_map_survives_a_session(qtbot, make_window, tmp_path):
         "coolwarm",
         True,
     )
+
+
+def test_a_typed_extension_wins_over_the_selected_filter(qtbot, window, tmp_path, monkeypatch):
+    _open(qtbot, window, _picture(tmp_path / "photo.png"))
+    answers = iter([(str(tmp_path / "x.npy"), "PNG image (*.png)"),
+                    (str(tmp_path / "y.jpg"), "NumPy (*.npy)")])  # fmt: skip
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: next(answers))
+    window.action("file.save_map").trigger()
+    window.action("file.save_map").trigger()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".npy", ".jpg")) == ["x.npy", "y.jpg"]
+    sel = window.controller.selected_index
+    assert np.array_equal(np.load(tmp_path / "x.npy"), window.map_values(sel))
+    with Image.open(tmp_path / "y.jpg") as img:
+        assert img.format == "JPEG"
+
+
+def test_save_all_maps_includes_combined_maps(qtbot, window, tmp_path):
+    _open(qtbot, window, _picture(tmp_path / "photo.png"))
+    window.add_combined_map(0, 2, "magnitude")
+    qtbot.waitUntil(window.is_current, timeout=15000)
+    out = tmp_path / "maps"
+    out.mkdir()
+    written = window.exports.save_all_maps(out, "npy")
+    assert len(written) == len(window.bank.filters) + 1
+    combined = [p for p in written if p.name.startswith("magnitude")]
+    assert len(combined) == 1
+    assert np.array_equal(np.load(combined[0]), window.combined_values(0))
+
+
+def test_the_montage_is_made_of_the_exact_maps_at_full_size(qtbot, window, tmp_path, monkeypatch):
+    from filterstudio.gui import exports
+
+    _open(qtbot, window, _picture(tmp_path / "photo.png", h=300, w=2600))  # wider than a panel
+    seen = {}
+
+    def spy(input_pixels, maps, *, title=None):
+        seen["input"], seen["maps"] = input_pixels, maps
+        return np.zeros((4, 4, 3), np.uint8)
+
+    monkeypatch.setattr(exports, "render_montage", spy)
+    assert window.exports.montage() is not None
+    assert seen["input"].shape[:2] == window.controller.image.pixels.shape[:2]
+    display = window.controller.display
+    for i, (name, pixels, kernel) in enumerate(seen["maps"]):
+        values = window.map_values(i)
+        assert name == window.bank.filters[i].name
+        assert np.array_equal(pixels, to_uint8(values, display.mapping, colormap=display.colormap))
+        assert np.array_equal(kernel, window.bank.filters[i].kernel)
