@@ -90,10 +90,9 @@ def run_case(app, win: MainWindow, label: str, pixels: np.ndarray, n_filters: in
     panel.view.viewport().installEventFilter(watcher)
     latencies: list[float] = []
 
-    def on_result(u: str) -> None:
-        if u != uid:
+    def on_result(res) -> None:
+        if res.uid != uid:
             return
-        res = win.controller.result(u)
         watcher.armed_at = time.perf_counter()
         watcher.generation = res.generation
 
@@ -110,7 +109,7 @@ def run_case(app, win: MainWindow, label: str, pixels: np.ndarray, n_filters: in
         k[1, 1] = float(rng.normal())
         t = time.perf_counter()
         win.set_kernel(0, k, tag="cell:1,1")
-        gen_at_edit.append((t, win.controller._latest[uid]))
+        gen_at_edit.append((t, win.controller.requested_generation(uid)))
         done["n"] += 1
         if done["n"] >= edits:
             timer.stop()

@@ -158,11 +158,9 @@ class BankFiles(QObject):
             self.import_bank(path)
 
     def export_bank_dialog(self) -> None:
-        suggested = self._document.suggested_path("-bank.json")
-        chosen = self._dialogs.save_file("Export Filter Bank", suggested, BANK_CHOICES)
+        chosen = self._document.ask_save_path("Export Filter Bank", "-bank.json", BANK_CHOICES)
         if chosen is not None:
             path, _, asked = chosen
-            self._document.remember_folder(path)
             self.export_bank(path, overwrite=asked)
 
     def import_weights_dialog(self) -> None:
@@ -174,9 +172,9 @@ class BankFiles(QObject):
             self.import_weights(path)
 
     def export_weights_dialog(self) -> None:
-        suggested = self._document.suggested_path("-weights.npz")
-        chosen = self._dialogs.save_file("Export CNN Weights", suggested, WEIGHTS_CHOICES)
+        chosen = self._document.ask_save_path(
+            "Export CNN Weights", "-weights.npz", WEIGHTS_CHOICES
+        )
         if chosen is not None:
             path, choice, asked = chosen
-            self._document.remember_folder(path)
             self.export_weights(path, str(choice.meaning), overwrite=asked)

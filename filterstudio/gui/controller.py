@@ -32,6 +32,7 @@ from ..model.studio import (
     DisplayState,
     ImageState,
     bank_change,
+    filter_at,
     make_derived,
 )
 from .undo import BankCommand
@@ -125,9 +126,7 @@ class StudioController(QObject):
 
     @property
     def selected_filter(self) -> Filter | None:
-        if 0 <= self._selected < len(self._bank.filters):
-            return self._bank.filters[self._selected]
-        return None
+        return filter_at(self._bank, self._selected)
 
     @property
     def derived(self) -> tuple[DerivedMap, ...]:

@@ -186,12 +186,23 @@ class Document(QObject):
         embed = self._embed_image if embed is None else embed
         title = "Save Session with Embedded Image" if embed else "Save Session As"
         choice = SaveChoice(SESSION_FILTER, (SESSION_SUFFIX,))
-        chosen = self._dialogs.save_file(title, self.suggested_path(SESSION_SUFFIX), [choice])
+        chosen = self.ask_save_path(title, SESSION_SUFFIX, [choice])
         if chosen is None:
             return False
         path, _, asked = chosen
-        self.remember_folder(path)
         return self.save_session(path, embed_image=embed, overwrite=asked)
+
+    def ask_save_path(
+        self, title: str, suffix: str, choices, stem: str | None = None
+    ) -> tuple[str, SaveChoice, bool] | None:
+        """Ask where to save (starting at :meth:`suggested_path`) and remember the folder.
+
+        Returns ``(path, choice, asked)`` as :meth:`Dialogs.save_file`, or None.
+        """
+        chosen = self._dialogs.save_file(title, self.suggested_path(suffix, stem), choices)
+        if chosen is not None:
+            self.remember_folder(chosen[0])
+        return chosen
 
     def open_session_dialog(self) -> None:
         path = self._dialogs.open_file("Open Session", self.start_folder(), SESSION_FILTER)

@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ..core.errors import sentence
 from ..model.bank import Bank, Filter
-from ..model.studio import BankChange, ImageState
+from ..model.studio import BankChange, ImageState, filter_at
 from .widgets import FilterListWidget, KernelEditorWidget, LayerControlsWidget, LessonWidget
 
 
@@ -66,9 +66,7 @@ class EditingPresenter(QObject):
 
     @property
     def selected_filter(self) -> Filter | None:
-        if self._bank is not None and 0 <= self._selected < len(self._bank.filters):
-            return self._bank.filters[self._selected]
-        return None
+        return None if self._bank is None else filter_at(self._bank, self._selected)
 
     # -- model -> widgets ------------------------------------------------------------------
     def on_bank_changed(self, change: BankChange) -> None:

@@ -23,7 +23,7 @@ from ..core.errors import sentence
 from ..core.imageio import ImageError, atomic_write, save_format, save_image
 from ..core.montage import render_montage, safe_filename, unique_names
 from .controller import StudioController
-from .dialogs import Dialogs, SaveChoice, with_suffix
+from .dialogs import Dialogs, SaveChoice
 from .document import Document
 from .imaging import array_to_qimage
 
@@ -47,7 +47,12 @@ ALL_MAPS_FORMATS = {
     "TIFF float32, exact values": ("tif", True),
     "NumPy arrays, exact values": ("npy", True),
 }
-MONTAGE_CHOICES = (SaveChoice("PNG image (*.png)", (".png",)),)
+MONTAGE_CHOICES = (
+    SaveChoice("PNG image (*.png)", (".png",)),
+    SaveChoice("JPEG image (*.jpg *.jpeg)", (".jpg", ".jpeg")),
+    SaveChoice("WebP image (*.webp)", (".webp",)),
+    SaveChoice("BMP image (*.bmp)", (".bmp",)),
+)
 _EXACT_SUFFIXES = (".npy", ".tif", ".tiff")
 _WAIT_SECONDS = 30.0
 
@@ -286,12 +291,10 @@ class Exports(QObject):
         index = self._c.selected_index
         if self._filter_map(index) is None:
             return
-        f = self._c.bank.filters[index]
-        suggested = self._document.suggested_path(".png", safe_filename(f.name))
-        chosen = self._dialogs.save_file("Save Map", suggested, MAP_CHOICES)
+        stem = safe_filename(self._c.bank.filters[index].name)
+        chosen = self._document.ask_save_path("Save Map", ".png", MAP_CHOICES, stem)
         if chosen is not None:
             path, choice, asked = chosen
-            self._document.remember_folder(path)
             self.save_map(index, path, exact=bool(choice.meaning), overwrite=asked)
 
     def save_all_maps_dialog(self) -> None:
@@ -307,10 +310,7 @@ class Exports(QObject):
             self.save_all_maps(folder, ext, exact=exact)
 
     def export_montage_dialog(self) -> None:
-        suggested = self._document.suggested_path("-montage.png")
-        chosen = self._dialogs.save_file("Export Montage", suggested, MONTAGE_CHOICES)
+        chosen = self._document.ask_save_path("Export Montage", "-montage.png", MONTAGE_CHOICES)
         if chosen is not None:
             path, _, asked = chosen
-            path = with_suffix(path, (".png", ".jpg", ".jpeg", ".webp", ".bmp"))
-            self._document.remember_folder(path)
             self.export_montage(path, overwrite=asked)

@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from ..compute.requests import ComputeResult
 from ..core.geometry import MapGeometry
 from ..model.bank import Bank
-from ..model.studio import BankChange, DerivedMap, DisplayState, ImageState
+from ..model.studio import BankChange, DerivedMap, DisplayState, ImageState, filter_at
 from .widgets import FeatureGridWidget, MapPanelWidget, ViewSync
 
 
@@ -91,8 +91,8 @@ class MapPanels(QObject):
         self._select(change.selected_filter.uid if change.selected_filter else None)
 
     def on_selection_changed(self, index: int) -> None:
-        filters = self._bank.filters
-        self._select(filters[index].uid if 0 <= index < len(filters) else None)
+        f = filter_at(self._bank, index)
+        self._select(None if f is None else f.uid)
 
     def on_derived_changed(self, derived: tuple[DerivedMap, ...]) -> None:
         gone = {d.uid for d in self._derived} - {d.uid for d in derived}

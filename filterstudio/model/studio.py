@@ -28,6 +28,7 @@ __all__ = [
     "ImageState",
     "bank_change",
     "default_bank",
+    "filter_at",
     "image_name",
     "input_display_pixels",
     "make_derived",
@@ -146,6 +147,11 @@ class DerivedMap:
     op: str
 
 
+def filter_at(bank: Bank, index: int) -> Filter | None:
+    """The filter at position ``index`` of ``bank``, or None (no filter selected)."""
+    return bank.filters[index] if 0 <= index < len(bank.filters) else None
+
+
 def make_derived(a_uid: str, b_uid: str, op: str) -> DerivedMap:
     """A new combined map of the filters ``a_uid`` and ``b_uid``, with a uid of its own."""
     if op not in COMBINE_OPS:
@@ -173,9 +179,7 @@ class BankChange:
 
     @property
     def selected_filter(self) -> Filter | None:
-        if 0 <= self.selected < len(self.bank.filters):
-            return self.bank.filters[self.selected]
-        return None
+        return filter_at(self.bank, self.selected)
 
     @property
     def structure_changed(self) -> bool:
