@@ -300,9 +300,27 @@ class MainWindow(QMainWindow):
     def open_at_start(self, path: str) -> None:
         """Open ``path`` given on the command line; if it does not open, say why and show the
         sample picture instead of an empty studio."""
-        self.loader.loadFailed.connect(self._open_sample_instead)
-        if not self.loader.open_path(path):
-            self._open_sample_instead()
+        loader = self.loader
+        pending = [True]
+
+        def settle(_value=None, failed: bool = False) -> None:
+            if not pending:
+                return
+            pending.clear()
+            loader.loadFailed.disconnect(fail)
+            loader.imageLoaded.disconnect(settle)
+            if failed:
+                self.open_sample("photo")
+
+        def fail(_reason: str = "") -> None:
+            settle(failed=True)
+
+        loader.loadFailed.connect(fail)
+        loader.imageLoaded.connect(settle)
+        opened = loader.open_path(path)
+        if not loader.is_loading():
+            # Refused, or a session whose picture is nowhere: the sample, not an empty studio.
+            settle(failed=not opened or self.controller.image is None)
 
     # == commands =========================================================================
     def open_image_dialog(self) -> None:
@@ -341,10 +359,6 @@ class MainWindow(QMainWindow):
         )
 
     # == reactions ========================================================================
-    def _open_sample_instead(self, _reason: str = "") -> None:
-        self.loader.loadFailed.disconnect(self._open_sample_instead)
-        self.open_sample("photo")
-
     def _on_image_changed(self, state) -> None:
         if state is None:
             return
