@@ -411,3 +411,24 @@ def test_the_action_table_refuses_a_key_bound_twice(window):
     ]
     with pytest.raises(ValueError, match="Ctrl\\+Shift\\+Z"):
         build_actions(window, QMenuBar(window), table)
+
+
+def test_an_edit_of_one_filter_touches_that_filters_panel_only(qtbot, window, monkeypatch):
+    window.open_sample("smiley")
+    _current(qtbot, window)
+    touched: list[str] = []
+
+    def spy(obj, name, label):
+        real = getattr(obj, name)
+        monkeypatch.setattr(obj, name, lambda *a, **k: touched.append(label) or real(*a, **k))
+
+    spy(window.filter_list, "set_bank", "filter list")
+    spy(window.layer_controls, "set_layer", "layer controls")
+    for i in range(len(window.bank.filters)):
+        for method in ("set_map", "set_title", "set_mapping", "set_error", "set_relu"):
+            spy(window.panel(i), method, f"panel {i}")
+    window.controller.select(2)
+    touched.clear()
+    window.kernel_editor.kernelEdited.emit(np.full((3, 3), 0.5, np.float32), "cell:1,1")
+    _current(qtbot, window)
+    assert set(touched) == {"panel 2"}, touched
