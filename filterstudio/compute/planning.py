@@ -22,7 +22,6 @@ __all__ = [
     "SETTLE_SECONDS",
     "STATS_CELLS",
     "display_copy",
-    "fast_downscale",
     "preview_cells",
     "preview_factor",
     "preview_layer",
@@ -67,26 +66,6 @@ def preview_layer(layer: Layer, geometry: MapGeometry, f: int) -> Layer:
     )
 
 
-def fast_downscale(values: np.ndarray, max_side: int) -> np.ndarray:
-    """Area-average by a whole factor so the longer side fits ``max_side``.
-
-    OpenCV's area resize has a fast path for whole factors (several times quicker than an
-    arbitrary size on a 12-megapixel map); the last ``factor - 1`` rows or columns at most are
-    left out, well under a screen pixel at that size.
-    """
-    h, w = values.shape[:2]
-    f = -(-max(h, w) // max_side)
-    if f <= 1:
-        return values
-    nh, nw = h // f, w // f
-    src = values[: nh * f, : nw * f]
-    if values.ndim == 3 and values.shape[2] > 4:
-        src = np.ascontiguousarray(src)  # OpenCV reads at most four interleaved channels
-    # The crop is a view: OpenCV reads its rows in place, no 100 MB copy of a 12 MP map.
-    out = cv2.resize(src, (nw, nh), interpolation=cv2.INTER_AREA)
-    return out.reshape((nh, nw) + values.shape[2:])
-
-
 def value_range(values: np.ndarray) -> tuple[float, float]:
     """``(min, max)`` of a map: one OpenCV pass that lets the GUI thread run meanwhile."""
     flat = values.reshape(values.shape[0], -1) if values.ndim >= 2 else values.reshape(1, -1)
@@ -104,7 +83,7 @@ def display_copy(
 
     ``limits`` are the full map's (min, max) when ``values`` is already a preview of it.
     """
-    small = fast_downscale(values, max_side)
+    small = display.downscale_for_display(values, max_side, whole_factor=True)
     lo, hi = value_range(values) if limits is None else limits
     pixels = display.to_uint8(small, mapping, colormap=colormap, limits=(lo, hi))
     step = max(1, int(np.ceil(np.sqrt(small.shape[0] * small.shape[1] / STATS_CELLS))))
