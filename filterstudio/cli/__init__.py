@@ -99,20 +99,6 @@ def _cmd_gui(path: str | None) -> int:
     return int(run_gui(path) or 0)
 
 
-def _sentence(exc: BaseException) -> str:
-    from .output import reason
-
-    if isinstance(exc, MemoryError):
-        return "There is not enough memory for this picture; try a smaller one."
-    if isinstance(exc, (ValueError, OSError)):
-        text = " ".join(reason(exc).split())
-    else:
-        text = f"unexpected {type(exc).__name__}: {' '.join(reason(exc).split())}"
-    if text and text[0].islower() and not isinstance(exc, (ValueError, OSError)):
-        text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
 def _silence_stdout() -> None:
     """Point stdout at the null device so the interpreter's final flush cannot fail again."""
     try:
@@ -201,7 +187,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return 0
     except Exception as exc:  # noqa: BLE001 - every failure is one line, never a traceback
-        print(f"filterstudio: {_sentence(exc)}", file=sys.stderr)
+        from ..core.errors import sentence
+
+        print(f"filterstudio: {sentence(exc)}", file=sys.stderr)
         return 2
     except BaseException as exc:
         from ..core.atomic import Stopped
