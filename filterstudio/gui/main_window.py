@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.formats import PICTURE_EXTENSIONS
 from ..model.bank import Bank
 from ..model.studio import default_bank
 from .actions import build_actions
@@ -51,7 +52,7 @@ from .widgets import (
 )
 
 IMAGE_FILTER = (
-    "Images and sessions (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.gif *.fstudio);;"
+    f"Images and sessions ({' '.join('*' + ext for ext in PICTURE_EXTENSIONS)} *.fstudio);;"
     "All files (*)"
 )
 
@@ -452,6 +453,12 @@ class MainWindow(QMainWindow):
         )
         settings.setValue("splitter", self.splitter.saveState())
         settings.setValue("inputColumn", self.input_column.saveState())
+
+    def close_without_asking(self) -> None:
+        """Close at once, as when the system asks the program to stop (SIGTERM): nothing is
+        asked, work in progress is cancelled and writes not yet in place leave nothing behind."""
+        self._closing = True
+        self.close()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if not self._closing and not self.document.confirm_discard("closing"):
