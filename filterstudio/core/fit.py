@@ -1,0 +1,500 @@
+"""Learn a kernel from an example: the exact least-squares kernel that turns a picture into a target.
+
+``fit_kernel`` is the SPEC contract; :func:`fit_kernel_report` gives the same answer with what a
+window or a command shows beside it (how much of the change one kernel explains, whether the
+picture pins down every weight, how many equations were summed). :func:`residual_map` is where
+the kernel falls short, cell by cell.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .convolution import convolve
+from .normal_equations import FitGeometry, NormalEquations, accumulate, fit_geometry, plan_bands
+
+__all__ = [
+    "DEFAULT_MAX_EQUATIONS",
+    "KernelFit",
+    "check_pair",
+    "fit_kernel",
+    "fit_kernel_report",
+    "fit_verdict",
+    "residual_map",
+    "solve_normal_equations",
+]
+
+# Beyond this many equations (target cells times channels) the normal equations are summed over
+# an evenly spread subset of full-width bands of rows holding about this many. With noise-free
+# targets any subset that pins down every weight gives the same kernel; with a noisy target the
+# subset's answer differs from the whole picture's by the noise averaged over 2 million cells.
+DEFAULT_MAX_EQUATIONS = 1 << 21
+
+# Eigenvalues of the (scaled) normal matrix below this fraction of the largest are taken as zero:
+# float32 products summed in float64 carry errors about 1e-10 of the largest entry.
+_RCOND = 1e-9
+
+
+def _picture(value, what: str) -> np.ndarray:
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"The {what} must be an array of real numbers.") from None
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"The {what} must hold real numbers, not values of type {arr.dtype}.")
+    if arr.ndim not in (2, 3):
+        raise ValueError(f"The {what} must be 2-D (H, W) or 3-D (H, W, C), not {arr.ndim}-D.")
+    if arr.size == 0:
+        raise ValueError(f"The {what} is empty (shape {arr.shape}).")
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        raise ValueError(f"The {what} contains a value that is not a finite number.")
+    with np.errstate(over="ignore"):
+        out = np.ascontiguousarray(arr, dtype=np.float32)
+    if out.dtype != arr.dtype and not np.isfinite(out).all():
+        raise ValueError(f"The {what} holds values too large for 32-bit floats.")
+    return out
+
+
+def _shape_text(shape) -> str:
+    text = f"{shape[0]}x{shape[1]}"
+    if len(shape) == 3:
+        text += f" with {shape[2]} channel{'s' if shape[2] != 1 else ''}"
+    return text
+
+
+def check_pair(
+    image,
+    target,
+    size=3,
+    *,
+    stride=1,
+    padding="valid",
+    border="constant",
+    cval=0.0,
+    dilation=1,
+    bias: bool = True,
+) -> tuple[np.ndarray, np.ndarray, FitGeometry]:
+    """Check a picture, a target and the options of a fit; return both as float32 and the layout.
+
+    Raises
+    ------
+    ValueError
+        With one sentence: a bad array or option, a target whose shape is not the map's, or
+        fewer target cells than unknowns.
+    """
+    img = _picture(image, "picture")
+    tgt = _picture(target, "target")
+    geom = fit_geometry(
+        img.shape,
+        size,
+        stride=stride,
+        padding=padding,
+        border=border,
+        cval=cval,
+        dilation=dilation,
+    )
+    want = (geom.oh, geom.ow) + img.shape[2:]
+    if tgt.shape != want:
+        if tgt.ndim != img.ndim or tgt.shape[2:] != img.shape[2:]:
+            raise ValueError(
+                f"The target is {_shape_text(tgt.shape)} but the picture is "
+                f"{_shape_text(img.shape)}: one kernel maps each channel of the picture to the "
+                "same channel of the target, so both need the same channels."
+            )
+        hint = ""
+        if tgt.shape[:2] == img.shape[:2] and isinstance(padding, str) and padding == "valid":
+            hint = "; a target of the picture's own size needs padding 'same'"
+        raise ValueError(
+            f"The target is {tgt.shape[0]}x{tgt.shape[1]} but a {geom.kh}x{geom.kw} kernel with "
+            f"these options makes a {geom.oh}x{geom.ow} map of this {img.shape[0]}x{img.shape[1]} "
+            f"picture{hint}."
+        )
+    unknowns = geom.taps + (1 if bias else 0)
+    if geom.equations < unknowns:
+        what = f"{geom.taps} weights" + (" and the bias" if bias else "")
+        raise ValueError(
+            f"The target has {geom.equations} value{'s' if geom.equations != 1 else ''} for "
+            f"{unknowns} unknowns ({what}); use a larger picture or a smaller kernel."
+        )
+    return img, tgt, geom
+
+
+def _ridge(ridge) -> float:
+    if isinstance(ridge, (bool, np.bool_)):
+        raise ValueError(f"The ridge must be a number of at least 0, not {ridge!r}.")
+    try:
+        value = float(ridge)
+    except (TypeError, ValueError):
+        raise ValueError(f"The ridge must be a number of at least 0, not {ridge!r}.") from None
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"The ridge must be a finite number of at least 0, not {ridge!r}.")
+    return value
+
+
+def _flag(value, what: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"The {what} option must be True or False, not {value!r}.")
+    return bool(value)
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The minimiser of the normal equations (float64), before it becomes a float32 kernel."""
+
+    weights: np.ndarray  # (taps,)
+    bias: float
+    determined: bool  # False: some weights were not pinned down (the smallest such answer)
+    condition: float  # of the scaled normal matrix; inf when not determined
+
+
+def solve_normal_equations(ne: NormalEquations, *, bias: bool, ridge: float = 0.0) -> Solution:
+    """Minimise ``mean((A k + b - t)^2) + ridge * |k|^2`` from the sums in ``ne``.
+
+    With a bias the problem is solved centred (covariances), which keeps a picture's mean level
+    out of the conditioning; the bias is not penalised. The matrix is scaled to unit diagonal
+    and solved through its symmetric eigendecomposition; directions it does not pin down (an
+    eigenvalue below ``1e-9`` of the largest) are left out, which gives the smallest kernel
+    among the equally good ones.
+    """
+    n = ne.gram.shape[0]
+    count = float(ne.count)
+    mx = ne.tap_sums / count
+    mt = ne.target_sum / count
+    if bias:
+        matrix = ne.gram / count - np.outer(mx, mx)
+        vector = ne.rhs / count - mx * mt
+    else:
+        matrix = ne.gram / count
+        vector = ne.rhs / count
+    matrix = (matrix + matrix.T) / 2.0
+    matrix[np.diag_indices(n)] += ridge
+    diag = np.clip(np.diag(matrix), 0.0, None)
+    scale = np.ones(n)
+    live = diag > 0
+    scale[live] = 1.0 / np.sqrt(diag[live])
+    scaled = matrix * np.outer(scale, scale)
+    w, v = np.linalg.eigh(scaled)
+    top = float(w[-1]) if n else 0.0
+    keep = w > _RCOND * top if top > 0 else np.zeros(n, bool)
+    coef = (v[:, keep].T @ (vector * scale)) / w[keep]
+    weights = scale * (v[:, keep] @ coef)
+    determined = bool(keep.all())
+    condition = float(top / w[0]) if determined else math.inf
+    b = float(mt - weights @ mx) if bias else 0.0
+    return Solution(weights, b, determined, condition)
+
+
+@dataclass(frozen=True)
+class KernelFit:
+    """A fitted kernel with what tells how good it is.
+
+    Attributes
+    ----------
+    kernel : ndarray
+        float32 ``(kh, kw)``, read-only.
+    bias : float
+    rms : float
+        Root-mean-square residual over every cell of the target.
+    target_std : float
+        The target's standard deviation (all cells and channels): the RMS of a zero kernel
+        with the best bias.
+    determined : bool
+        False when the picture does not pin down every weight (too flat or too regular):
+        the kernel is then the smallest of the equally good ones.
+    condition : float
+        Condition number of the scaled normal matrix (``inf`` when not determined).
+    equations, equations_used : int
+        Target values in all, and those the normal equations were summed over.
+    """
+
+    kernel: np.ndarray
+    bias: float
+    rms: float
+    target_std: float
+    determined: bool
+    condition: float
+    equations: int
+    equations_used: int
+
+    @property
+    def explained(self) -> float:
+        """The fraction of the target's variance the fit reproduces (R squared), 0 to 1."""
+        if self.target_std == 0:
+            return 1.0 if self.rms == 0 else 0.0
+        return max(0.0, 1.0 - (self.rms / self.target_std) ** 2)
+
+    @property
+    def sampled(self) -> bool:
+        return self.equations_used < self.equations
+
+    @property
+    def verdict(self) -> str:
+        """One sentence: how much of the change one kernel explains."""
+        return fit_verdict(self)
+
+
+def _percent(fraction: float) -> str:
+    """A fraction as a percentage that never rounds up to 100% unless it is 1."""
+    if fraction >= 1.0:
+        return "100%"
+    if fraction >= 0.99:
+        return f"{math.floor(fraction * 10000) / 100:.2f}%"
+    return f"{math.floor(fraction * 100):d}%"
+
+
+def fit_verdict(fit: KernelFit, *, bias: bool = True) -> str:
+    """A sentence on whether the target is a linear filter of the picture.
+
+    Examples
+    --------
+    A target made by a tone curve, not a kernel::
+
+        "A single 3x3 kernel explains only 62% of this change; the rest (a tone curve,
+        a median?) is not a linear filter."
+    """
+    kh, kw = fit.kernel.shape
+    size = f"{kh}x{kw}"
+    if fit.target_std == 0:
+        sentence = (
+            f"The target is one flat value, so a zero kernel with bias {fit.bias:.4g} makes it; "
+            "there is nothing to learn from it."
+        )
+        return sentence
+    ratio = fit.rms / fit.target_std
+    shown = _percent(fit.explained)
+    if ratio <= 1e-3:
+        sentence = f"A single {size} kernel explains this change completely: it is a linear filter."
+    elif ratio <= 0.02:
+        sentence = (
+            f"A single {size} kernel explains {shown} of this change: it is a linear filter, "
+            "up to rounding or noise."
+        )
+    elif ratio <= 0.1:
+        sentence = (
+            f"A single {size} kernel explains {shown} of this change; the small rest is "
+            "rounding, clipping or noise."
+        )
+    else:
+        sentence = (
+            f"A single {size} kernel explains only {shown} of this change; the rest "
+            "(a tone curve, a median?) is not a linear filter."
+        )
+        if not bias:
+            sentence = sentence[:-1] + ", or needs the bias that was not fitted."
+    if not fit.determined:
+        sentence = sentence[:-1] + (
+            "; the picture is too plain to pin down every weight, so this is the smallest "
+            "kernel that does it."
+        )
+    return sentence
+
+
+def _rms_of(img, tgt, kernel, bias: float, geom: FitGeometry) -> float:
+    out = convolve(img, kernel, **geom.conv_kwargs())
+    if bias:
+        out += np.float32(bias)
+    a = out.reshape(out.shape[0], -1)
+    b = tgt.reshape(tgt.shape[0], -1)
+    return math.sqrt(cv2.norm(a, b, cv2.NORM_L2SQR) / a.size)
+
+
+def _std_of(values: np.ndarray) -> float:
+    _, std = cv2.meanStdDev(values.reshape(values.shape[0], -1))
+    return float(std[0, 0])
+
+
+def fit_kernel_report(
+    image,
+    target,
+    size=3,
+    *,
+    stride=1,
+    padding="valid",
+    border: str = "constant",
+    cval: float = 0.0,
+    dilation=1,
+    bias: bool = True,
+    ridge: float = 0.0,
+    max_equations: int | None = DEFAULT_MAX_EQUATIONS,
+) -> KernelFit:
+    """:func:`fit_kernel` with what goes with the answer: see :class:`KernelFit`.
+
+    ``max_equations`` (None: no limit) is the number of target values beyond which the
+    normal equations are summed over an evenly spread subset of full-width bands of rows (see
+    :func:`fit_kernel`). Should that subset not pin down every weight, the whole target is used.
+    """
+    bias = _flag(bias, "bias")
+    ridge = _ridge(ridge)
+    if max_equations is not None:
+        if isinstance(max_equations, bool) or int(max_equations) < 1:
+            raise ValueError("max_equations must be at least 1, or None for no limit.")
+        max_equations = int(max_equations)
+    img, tgt, geom = check_pair(
+        image,
+        target,
+        size,
+        stride=stride,
+        padding=padding,
+        border=border,
+        cval=cval,
+        dilation=dilation,
+        bias=bias,
+    )
+    bands = plan_bands(geom, max_equations)
+    ne = accumulate(img, tgt, geom, bands)
+    sol = solve_normal_equations(ne, bias=bias, ridge=ridge)
+    if not sol.determined and ne.count < geom.equations:
+        bands = plan_bands(geom, None)
+        ne = accumulate(img, tgt, geom, bands)
+        sol = solve_normal_equations(ne, bias=bias, ridge=ridge)
+    kernel = sol.weights.reshape(geom.kh, geom.kw).astype(np.float32)
+    kernel.setflags(write=False)
+    return KernelFit(
+        kernel=kernel,
+        bias=sol.bias,
+        rms=_rms_of(img, tgt, kernel, sol.bias, geom),
+        target_std=_std_of(tgt),
+        determined=sol.determined,
+        condition=sol.condition,
+        equations=geom.equations,
+        equations_used=ne.count,
+    )
+
+
+def fit_kernel(
+    image,
+    target,
+    size=3,
+    *,
+    stride=1,
+    padding="valid",
+    border: str = "constant",
+    cval: float = 0.0,
+    dilation=1,
+    bias: bool = True,
+    ridge: float = 0.0,
+) -> tuple[np.ndarray, float, float]:
+    """The kernel (and bias) whose ``convolve`` of ``image`` comes closest to ``target``.
+
+    An exact linear least-squares solve over the picture's patches, not an iteration: it
+    minimises ``mean((convolve(image, K, ...) + bias - target)^2) + ridge * sum(K^2)``, one
+    kernel shared by all channels (the ``color`` mode).
+
+    Parameters
+    ----------
+    image : array_like
+        ``(H, W)`` or ``(H, W, C)``, real, finite.
+    target : array_like
+        The map ``convolve`` makes of ``image`` with these options: ``(OH, OW)`` or
+        ``(OH, OW, C)``, real, finite.
+    size : int or (int, int)
+        The kernel's side, or ``(kh, kw)``; 1 to 15.
+    stride, padding, border, cval, dilation
+        As :func:`filterstudio.convolve` takes them.
+    bias : bool
+        Fit a bias added after the sum (not penalised by ``ridge``); False fixes it at 0.
+    ridge : float
+        Weight of ``sum(K^2)`` added to the mean squared residual (0: plain least squares).
+        A little (1e-6) steadies a fit on a flat picture.
+
+    Returns
+    -------
+    kernel : ndarray
+        float32 ``(kh, kw)``.
+    bias : float
+    rms : float
+        Root-mean-square residual over every value of the target.
+
+    Raises
+    ------
+    ValueError
+        With one sentence: mismatched shapes, a non-finite value, too few target values for
+        the unknowns, or an option ``convolve`` refuses.
+
+    Notes
+    -----
+    The normal equations (one sum per pair of taps) are built from products of shifted copies
+    of the picture, band by band, in float64, and solved through an eigendecomposition of the
+    scaled, centred normal matrix; weights the picture does not pin down (a flat picture) get
+    the smallest values that fit.
+
+    *Sub-sampling.* A target with more than ``DEFAULT_MAX_EQUATIONS`` (2**21) values is fitted
+    over a subset of its rows: equal full-width bands of rows, evenly spread from top to
+    bottom, holding about 2**21 values (for a 12 MP colour pair, about 1 row in 17, in bands of
+    at least 8 rows). A noise-free target gives the same kernel from any subset that pins down
+    the weights (within float rounding); a noisy one differs from the whole-picture answer by
+    the noise averaged over 2 million values. If the subset does not pin down every weight the
+    whole target is used. The RMS residual is always measured over the whole target.
+    :func:`fit_kernel_report` takes ``max_equations`` to change the limit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from filterstudio import convolve
+    >>> picture = np.random.default_rng(0).random((40, 50))
+    >>> secret = np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], np.float32)
+    >>> kernel, bias, rms = fit_kernel(picture, convolve(picture, secret) + 0.25)
+    >>> bool(np.abs(kernel - secret).max() < 1e-4), round(bias, 4)
+    (True, 0.25)
+    """
+    fit = fit_kernel_report(
+        image,
+        target,
+        size,
+        stride=stride,
+        padding=padding,
+        border=border,
+        cval=cval,
+        dilation=dilation,
+        bias=bias,
+        ridge=ridge,
+    )
+    return np.array(fit.kernel), fit.bias, fit.rms
+
+
+def residual_map(
+    image,
+    target,
+    kernel,
+    bias: float = 0.0,
+    *,
+    stride=1,
+    padding="valid",
+    border: str = "constant",
+    cval: float = 0.0,
+    dilation=1,
+) -> np.ndarray:
+    """``convolve(image, kernel) + bias - target``: where the kernel falls short, float32.
+
+    Positive where the kernel's map is brighter than the target. Shape and options as
+    :func:`fit_kernel` takes them; ``kernel`` is 2-D.
+    """
+    ker = np.asarray(kernel)
+    if ker.ndim != 2:
+        raise ValueError(f"The kernel must be 2-D (kh, kw), not {ker.ndim}-D.")
+    if (
+        isinstance(bias, (bool, np.bool_))
+        or not isinstance(bias, (int, float, np.integer, np.floating))
+        or not math.isfinite(float(bias))
+    ):
+        raise ValueError(f"The bias must be a finite number, not {bias!r}.")
+    img, tgt, geom = check_pair(
+        image,
+        target,
+        ker.shape,
+        stride=stride,
+        padding=padding,
+        border=border,
+        cval=cval,
+        dilation=dilation,
+        bias=False,
+    )
+    out = convolve(img, ker, **geom.conv_kwargs())
+    if bias:
+        out += np.float32(bias)
+    out -= tgt
+    return out
