@@ -26,6 +26,7 @@ __all__ = [
     "fit_verdict",
     "residual_map",
     "solve_normal_equations",
+    "unclipped",
 ]
 
 # Beyond this many equations (target cells times channels) the normal equations are summed over
@@ -139,6 +140,51 @@ def _flag(value, what: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"The {what} option must be True or False, not {value!r}.")
     return bool(value)
+
+
+def _mask(mask, target: np.ndarray, unknowns: int) -> np.ndarray | None:
+    """``mask`` as a bool array of the target's shape (a 2-D mask covers every channel)."""
+    if mask is None:
+        return None
+    m = np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise ValueError(f"The mask must hold True/False values, not values of type {m.dtype}.")
+    if m.shape != target.shape:
+        if target.ndim == 3 and m.shape == target.shape[:2]:
+            m = np.broadcast_to(m[:, :, None], target.shape)
+        else:
+            raise ValueError(
+                f"The mask is {'x'.join(map(str, m.shape))} but the target is "
+                f"{'x'.join(map(str, target.shape))}; they must match."
+            )
+    kept = int(np.count_nonzero(m))
+    if kept < unknowns:
+        raise ValueError(
+            f"The mask keeps {kept} of the target's values for {unknowns} unknowns; "
+            "keep more of the target or fit a smaller kernel."
+        )
+    return np.ascontiguousarray(m)
+
+
+def unclipped(target, low: float = 0.0, high: float = 1.0) -> np.ndarray:
+    """Where ``target`` was not clipped: every value but those exactly at ``low`` or ``high``.
+
+    A photo editor clips its result to black and white; a value at either end says only that
+    the filter's value was at or beyond it, so a fit that counts it is pulled away from the
+    kernel. A target with any value outside ``[low, high]`` was not clipped: all True. Pass the
+    result as the ``mask`` of :func:`fit_kernel_report` to leave the clipped values out.
+
+    Examples
+    --------
+    >>> unclipped(np.array([0.0, 0.5, 1.0])).tolist()
+    [False, True, False]
+    >>> unclipped(np.array([-0.5, 0.0, 1.0])).tolist()
+    [True, True, True]
+    """
+    t = np.asarray(target)
+    if t.size and (t.min() < low or t.max() > high):
+        return np.ones(t.shape, bool)
+    return (t != low) & (t != high)
 
 
 @dataclass(frozen=True)
@@ -293,18 +339,25 @@ def fit_verdict(fit: KernelFit, *, bias: bool = True) -> str:
     return sentence
 
 
-def _rms_of(img, tgt, kernel, bias: float, geom: FitGeometry) -> float:
+def _rms_of(img, tgt, kernel, bias: float, geom: FitGeometry, keep=None) -> float:
     out = convolve(img, kernel, **geom.conv_kwargs())
     if bias:
         out += np.float32(bias)
     a = out.reshape(out.shape[0], -1)
     b = tgt.reshape(tgt.shape[0], -1)
-    return math.sqrt(cv2.norm(a, b, cv2.NORM_L2SQR) / a.size)
+    if keep is None:
+        return math.sqrt(cv2.norm(a, b, cv2.NORM_L2SQR) / a.size)
+    a -= b
+    a[~keep.reshape(a.shape)] = 0.0
+    return math.sqrt(cv2.norm(a, cv2.NORM_L2SQR) / max(1, int(np.count_nonzero(keep))))
 
 
-def _std_of(values: np.ndarray) -> float:
-    _, std = cv2.meanStdDev(values.reshape(values.shape[0], -1))
-    return float(std[0, 0])
+def _std_of(values: np.ndarray, keep=None) -> float:
+    if keep is None:
+        _, std = cv2.meanStdDev(values.reshape(values.shape[0], -1))
+        return float(std[0, 0])
+    kept = values[keep].astype(np.float64)
+    return float(kept.std()) if kept.size else 0.0
 
 
 def fit_kernel_report(
@@ -320,12 +373,17 @@ def fit_kernel_report(
     bias: bool = True,
     ridge: float = 0.0,
     max_equations: int | None = DEFAULT_MAX_EQUATIONS,
+    mask=None,
 ) -> KernelFit:
     """:func:`fit_kernel` with what goes with the answer: see :class:`KernelFit`.
 
     ``max_equations`` (None: no limit) is the number of target values beyond which the
     normal equations are summed over an evenly spread subset of full-width bands of rows (see
     :func:`fit_kernel`). Should that subset not pin down every weight, the whole target is used.
+
+    ``mask`` (bool, the target's shape, or ``(OH, OW)`` for every channel) leaves out the
+    target values where it is False, e.g. ``unclipped(target)``: the fit, ``rms`` and
+    ``target_std`` then count only the values kept.
     """
     bias = _flag(bias, "bias")
     ridge = _ridge(ridge)
@@ -344,23 +402,25 @@ def fit_kernel_report(
         dilation=dilation,
         bias=bias,
     )
+    keep = _mask(mask, tgt, geom.taps + (1 if bias else 0))
+    total = geom.equations if keep is None else int(np.count_nonzero(keep))
     bands = plan_bands(geom, max_equations)
-    ne = accumulate(img, tgt, geom, bands)
-    sol = solve_normal_equations(ne, bias=bias, ridge=ridge)
-    if not sol.determined and ne.count < geom.equations:
+    ne = accumulate(img, tgt, geom, bands, keep)
+    sol = solve_normal_equations(ne, bias=bias, ridge=ridge) if ne.count else None
+    if (sol is None or not sol.determined) and ne.count < total:
         bands = plan_bands(geom, None)
-        ne = accumulate(img, tgt, geom, bands)
+        ne = accumulate(img, tgt, geom, bands, keep)
         sol = solve_normal_equations(ne, bias=bias, ridge=ridge)
     kernel = sol.weights.reshape(geom.kh, geom.kw).astype(np.float32)
     kernel.setflags(write=False)
     return KernelFit(
         kernel=kernel,
         bias=sol.bias,
-        rms=_rms_of(img, tgt, kernel, sol.bias, geom),
-        target_std=_std_of(tgt),
+        rms=_rms_of(img, tgt, kernel, sol.bias, geom, keep),
+        target_std=_std_of(tgt, keep),
         determined=sol.determined,
         condition=sol.condition,
-        equations=geom.equations,
+        equations=total,
         equations_used=ne.count,
     )
 

@@ -447,55 +447,93 @@ def tap_sums_with(
     return out
 
 
+def _design_rows(
+    arrays: dict[tuple[int, int], np.ndarray], layout: TapLayout, ii: np.ndarray, jj: np.ndarray
+) -> np.ndarray:
+    """Rows of the design matrix ``A`` (float64) for the band's values at ``(ii, jj)``.
+
+    ``jj`` counts columns and channels together (``j * C + c``), as the 2-D band arrays do.
+    """
+    c = layout.geom.channels
+    out = np.empty((len(ii), len(layout.phase)))
+    for t, (y, x) in enumerate(layout.origin):
+        out[:, t] = arrays[layout.phase[t]][y + ii, x * c + jj]
+    return out
+
+
+def _band_sums(arrays, layout: TapLayout, t_band: np.ndarray, gram: np.ndarray, sums: np.ndarray):
+    """Add one band's ``A^T A`` (upper triangle, flattened) and ``A^T 1`` to ``gram`` and ``sums``."""
+    c, ow = layout.geom.channels, layout.geom.ow
+    rows = t_band.shape[0]
+    for g in layout.pair_groups:
+        x1, x2 = arrays[g.p1], arrays[g.p2]
+        ya, xa = int(g.y0.min()), int(g.x0.min())
+        nrows = int(g.y0.max()) - ya + rows
+        ncols = int(g.x0.max()) - xa + ow
+        dy, dx = g.delta
+        q = cv2.multiply(
+            x1[ya : ya + nrows, xa * c : (xa + ncols) * c],
+            x2[ya + dy : ya + dy + nrows, (xa + dx) * c : (xa + dx + ncols) * c],
+        )
+        gram[g.entries] += _window_sums(q, g, rows, ow, c)
+    for g in layout.sum_groups:
+        x1 = arrays[g.p1]
+        ya, xa = int(g.y0.min()), int(g.x0.min())
+        nrows = int(g.y0.max()) - ya + rows
+        ncols = int(g.x0.max()) - xa + ow
+        sums[g.entries] += _window_sums(
+            x1[ya : ya + nrows, xa * c : (xa + ncols) * c], g, rows, ow, c
+        )
+
+
 def accumulate(
     image: np.ndarray,
     target: np.ndarray,
     geom: FitGeometry,
     bands: list[tuple[int, int]],
+    mask: np.ndarray | None = None,
 ) -> NormalEquations:
     """The normal equations over the map rows in ``bands``.
 
     ``image`` is float32 ``(H, W)`` or ``(H, W, C)``; ``target`` float32 with the map's shape,
-    both checked by the caller.
+    both checked by the caller. ``mask`` (bool, the target's shape) leaves out the values where
+    it is False: a band missing at most half its values has the left-out rows of ``A`` (built
+    exactly, in float64) taken off its sums; a band missing more sums its kept rows directly.
     """
     layout = TapLayout(geom)
     source = BandSource(image, layout)
-    c = geom.channels
     n = geom.taps
     tgt = target.reshape(target.shape[0], -1)
+    keep = None if mask is None else mask.reshape(mask.shape[0], -1)
     gram = np.zeros(n * n)
     tap_sums = np.zeros(n)
     rhs = np.zeros(n)
     t_sum = t_sq = 0.0
     count = 0
-    ow = geom.ow
     for i0, i1 in bands:
-        rows = i1 - i0
         arrays = source.band(i0, i1)
         t_band = tgt[i0:i1]
-        t_sum += cv2.sumElems(t_band)[0]
-        t_sq += cv2.norm(t_band, cv2.NORM_L2SQR)
-        count += t_band.size
-        for g in layout.pair_groups:
-            x1, x2 = arrays[g.p1], arrays[g.p2]
-            ya, xa = int(g.y0.min()), int(g.x0.min())
-            nrows = int(g.y0.max()) - ya + rows
-            ncols = int(g.x0.max()) - xa + ow
-            dy, dx = g.delta
-            q = cv2.multiply(
-                x1[ya : ya + nrows, xa * c : (xa + ncols) * c],
-                x2[ya + dy : ya + dy + nrows, (xa + dx) * c : (xa + dx + ncols) * c],
-            )
-            gram[g.entries] += _window_sums(q, g, rows, ow, c)
-        for g in layout.sum_groups:
-            x1 = arrays[g.p1]
-            ya, xa = int(g.y0.min()), int(g.x0.min())
-            nrows = int(g.y0.max()) - ya + rows
-            ncols = int(g.x0.max()) - xa + ow
-            tap_sums[g.entries] += _window_sums(
-                x1[ya : ya + nrows, xa * c : (xa + ncols) * c], g, rows, ow, c
-            )
-        rhs += tap_sums_with(arrays, layout, t_band)
+        k_band = None if keep is None else keep[i0:i1]
+        dropped = 0 if k_band is None else t_band.size - int(np.count_nonzero(k_band))
+        if 2 * dropped <= t_band.size:
+            _band_sums(arrays, layout, t_band, gram, tap_sums)
+            rhs += tap_sums_with(arrays, layout, t_band)
+            t_sum += cv2.sumElems(t_band)[0]
+            t_sq += cv2.norm(t_band, cv2.NORM_L2SQR)
+            count += t_band.size
+            sign, pick = -1.0, None if not dropped else ~k_band
+        else:
+            sign, pick = 1.0, k_band
+        if pick is not None:
+            ii, jj = np.nonzero(pick)
+            a = _design_rows(arrays, layout, ii, jj)
+            t = t_band[ii, jj].astype(np.float64)
+            gram += sign * (a.T @ a).ravel()
+            tap_sums += sign * a.sum(axis=0)
+            rhs += sign * (a.T @ t)
+            t_sum += sign * float(t.sum())
+            t_sq += sign * float(t @ t)
+            count += int(sign) * len(t)
     gram = gram.reshape(n, n)
     gram = np.triu(gram) + np.triu(gram, 1).T
     return NormalEquations(gram, tap_sums, rhs, float(t_sum), float(t_sq), int(count))
