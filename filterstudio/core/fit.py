@@ -111,8 +111,8 @@ def check_pair(
             hint = "; a target of the picture's own size needs padding 'same'"
         raise ValueError(
             f"The target is {tgt.shape[0]}x{tgt.shape[1]} but a {geom.kh}x{geom.kw} kernel with "
-            f"these options makes a {geom.oh}x{geom.ow} map of this {img.shape[0]}x{img.shape[1]} "
-            f"picture{hint}."
+            f"these options maps this {img.shape[0]}x{img.shape[1]} picture to "
+            f"{geom.oh}x{geom.ow}{hint}."
         )
     unknowns = geom.taps + (1 if bias else 0)
     if geom.equations < unknowns:
@@ -353,6 +353,10 @@ def _rms_of(img, tgt, kernel, bias: float, geom: FitGeometry, keep=None) -> floa
 
 
 def _std_of(values: np.ndarray, keep=None) -> float:
+    flat = values.reshape(values.shape[0], -1)
+    low, high, _, _ = cv2.minMaxLoc(flat) if flat.shape[1] else (0.0, 0.0, None, None)
+    if low == high:  # exactly flat: no rounding in the spread
+        return 0.0
     if keep is None:
         _, std = cv2.meanStdDev(values.reshape(values.shape[0], -1))
         return float(std[0, 0])
