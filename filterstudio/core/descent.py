@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from .convolution import convolve
-from .fit import _flag, _ridge, check_pair, solve_normal_equations
+from .fit import _flag, _mask, _ridge, check_pair, solve_normal_equations
 from .normal_equations import BandSource, TapLayout, accumulate, plan_bands, tap_sums_with
 
 __all__ = ["DEFAULT_DESCENT_EQUATIONS", "DescentStep", "KernelDescent"]
@@ -103,6 +103,9 @@ class KernelDescent:
         this many target values (None: every row), as :func:`fit_kernel` sub-samples.
     start : array_like, optional
         The starting kernel; zeros when None. The bias starts at ``start_bias``.
+    mask : array_like of bool, optional
+        Target values to leave out where False, as :func:`fit_kernel_report` takes it
+        (e.g. ``unclipped(target)``).
 
     Notes
     -----
@@ -143,6 +146,7 @@ class KernelDescent:
         max_equations: int | None = DEFAULT_DESCENT_EQUATIONS,
         start=None,
         start_bias: float = 0.0,
+        mask=None,
     ) -> None:
         self._fit_bias = _flag(bias, "bias")
         self._ridge = _ridge(ridge)
@@ -159,18 +163,28 @@ class KernelDescent:
             dilation=dilation,
             bias=self._fit_bias,
         )
+        keep = _mask(mask, tgt, geom.taps + (1 if self._fit_bias else 0))
         self._geom = geom
         self._layout = TapLayout(geom)
         source = BandSource(img, self._layout)
         bands = plan_bands(geom, max_equations)
+        self._normal = accumulate(img, tgt, geom, bands, keep)
+        if self._normal.count == 0:  # the working rows keep nothing: work on every row
+            bands = plan_bands(geom, None)
+            self._normal = accumulate(img, tgt, geom, bands, keep)
         # What each step needs from the picture, cut once: the padded input rows of each band
-        # (for convolve), its phase pictures (for the gradient) and its target rows.
+        # (for convolve), its phase pictures (for the gradient), its target rows and, with a
+        # mask, the values it leaves out.
         self._bands = [
-            (source.padded_rows(i0, i1), source.band(i0, i1), tgt[i0:i1].reshape(i1 - i0, -1))
+            (
+                source.padded_rows(i0, i1),
+                source.band(i0, i1),
+                tgt[i0:i1].reshape(i1 - i0, -1),
+                None if keep is None else ~keep[i0:i1].reshape(i1 - i0, -1),
+            )
             for i0, i1 in bands
         ]
         self._conv = dict(stride=geom.stride, dilation=geom.dilation)
-        self._normal = accumulate(img, tgt, geom, bands)
         self._count = self._normal.count
         self._suggested = self._suggest()
         self._rate = (
@@ -234,12 +248,14 @@ class KernelDescent:
         residuals = []
         total = 0.0
         b = np.float32(bias)
-        for rows, _, t_band in self._bands:
+        for rows, _, t_band, left_out in self._bands:
             out = convolve(rows, kernel, **self._conv)
             r = out.reshape(out.shape[0], -1)
             if b:
                 r += b
             r -= t_band
+            if left_out is not None:
+                r[left_out] = 0.0
             total += cv2.norm(r, cv2.NORM_L2SQR)
             residuals.append(r)
         loss = total / self._count
@@ -250,7 +266,7 @@ class KernelDescent:
     def _gradient(self, residuals: list[np.ndarray]) -> tuple[np.ndarray, float]:
         g = np.zeros(self._geom.taps)
         gb = 0.0
-        for (_, arrays, _), r in zip(self._bands, residuals):
+        for (_, arrays, _, _), r in zip(self._bands, residuals):
             g += tap_sums_with(arrays, self._layout, r)
             gb += cv2.sumElems(r)[0]
         scale = 2.0 / self._count
