@@ -167,7 +167,8 @@ class KernelDescent:
         self._geom = geom
         self._layout = TapLayout(geom)
         source = BandSource(img, self._layout)
-        bands = plan_bands(geom, max_equations)
+        kept = 1.0 if keep is None else np.count_nonzero(keep) / keep.size
+        bands = plan_bands(geom, max_equations, kept)
         self._normal = accumulate(img, tgt, geom, bands, keep)
         if self._normal.count == 0:  # the working rows keep nothing: work on every row
             bands = plan_bands(geom, None)

@@ -408,7 +408,7 @@ def fit_kernel_report(
     )
     keep = _mask(mask, tgt, geom.taps + (1 if bias else 0))
     total = geom.equations if keep is None else int(np.count_nonzero(keep))
-    bands = plan_bands(geom, max_equations)
+    bands = plan_bands(geom, max_equations, total / geom.equations)
     ne = accumulate(img, tgt, geom, bands, keep)
     sol = solve_normal_equations(ne, bias=bias, ridge=ridge) if ne.count else None
     if (sol is None or not sol.determined) and ne.count < total:

@@ -162,35 +162,34 @@ def fit_geometry(
 # Band plan
 
 
-def plan_bands(geom: FitGeometry, max_equations: int | None) -> list[tuple[int, int]]:
+def plan_bands(
+    geom: FitGeometry, max_equations: int | None, kept: float = 1.0
+) -> list[tuple[int, int]]:
     """Bands ``[(i0, i1), ...]`` of output rows whose equations are summed.
 
     All rows when the map has at most ``max_equations`` equations (or ``max_equations`` is
-    None). Otherwise equal bands, evenly spread from the top row to the bottom row, together
-    holding at least ``max_equations`` equations; every band spans the full width.
+    None). Otherwise equal bands (at least two), evenly spread from the top row to the bottom
+    row, together holding at least ``max_equations`` equations; every band spans the full
+    width. ``kept`` is the fraction of values a mask keeps, so that the kept ones meet the count.
     """
     row_values = geom.ow * geom.channels
     extra = (geom.dilation[0] * (geom.kh - 1)) // geom.stride[0]  # rows a band reads beyond it
     height = max(8, 4 * extra, _BAND_VALUES // max(1, row_values))
     oh = geom.oh
-    if max_equations is None or geom.equations <= max_equations:
-        return [(i0, min(oh, i0 + height)) for i0 in range(0, oh, height)]
-    rows = -(-int(max_equations) // row_values)
+    whole = [(i0, min(oh, i0 + height)) for i0 in range(0, oh, height)]
+    kept = min(1.0, max(float(kept), 1e-9))
+    if max_equations is None or geom.equations * kept <= max_equations:
+        return whole
+    rows = math.ceil(max_equations / (row_values * kept))
     height = min(height, max(8, 4 * extra, rows // 8))  # at least 8 bands where rows allow
-    count = -(-rows // height)
-    if count * height >= oh or count < 2:
-        return (
-            [(i0, min(oh, i0 + height)) for i0 in range(0, oh, height)]
-            if count >= 2
-            else [(i0, min(oh, i0 + height)) for i0 in _spread(oh, height, max(count, 1))]
-        )
+    count = max(2, math.ceil(rows / height))
+    if count * height >= oh:
+        return whole
     return [(i0, i0 + height) for i0 in _spread(oh, height, count)]
 
 
 def _spread(oh: int, height: int, count: int) -> list[int]:
-    """``count`` band starts from 0 to ``oh - height``, evenly spaced, never overlapping."""
-    if count == 1:
-        return [(oh - height) // 2]
+    """``count`` (at least 2) band starts from 0 to ``oh - height``, evenly spaced."""
     last = oh - height
     return [round(k * last / (count - 1)) for k in range(count)]
 
