@@ -24,6 +24,7 @@ __all__ = [
     "fit_kernel",
     "fit_kernel_report",
     "fit_verdict",
+    "inner_cells",
     "residual_map",
     "solve_normal_equations",
     "unclipped",
@@ -185,6 +186,38 @@ def unclipped(target, low: float = 0.0, high: float = 1.0) -> np.ndarray:
     if t.size and (t.min() < low or t.max() > high):
         return np.ones(t.shape, bool)
     return (t != low) & (t != high)
+
+
+def inner_cells(
+    shape, size, *, stride=1, padding="valid", border="constant", cval=0.0, dilation=1
+) -> np.ndarray:
+    """Which cells of the map read only the picture, none of its padding: bool ``(OH, OW)``.
+
+    A target made by a program whose border rule is not known (a photo editor) matches the
+    kernel only there; pass the result (``&`` any other mask) as the ``mask`` of
+    :func:`fit_kernel_report`.
+
+    Examples
+    --------
+    >>> inner_cells((5, 6), 3, padding="same").astype(int)
+    array([[0, 0, 0, 0, 0, 0],
+           [0, 1, 1, 1, 1, 0],
+           [0, 1, 1, 1, 1, 0],
+           [0, 1, 1, 1, 1, 0],
+           [0, 0, 0, 0, 0, 0]])
+    """
+    geom = fit_geometry(
+        shape, size, stride=stride, padding=padding, border=border, cval=cval, dilation=dilation
+    )
+    (pt, _), (pl, _) = geom.pads
+
+    def inside(n_out, step, span, before, n_in):
+        first = np.arange(n_out) * step  # the first padded row (column) a cell reads
+        return (first >= before) & (first + span - 1 < before + n_in)
+
+    rows = inside(geom.oh, geom.stride[0], geom.dilation[0] * (geom.kh - 1) + 1, pt, geom.height)
+    cols = inside(geom.ow, geom.stride[1], geom.dilation[1] * (geom.kw - 1) + 1, pl, geom.width)
+    return rows[:, None] & cols[None, :]
 
 
 @dataclass(frozen=True)
