@@ -16,7 +16,7 @@ from . import __version__
 if TYPE_CHECKING:  # numpy is loaded by the commands that need it, not by --help or --version
     import numpy as np
 
-COMMANDS = ("apply", "presets")
+COMMANDS = ("apply", "fit", "presets")
 BORDERS = ("constant", "edge", "reflect", "symmetric", "wrap")
 ACTIVATIONS = ("none", "relu", "abs")
 # The same names as core.display.MAPPINGS, spelled out so that the command line does not load
@@ -48,6 +48,7 @@ def _top_parser() -> argparse.ArgumentParser:
             "                                            write the feature map of one filter\n"
             "  filterstudio apply INPUT FOLDER --bank bank.json\n"
             "                                            write one map per filter of a bank\n"
+            "  filterstudio fit BEFORE AFTER --size 3    the kernel that turns one picture into another\n"
             "  filterstudio presets                      list the preset kernels\n"
             "\nRun 'filterstudio apply --help' for the options of apply."
         ),
@@ -339,6 +340,13 @@ def _cmd_presets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_fit(argv: list[str]) -> int:
+    from .cli_fit import fit_parser, run_fit
+
+    args = fit_parser().parse_args(argv)
+    return run_fit(args, _layer_overrides(args), _output_must_be_free)
+
+
 def _cmd_gui(path: str | None) -> int:
     if path is not None and not os.path.exists(path):
         hint = ""
@@ -406,6 +414,8 @@ def _skip_exit_collection() -> None:
 
 
 def _dispatch(argv: list[str]) -> int:
+    if argv[:1] == ["fit"]:
+        return _cmd_fit(argv[1:])
     if argv and argv[0] in COMMANDS:
         command, rest = argv[0], argv[1:]
         if command == "apply":
@@ -458,7 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"filterstudio: {_sentence(exc)}", file=sys.stderr)
         return 2
     finally:
-        if argv is None and args[:1] in (["apply"], ["presets"]):
+        if argv is None and args[:1] in (["apply"], ["presets"], ["fit"]):
             # Run as the program, so the process ends with this command. Not after the window:
             # its Qt objects are destroyed as the interpreter collects them.
             _skip_exit_collection()
