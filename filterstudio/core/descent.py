@@ -229,7 +229,7 @@ class KernelDescent:
         return self._state
 
     def _suggest(self) -> float:
-        ne, n = self._normal, self._geom.taps
+        ne, n = self._normal.uncentred(), self._geom.taps
         if self._fit_bias:
             h = np.empty((n + 1, n + 1))
             h[:n, :n] = ne.gram

@@ -239,6 +239,8 @@ def solve_normal_equations(ne: NormalEquations, *, bias: bool, ridge: float = 0.
     eigenvalue below ``1e-9`` of the largest) are left out, which gives the smallest kernel
     among the equally good ones.
     """
+    if not bias:
+        ne = ne.uncentred()
     n = ne.gram.shape[0]
     count = float(ne.count)
     mx = ne.tap_sums / count
@@ -263,7 +265,8 @@ def solve_normal_equations(ne: NormalEquations, *, bias: bool, ridge: float = 0.
     weights = scale * (v[:, keep] @ coef)
     determined = bool(keep.all())
     condition = float(top / w[0]) if determined else math.inf
-    b = float(mt - weights @ mx) if bias else 0.0
+    # The sums are for the picture less ``shift``: the bias takes the shift back.
+    b = float(mt - weights @ mx - ne.shift * weights.sum()) if bias else 0.0
     return Solution(weights, b, determined, condition)
 
 

@@ -15,8 +15,9 @@ row sums (float64) and a few thin column strips, and each pair's window sum is t
 look-ups in their prefix sums. A 7x7 kernel needs 85 product pictures instead of 1225
 (the 49 right-hand sides are one product each).
 
-Products are float32 (each exact to half a unit in the last place, with errors that do not
-add up in one direction); every sum is accumulated in float64 by OpenCV's reductions.
+The picture's mean (a float32 constant) is taken off in float64 before the products, so every
+product of two float32 values is exact and every sum is accumulated in float64 by OpenCV's
+reductions: the sums of a bright picture do not drown its detail.
 
 Work goes in bands of output rows, so memory stays a few megabytes whatever the picture size,
 and a fit on a large picture can use an evenly spread subset of the bands
@@ -200,20 +201,26 @@ def _spread(oh: int, height: int, count: int) -> list[int]:
 
 @dataclass(frozen=True)
 class NormalEquations:
-    """Sums over the equations of a fit (float64).
+    """Sums over the equations of a fit (float64), for the picture less a constant ``shift``.
+
+    With ``A`` the design matrix (one row per target value, one column per kernel tap, in
+    row-major order) and ``A_c = A - shift``:
 
     Attributes
     ----------
     gram : (n, n) ndarray
-        ``A^T A`` over the kernel taps in row-major order (n = kh * kw).
+        ``A_c^T A_c``.
     tap_sums : (n,) ndarray
-        ``A^T 1``: the sum of the picture under each tap.
+        ``A_c^T 1``: the sum of the (shifted) picture under each tap.
     rhs : (n,) ndarray
-        ``A^T t``.
+        ``A_c^T t``.
     target_sum, target_squares : float
         ``sum t`` and ``sum t^2``.
     count : int
         The number of equations summed.
+    shift : float
+        Taken off every value of the picture before the products: near the picture's mean, it
+        keeps the sums of a bright picture from drowning its detail, and the products exact.
     """
 
     gram: np.ndarray
@@ -222,6 +229,29 @@ class NormalEquations:
     target_sum: float
     target_squares: float
     count: int
+    shift: float = 0.0
+
+    def uncentred(self) -> NormalEquations:
+        """The same sums for the picture as it is (``shift`` 0)."""
+        s = self.shift
+        if s == 0.0:
+            return self
+        n = len(self.tap_sums)
+        ones = np.ones(n)
+        gram = (
+            self.gram
+            + s * (np.outer(self.tap_sums, ones) + np.outer(ones, self.tap_sums))
+            + self.count * s * s
+        )
+        return NormalEquations(
+            gram,
+            self.tap_sums + self.count * s,
+            self.rhs + s * self.target_sum,
+            self.target_sum,
+            self.target_squares,
+            self.count,
+            0.0,
+        )
 
 
 @dataclass(frozen=True)
@@ -311,8 +341,11 @@ def _index_map(n: int, before: int, after: int, border: str) -> np.ndarray:
 class BandSource:
     """The phase pictures of any band of output rows, cut (and padded) from the picture."""
 
-    def __init__(self, image: np.ndarray, layout: TapLayout) -> None:
+    def __init__(self, image: np.ndarray, layout: TapLayout, shift: float | None = None) -> None:
+        """``shift`` None: float32 phase pictures, as the picture is (views where possible).
+        A number: float64 copies less ``shift`` (exactly, for float32 values)."""
         geom = layout.geom
+        self.shift = shift
         self.flat = image.ndim == 2
         self.image = image if image.ndim == 3 else image[:, :, None]
         self.layout = layout
@@ -355,7 +388,7 @@ class BandSource:
         return part[:, :, 0] if self.flat else part
 
     def band(self, i0: int, i1: int) -> dict[tuple[int, int], np.ndarray]:
-        """Phase pictures for output rows ``[i0, i1)``: 2-D float32, columns and channels merged."""
+        """Phase pictures for output rows ``[i0, i1)``: 2-D, columns and channels merged."""
         geom, lay = self.layout.geom, self.layout
         out = {}
         for ry, rx in lay.phases:
@@ -382,6 +415,8 @@ class BandSource:
                         rx + geom.stride[1] * np.arange(lay.ox_min[rx], geom.ow + lay.ox_max[rx])
                     ]
                     part[:, crow < 0] = geom.cval
+            if self.shift is not None:
+                part = np.subtract(part, self.shift, dtype=np.float64)
             out[(ry, rx)] = part.reshape(part.shape[0], -1)
         return out
 
@@ -500,7 +535,11 @@ def accumulate(
     exactly, in float64) taken off its sums; a band missing more sums its kept rows directly.
     """
     layout = TapLayout(geom)
-    source = BandSource(image, layout)
+    flat = image.reshape(image.shape[0], -1)
+    # Products of float32 values less a float32 shift are exact in float64: the sums then
+    # carry only float64 rounding, whatever the picture's conditioning.
+    shift = float(np.float32(cv2.mean(flat)[0])) if flat.size else 0.0
+    source = BandSource(image, layout, shift)
     n = geom.taps
     tgt = target.reshape(target.shape[0], -1)
     keep = None if mask is None else mask.reshape(mask.shape[0], -1)
@@ -516,7 +555,7 @@ def accumulate(
         dropped = 0 if k_band is None else t_band.size - int(np.count_nonzero(k_band))
         if 2 * dropped <= t_band.size:
             _band_sums(arrays, layout, t_band, gram, tap_sums)
-            rhs += tap_sums_with(arrays, layout, t_band)
+            rhs += tap_sums_with(arrays, layout, t_band.astype(np.float64))
             t_sum += cv2.sumElems(t_band)[0]
             t_sq += cv2.norm(t_band, cv2.NORM_L2SQR)
             count += t_band.size
@@ -535,4 +574,4 @@ def accumulate(
             count += int(sign) * len(t)
     gram = gram.reshape(n, n)
     gram = np.triu(gram) + np.triu(gram, 1).T
-    return NormalEquations(gram, tap_sums, rhs, float(t_sum), float(t_sq), int(count))
+    return NormalEquations(gram, tap_sums, rhs, float(t_sum), float(t_sq), int(count), shift)

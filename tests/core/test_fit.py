@@ -15,6 +15,7 @@ from filterstudio.core.fit import (
     fit_kernel,
     fit_kernel_report,
     fit_verdict,
+    inner_cells,
     residual_map,
     unclipped,
 )
@@ -101,30 +102,36 @@ def test_normal_equations_match_the_design_matrix(problem, data):
     mask = None
     if data.draw(st.booleans()):
         mask = rng.random(target.shape) < data.draw(st.sampled_from([0.2, 0.7, 0.95]))
-    ne = accumulate(image, target, geom, bands, mask)
+    centred = accumulate(image, target, geom, bands, mask)
     a = design_matrix(image, geom)
     t = target.reshape(-1).astype(np.float64)
     if mask is not None:
         keep = mask.reshape(-1)
         a, t = a[keep], t[keep]
-    scale = 1.0 + np.abs(a).sum() * 1e-6
-    np.testing.assert_allclose(ne.gram, a.T @ a, rtol=1e-6, atol=1e-6 * scale)
-    np.testing.assert_allclose(ne.tap_sums, a.sum(axis=0), rtol=1e-6, atol=1e-6 * scale)
-    np.testing.assert_allclose(ne.rhs, a.T @ t, rtol=1e-6, atol=1e-5 * scale)
+    ac = a - centred.shift
+    for ne, design in ((centred, ac), (centred.uncentred(), a)):
+        scale = 1.0 + (design**2).sum()
+        np.testing.assert_allclose(ne.gram, design.T @ design, rtol=1e-9, atol=1e-12 * scale)
+        np.testing.assert_allclose(ne.tap_sums, design.sum(0), rtol=1e-9, atol=1e-12 * scale)
+        np.testing.assert_allclose(ne.rhs, design.T @ t, rtol=1e-9, atol=1e-12 * scale)
+    ne = centred
     assert ne.count == len(t)
     assert ne.target_sum == pytest.approx(t.sum(), abs=1e-6 * (1 + np.abs(t).sum()))
     assert ne.target_squares == pytest.approx(t @ t, rel=1e-6)
 
 
-def test_gram_is_summed_in_float64():
-    """Float32 running sums would lose about 1e-4 here; float64 ones keep 1e-9."""
+def test_gram_keeps_the_detail_of_a_bright_picture():
+    """Float32 products or running sums would lose the 1e-3 detail on a level of 0.9."""
     rng = np.random.default_rng(3)
-    image = (0.5 + 0.01 * rng.random((600, 700))).astype(np.float32)
+    image = (0.9 + 0.001 * rng.random((600, 700))).astype(np.float32)
     geom = fit_geometry(image.shape, 3)
     target = np.zeros((geom.oh, geom.ow), np.float32)
     ne = accumulate(image, target, geom, plan_bands(geom, None))
-    want = design_matrix(image, geom)
-    np.testing.assert_allclose(ne.gram, want.T @ want, rtol=1e-9)
+    a = design_matrix(image, geom)
+    a -= a.mean(axis=0)
+    n = len(a)
+    covariance = ne.gram / n - np.outer(ne.tap_sums, ne.tap_sums) / n**2
+    np.testing.assert_allclose(covariance, a.T @ a / n, rtol=1e-7)
 
 
 # --------------------------------------------------------------------------------------------
@@ -417,3 +424,19 @@ def test_inputs_are_not_modified_and_any_real_dtype_works():
 def test_examples_in_docstrings_hold():
     result = doctest.testmod(fit_module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_inner_cells_do_not_depend_on_the_border(problem):
+    image, size, options, geom, rng = problem
+    kernel = rng.standard_normal(size).astype(np.float32)
+    inner = inner_cells(image.shape, size, **options)
+    assert inner.shape == (geom.oh, geom.ow)
+    maps = [
+        convolve(image, kernel, **{**options, "border": border, "cval": 7.0}) for border in BORDERS
+    ]
+    for other in maps[1:]:
+        np.testing.assert_array_equal(other[inner], maps[0][inner])
+    if geom.pads == ((0, 0), (0, 0)):
+        assert inner.all()
