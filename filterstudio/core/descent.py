@@ -17,7 +17,8 @@ import cv2
 import numpy as np
 
 from .convolution import convolve
-from .fit import _flag, _mask, _ridge, check_pair, solve_normal_equations
+from .fit import solve_normal_equations
+from .fit_inputs import check_flag, check_mask, check_pair, check_ridge
 from .normal_equations import BandSource, TapLayout, accumulate, plan_bands, tap_sums_with
 
 __all__ = ["DEFAULT_DESCENT_EQUATIONS", "DescentStep", "KernelDescent"]
@@ -148,8 +149,8 @@ class KernelDescent:
         start_bias: float = 0.0,
         mask=None,
     ) -> None:
-        self._fit_bias = _flag(bias, "bias")
-        self._ridge = _ridge(ridge)
+        self._fit_bias = check_flag(bias, "bias")
+        self._ridge = check_ridge(ridge)
         if max_equations is not None and (isinstance(max_equations, bool) or max_equations < 1):
             raise ValueError("max_equations must be at least 1, or None for no limit.")
         img, tgt, geom = check_pair(
@@ -163,7 +164,7 @@ class KernelDescent:
             dilation=dilation,
             bias=self._fit_bias,
         )
-        keep = _mask(mask, tgt, geom.taps + (1 if self._fit_bias else 0))
+        keep = check_mask(mask, tgt, geom.taps + (1 if self._fit_bias else 0))
         self._geom = geom
         self._layout = TapLayout(geom)
         source = BandSource(img, self._layout)

@@ -15,7 +15,15 @@ import cv2
 import numpy as np
 
 from .convolution import convolve
-from .normal_equations import FitGeometry, NormalEquations, accumulate, fit_geometry, plan_bands
+from .fit_inputs import (
+    check_flag,
+    check_mask,
+    check_pair,
+    check_ridge,
+    inner_cells,
+    unclipped,
+)
+from .normal_equations import FitGeometry, NormalEquations, accumulate, plan_bands
 
 __all__ = [
     "DEFAULT_MAX_EQUATIONS",
@@ -39,185 +47,6 @@ DEFAULT_MAX_EQUATIONS = 1 << 21
 # Eigenvalues of the (scaled) normal matrix below this fraction of the largest are taken as zero:
 # float32 products summed in float64 carry errors about 1e-10 of the largest entry.
 _RCOND = 1e-9
-
-
-def _picture(value, what: str) -> np.ndarray:
-    try:
-        arr = np.asarray(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"The {what} must be an array of real numbers.") from None
-    if arr.dtype.kind not in "biuf":
-        raise ValueError(f"The {what} must hold real numbers, not values of type {arr.dtype}.")
-    if arr.ndim not in (2, 3):
-        raise ValueError(f"The {what} must be 2-D (H, W) or 3-D (H, W, C), not {arr.ndim}-D.")
-    if arr.size == 0:
-        raise ValueError(f"The {what} is empty (shape {arr.shape}).")
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        raise ValueError(f"The {what} contains a value that is not a finite number.")
-    with np.errstate(over="ignore"):
-        out = np.ascontiguousarray(arr, dtype=np.float32)
-    if out.dtype != arr.dtype and not np.isfinite(out).all():
-        raise ValueError(f"The {what} holds values too large for 32-bit floats.")
-    return out
-
-
-def _shape_text(shape) -> str:
-    text = f"{shape[0]}x{shape[1]}"
-    if len(shape) == 3:
-        text += f" with {shape[2]} channel{'s' if shape[2] != 1 else ''}"
-    return text
-
-
-def check_pair(
-    image,
-    target,
-    size=3,
-    *,
-    stride=1,
-    padding="valid",
-    border="constant",
-    cval=0.0,
-    dilation=1,
-    bias: bool = True,
-) -> tuple[np.ndarray, np.ndarray, FitGeometry]:
-    """Check a picture, a target and the options of a fit; return both as float32 and the layout.
-
-    Raises
-    ------
-    ValueError
-        With one sentence: a bad array or option, a target whose shape is not the map's, or
-        fewer target cells than unknowns.
-    """
-    img = _picture(image, "picture")
-    tgt = _picture(target, "target")
-    geom = fit_geometry(
-        img.shape,
-        size,
-        stride=stride,
-        padding=padding,
-        border=border,
-        cval=cval,
-        dilation=dilation,
-    )
-    want = (geom.oh, geom.ow) + img.shape[2:]
-    if tgt.shape != want:
-        if tgt.ndim != img.ndim or tgt.shape[2:] != img.shape[2:]:
-            raise ValueError(
-                f"The target is {_shape_text(tgt.shape)} but the picture is "
-                f"{_shape_text(img.shape)}: one kernel maps each channel of the picture to the "
-                "same channel of the target, so both need the same channels."
-            )
-        hint = ""
-        if tgt.shape[:2] == img.shape[:2] and isinstance(padding, str) and padding == "valid":
-            hint = "; a target of the picture's own size needs padding 'same'"
-        raise ValueError(
-            f"The target is {tgt.shape[0]}x{tgt.shape[1]} but a {geom.kh}x{geom.kw} kernel with "
-            f"these options maps this {img.shape[0]}x{img.shape[1]} picture to "
-            f"{geom.oh}x{geom.ow}{hint}."
-        )
-    unknowns = geom.taps + (1 if bias else 0)
-    if geom.equations < unknowns:
-        what = f"{geom.taps} weights" + (" and the bias" if bias else "")
-        raise ValueError(
-            f"The target has {geom.equations} value{'s' if geom.equations != 1 else ''} for "
-            f"{unknowns} unknowns ({what}); use a larger picture or a smaller kernel."
-        )
-    return img, tgt, geom
-
-
-def _ridge(ridge) -> float:
-    if isinstance(ridge, (bool, np.bool_)):
-        raise ValueError(f"The ridge must be a number of at least 0, not {ridge!r}.")
-    try:
-        value = float(ridge)
-    except (TypeError, ValueError):
-        raise ValueError(f"The ridge must be a number of at least 0, not {ridge!r}.") from None
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"The ridge must be a finite number of at least 0, not {ridge!r}.")
-    return value
-
-
-def _flag(value, what: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"The {what} option must be True or False, not {value!r}.")
-    return bool(value)
-
-
-def _mask(mask, target: np.ndarray, unknowns: int) -> np.ndarray | None:
-    """``mask`` as a bool array of the target's shape (a 2-D mask covers every channel)."""
-    if mask is None:
-        return None
-    m = np.asarray(mask)
-    if m.dtype != np.bool_:
-        raise ValueError(f"The mask must hold True/False values, not values of type {m.dtype}.")
-    if m.shape != target.shape:
-        if target.ndim == 3 and m.shape == target.shape[:2]:
-            m = np.broadcast_to(m[:, :, None], target.shape)
-        else:
-            raise ValueError(
-                f"The mask is {'x'.join(map(str, m.shape))} but the target is "
-                f"{'x'.join(map(str, target.shape))}; they must match."
-            )
-    kept = int(np.count_nonzero(m))
-    if kept < unknowns:
-        raise ValueError(
-            f"The mask keeps {kept} of the target's values for {unknowns} unknowns; "
-            "keep more of the target or fit a smaller kernel."
-        )
-    return np.ascontiguousarray(m)
-
-
-def unclipped(target, low: float = 0.0, high: float = 1.0) -> np.ndarray:
-    """Where ``target`` was not clipped: every value but those exactly at ``low`` or ``high``.
-
-    A photo editor clips its result to black and white; a value at either end says only that
-    the filter's value was at or beyond it, so a fit that counts it is pulled away from the
-    kernel. A target with any value outside ``[low, high]`` was not clipped: all True. Pass the
-    result as the ``mask`` of :func:`fit_kernel_report` to leave the clipped values out.
-
-    Examples
-    --------
-    >>> unclipped(np.array([0.0, 0.5, 1.0])).tolist()
-    [False, True, False]
-    >>> unclipped(np.array([-0.5, 0.0, 1.0])).tolist()
-    [True, True, True]
-    """
-    t = np.asarray(target)
-    if t.size and (t.min() < low or t.max() > high):
-        return np.ones(t.shape, bool)
-    return (t != low) & (t != high)
-
-
-def inner_cells(
-    shape, size, *, stride=1, padding="valid", border="constant", cval=0.0, dilation=1
-) -> np.ndarray:
-    """Which cells of the map read only the picture, none of its padding: bool ``(OH, OW)``.
-
-    A target made by a program whose border rule is not known (a photo editor) matches the
-    kernel only there; pass the result (``&`` any other mask) as the ``mask`` of
-    :func:`fit_kernel_report`.
-
-    Examples
-    --------
-    >>> inner_cells((5, 6), 3, padding="same").astype(int)
-    array([[0, 0, 0, 0, 0, 0],
-           [0, 1, 1, 1, 1, 0],
-           [0, 1, 1, 1, 1, 0],
-           [0, 1, 1, 1, 1, 0],
-           [0, 0, 0, 0, 0, 0]])
-    """
-    geom = fit_geometry(
-        shape, size, stride=stride, padding=padding, border=border, cval=cval, dilation=dilation
-    )
-    (pt, _), (pl, _) = geom.pads
-
-    def inside(n_out, step, span, before, n_in):
-        first = np.arange(n_out) * step  # the first padded row (column) a cell reads
-        return (first >= before) & (first + span - 1 < before + n_in)
-
-    rows = inside(geom.oh, geom.stride[0], geom.dilation[0] * (geom.kh - 1) + 1, pt, geom.height)
-    cols = inside(geom.ow, geom.stride[1], geom.dilation[1] * (geom.kw - 1) + 1, pl, geom.width)
-    return rows[:, None] & cols[None, :]
 
 
 @dataclass(frozen=True)
@@ -425,8 +254,8 @@ def fit_kernel_report(
     target values where it is False, e.g. ``unclipped(target)``: the fit, ``rms`` and
     ``target_std`` then count only the values kept.
     """
-    bias = _flag(bias, "bias")
-    ridge = _ridge(ridge)
+    bias = check_flag(bias, "bias")
+    ridge = check_ridge(ridge)
     if max_equations is not None:
         if isinstance(max_equations, bool) or int(max_equations) < 1:
             raise ValueError("max_equations must be at least 1, or None for no limit.")
@@ -442,7 +271,7 @@ def fit_kernel_report(
         dilation=dilation,
         bias=bias,
     )
-    keep = _mask(mask, tgt, geom.taps + (1 if bias else 0))
+    keep = check_mask(mask, tgt, geom.taps + (1 if bias else 0))
     total = geom.equations if keep is None else int(np.count_nonzero(keep))
     bands = plan_bands(geom, max_equations, total / geom.equations)
     ne = accumulate(img, tgt, geom, bands, keep)

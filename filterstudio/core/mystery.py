@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .convolution import convolve
-from .fit import KernelFit, check_pair, fit_kernel_report
+from .fit import KernelFit, fit_kernel_report
+from .fit_inputs import check_pair
 from .kernels import PRESETS, flip, resize_centered, rotate90, transpose
 
 __all__ = ["MYSTERY_KINDS", "GuessScore", "MysteryKernel", "mystery_kernel", "score_guess"]
