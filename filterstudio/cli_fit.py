@@ -233,7 +233,7 @@ def run_fit(
     if fit.sampled:
         lines.append(
             f"# fitted over {fit.equations_used:,} of {fit.equations:,} values, in bands of rows "
-            "spread over the picture; the residual counts them all"
+            "spread over the picture"
         )
     if args.save_bank is not None:
         _save(args.save_bank, args.force, fit.kernel, float(bias), gray, options)

@@ -187,7 +187,23 @@ def test_sub_sampled_fit_is_exact_and_says_so():
     assert fit.sampled and 20_000 <= fit.equations_used < fit.equations // 5
     np.testing.assert_allclose(fit.kernel, kernel, atol=1e-4)
     assert fit.bias == pytest.approx(-0.3, abs=1e-4)
-    assert fit.rms < 1e-5  # measured over the whole target
+    assert fit.rms < 1e-5
+
+
+def test_sub_sampled_rms_counts_the_bands_it_fitted():
+    rng = np.random.default_rng(12)
+    image = rng.random((400, 150)).astype(np.float32)
+    noise = 0.01 * rng.standard_normal((398, 148))
+    target = (convolve(image, SHARPEN) + noise).astype(np.float32)
+    fit = fit_kernel_report(image, target, 3, max_equations=10_000)
+    assert fit.sampled
+    geom = fit_geometry(image.shape, 3)
+    rows = np.concatenate([np.arange(a, b) for a, b in plan_bands(geom, 10_000)])
+    residual = (convolve(image, fit.kernel) + np.float32(fit.bias) - target)[rows]
+    assert fit.rms == pytest.approx(np.sqrt(np.mean(residual.astype(np.float64) ** 2)), rel=1e-5)
+    assert fit.target_std == pytest.approx(target[rows].astype(np.float64).std(), rel=1e-6)
+    whole = convolve(image, fit.kernel) + np.float32(fit.bias) - target
+    assert fit.rms == pytest.approx(np.sqrt(np.mean(whole.astype(np.float64) ** 2)), rel=0.05)
 
 
 def test_band_plan_spreads_evenly_and_holds_the_budget():
