@@ -67,6 +67,12 @@ def fit_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="count AFTER's pure black and white values too",
     )
+    parser.add_argument(
+        "--decimals",
+        type=int,
+        metavar="D",
+        help="round the weights and the bias to D decimals (0 to 8) for printing and saving",
+    )
     parser.add_argument("--save-bank", metavar="BANK.json", help="also write the kernel as a bank")
     parser.add_argument("--force", "-f", action="store_true", help="overwrite an existing bank")
     # What the shared layer options of apply read and fit does not offer.
@@ -194,11 +200,15 @@ def run_fit(
     """
     import math
 
-    from .core.fit import check_pair, fit_kernel_report, fit_verdict
+    import numpy as np
+
+    from .core.fit import check_pair, fit_kernel_report, fit_verdict, residual_map
     from .core.imageio import load_image
     from .core.kernels import format_kernel, format_value
 
     size = _size(args.size)
+    if args.decimals is not None and not 0 <= args.decimals <= 8:
+        raise ValueError(f"The decimals must be 0 to 8, not {args.decimals}.")
     if not math.isfinite(args.ridge) or args.ridge < 0:
         raise ValueError(f"The ridge must be a finite number of at least 0, not {args.ridge!r}.")
     if args.save_bank is not None:
@@ -220,23 +230,37 @@ def run_fit(
     fit = fit_kernel_report(
         before, after, size, bias=args.bias, ridge=args.ridge, mask=mask, **options
     )
-    kh, kw = fit.kernel.shape
-    bias = format_value(fit.bias)  # float32, as apply adds it: the text gives the same map
+    kernel, value, rms = fit.kernel, fit.bias, fit.rms
+    if args.decimals is not None:
+        kernel = np.round(fit.kernel.astype(np.float64), args.decimals).astype(np.float32)
+        kernel[kernel == 0] = 0.0  # no "-0" in the text
+        value = round(fit.bias, args.decimals) + 0.0
+        residual = residual_map(before, after, kernel, value, **options)
+        if mask is not None:
+            residual = residual[mask]
+        rms = float(np.sqrt(np.mean(np.square(residual, dtype=np.float64))))
+    kh, kw = kernel.shape
+    bias = format_value(value)  # float32, as apply adds it: the text gives the same map
     lines = [
         f"# a {kh}x{kw} kernel that turns {os.path.basename(args.before)} into "
         f"{os.path.basename(args.after)}"
     ]
     lines += [_comment(note) for note in notes]
-    lines.append(format_kernel(fit.kernel))
-    lines.append(f"# bias: {bias}" + (f" (apply it with --bias {bias})" if fit.bias else ""))
-    lines.append(f"# rms residual: {fit.rms:.3g} (the target's own spread: {fit.target_std:.3g})")
+    lines.append(format_kernel(kernel))
+    lines.append(f"# bias: {bias}" + (f" (apply it with --bias {bias})" if value else ""))
+    lines.append(f"# rms residual: {rms:.3g} (the target's own spread: {fit.target_std:.3g})")
+    if args.decimals is not None:
+        lines.append(
+            f"# weights rounded to {args.decimals} decimals; unrounded, the residual is "
+            f"{fit.rms:.3g}"
+        )
     if fit.sampled:
         lines.append(
             f"# fitted over {fit.equations_used:,} of {fit.equations:,} values, in bands of rows "
             "spread over the picture"
         )
     if args.save_bank is not None:
-        _save(args.save_bank, args.force, fit.kernel, float(bias), gray, options)
+        _save(args.save_bank, args.force, kernel, float(bias), gray, options)
         lines.append(f"# wrote {args.save_bank}")
     # The sentence comes last: text that ends in a file name would be read as that file's name.
     lines.append(_comment(fit_verdict(fit, bias=args.bias)))

@@ -173,6 +173,22 @@ def test_editor_sharpen_is_recovered(capsys, tmp_path, before, border):
     assert ("cells next to the frame read padding" in out) == (border is None)
 
 
+def test_decimals_round_what_is_printed_and_saved(capsys, tmp_path, before):
+    after = editor_after(tmp_path, before, SHARPEN)
+    bank_path = tmp_path / "b.json"
+    code, out, err = run(capsys, "fit", before, after, "--decimals", "2", "--save-bank", bank_path)
+    assert (code, err) == (0, "")
+    np.testing.assert_array_equal(parse_kernel(out), SHARPEN)
+    assert "\n 0 -1  0\n-1  5 -1\n 0 -1  0\n" in out
+    assert "# weights rounded to 2 decimals; unrounded, the residual is " in out
+    np.testing.assert_array_equal(load_bank(bank_path).filters[0].kernel, SHARPEN)
+    # The residual printed is the rounded kernel's own.
+    code, out, _ = run(capsys, "fit", before, after, "--decimals", "0", "--size", "5")
+    assert code == 0
+    kernel = parse_kernel(out)
+    assert set(np.unique(kernel)) <= {-1.0, 0.0, 5.0}
+
+
 def test_counting_clipped_values_misses_and_says_so(capsys, tmp_path, before):
     after = editor_after(tmp_path, before, SHARPEN)
     code, out, _ = run(capsys, "fit", before, after, "--keep-clipped", "--border", "edge")
@@ -226,6 +242,8 @@ def test_gray_flag_fits_luma(capsys, tmp_path, before):
         (["--ridge", "-1"], ["ridge"]),
         (["--ridge", "nan"], ["ridge"]),
         (["--stride", "0"], ["stride", "at least 1"]),
+        (["--decimals", "9"], ["decimals must be 0 to 8"]),
+        (["--decimals", "-1"], ["decimals must be 0 to 8"]),
         (["--padding", "valid"], ["maps this 60x80 picture to 58x78", "padding 'same'"]),
     ],
 )
