@@ -202,7 +202,7 @@ def run_fit(
 
     import numpy as np
 
-    from .core.fit import check_pair, fit_kernel_report, fit_verdict, residual_map
+    from .core.fit import check_pair, fit_kernel_report, fit_verdict, residual_rms
     from .core.imageio import load_image
     from .core.kernels import format_kernel, format_value
 
@@ -235,10 +235,7 @@ def run_fit(
         kernel = np.round(fit.kernel.astype(np.float64), args.decimals).astype(np.float32)
         kernel[kernel == 0] = 0.0  # no "-0" in the text
         value = round(fit.bias, args.decimals) + 0.0
-        residual = residual_map(before, after, kernel, value, **options)
-        if mask is not None:
-            residual = residual[mask]
-        rms = float(np.sqrt(np.mean(np.square(residual, dtype=np.float64))))
+        rms = residual_rms(before, after, kernel, value, mask=mask, **options)
     kh, kw = kernel.shape
     bias = format_value(value)  # float32, as apply adds it: the text gives the same map
     lines = [

@@ -41,6 +41,7 @@ __all__ = [
     "fit_verdict",
     "inner_cells",
     "residual_map",
+    "residual_rms",
     "solve_normal_equations",
     "unclipped",
 ]
@@ -239,13 +240,9 @@ def _rms_of(img, tgt, kernel, bias: float, geom: FitGeometry, keep, bands) -> fl
     return math.sqrt(total / max(1, count))
 
 
-def _spread_of(ne: NormalEquations, tgt: np.ndarray, keep) -> float:
+def _spread_of(ne: NormalEquations, tgt: np.ndarray) -> float:
     """The standard deviation of the target values the fit used; exactly 0 for a flat target."""
-    if keep is None:
-        low, high, _, _ = cv2.minMaxLoc(tgt.reshape(tgt.shape[0], -1))
-    else:
-        kept = tgt[keep]
-        low, high = float(kept.min()), float(kept.max())
+    low, high, _, _ = cv2.minMaxLoc(tgt.reshape(tgt.shape[0], -1))
     if low == high or ne.count == 0:
         return 0.0
     mean = ne.target_sum / ne.count
@@ -312,7 +309,7 @@ def fit_kernel_report(
         kernel=kernel,
         bias=sol.bias,
         rms=_rms_of(img, tgt, kernel, sol.bias, geom, keep, bands),
-        target_std=_spread_of(ne, tgt, keep),
+        target_std=_spread_of(ne, tgt),
         determined=sol.determined,
         condition=sol.condition,
         equations=total,
@@ -454,3 +451,45 @@ def residual_map(
         out += np.float32(bias)
     out -= tgt
     return out
+
+
+def residual_rms(
+    image,
+    target,
+    kernel,
+    bias: float = 0.0,
+    *,
+    stride=1,
+    padding="valid",
+    border: str = "constant",
+    cval: float = 0.0,
+    dilation=1,
+    max_equations: int | None = DEFAULT_MAX_EQUATIONS,
+    mask=None,
+) -> float:
+    """The RMS residual of ``kernel`` and ``bias`` over the values a fit with these settings counts.
+
+    The same values as :func:`fit_kernel_report` measures its ``rms`` over (the spread bands of
+    a large target, less any the mask leaves out), so a changed kernel (rounded, guessed) can
+    be set beside the fit's own figure.
+    """
+    ker = np.asarray(kernel, dtype=np.float32)
+    if ker.ndim != 2 or not np.isfinite(ker).all():
+        raise ValueError("The kernel must be a 2-D grid of finite numbers.")
+    if isinstance(bias, (bool, np.bool_)) or not math.isfinite(float(bias)):
+        raise ValueError(f"The bias must be a finite number, not {bias!r}.")
+    img, tgt, geom = check_pair(
+        image,
+        target,
+        ker.shape,
+        stride=stride,
+        padding=padding,
+        border=border,
+        cval=cval,
+        dilation=dilation,
+        bias=False,
+    )
+    keep = check_mask(mask, tgt, 1)
+    total = geom.equations if keep is None else int(np.count_nonzero(keep))
+    bands = plan_bands(geom, max_equations, total / geom.equations)
+    return _rms_of(img, tgt, ker, float(bias), geom, keep, bands)

@@ -166,7 +166,9 @@ def unclipped(target, low: float = 0.0, high: float = 1.0) -> np.ndarray:
     t = np.asarray(target)
     if t.size and (t.min() < low or t.max() > high):
         return np.ones(t.shape, bool)
-    return (t != low) & (t != high)
+    out = t != low
+    out &= t != high
+    return out
 
 
 def inner_cells(

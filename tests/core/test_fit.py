@@ -18,6 +18,7 @@ from filterstudio.core.fit import (
     fit_verdict,
     inner_cells,
     residual_map,
+    residual_rms,
     unclipped,
 )
 from filterstudio.core.kernels import LAPLACIAN, OUTLINE, SHARPEN, SOBEL_X, UNSHARP_MASK
@@ -202,6 +203,7 @@ def test_sub_sampled_rms_counts_the_bands_it_fitted():
     residual = (convolve(image, fit.kernel) + np.float32(fit.bias) - target)[rows]
     assert fit.rms == pytest.approx(np.sqrt(np.mean(residual.astype(np.float64) ** 2)), rel=1e-5)
     assert fit.target_std == pytest.approx(target[rows].astype(np.float64).std(), rel=1e-6)
+    assert residual_rms(image, target, fit.kernel, fit.bias, max_equations=10_000) == fit.rms
     whole = convolve(image, fit.kernel) + np.float32(fit.bias) - target
     assert fit.rms == pytest.approx(np.sqrt(np.mean(whole.astype(np.float64) ** 2)), rel=0.05)
 
