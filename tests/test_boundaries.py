@@ -40,11 +40,8 @@ def qt_free_modules() -> list[str]:
     found = []
     for sub in ("core", "model"):
         for path in sorted((PACKAGE / sub).glob("*.py")):
-            name = (
-                f"filterstudio.{sub}"
-                if path.stem == "__init__"
-                else f"filterstudio.{sub}.{path.stem}"
-            )
+            name = f"filterstudio.{sub}" if path.stem == "__init__" else \
+                f"filterstudio.{sub}.{path.stem}"
             found.append(name)
     return found
 
@@ -59,10 +56,7 @@ def test_core_and_model_import_no_qt():
     names = list(dict.fromkeys(NAMED + qt_free_modules()))
     result = subprocess.run(
         [sys.executable, "-c", PROBE.format(qt=QT), json.dumps(names)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
+        capture_output=True, text=True, check=False, timeout=120,
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])

@@ -30,9 +30,7 @@ class MapGeometry:
 
     @classmethod
     def compute(cls, in_hw, kernel_hw, *, stride=1, padding="valid", dilation=1) -> MapGeometry:
-        (pt, pb), (pl, pr) = resolve_padding(
-            in_hw, kernel_hw, stride=stride, padding=padding, dilation=dilation
-        )
+        (pt, pb), (pl, pr) = resolve_padding(in_hw, kernel_hw, stride=stride, padding=padding, dilation=dilation)
         return cls(
             in_hw=(int(in_hw[0]), int(in_hw[1])),
             kernel_hw=(int(kernel_hw[0]), int(kernel_hw[1])),
@@ -42,16 +40,12 @@ class MapGeometry:
             pad_bottom=pb,
             pad_left=pl,
             pad_right=pr,
-            out_hw=output_shape(
-                in_hw, kernel_hw, stride=stride, padding=padding, dilation=dilation
-            ),
+            out_hw=output_shape(in_hw, kernel_hw, stride=stride, padding=padding, dilation=dilation),
         )
 
     @classmethod
     def for_layer(cls, in_hw, kernel_hw, layer) -> MapGeometry:
-        return cls.compute(
-            in_hw, kernel_hw, stride=layer.stride, padding=layer.padding, dilation=layer.dilation
-        )
+        return cls.compute(in_hw, kernel_hw, stride=layer.stride, padding=layer.padding, dilation=layer.dilation)
 
     @property
     def effective_kernel_hw(self) -> tuple[int, int]:
@@ -80,12 +74,7 @@ class MapGeometry:
     def cell_rect(self, i: int, j: int) -> tuple[float, float, float, float]:
         """``(top, left, height, width)`` of map cell ``(i, j)`` drawn in input coordinates."""
         oy, ox = self.placement_offset()
-        return (
-            oy + i * self.stride[0],
-            ox + j * self.stride[1],
-            float(self.stride[0]),
-            float(self.stride[1]),
-        )
+        return oy + i * self.stride[0], ox + j * self.stride[1], float(self.stride[0]), float(self.stride[1])
 
     def placement_offset(self) -> tuple[float, float]:
         """Input-coordinate position of the top-left corner of map cell ``(0, 0)``."""

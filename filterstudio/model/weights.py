@@ -21,17 +21,8 @@ from .bank_io import write_file
 LAYOUTS = ("keras", "pytorch")
 #: A weights file larger than this is refused before it is read.
 MAX_FILE_BYTES = 512 * 1024 * 1024
-WEIGHT_NAMES = (
-    "weight",
-    "weights",
-    "kernel",
-    "W",
-    "w",
-    "conv1.weight",
-    "conv1/kernel",
-    "conv1/kernel:0",
-    "arr_0",
-)
+WEIGHT_NAMES = ("weight", "weights", "kernel", "W", "w", "conv1.weight", "conv1/kernel",
+                "conv1/kernel:0", "arr_0")
 BIAS_NAMES = ("bias", "b", "conv1.bias", "conv1/bias", "conv1/bias:0", "arr_1")
 # The smallest magnitude that rounds to infinity as a float32 (halfway past the largest float32).
 _FLOAT32_LIMIT = 2.0**128 - 2.0**103
@@ -124,10 +115,8 @@ def _read_arrays(path: str) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
         raise WeightsError(f"Weights are read from .npy or .npz files, not {name}.")
     try:
         if os.path.getsize(path) > MAX_FILE_BYTES:
-            raise WeightsError(
-                f"{name} is larger than {MAX_FILE_BYTES // 2**20} MB; save only the "
-                "first layer's weights."
-            )
+            raise WeightsError(f"{name} is larger than {MAX_FILE_BYTES // 2**20} MB; save only the "
+                               "first layer's weights.")
         if ext == ".npy":
             # Memory-mapped: only the filters that are imported are ever read.
             return np.load(path, mmap_mode="r", allow_pickle=False), None, []
@@ -141,9 +130,8 @@ def _read_arrays(path: str) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
                 listed = ", ".join(repr(k) for k in keys[:8]) or "nothing"
                 raise WeightsError(f"{name} holds no 4-D weight array (it holds {listed}).")
             weights = npz[weight_key]
-            bias_key = next(
-                (k for k in _bias_candidates(weight_key) if k in keys and k != weight_key), None
-            )
+            bias_key = next((k for k in _bias_candidates(weight_key)
+                             if k in keys and k != weight_key), None)
             bias = npz[bias_key] if bias_key is not None else None
     except WeightsError:
         raise
@@ -151,11 +139,9 @@ def _read_arrays(path: str) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
         raise WeightsError(f"The file {name} was not found.") from None
     except Exception:  # noqa: BLE001 - numpy reports broken files as ValueError, OSError, zip errors...
         raise WeightsError(f"{name} is not a readable NumPy {ext} file.") from None
-    notes = [
-        f"Read the weights {weight_key!r}"
-        + (f" and the bias {bias_key!r}" if bias_key else " (no bias found)")
-        + f" from {name}."
-    ]
+    notes = [f"Read the weights {weight_key!r}"
+             + (f" and the bias {bias_key!r}" if bias_key else " (no bias found)")
+             + f" from {name}."]
     return weights, bias, notes
 
 
@@ -203,28 +189,22 @@ def import_weights(path: str | os.PathLike, *, layout: str = "auto") -> Imported
     _check_layout(layout, allow_auto=True)
     weights, bias, messages = _read_arrays(os.fspath(path))
     if weights.ndim != 4:
-        raise WeightsError(
-            f"The weights have shape {_shape(weights.shape)}; first-layer weights "
-            "have 4 dimensions."
-        )
+        raise WeightsError(f"The weights have shape {_shape(weights.shape)}; first-layer weights "
+                           "have 4 dimensions.")
     if 0 in weights.shape:
-        raise WeightsError(
-            f"The weights have shape {_shape(weights.shape)}, which holds no filter."
-        )
+        raise WeightsError(f"The weights have shape {_shape(weights.shape)}, which holds no "
+                           "filter.")
     used = guess_layout(weights.shape) if layout == "auto" else layout
     if used == "keras":
         kh, kw, c_in, n = weights.shape
     else:
         n, c_in, kh, kw = weights.shape
     if c_in not in (1, 3):
-        raise WeightsError(
-            f"These weights take {c_in} input channels; Filter Studio reads 1 (grey) or 3 (RGB)."
-        )
+        raise WeightsError(f"These weights take {c_in} input channels; Filter Studio reads 1 "
+                           "(grey) or 3 (RGB).")
     if not (1 <= kh <= MAX_KERNEL_SIZE and 1 <= kw <= MAX_KERNEL_SIZE):
-        raise WeightsError(
-            f"The kernels are {kh}x{kw}; Filter Studio shows kernels up to "
-            f"{MAX_KERNEL_SIZE}x{MAX_KERNEL_SIZE}."
-        )
+        raise WeightsError(f"The kernels are {kh}x{kw}; Filter Studio shows kernels up to "
+                           f"{MAX_KERNEL_SIZE}x{MAX_KERNEL_SIZE}.")
     if bias is not None and (bias.ndim != 1 or bias.shape[0] != n):
         raise WeightsError(f"The bias has shape {_shape(bias.shape)}, but there are {n} filters.")
     kept = min(n, MAX_FILTERS)
@@ -234,11 +214,8 @@ def import_weights(path: str | os.PathLike, *, layout: str = "auto") -> Imported
     part = weights[..., :kept] if used == "keras" else weights[:kept]
     part = np.moveaxis(part, (3, 2, 0, 1), (0, 1, 2, 3)) if used == "keras" else part
     kernels = np.moveaxis(_finite(np.asarray(part), "weights"), 1, 3)  # (F, kh, kw, C_in)
-    biases = (
-        _finite(np.asarray(bias[:kept]), "biases")
-        if bias is not None
-        else np.zeros(kept, np.float32)
-    )
+    biases = (_finite(np.asarray(bias[:kept]), "biases") if bias is not None
+              else np.zeros(kept, np.float32))
     del weights, part  # release a memory-mapped file
     filters = tuple(
         Filter(name=f"conv {i + 1}", kernel=k[:, :, 0] if c_in == 1 else k, bias=float(b))
@@ -291,18 +268,15 @@ def export_weights(
     name = os.path.basename(target) or target
     ext = os.path.splitext(target)[1].lower()
     if ext not in (".npy", ".npz"):
-        raise WeightsError(
-            f"Weights are saved as .npy (weights only) or .npz (weights and biases), not {name}."
-        )
+        raise WeightsError("Weights are saved as .npy (weights only) or .npz (weights and "
+                           f"biases), not {name}.")
     if not bank.filters:
         raise WeightsError("The bank has no filters to export.")
     sizes = sorted({f.size for f in bank.filters})
     if len(sizes) > 1:
         listed = " and ".join(f"{h}x{w}" for h, w in sizes)
-        raise WeightsError(
-            f"All filters must have one size to be saved as one weight array; "
-            f"this bank has {listed}."
-        )
+        raise WeightsError(f"All filters must have one size to be saved as one weight array; "
+                           f"this bank has {listed}.")
     has_depth = any(f.kernel.ndim == 3 for f in bank.filters)
     if channels is None:
         channels = 3 if has_depth else 1
@@ -320,7 +294,8 @@ def export_weights(
 
     messages = []
     if channels == 1 and has_depth:
-        messages.append("Depth kernels were summed over their channels, as grey mode applies them.")
+        messages.append("Depth kernels were summed over their channels, as grey mode applies "
+                        "them.")
     buf = io.BytesIO()
     if ext == ".npy":
         np.save(buf, weights)

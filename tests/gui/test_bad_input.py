@@ -36,7 +36,12 @@ def _close_error_boxes(win) -> None:
 
 def _one_sentence(text: str) -> bool:
     text = text.strip()
-    return bool(text) and text.endswith(".") and "\n" not in text and "Traceback" not in text
+    return (
+        bool(text)
+        and text.endswith(".")
+        and "\n" not in text
+        and "Traceback" not in text
+    )
 
 
 def _answer(monkeypatch, button) -> list[tuple]:
@@ -98,11 +103,8 @@ def _missing(tmp_path):
     return str(tmp_path / "nowhere" / "missing.png")
 
 
-@pytest.mark.parametrize(
-    "make",
-    [_empty, _truncated, _text, _folder, _missing],
-    ids=["empty", "truncated", "text", "folder", "missing"],
-)
+@pytest.mark.parametrize("make", [_empty, _truncated, _text, _folder, _missing],
+                         ids=["empty", "truncated", "text", "folder", "missing"])
 def test_unreadable_file_gives_one_sentence_and_keeps_the_picture(studio, tmp_path, make):
     before = studio.controller.image
     path = make(tmp_path)
@@ -195,12 +197,10 @@ def test_decompression_bomb_is_refused_before_decoding(studio, tmp_path, monkeyp
     path = _png(tmp_path / "bomb.png", (100, 100, 3))
     decoded: list[str] = []
     real_pillow, real_opencv = imageio._decode_pillow, imageio._decode_opencv
-    monkeypatch.setattr(
-        imageio, "_decode_pillow", lambda *a, **k: decoded.append("pillow") or real_pillow(*a, **k)
-    )
-    monkeypatch.setattr(
-        imageio, "_decode_opencv", lambda *a, **k: decoded.append("opencv") or real_opencv(*a, **k)
-    )
+    monkeypatch.setattr(imageio, "_decode_pillow",
+                        lambda *a, **k: decoded.append("pillow") or real_pillow(*a, **k))
+    monkeypatch.setattr(imageio, "_decode_opencv",
+                        lambda *a, **k: decoded.append("opencv") or real_opencv(*a, **k))
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
     asked = _answer(monkeypatch, QMessageBox.StandardButton.Yes)
     before = studio.controller.image
@@ -246,9 +246,8 @@ def test_large_picture_reduced_copy_accepted(qtbot, studio, tmp_path, monkeypatc
     assert not _error_boxes(studio)
     _current(qtbot, studio)
     np.testing.assert_allclose(
-        studio.map_values(0),
-        apply_bank_filter(state.pixels, studio.bank.filters[0], studio.bank.layer),
-        atol=1e-4,
+        studio.map_values(0), apply_bank_filter(state.pixels, studio.bank.filters[0],
+                                                studio.bank.layer), atol=1e-4
     )
 
 
@@ -274,11 +273,8 @@ def test_the_pixel_limit_is_read_when_a_picture_is_opened(studio, tmp_path, monk
 
 # == the kernel editor =============================================================================
 def _cell(win, row: int, col: int) -> KernelCellWidget:
-    cells = [
-        c
-        for c in win.kernel_editor.findChildren(KernelCellWidget)
-        if c.isVisibleTo(win.kernel_editor) and c.channel == 0
-    ]
+    cells = [c for c in win.kernel_editor.findChildren(KernelCellWidget)
+             if c.isVisibleTo(win.kernel_editor) and c.channel == 0]
     return next(c for c in cells if (c.row, c.col) == (row, col))
 
 
@@ -325,12 +321,8 @@ def test_normalize_zero_sum_kernel_says_so_and_changes_nothing(studio):
 
 def test_kernel_larger_than_the_padded_picture(qtbot, studio):
     studio.set_image_array(np.random.default_rng(3).random((4, 5), dtype=np.float32), "tiny")
-    studio.set_kernel(
-        0,
-        get_preset("gaussian_blur_5").kernel
-        if "gaussian_blur_5" in _presets()
-        else np.ones((7, 7)),
-    )
+    studio.set_kernel(0, get_preset("gaussian_blur_5").kernel
+                      if "gaussian_blur_5" in _presets() else np.ones((7, 7)))
     studio.controller.select(0)
     _current(qtbot, studio)
     assert studio.map_values(0) is None
@@ -340,10 +332,8 @@ def test_kernel_larger_than_the_padded_picture(qtbot, studio):
     # The 3x3 filters still fit.
     np.testing.assert_allclose(
         studio.map_values(1),
-        apply_bank_filter(
-            studio.controller.image.pixels, studio.bank.filters[1], studio.bank.layer
-        ),
-        atol=1e-5,
+        apply_bank_filter(studio.controller.image.pixels, studio.bank.filters[1],
+                          studio.bank.layer), atol=1e-5,
     )
     studio.set_layer(padding="same")
     _current(qtbot, studio)
@@ -378,9 +368,8 @@ def test_worker_fault_shows_a_message_and_the_maps_recover(qtbot, studio, monkey
     image = studio.controller.image.pixels
     for i, f in enumerate(studio.bank.filters):
         assert not studio.panel(i).has_error()
-        np.testing.assert_allclose(
-            studio.map_values(i), apply_bank_filter(image, f, studio.bank.layer), atol=1e-5
-        )
+        np.testing.assert_allclose(studio.map_values(i),
+                                   apply_bank_filter(image, f, studio.bank.layer), atol=1e-5)
 
 
 def test_worker_fault_then_the_same_state_again_recomputes(qtbot, studio, monkeypatch):
@@ -396,9 +385,8 @@ def test_worker_fault_then_the_same_state_again_recomputes(qtbot, studio, monkey
     _current(qtbot, studio)
     image = studio.controller.image.pixels
     for i, f in enumerate(studio.bank.filters):
-        np.testing.assert_allclose(
-            studio.map_values(i), apply_bank_filter(image, f, studio.bank.layer), atol=1e-5
-        )
+        np.testing.assert_allclose(studio.map_values(i),
+                                   apply_bank_filter(image, f, studio.bank.layer), atol=1e-5)
 
 
 # == closing ======================================================================================

@@ -424,11 +424,9 @@ def test_a_depth_kernel_shows_its_channels_without_depth_mode(qtbot, editor):
 
 
 def test_set_filter_does_not_emit(qtbot, editor):
-    with (
-        qtbot.assertNotEmitted(editor.kernelEdited),
-        qtbot.assertNotEmitted(editor.biasEdited),
-        qtbot.assertNotEmitted(editor.activationEdited),
-    ):
+    with qtbot.assertNotEmitted(editor.kernelEdited), qtbot.assertNotEmitted(
+        editor.biasEdited
+    ), qtbot.assertNotEmitted(editor.activationEdited):
         editor.set_filter(Filter("x", np.eye(5, dtype=np.float32), bias=-1.5, activation="abs"))
     assert editor._bias_spin.value() == -1.5
     assert editor._activation_combo.currentData() == "abs"

@@ -120,17 +120,9 @@ class _Session:
 
     def step(self) -> None:
         kinds = (
-            (self.cell, 30),
-            (self.size, 6),
-            (self.stride, 6),
-            (self.padding, 6),
-            (self.border, 5),
-            (self.dilation, 5),
-            (self.channel_mode, 5),
-            (self.bias, 6),
-            (self.activation, 5),
-            (self.add_or_remove, 8),
-            (self.undo_redo, 8),
+            (self.cell, 30), (self.size, 6), (self.stride, 6), (self.padding, 6),
+            (self.border, 5), (self.dilation, 5), (self.channel_mode, 5), (self.bias, 6),
+            (self.activation, 5), (self.add_or_remove, 8), (self.undo_redo, 8),
             (self.picture, 4),
         )
         weights = np.array([w for _, w in kinds], dtype=float)
@@ -164,18 +156,8 @@ def test_two_thousand_random_edits_leave_exact_maps_and_flat_memory(qtbot, windo
     qtbot.waitUntil(window.is_current, timeout=30000)
     # Every kind of edit happened, and some more than a few times.
     assert set(session.counts) == {
-        "cell",
-        "size",
-        "stride",
-        "padding",
-        "border",
-        "dilation",
-        "channel_mode",
-        "bias",
-        "activation",
-        "add_or_remove",
-        "undo_redo",
-        "picture",
+        "cell", "size", "stride", "padding", "border", "dilation", "channel_mode", "bias",
+        "activation", "add_or_remove", "undo_redo", "picture",
     }
     assert session.photos >= 2
 
@@ -206,10 +188,8 @@ def test_two_thousand_random_edits_leave_exact_maps_and_flat_memory(qtbot, windo
 
     gc.collect()
     growth = _rss_bytes() - baseline
-    print(
-        f"soak: {EDITS} edits {session.counts}, photos {session.photos}, "
-        f"{checked} maps checked, RSS growth {growth / 2**20:.1f} MiB"
-    )
+    print(f"soak: {EDITS} edits {session.counts}, photos {session.photos}, "
+          f"{checked} maps checked, RSS growth {growth / 2**20:.1f} MiB")
     assert growth < MAX_GROWTH_BYTES, f"RSS grew by {growth / 2**20:.1f} MiB after warm-up"
 
 
@@ -233,9 +213,8 @@ def test_a_filter_removed_mid_computation_leaves_no_cached_map(qtbot, window):
     finally:
         worker.engine = apply_bank_filter
         # The worker answers for the removed filter once its computation ends.
-        with qtbot.waitSignal(
-            worker.resultReady, timeout=30000, check_params_cb=lambda res: res.uid == gone
-        ):
+        with qtbot.waitSignal(worker.resultReady, timeout=30000,
+                              check_params_cb=lambda res: res.uid == gone):
             release.set()
     qtbot.waitUntil(window.is_current, timeout=30000)
     live = {f.uid for f in window.bank.filters}

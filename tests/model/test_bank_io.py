@@ -45,14 +45,8 @@ BANKS = {
             Filter("signed zero", [[-0.0, 0.0], [1e-45, -3.4028235e38]]),
             Filter("Kanten ∂", np.full((15, 15), 1 / 225)),
         ),
-        Layer(
-            stride=(2, 1),
-            padding=(2, 3),
-            border="wrap",
-            cval=0.25,
-            dilation=(1, 2),
-            channel_mode="depth",
-        ),
+        Layer(stride=(2, 1), padding=(2, 3), border="wrap", cval=0.25, dilation=(1, 2),
+              channel_mode="depth"),
     ),
     "named padding": Bank((Filter("x", [[1]]),), Layer(padding="same", border="symmetric")),
 }
@@ -70,23 +64,10 @@ def test_json_form_is_the_documented_one():
     assert d == {
         "format": "filterstudio-bank",
         "version": 1,
-        "layer": {
-            "stride": [1, 1],
-            "padding": "valid",
-            "border": "constant",
-            "cval": 0.0,
-            "dilation": [1, 1],
-            "channel_mode": "color",
-        },
-        "filters": [
-            {
-                "name": "sobel_x",
-                "kernel": [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
-                "bias": 0.0,
-                "activation": "none",
-                "enabled": True,
-            }
-        ],
+        "layer": {"stride": [1, 1], "padding": "valid", "border": "constant", "cval": 0.0,
+                  "dilation": [1, 1], "channel_mode": "color"},
+        "filters": [{"name": "sobel_x", "kernel": [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
+                     "bias": 0.0, "activation": "none", "enabled": True}],
     }
     # Names, never positions in a list of choices.
     layer = bank_to_dict(BANKS["everything"])["layer"]
@@ -103,7 +84,8 @@ def test_kernel_values_are_written_short_and_read_back_exactly():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.floats(width=32, allow_nan=False, allow_infinity=False), min_size=9, max_size=9))
+@given(st.lists(st.floats(width=32, allow_nan=False, allow_infinity=False), min_size=9,
+                max_size=9))
 def test_any_float32_kernel_round_trips_exactly(values):
     bank = Bank((Filter("f", np.array(values, dtype=np.float32).reshape(3, 3)),))
     assert content(through_text(bank)) == content(bank)
@@ -143,132 +125,79 @@ DAMAGED_DICTS = [
     ({"filters": "sobel"}, "The bank's filters must be a list, not 'sobel'."),
     ({"filters": [{"kernel": [[1]]}] * 50}, "A bank holds at most 16 filters; this one has 50."),
     ({"format": "photo"}, "This is not a Filter Studio bank (its format is 'photo')."),
-    (
-        {"version": 99, "filters": []},
-        "This bank was saved by a newer Filter Studio (version 99); this one reads version 1.",
-    ),
+    ({"version": 99, "filters": []},
+     "This bank was saved by a newer Filter Studio (version 99); this one reads version 1."),
     ({"version": "1", "filters": []}, "The bank's version must be a whole number, not '1'."),
-    (
-        {"version": 0, "filters": []},
-        "This bank has version 0, which Filter Studio does not know; it reads version 1.",
-    ),
-    (
-        _bank(kernel="[[1, 2]]"),
-        ("Filter 2 ('edges'): the kernel must be a list of rows, not '[[1, 2]]'."),
-    ),
+    ({"version": 0, "filters": []},
+     "This bank has version 0, which Filter Studio does not know; it reads version 1."),
+    (_bank(kernel="[[1, 2]]"), ("Filter 2 ('edges'): the kernel must be a list of rows, not "
+                               "'[[1, 2]]'.")),
     (_bank(kernel=[[1, 2], [3]]), "Filter 2 ('edges'): the kernel rows have different lengths."),
-    (
-        _bank(kernel=[[1, 2], 3]),
-        ("Filter 2 ('edges'): kernel row 2 must be a list of numbers, not 3."),
-    ),
+    (_bank(kernel=[[1, 2], 3]), ("Filter 2 ('edges'): kernel row 2 must be a list of numbers, "
+                                "not 3.")),
     (_bank(kernel=[]), "Filter 2 ('edges'): the kernel has no rows."),
     (_bank(kernel=[[]]), "Filter 2 ('edges'): the kernel has no columns."),
-    (
-        _bank(kernel=[[1, "2"]]),
-        ("Filter 2 ('edges'): the kernel value at row 1, column 2 must be a number, not '2'."),
-    ),
-    (
-        _bank(kernel=[[1, True]]),
-        ("Filter 2 ('edges'): the kernel value at row 1, column 2 must be a number, not true."),
-    ),
-    (
-        _bank(kernel=[[1, None]]),
-        ("Filter 2 ('edges'): the kernel value at row 1, column 2 must be a number, not null."),
-    ),
-    (
-        _bank(kernel=[[math.nan]]),
-        ("Filter 2 ('edges'): the kernel value at row 1, column 1 is not a finite number."),
-    ),
-    (
-        _bank(kernel=[[1e39]]),
-        (
-            "Filter 2 ('edges'): the kernel value at row 1, column 1 is too "
-            "large for a 32-bit float."
-        ),
-    ),
-    (
-        _bank(kernel=[[10**400]]),
-        ("Filter 2 ('edges'): the kernel value at row 1, column 1 is too large."),
-    ),
-    (
-        _bank(kernel=[[0] * 100] * 100),
-        ("Filter 2 ('edges'): the kernel has 100 rows; at most 15 are allowed."),
-    ),
-    (
-        _bank(kernel=[[0] * 100]),
-        ("Filter 2 ('edges'): the kernel has 100 columns; at most 15 are allowed."),
-    ),
-    (
-        _bank(kernel=[[[1, 2, 3], [1, 2]]]),
-        (
-            "Filter 2 ('edges'): every kernel cell must hold 3 "
-            "channel values (row 1, column 2 does not)."
-        ),
-    ),
+    (_bank(kernel=[[1, "2"]]), ("Filter 2 ('edges'): the kernel value at row 1, column 2 must be "
+                               "a number, not '2'.")),
+    (_bank(kernel=[[1, True]]), ("Filter 2 ('edges'): the kernel value at row 1, column 2 must "
+                                "be a number, not true.")),
+    (_bank(kernel=[[1, None]]), ("Filter 2 ('edges'): the kernel value at row 1, column 2 must "
+                                "be a number, not null.")),
+    (_bank(kernel=[[math.nan]]), ("Filter 2 ('edges'): the kernel value at row 1, column 1 is "
+                                 "not a finite number.")),
+    (_bank(kernel=[[1e39]]), ("Filter 2 ('edges'): the kernel value at row 1, column 1 is too "
+                             "large for a 32-bit float.")),
+    (_bank(kernel=[[10**400]]), ("Filter 2 ('edges'): the kernel value at row 1, column 1 is too "
+                                "large.")),
+    (_bank(kernel=[[0] * 100] * 100), ("Filter 2 ('edges'): the kernel has 100 rows; at most 15 "
+                                      "are allowed.")),
+    (_bank(kernel=[[0] * 100]), ("Filter 2 ('edges'): the kernel has 100 columns; at most 15 "
+                                "are allowed.")),
+    (_bank(kernel=[[[1, 2, 3], [1, 2]]]), ("Filter 2 ('edges'): every kernel cell must hold 3 "
+                                          "channel values (row 1, column 2 does not).")),
     (_bank(kernel=[[[1] * 9]]), "Filter 2 ('edges'): a depth kernel has 1 to 4 channels, not 9."),
     (_bank(kernel=[[[]]]), "Filter 2 ('edges'): a depth kernel has 1 to 4 channels, not 0."),
     (_bank(bias="0.5"), "Filter 2 ('edges'): the bias must be a number, not '0.5'."),
     (_bank(bias=math.inf), "Filter 2 ('edges'): the bias is not a finite number."),
-    (
-        _bank(activation="tanh"),
-        ("Filter 2 ('edges'): unknown activation 'tanh'; choose none, relu or abs."),
-    ),
-    (
-        _bank(activation=1),
-        ("Filter 2 ('edges'): the activation must be a name (none, relu or abs), not 1."),
-    ),
+    (_bank(activation="tanh"), ("Filter 2 ('edges'): unknown activation 'tanh'; choose none, "
+                               "relu or abs.")),
+    (_bank(activation=1), ("Filter 2 ('edges'): the activation must be a name (none, relu or "
+                          "abs), not 1.")),
     (_bank(enabled=1), "Filter 2 ('edges'): 'enabled' must be true or false, not 1."),
     (_bank(name=7), "Filter 2: the name must be text, not 7."),
-    (
-        _bank(name="x" * 10_000),
-        ("Filter 2: the name has 10000 characters; at most 200 are allowed."),
-    ),
-    (
-        {"filters": [{"kernel": [[1]]}, ["not", "a", "filter"]]},
-        "Filter 2: expected an object with a name and a kernel, not a list.",
-    ),
+    (_bank(name="x" * 10_000), ("Filter 2: the name has 10000 characters; at most 200 are "
+                               "allowed.")),
+    ({"filters": [{"kernel": [[1]]}, ["not", "a", "filter"]]},
+     "Filter 2: expected an object with a name and a kernel, not a list."),
     ({"filters": [{"name": "edges"}]}, "Filter 1 ('edges'): the kernel is missing."),
     ({"filters": [], "layer": [1]}, "The layer settings must be an object, not a list."),
     (_layer(stride=0), "Layer: the stride must be at least 1."),
-    (
-        _layer(stride=[1, 2, 3]),
-        ("Layer: the stride takes one whole number or a pair [rows, columns]."),
-    ),
+    (_layer(stride=[1, 2, 3]), ("Layer: the stride takes one whole number or a pair [rows, "
+                               "columns].")),
     (_layer(stride=1.5), "Layer: the stride must be a whole number, not 1.5."),
     (_layer(stride=True), "Layer: the stride must be a whole number, not true."),
     (_layer(stride=10**6), "Layer: the stride may be at most 100, not 1000000."),
     (_layer(dilation=[1, -1]), "Layer: the dilation must be at least 1."),
-    (
-        _layer(padding="huge"),
-        ("Layer: unknown padding 'huge'; use valid, same, full, a number or a pair of numbers."),
-    ),
+    (_layer(padding="huge"), ("Layer: unknown padding 'huge'; use valid, same, full, a number or "
+                             "a pair of numbers.")),
     (_layer(padding=-1), "Layer: the padding must be at least 0."),
     (_layer(padding=[1, 10**9]), "Layer: the padding may be at most 1000, not 1000000000."),
-    (
-        _layer(padding=None),
-        ("Layer: the padding must be valid, same, full, a number or a pair of numbers, not null."),
-    ),
-    (
-        _layer(border=7),
-        ("Layer: the border must be a name (constant, edge, reflect, symmetric or wrap), not 7."),
-    ),
-    (
-        _layer(border="mirror"),
-        ("Layer: unknown border 'mirror'; choose constant, edge, reflect, symmetric or wrap."),
-    ),
+    (_layer(padding=None), ("Layer: the padding must be valid, same, full, a number or a pair of "
+                           "numbers, not null.")),
+    (_layer(border=7), ("Layer: the border must be a name (constant, edge, reflect, symmetric or "
+                       "wrap), not 7.")),
+    (_layer(border="mirror"), ("Layer: unknown border 'mirror'; choose constant, edge, reflect, "
+                              "symmetric or wrap.")),
     (_layer(cval=math.nan), "Layer: the border value (cval) is not a finite number."),
-    (
-        _layer(channel_mode=2),
-        ("Layer: the channel mode must be a name (color, gray or depth), not 2."),
-    ),
-    (
-        _layer(channel_mode="rgb"),
-        ("Layer: unknown channel mode 'rgb'; choose color, gray or depth."),
-    ),
+    (_layer(channel_mode=2), ("Layer: the channel mode must be a name (color, gray or depth), "
+                             "not 2.")),
+    (_layer(channel_mode="rgb"), ("Layer: unknown channel mode 'rgb'; choose color, gray or "
+                                 "depth.")),
 ]
 
 
-@pytest.mark.parametrize(("data", "message"), DAMAGED_DICTS, ids=[m[:50] for _, m in DAMAGED_DICTS])
+@pytest.mark.parametrize(("data", "message"), DAMAGED_DICTS,
+                         ids=[m[:50] for _, m in DAMAGED_DICTS])
 def test_each_damaged_bank_says_what_and_where(data, message):
     with pytest.raises(BankFormatError) as info:
         bank_from_dict(data)
@@ -281,49 +210,29 @@ def test_whole_floats_are_accepted_where_whole_numbers_are_expected():
 
 
 DAMAGED_FILES = [
-    (
-        b'{"format": "filterstudio-bank", ',
-        ("bank.json is not valid JSON (line 1, column 33); the file may be damaged."),
-    ),
+    (b"{\"format\": \"filterstudio-bank\", ", ("bank.json is not valid JSON (line 1, column 33); "
+                                             "the file may be damaged.")),
     (b"", "bank.json is not valid JSON (line 1, column 1); the file may be damaged."),
-    (
-        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
-        "bank.json is not a text file, so it cannot be a bank.",
-    ),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+     "bank.json is not a text file, so it cannot be a bank."),
     (b"[1, 2, 3]", "bank.json is not a Filter Studio bank (it holds a list, not an object)."),
-    (b'{"filters": []}', "bank.json is not a Filter Studio bank (its format field is missing)."),
-    (
-        b'{"format": "photoshop"}',
-        ("bank.json is not a Filter Studio bank (its format is 'photoshop')."),
-    ),
-    (
-        b'{"format": "filterstudio-session", "version": 1}',
-        "bank.json is a Filter Studio session, not a bank; open it as a session.",
-    ),
-    (
-        b'{"format": "filterstudio-bank", "filters": []}',
-        "bank.json has no version number, so it cannot be read as a bank.",
-    ),
-    (
-        b'{"format": "filterstudio-bank", "version": 3, "filters": []}',
-        "This bank was saved by a newer Filter Studio (version 3); this one reads version 1.",
-    ),
-    (
-        (
-            b'{"format": "filterstudio-bank", "version": 1, '
-            b'"filters": [{"name": "n", "kernel": [[NaN, 1]]}]}'
-        ),
-        "Filter 1 ('n'): the kernel value at row 1, column 1 is not a finite number.",
-    ),
-    (
-        b'{"format": "filterstudio-bank", "version": 1, "filters": [{"kernel": [[1e999]]}]}',
-        "Filter 1: the kernel value at row 1, column 1 is not a finite number.",
-    ),
+    (b"{\"filters\": []}", "bank.json is not a Filter Studio bank (its format field is missing)."),
+    (b"{\"format\": \"photoshop\"}", ("bank.json is not a Filter Studio bank (its format is "
+                                     "'photoshop').")),
+    (b"{\"format\": \"filterstudio-session\", \"version\": 1}",
+     "bank.json is a Filter Studio session, not a bank; open it as a session."),
+    (b"{\"format\": \"filterstudio-bank\", \"filters\": []}",
+     "bank.json has no version number, so it cannot be read as a bank."),
+    (b"{\"format\": \"filterstudio-bank\", \"version\": 3, \"filters\": []}",
+     "This bank was saved by a newer Filter Studio (version 3); this one reads version 1."),
+    ((b"{\"format\": \"filterstudio-bank\", \"version\": 1, "
+      b"\"filters\": [{\"name\": \"n\", \"kernel\": [[NaN, 1]]}]}"),
+     "Filter 1 ('n'): the kernel value at row 1, column 1 is not a finite number."),
+    (b"{\"format\": \"filterstudio-bank\", \"version\": 1, \"filters\": [{\"kernel\": [[1e999]]}]}",
+     "Filter 1: the kernel value at row 1, column 1 is not a finite number."),
     (b"[" * 100_000 + b"]" * 100_000, "bank.json is nested too deeply to be a bank file."),
-    (
-        b'{"format": "filterstudio-bank", "version": ' + b"9" * 5000 + b"}",
-        "bank.json holds a value that cannot be read, so it is not a bank.",
-    ),
+    (b"{\"format\": \"filterstudio-bank\", \"version\": " + b"9" * 5000 + b"}",
+     "bank.json holds a value that cannot be read, so it is not a bank."),
 ]
 
 
@@ -399,39 +308,13 @@ def test_save_into_a_missing_folder_is_one_sentence(tmp_path):
 # Fuzzing: any JSON-ish value either loads as a valid bank or raises BankFormatError.
 
 json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats()
-    | st.text(max_size=8)
-    | st.sampled_from(["valid", "same", "relu", "depth", "wrap", "kernel"]),
-    lambda children: (
-        st.lists(children, max_size=5)
-        | st.dictionaries(
-            st.sampled_from(
-                [
-                    "filters",
-                    "kernel",
-                    "name",
-                    "bias",
-                    "layer",
-                    "stride",
-                    "padding",
-                    "border",
-                    "format",
-                    "version",
-                    "enabled",
-                    "activation",
-                    "channel_mode",
-                    "cval",
-                    "dilation",
-                    "x",
-                ]
-            ),
-            children,
-            max_size=6,
-        )
-    ),
+    st.none() | st.booleans() | st.integers() | st.floats()
+    | st.text(max_size=8) | st.sampled_from(["valid", "same", "relu", "depth", "wrap", "kernel"]),
+    lambda children: st.lists(children, max_size=5)
+    | st.dictionaries(st.sampled_from(["filters", "kernel", "name", "bias", "layer", "stride",
+                                       "padding", "border", "format", "version", "enabled",
+                                       "activation", "channel_mode", "cval", "dilation", "x"]),
+                      children, max_size=6),
     max_leaves=20,
 )
 

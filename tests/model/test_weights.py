@@ -45,10 +45,8 @@ def torch_conv2d(x_chw, w, b, *, stride=1, padding=0):
 
 def engine_maps(imported: ImportedWeights, image, **layer) -> list[np.ndarray]:
     mode = "depth" if imported.channels == 3 else "gray"
-    return [
-        apply_filter(image, f.kernel, bias=f.bias, channel_mode=mode, **layer)
-        for f in imported.filters
-    ]
+    return [apply_filter(image, f.kernel, bias=f.bias, channel_mode=mode, **layer)
+            for f in imported.filters]
 
 
 def assert_close(ours, reference, kernel, image):
@@ -70,9 +68,8 @@ def test_imported_keras_filters_compute_keras_conv2d(tmp_path, channels, stride,
     assert imported.layout_used == "keras" and imported.channels == channels
     image = rng.random((13, 11, channels))
     reference = keras_conv2d(image, w, b, stride=stride, padding=padding)
-    ours = engine_maps(
-        imported, image if channels == 3 else image[:, :, 0], stride=stride, padding=padding
-    )
+    ours = engine_maps(imported, image if channels == 3 else image[:, :, 0], stride=stride,
+                       padding=padding)
     for f, our_map in enumerate(ours):
         assert_close(our_map, reference[:, :, f], w[..., f], image)
 
@@ -87,9 +84,8 @@ def test_imported_pytorch_filters_compute_torch_conv2d(tmp_path, channels, strid
     assert imported.layout_used == "pytorch" and imported.channels == channels
     image = rng.random((12, 14, channels))
     reference = torch_conv2d(image.transpose(2, 0, 1), w, b, stride=stride, padding=padding)
-    ours = engine_maps(
-        imported, image if channels == 3 else image[:, :, 0], stride=stride, padding=padding
-    )
+    ours = engine_maps(imported, image if channels == 3 else image[:, :, 0], stride=stride,
+                       padding=padding)
     for f, our_map in enumerate(ours):
         assert_close(our_map, reference[f], w[f], image)
 
@@ -99,15 +95,13 @@ def test_the_numpy_reference_agrees_with_torch(tmp_path):
     w = rng.normal(size=(4, 3, 5, 5))
     b = rng.normal(size=4)
     image = rng.random((3, 12, 14))
-    got = torch.nn.functional.conv2d(
-        torch.from_numpy(image)[None], torch.from_numpy(w), torch.from_numpy(b), stride=2, padding=1
-    )[0].numpy()
+    got = torch.nn.functional.conv2d(torch.from_numpy(image)[None], torch.from_numpy(w),
+                                     torch.from_numpy(b), stride=2, padding=1)[0].numpy()
     np.testing.assert_allclose(torch_conv2d(image, w, b, stride=2, padding=1), got, atol=1e-9)
     np.save(tmp_path / "w.npy", w)
     imported = import_weights(tmp_path / "w.npy")
-    for f, our_map in enumerate(
-        engine_maps(imported, image.transpose(1, 2, 0), stride=2, padding=1)
-    ):
+    for f, our_map in enumerate(engine_maps(imported, image.transpose(1, 2, 0), stride=2,
+                                            padding=1)):
         assert_close(our_map, got[f] - b[f], w[f], image)  # a .npy file carries no bias
 
 
@@ -167,10 +161,7 @@ def test_plain_kernels_exported_with_three_channels_act_as_in_depth_mode(tmp_pat
         np.testing.assert_array_equal(deep.kernel, np.repeat(plain.kernel[:, :, None], 3, 2))
         np.testing.assert_allclose(
             apply_filter(image, deep.kernel, channel_mode="depth"),
-            apply_filter(image, plain.kernel, channel_mode="depth"),
-            rtol=0,
-            atol=1e-5,
-        )
+            apply_filter(image, plain.kernel, channel_mode="depth"), rtol=0, atol=1e-5)
 
 
 def test_depth_kernels_exported_with_one_channel_are_summed(tmp_path):
@@ -178,9 +169,8 @@ def test_depth_kernels_exported_with_one_channel_are_summed(tmp_path):
     notes = export_weights(bank, tmp_path / "w.npz", layout="keras", channels=1)
     assert notes == ["Depth kernels were summed over their channels, as grey mode applies them."]
     imported = import_weights(tmp_path / "w.npz")
-    np.testing.assert_allclose(
-        imported.filters[0].kernel, bank.filters[0].kernel.sum(axis=2), rtol=1e-6
-    )
+    np.testing.assert_allclose(imported.filters[0].kernel, bank.filters[0].kernel.sum(axis=2),
+                               rtol=1e-6)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -221,9 +211,8 @@ def test_an_ambiguous_file_reads_both_ways_once_the_user_chooses(tmp_path):
     keras = import_weights(tmp_path / "w.npy", layout="keras")
     torch = import_weights(tmp_path / "w.npy", layout="pytorch")
     np.testing.assert_array_equal(keras.filters[1].kernel, w[:, :, :, 1].astype(np.float32))
-    np.testing.assert_array_equal(
-        torch.filters[1].kernel, w[1].transpose(1, 2, 0).astype(np.float32)
-    )
+    np.testing.assert_array_equal(torch.filters[1].kernel,
+                                  w[1].transpose(1, 2, 0).astype(np.float32))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -233,19 +222,16 @@ def test_an_ambiguous_file_reads_both_ways_once_the_user_chooses(tmp_path):
 def test_more_than_sixteen_filters_imports_the_first_sixteen(tmp_path):
     w = rng.normal(size=(64, 3, 7, 7))
     b = rng.normal(size=64)
-    np.savez(
-        tmp_path / "resnet.npz",
-        **{"conv1.weight": w, "conv1.bias": b, "fc.weight": rng.normal(size=(10, 64))},
-    )
+    np.savez(tmp_path / "resnet.npz", **{"conv1.weight": w, "conv1.bias": b, "fc.weight":
+                                         rng.normal(size=(10, 64))})
     imported = import_weights(tmp_path / "resnet.npz")
     assert len(imported.filters) == 16 and imported.filters[-1].name == "conv 16"
     assert imported.messages == (
         "Read the weights 'conv1.weight' and the bias 'conv1.bias' from resnet.npz.",
         "The file holds 64 filters; the first 16 were imported.",
     )
-    np.testing.assert_array_equal(
-        imported.filters[15].kernel, w[15].transpose(1, 2, 0).astype(np.float32)
-    )
+    np.testing.assert_array_equal(imported.filters[15].kernel,
+                                  w[15].transpose(1, 2, 0).astype(np.float32))
     assert imported.filters[15].bias == pytest.approx(b[15], rel=1e-6)
 
 
@@ -253,18 +239,14 @@ def test_npz_names_positional_and_first_four_dimensional_array(tmp_path):
     w = rng.normal(size=(5, 5, 3, 2))
     np.savez(tmp_path / "pos.npz", w, np.array([1.0, 2.0]))
     assert [f.bias for f in import_weights(tmp_path / "pos.npz").filters] == [1.0, 2.0]
-    np.savez(
-        tmp_path / "model.npz",
-        **{"features.0.weight": w, "features.0.bias": np.ones(2), "classifier": np.zeros(3)},
-    )
+    np.savez(tmp_path / "model.npz", **{"features.0.weight": w, "features.0.bias": np.ones(2),
+                                        "classifier": np.zeros(3)})
     imported = import_weights(tmp_path / "model.npz")
-    assert imported.messages[0] == (
-        "Read the weights 'features.0.weight' and the bias 'features.0.bias' from model.npz."
-    )
+    assert imported.messages[0] == ("Read the weights 'features.0.weight' and the bias "
+                                    "'features.0.bias' from model.npz.")
     np.savez(tmp_path / "tf.npz", **{"conv2d/kernel:0": w})
     assert import_weights(tmp_path / "tf.npz").messages[0] == (
-        "Read the weights 'conv2d/kernel:0' (no bias found) from tf.npz."
-    )
+        "Read the weights 'conv2d/kernel:0' (no bias found) from tf.npz.")
 
 
 def _save(path, **arrays):
@@ -276,66 +258,32 @@ def _save(path, **arrays):
 
 
 BAD_FILES = [
-    (
-        "w.npy",
-        {"w": rng.normal(size=(3, 3, 2, 8))},
-        "These weights take 2 input channels; Filter Studio reads 1 (grey) or 3 (RGB).",
-    ),
-    (
-        "w.npy",
-        {"w": rng.normal(size=(17, 17, 3, 8))},
-        (
-            "The weights have shape (17, 17, 3, 8), which reads neither as Keras (kh, kw, C_in, F) "
-            "nor as PyTorch (F, C_in, kh, kw) first-layer weights with kernels up to 15x15."
-        ),
-    ),
-    (
-        "w.npy",
-        {"w": rng.normal(size=(3, 3, 3))},
-        "The weights have shape (3, 3, 3); first-layer weights have 4 dimensions.",
-    ),
-    (
-        "w.npy",
-        {"w": np.zeros((3, 3, 3, 0))},
-        "The weights have shape (3, 3, 3, 0), which holds no filter.",
-    ),
-    (
-        "w.npy",
-        {"w": np.full((5, 5, 3, 2), np.nan)},
-        "The weights hold a value that is not a finite 32-bit number.",
-    ),
-    (
-        "w.npy",
-        {"w": np.full((5, 5, 3, 2), 1e300)},
-        "The weights hold a value that is not a finite 32-bit number.",
-    ),
-    (
-        "w.npy",
-        {"w": np.zeros((5, 5, 3, 2), complex)},
-        "The weights must be real numbers, not complex128.",
-    ),
-    (
-        "w.npy",
-        {"w": np.array([{"a": 1}], dtype=object)},
-        "w.npy is not a readable NumPy .npy file.",
-    ),
+    ("w.npy", {"w": rng.normal(size=(3, 3, 2, 8))},
+     "These weights take 2 input channels; Filter Studio reads 1 (grey) or 3 (RGB)."),
+    ("w.npy", {"w": rng.normal(size=(17, 17, 3, 8))},
+     ("The weights have shape (17, 17, 3, 8), which reads neither as Keras (kh, kw, C_in, F) "
+      "nor as PyTorch (F, C_in, kh, kw) first-layer weights with kernels up to 15x15.")),
+    ("w.npy", {"w": rng.normal(size=(3, 3, 3))},
+     "The weights have shape (3, 3, 3); first-layer weights have 4 dimensions."),
+    ("w.npy", {"w": np.zeros((3, 3, 3, 0))},
+     "The weights have shape (3, 3, 3, 0), which holds no filter."),
+    ("w.npy", {"w": np.full((5, 5, 3, 2), np.nan)},
+     "The weights hold a value that is not a finite 32-bit number."),
+    ("w.npy", {"w": np.full((5, 5, 3, 2), 1e300)},
+     "The weights hold a value that is not a finite 32-bit number."),
+    ("w.npy", {"w": np.zeros((5, 5, 3, 2), complex)},
+     "The weights must be real numbers, not complex128."),
+    ("w.npy", {"w": np.array([{"a": 1}], dtype=object)}, "w.npy is not a readable NumPy .npy file."),
     ("w.npz", {"fc": np.zeros((4, 4))}, "w.npz holds no 4-D weight array (it holds 'fc')."),
-    (
-        "w.npz",
-        {"weight": rng.normal(size=(8, 3, 5, 5)), "bias": np.zeros(3)},
-        "The bias has shape (3), but there are 8 filters.",
-    ),
-    (
-        "w.npz",
-        {"weight": rng.normal(size=(8, 3, 5, 5)), "bias": np.full(8, np.inf)},
-        "The biases hold a value that is not a finite 32-bit number.",
-    ),
+    ("w.npz", {"weight": rng.normal(size=(8, 3, 5, 5)), "bias": np.zeros(3)},
+     "The bias has shape (3), but there are 8 filters."),
+    ("w.npz", {"weight": rng.normal(size=(8, 3, 5, 5)), "bias": np.full(8, np.inf)},
+     "The biases hold a value that is not a finite 32-bit number."),
 ]
 
 
-@pytest.mark.parametrize(
-    ("name", "arrays", "message"), BAD_FILES, ids=[m[:50] for _, _, m in BAD_FILES]
-)
+@pytest.mark.parametrize(("name", "arrays", "message"), BAD_FILES,
+                         ids=[m[:50] for _, _, m in BAD_FILES])
 def test_each_bad_weights_file_says_what(tmp_path, name, arrays, message):
     if arrays["w" if "w" in arrays else next(iter(arrays))].dtype == object:
         np.save(tmp_path / name, arrays["w"], allow_pickle=True)
@@ -372,9 +320,8 @@ def test_export_refuses_what_one_array_cannot_hold(tmp_path):
     mixed = Bank((Filter("a", np.ones((3, 3))), Filter("b", np.ones((5, 5)))))
     with pytest.raises(WeightsError) as info:
         export_weights(mixed, tmp_path / "w.npz", layout="keras")
-    assert str(info.value) == (
-        "All filters must have one size to be saved as one weight array; this bank has 3x3 and 5x5."
-    )
+    assert str(info.value) == ("All filters must have one size to be saved as one weight array; "
+                               "this bank has 3x3 and 5x5.")
     with pytest.raises(WeightsError, match=r"^The bank has no filters to export\.$"):
         export_weights(Bank(), tmp_path / "w.npz", layout="keras")
     with pytest.raises(WeightsError, match=r"^Unknown layout 'auto'; choose keras, pytorch\.$"):
