@@ -24,13 +24,24 @@ _LAZY = {
     "convolve_reference": "core.reference",
     "apply_filter": "core.pipeline",
     "load_image": "core.imageio",
+    "read_image_info": "core.imageio",
     "save_image": "core.imageio",
+    "sniff_format": "core.imageio",
     "ImageError": "core.imageio",
+    "ImageTooLarge": "core.imageio",
     "parse_kernel": "core.parse",
     "KernelParseError": "core.parse",
     "PRESETS": "core.kernels",
     "get_preset": "core.kernels",
     "random_kernel": "core.kernels",
+    "frequency_response": "core.spectrum",
+    "frequency_axis": "core.spectrum",
+    "classify_response": "core.spectrum",
+    "describe_response": "core.spectrum",
+    "separable": "core.separable",
+    "separable_cost": "core.separable",
+    "describe_separable": "core.separable",
+    "kernel_code": "core.codegen",
     "to_uint8": "core.display",
     "MAPPINGS": "core.display",
     "fit_kernel": "core.fit",
@@ -47,16 +58,31 @@ _LAZY = {
 __all__ = ["__version__", "preset", *_LAZY]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from .core.codegen import kernel_code  # noqa: F401
     from .core.convolution import convolve, output_shape, resolve_padding  # noqa: F401
     from .core.descent import KernelDescent  # noqa: F401
     from .core.display import MAPPINGS, to_uint8  # noqa: F401
     from .core.fit import fit_kernel, fit_kernel_report, residual_map  # noqa: F401
-    from .core.imageio import ImageError, load_image, save_image  # noqa: F401
+    from .core.imageio import (  # noqa: F401
+        ImageError,
+        ImageTooLarge,
+        load_image,
+        read_image_info,
+        save_image,
+        sniff_format,
+    )
     from .core.kernels import PRESETS, get_preset, random_kernel  # noqa: F401
     from .core.mystery import mystery_kernel, score_guess  # noqa: F401
     from .core.parse import KernelParseError, parse_kernel  # noqa: F401
     from .core.pipeline import apply_filter  # noqa: F401
     from .core.reference import convolve_reference  # noqa: F401
+    from .core.separable import describe_separable, separable, separable_cost  # noqa: F401
+    from .core.spectrum import (  # noqa: F401
+        classify_response,
+        describe_response,
+        frequency_axis,
+        frequency_response,
+    )
     from .model.bank import Bank, Filter, Layer  # noqa: F401
 
 

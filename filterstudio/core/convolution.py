@@ -6,16 +6,21 @@ import math
 import os
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
+
+from .limits import FLOAT32_LIMIT, MAX_CALL_BYTES, MAX_DILATION, MAX_PADDING
+from .separable import separable
 
 if TYPE_CHECKING:  # the pool is created on first use: the CLI's start-up does not pay for it
     from concurrent.futures import ThreadPoolExecutor
 
 PADDING_NAMES = ("valid", "same", "full")
 BORDERS = ("constant", "edge", "reflect", "symmetric", "wrap")
+
 
 # numpy.pad mode -> OpenCV border (copyMakeBorder understands all five; filter2D refuses wrap).
 _CV_BORDER = {
@@ -26,9 +31,19 @@ _CV_BORDER = {
     "wrap": cv2.BORDER_WRAP,
 }
 
-# A rank-1 kernel is run as two 1-D passes only when the remainder of its rank-1 fit is this
-# small relative to the kernel's norm: the error it adds stays far below the SPEC tolerance.
-_SEPARABLE_RTOL = 1e-7
+# A rank-1 kernel of N taps is run as two 1-D passes when separable() finds its rank-1 fit
+# leaves a remainder R with |R| <= (_SEPARABLE_ERROR / sqrt(N)) |K| (Frobenius norms). The
+# passes then miss at most sum|R| max|x| <= sqrt(N) |R| max|x| <= _SEPARABLE_ERROR sum|K| max|x|:
+# under a sixth of SPEC's tolerance. Up to 15x15 the bound is at least separable()'s default,
+# so every kernel the studio calls separable runs as two passes.
+_SEPARABLE_ERROR = 1.5e-5
+# Plans of recent kernels, keyed by their bytes: a live edit runs the same kernel on many
+# frames, and deciding separability costs more than filtering a small image.
+_PLAN_CACHE_SIZE = 64
+# A dilated kernel spanning more cells than this, with at most one tap in 16 of them, is applied
+# tap by tap: OpenCV would filter with the whole span (zeros included) through a DFT as large as
+# the padded picture, seconds to minutes for a 15x15 kernel at dilation 100.
+_SPARSE_SPAN = 4096
 
 # Work is cut into horizontal bands of about this many input bytes, so that the intermediate
 # rows of a band stay in cache and the bands of a large image run on several cores.
@@ -198,12 +213,22 @@ def _check_args(image, kernel, stride, padding, border, cval, dilation, flip):
         cval = cval.item()
     if not _is_whole(cval) or not math.isfinite(float(cval)):
         raise ValueError(f"The fill value cval must be a finite number, not {cval!r}.")
+    if abs(float(cval)) >= FLOAT32_LIMIT:
+        raise ValueError(
+            f"The fill value cval must fit a 32-bit float (below 3.4e38 in size), not {cval!r}."
+        )
     if not isinstance(flip, (bool, np.bool_)):
         raise ValueError(f"The flip option must be True or False, not {flip!r}.")
     strides = as_pair(stride, "stride")
     dils = as_pair(dilation, "dilation")
+    if max(dils) > MAX_DILATION:
+        raise ValueError(f"The dilation may be at most {MAX_DILATION}, not {max(dils)}.")
     kh, kw = ker.shape[:2]
     pads = resolve_padding(img.shape[:2], (kh, kw), stride=strides, padding=padding, dilation=dils)
+    if not isinstance(padding, str) and max(pads[0] + pads[1]) > MAX_PADDING:
+        raise ValueError(
+            f"The padding may be at most {MAX_PADDING} pixels, not {max(pads[0] + pads[1])}."
+        )
     keh, kew = dils[0] * (kh - 1) + 1, dils[1] * (kw - 1) + 1
     ph = img.shape[0] + pads[0][0] + pads[0][1]
     pw = img.shape[1] + pads[1][0] + pads[1][1]
@@ -211,6 +236,15 @@ def _check_args(image, kernel, stride, padding, border, cval, dilation, flip):
         raise ValueError(
             f"The kernel ({keh}x{kew} with its dilation) is larger than the padded image "
             f"({ph}x{pw}); use a smaller kernel or dilation, or more padding."
+        )
+    oh, ow = (ph - keh) // strides[0] + 1, (pw - kew) // strides[1] + 1
+    out_channels = 1 if ker.ndim == 3 else channels
+    need = 4 * (ph * pw * channels + oh * ow * out_channels)
+    if need > MAX_CALL_BYTES:
+        raise ValueError(
+            f"This convolution would need about {need / 2**30:.1f} GB (a {ph}x{pw} padded picture "
+            f"and a {oh}x{ow} map), more than the {MAX_CALL_BYTES >> 30} GB one call may use; "
+            "use a smaller picture, less padding or a larger stride."
         )
     return img, ker, strides, dils, pads, float(cval), bool(flip)
 
@@ -225,6 +259,14 @@ class _Plan:
     kernel: np.ndarray  # (keh, kew) float32, zeros between dilated taps
     col: np.ndarray | None  # (keh,) float32 vertical factor of a rank-1 kernel
     row: np.ndarray | None  # (kew,) float32 horizontal factor
+    step: tuple[int, int] = (1, 1)  # the dilation: taps sit at multiples of it
+
+    @property
+    def sparse(self) -> bool:
+        """Whether the span is large and mostly the zeros between dilated taps."""
+        keh, kew = self.kernel.shape
+        dy, dx = self.step
+        return keh * kew > _SPARSE_SPAN and dy * dx >= 16
 
 
 def _dilate(k: np.ndarray, dy: int, dx: int) -> np.ndarray:
@@ -236,18 +278,27 @@ def _dilate(k: np.ndarray, dy: int, dx: int) -> np.ndarray:
 
 
 def _plan(k2: np.ndarray, dy: int, dx: int) -> _Plan:
-    """``k2``: float64 2-D kernel, already flipped if asked for."""
+    """``k2``: 2-D kernel, already flipped if asked for. Arrays of the plan are read-only."""
+    k2 = np.ascontiguousarray(k2, dtype=np.float64)
+    return _cached_plan(k2.tobytes(), k2.shape, dy, dx)
+
+
+@lru_cache(maxsize=_PLAN_CACHE_SIZE)
+def _cached_plan(data: bytes, shape: tuple[int, int], dy: int, dx: int) -> _Plan:
+    k2 = np.frombuffer(data, dtype=np.float64).reshape(shape)
     col = row = None
-    kh, kw = k2.shape
+    kh, kw = shape
     # Two 1-D passes pay off once the kernel has clearly more taps than its two factors.
     if kh > 1 and kw > 1 and kh * kw >= 2 * (kh + kw):
-        u, s, vt = np.linalg.svd(k2)
-        if s[0] > 0 and math.sqrt(float(np.sum(s[1:] ** 2))) <= _SEPARABLE_RTOL * s[0]:
-            scale = math.sqrt(s[0])
-            c, r = u[:, 0] * scale, vt[0] * scale
-            col = _dilate(c[:, None], dy, 1)[:, 0].astype(np.float32)
-            row = _dilate(r[None, :], 1, dx)[0].astype(np.float32)
-    return _Plan(_dilate(k2, dy, dx).astype(np.float32), col, row)
+        factors = separable(k2, tol=_SEPARABLE_ERROR / math.sqrt(kh * kw))
+        if factors is not None:
+            col = _dilate(factors[0][:, None], dy, 1)[:, 0].astype(np.float32)
+            row = _dilate(factors[1][None, :], 1, dx)[0].astype(np.float32)
+    plan = _Plan(_dilate(k2, dy, dx).astype(np.float32), col, row, (dy, dx))
+    for arr in (plan.kernel, plan.col, plan.row):
+        if arr is not None:
+            arr.setflags(write=False)
+    return plan
 
 
 def _cv_ready(a: np.ndarray) -> np.ndarray:
@@ -409,6 +460,8 @@ def _correlate(x, plan: _Plan, pads, border: str, cval: float, sy: int, sx: int,
     if x.ndim == 3 and x.shape[2] == 1:
         # OpenCV hands one-channel results back as 2-D arrays: work in 2-D, restore the axis.
         return _correlate(x[:, :, 0], plan, pads, border, cval, sy, sx, oh, ow)[:, :, None]
+    if plan.sparse:
+        return _correlate_taps(x, plan, pads, border, cval, sy, sx, oh, ow)
     h, w = x.shape[:2]
     keh, kew = plan.kernel.shape
     (pt, pb), (pl, pr) = pads
@@ -445,6 +498,27 @@ def _correlate(x, plan: _Plan, pads, border: str, cval: float, sy: int, sx: int,
         ]
         for job in jobs:
             job.result()
+    return out
+
+
+def _correlate_taps(x, plan: _Plan, pads, border: str, cval: float, sy, sx, oh, ow):
+    """Correlation as a sum over the kernel's taps, each a strided view of the padded image.
+
+    For widely dilated kernels: the work is taps x output cells, whatever the span.
+    """
+    kwargs = {"constant_values": cval} if border == "constant" else {}
+    widths = tuple(pads) + ((0, 0),) * (x.ndim - 2)
+    padded = np.pad(x, widths, mode=border, **kwargs)
+    dy, dx = plan.step
+    taps = plan.kernel[::dy, ::dx]
+    out = np.zeros((oh, ow) + x.shape[2:], np.float32)
+    rows, cols = (oh - 1) * sy + 1, (ow - 1) * sx + 1
+    for a in range(taps.shape[0]):
+        for b in range(taps.shape[1]):
+            weight = taps[a, b]
+            if weight != 0:
+                y0, x0 = a * dy, b * dx
+                out += weight * padded[y0 : y0 + rows : sy, x0 : x0 + cols : sx]
     return out
 
 

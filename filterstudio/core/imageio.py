@@ -1,37 +1,65 @@
-"""Pictures in and feature maps out: load_image(), save_image(), atomic writes and image errors."""
+"""Pictures in: load_image(), read_image_info(), the size guards and the image errors.
+
+What is opened and what is trusted (docs/ARCHITECTURE.md, "Files from outside"): a picture is a
+regular file, opened without blocking (core.userfile); its format is judged from its first bytes
+(core.formats.sniff_format) and only that format's Pillow plugin reads it, so no other decoder,
+and no program, is ever reached. Its size is judged from the header the decoder itself will use,
+before a single pixel is decoded: Pillow's header parse, and for TIFF the first directory read as
+libtiff reads it (a directory naming a tag twice is refused). Writing lives in core.imagewrite
+and core.atomic; their names are re-exported here.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import errno
+import importlib
 import math
 import os
 import struct
-import tempfile
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
+
+from .atomic import (  # noqa: F401 - re-exported: callers import them from here
+    Stopped,
+    _umask,
+    atomic_write,
+    remove_unfinished_writes,
+    stop_on_signals,
+)
+from .formats import (  # noqa: F401 - re-exported
+    LISTED_FORMATS,
+    PICTURE_EXTENSIONS,
+    PILLOW_PLUGINS,
+    SNIFF_BYTES,
+    ImageError,
+    TiffLayout,
+    refusal,
+    sniff_bytes,
+    sniff_format,
+    tiff_layout,
+)
+from .imagewrite import SAVE_FORMATS, save_format, save_image, write_npy  # noqa: F401
+from .userfile import open_user_file
 
 DEFAULT_MAX_PIXELS = 50_000_000
 """Pictures with more pixels than this are refused at full size (about 50 megapixels)."""
 
 READ_FORMATS = ("PNG", "JPEG", "BMP", "TIFF", "WebP", "GIF")
+"""The formats the studio reads, as the user sees them named."""
 
-SAVE_FORMATS: dict[str, str] = {
-    ".png": "PNG",
-    ".jpg": "JPEG",
-    ".jpeg": "JPEG",
-    ".bmp": "BMP",
-    ".webp": "WEBP",
-    ".tif": "TIFF",
-    ".tiff": "TIFF",
-    ".npy": "NPY",
-}
-"""File extension -> format written by :func:`save_image`."""
+MAX_FILE_BYTES = 2 << 30
+"""A picture file larger than this (2 GB) is refused before it is opened."""
+
+MAX_DECODE_BYTES = 1 << 30
+"""No decoder is asked for more than this many bytes (1 GB) of pixels for one picture."""
+
+FALLBACK_MAX_PIXELS = 2 * 89_478_485
+"""The safe pixel limit when Pillow's own (``Image.MAX_IMAGE_PIXELS``) has been switched off."""
 
 # EXIF orientation -> how the stored pixels are turned upright (as ImageOps.exif_transpose does).
 _ORIENTATION_TAG = 0x0112
@@ -39,10 +67,8 @@ _ORIENTATION_TAG = 0x0112
 _EIGHT_BIT_MODES = ("L", "RGB")
 _TO_RGB_MODES = ("P", "PA", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr", "LAB", "HSV")
 _SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
-
-
-class ImageError(ValueError):
-    """A picture that cannot be read or a map that cannot be written; the message is one sentence."""
+# Bytes per pixel Pillow allocates for a mode (two-band modes are stored in four bytes).
+_MODE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
 
 
 class ImageTooLarge(ImageError):
@@ -80,69 +106,172 @@ class ImageInfo:
 
 
 # --------------------------------------------------------------------------------------------
-# Reading
+# Size guards
 
 
 def _name(path: str) -> str:
     return repr(os.path.basename(path) or path)
 
 
-def _check_path(path: str | os.PathLike) -> str:
+def safe_pixel_limit() -> int:
+    """The most pixels any picture may claim before it is refused as damaged or hostile."""
+    limit = Image.MAX_IMAGE_PIXELS
+    return int(limit) if limit is not None else FALLBACK_MAX_PIXELS
+
+
+def _bomb_error(name: str, pixels: int) -> ImageError:
+    return ImageError(
+        f"{name} was not opened: {pixels:,} pixels is more than the safe limit of "
+        f"{safe_pixel_limit():,} pixels for one picture (a damaged or hostile file can claim "
+        "a huge size)."
+    )
+
+
+def check_picture_size(
+    width: int,
+    height: int,
+    *,
+    max_pixels: int | None = None,
+    bytes_per_pixel: int = 4,
+    name: str = "The picture",
+    claimed: bool = True,
+) -> None:
+    """Judge a picture's size before anything is decoded or converted.
+
+    For a size a file's header claims, a size beyond the safe limit (or more than
+    ``MAX_DECODE_BYTES`` of pixels) is refused for good: a damaged or hostile file can claim
+    any size. A size beyond ``max_pixels`` raises :class:`ImageTooLarge`, so that a reduced
+    copy can be offered (its size from :func:`reduced_size`). For a picture already in memory
+    (a pasted one, before it is turned into an array), pass ``claimed=False``: only
+    ``max_pixels`` is judged, and a large one is offered as a reduced copy.
+
+    Parameters
+    ----------
+    width, height : int
+        The claimed size.
+    max_pixels : int, optional
+        The most pixels opened at full size; ``DEFAULT_MAX_PIXELS`` when None. Pass a huge
+        number to check only the safe limit (when a reduced copy is being made).
+    bytes_per_pixel : int
+        What the decoder allocates per pixel.
+    name : str
+        How messages name the picture, e.g. ``"'photo.png'"`` or ``"The pasted picture"``.
+    claimed : bool
+        True for a size read from a file (the safe limit applies), False for pixels in memory.
+
+    Raises
+    ------
+    ImageError
+        Beyond the safe limit, or not a size at all (zero or negative).
+    ImageTooLarge
+        Beyond ``max_pixels``.
+    """
+    width, height = int(width), int(height)
+    if width < 1 or height < 1:
+        raise ImageError(f"{name} has no pixels (its size is {width} x {height}).")
+    pixels = width * height
+    if claimed and (pixels > safe_pixel_limit() or pixels * bytes_per_pixel > MAX_DECODE_BYTES):
+        raise _bomb_error(name, pixels)
+    limit = DEFAULT_MAX_PIXELS if max_pixels is None else max_pixels
+    if pixels > limit:
+        raise ImageTooLarge(width, height, int(limit), name)
+
+
+def reduced_size(width: int, height: int, limit: int) -> tuple[int, int] | None:
+    """The largest size of the same shape with at most ``limit`` pixels; None if it fits."""
+    return _reduced_size(int(width), int(height), int(limit))
+
+
+def _reduced_size(width: int, height: int, limit: int) -> tuple[int, int] | None:
+    if width * height <= limit:
+        return None
+    scale = math.sqrt(limit / (width * height))
+    w = max(1, min(width, int(width * scale)))
+    h = max(1, min(height, int(height * scale), limit // w))
+    # A very thin picture: one side stops at 1 pixel, so the other takes the whole budget.
+    w = max(1, min(w, limit // h))
+    return w, h
+
+
+def _target_size(
+    name: str, width: int, height: int, bpp: int, max_pixels: int, reduce_to: int | None
+) -> tuple[int, int] | None:
+    """The size to decode at (None: full size), after every guard passed."""
+    if reduce_to is not None:
+        check_picture_size(width, height, max_pixels=math.inf, bytes_per_pixel=bpp, name=name)
+        return _reduced_size(width, height, int(reduce_to))
+    check_picture_size(width, height, max_pixels=max_pixels, bytes_per_pixel=bpp, name=name)
+    return None
+
+
+def _check_tiff(name: str, fp: BinaryIO) -> TiffLayout:
+    """The TIFF's layout as libtiff reads it, refused if ambiguous or beyond the byte budget."""
     try:
-        p = os.fspath(path)
-    except TypeError:
-        raise ImageError(f"{path!r} is not a file path.") from None
-    if isinstance(p, bytes):
-        p = os.fsdecode(p)
-    if not p:
-        raise ImageError("No picture was named (the path is empty).")
-    if os.path.isdir(p):
-        raise ImageError(f"{_name(p)} is a folder, not a picture.")
-    if not os.path.exists(p):
-        raise ImageError(f"There is no file at {p!r}.")
+        layout = tiff_layout(fp)
+    except ValueError as exc:
+        raise ImageError(f"{name} is a damaged TIFF ({exc}), so it is not opened.") from None
+    finally:
+        fp.seek(0)
+    pixels = layout.width * layout.height
+    if pixels > safe_pixel_limit() or layout.decoded_bytes > MAX_DECODE_BYTES:
+        raise _bomb_error(name, pixels)
+    if layout.tile_bytes > max(layout.decoded_bytes, 1 << 20) * 2:
+        raise ImageError(
+            f"{name} is a damaged TIFF (its tiles are larger than the picture), so it is not "
+            "opened."
+        )
+    return layout
+
+
+def quiet_decoder_logs() -> None:
+    """Keep OpenCV's own log lines (and the libtiff and libjpeg messages it relays) off stderr.
+
+    Every failure is reported by the studio in one sentence; OpenCV would print its own
+    warnings beside it. The studio's programs call this once; a library user may too.
+    """
+    import cv2
+
+    logging = getattr(getattr(cv2, "utils", None), "logging", None)
+    with contextlib.suppress(Exception):  # builds differ in where the setting lives
+        if logging is not None and hasattr(logging, "setLogLevel"):
+            logging.setLogLevel(logging.LOG_LEVEL_SILENT)
+        elif hasattr(cv2, "setLogLevel"):
+            cv2.setLogLevel(0)
+
+
+# --------------------------------------------------------------------------------------------
+# Opening
+
+
+def _open_picture(path: str | os.PathLike) -> tuple[str, BinaryIO, bytes, str]:
+    """(path text, open file, first bytes, listed format) or a one-sentence refusal."""
+    fp = open_user_file(path, max_bytes=MAX_FILE_BYTES, what="picture", error=ImageError)
     try:
-        size = os.path.getsize(p)
-    except OSError as exc:
-        raise _read_error(p, exc) from exc
-    if size == 0:
-        raise ImageError(f"{_name(p)} is empty (0 bytes), so it holds no picture.")
-    return p
+        p = os.fsdecode(os.fspath(path))
+        try:
+            head = fp.read(SNIFF_BYTES)
+        except OSError as exc:
+            raise _read_error(p, exc) from None
+        fmt = sniff_bytes(head)
+        if fmt is None:
+            raise ImageError(refusal(_name(p), head))
+        fp.seek(0)
+        return p, fp, head, fmt
+    except BaseException:
+        fp.close()
+        raise
 
 
 def _read_error(path: str, exc: OSError) -> ImageError:
     if isinstance(exc, PermissionError):
         return ImageError(f"{_name(path)} cannot be read: permission denied.")
-    if isinstance(exc, FileNotFoundError):
-        return ImageError(f"There is no file at {path!r}.")
     reason = (exc.strerror or str(exc) or type(exc).__name__).rstrip(".")
     return ImageError(f"{_name(path)} cannot be read: {reason}.")
 
 
-def _bomb_error(path: str, exc: BaseException | None, pixels: int | None = None) -> ImageError:
-    if pixels is None and exc is not None:
-        # Pillow words it "Image size (N pixels) exceeds limit of M pixels ...".
-        text = str(exc)
-        start = text.find("(")
-        with contextlib.suppress(ValueError):
-            pixels = int(text[start + 1 :].split(" ", 1)[0])
-    limit = Image.MAX_IMAGE_PIXELS
-    count = f"{pixels:,} pixels" if pixels else "Its size in pixels"
-    return ImageError(
-        f"{_name(path)} was not opened: {count} is more than the safe limit of {limit:,} pixels "
-        "for one picture (a damaged or hostile file can claim a huge size)."
-    )
-
-
-def _check_bomb(path: str, width: int, height: int) -> None:
-    """Pillow's decompression-bomb rule, for files that Pillow itself cannot open."""
-    limit = Image.MAX_IMAGE_PIXELS
-    if limit is not None and max(1, width) * max(1, height) > limit:
-        raise _bomb_error(path, None, max(1, width) * max(1, height))
-
-
 @contextlib.contextmanager
-def _pillow_guard(path: str) -> Iterator[None]:
-    """Turn Pillow's bomb warning into a refusal and keep its metadata complaints quiet.
+def _pillow_guard(name: str) -> Iterator[None]:
+    """Keep Pillow's metadata complaints quiet and turn its bomb refusals into ours.
 
     ``warnings.catch_warnings`` changes process-wide state; loads from worker threads only ever
     tighten the bomb rule, so a race can make a warning an error, never let a bomb through.
@@ -154,72 +283,44 @@ def _pillow_guard(path: str) -> Iterator[None]:
         try:
             yield
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise _bomb_error(path, exc) from exc
+            text = str(exc)
+            pixels = 0
+            with contextlib.suppress(ValueError):
+                pixels = int(text[text.find("(") + 1 :].split(" ", 1)[0])
+            raise _bomb_error(name, pixels) from exc
 
 
-@contextlib.contextmanager
-def _open_binary(path: str) -> Iterator[BinaryIO]:
-    try:
-        fp = open(path, "rb")  # noqa: SIM115 - closed by the with below
-    except OSError as exc:
-        raise _read_error(path, exc) from exc
-    with fp:
-        yield fp
+def _pillow_open(fp: BinaryIO, fmt: str, name: str) -> Image.Image | None:
+    """Pillow's lazy reader for ``fp``, by the one plugin of ``fmt``; None if it declines.
 
-
-def _pillow_open(path: str) -> Image.Image:
-    """Pillow's lazy reader for the picture at ``path``.
-
-    Opened by its name, not through a file object: Pillow then imports only the plugin of the
-    file's extension and tries it first, where a file object makes it import its five common
-    plugins before looking. A file whose content does not match its extension is still found by
-    content, among every format Pillow reads, exactly as before.
+    This is ``Image.open(fp, formats=[fmt])`` without Pillow's import of its five common
+    plugins (which it does for a file object): the plugin of ``fmt`` is imported and asked
+    alone, exactly as ``formats=`` asks it. No other plugin can be reached, whatever the file.
     """
-    return Image.open(path)
-
-
-def _not_an_image(path: str) -> ImageError:
-    return ImageError(
-        f"{_name(path)} is not a picture Filter Studio can read "
-        f"({', '.join(READ_FORMATS[:-1])} or {READ_FORMATS[-1]})."
-    )
+    importlib.import_module(f"PIL.{PILLOW_PLUGINS[fmt]}")
+    factory, accept = Image.OPEN[fmt]
+    fp.seek(0)
+    prefix = fp.read(16)
+    result = True if accept is None else accept(prefix)
+    if isinstance(result, str) or not result:
+        return None
+    fp.seek(0)
+    try:
+        return factory(fp, name)
+    except (SyntaxError, IndexError, TypeError, struct.error):
+        return None
 
 
 def _damaged(path: str) -> ImageError:
     return ImageError(f"{_name(path)} is damaged or cut short: its pixels could not be decoded.")
 
 
-def _is_tiff(head: bytes) -> bool:
-    return head[:4] in (b"II*\x00", b"MM\x00*")
-
-
-def _tiff_size(fp: BinaryIO) -> tuple[int, int] | None:
-    """``(width, height)`` from the first IFD of a TIFF, or None if the header is unreadable."""
-    try:
-        fp.seek(0)
-        head = fp.read(8)
-        order = "<" if head[:2] == b"II" else ">"
-        (offset,) = struct.unpack(order + "I", head[4:8])
-        fp.seek(offset)
-        (count,) = struct.unpack(order + "H", fp.read(2))
-        width = height = None
-        for _ in range(min(count, 4096)):
-            tag, typ, _n, raw = struct.unpack(order + "HHI4s", fp.read(12))
-            if typ == 3:  # SHORT
-                value = struct.unpack(order + "H", raw[:2])[0]
-            elif typ == 4:  # LONG
-                value = struct.unpack(order + "I", raw)[0]
-            else:
-                continue
-            if tag == 256:
-                width = value
-            elif tag == 257:
-                height = value
-        if width and height:
-            return int(width), int(height)
-    except (struct.error, OSError, ValueError):
-        pass
-    return None
+def _not_readable(path: str, fmt: str) -> ImageError:
+    shown = "WebP" if fmt == "WEBP" else fmt
+    return ImageError(
+        f"{_name(path)} is a {shown} file that Filter Studio cannot read (its header is damaged "
+        "or uses a kind of picture it does not know)."
+    )
 
 
 def _orientation(im: Image.Image) -> int:
@@ -254,18 +355,6 @@ def _upright_size(width: int, height: int, orientation: int) -> tuple[int, int]:
     return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
 
 
-def _reduced_size(width: int, height: int, limit: int) -> tuple[int, int] | None:
-    """The largest size of the same shape with at most ``limit`` pixels; None if it fits."""
-    if width * height <= limit:
-        return None
-    scale = math.sqrt(limit / (width * height))
-    w = max(1, min(width, int(width * scale)))
-    h = max(1, min(height, int(height * scale), limit // w))
-    # A very thin picture: one side stops at 1 pixel, so the other takes the whole budget.
-    w = max(1, min(w, limit // h))
-    return w, h
-
-
 def _high_depth_colour(im: Image.Image, head: bytes) -> bool:
     """True for 16-bit colour PNG/TIFF, which Pillow would cut to 8 bits per channel."""
     if im.mode not in ("RGB", "RGBA"):
@@ -284,7 +373,10 @@ def _decode_opencv(fp: BinaryIO, target: tuple[int, int] | None) -> np.ndarray:
     import cv2
 
     fp.seek(0)
-    data = np.frombuffer(fp.read(), dtype=np.uint8)
+    raw = fp.read(MAX_DECODE_BYTES + 1)
+    if len(raw) > MAX_DECODE_BYTES:
+        raise _Unsupported(f"a file over {MAX_DECODE_BYTES >> 20} MB for")
+    data = np.frombuffer(raw, dtype=np.uint8)
     arr = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
     if arr is None:
         raise OSError("OpenCV could not decode the file")
@@ -368,6 +460,51 @@ def _finish(arr: np.ndarray, orientation: int) -> np.ndarray:
     return arr
 
 
+def _load_opencv_tiff(
+    path: str, fp: BinaryIO, layout: TiffLayout, max_pixels: int, reduce_to: int | None
+) -> np.ndarray:
+    """A TIFF that Pillow cannot hold (3-channel float, as save_image writes) goes to OpenCV."""
+    name = _name(path)
+    bpp = layout.samples * max(1, -(-layout.bits // 8))
+    target = _target_size(name, layout.width, layout.height, bpp, max_pixels, reduce_to)
+    try:
+        arr = _decode_opencv(fp, target)
+    except _Unsupported as exc:
+        raise ImageError(
+            f"{name} uses the pixel format {exc}, which Filter Studio cannot read."
+        ) from None
+    except MemoryError:
+        raise ImageError(f"There is not enough memory to open {name}.") from None
+    except Exception as exc:  # any decoder failure is a damaged file
+        raise _damaged(path) from exc
+    if target is None and arr.shape[:2] != (layout.height, layout.width):
+        raise _damaged(path)  # the decoder saw another size than the guard judged
+    if not np.all(np.isfinite(arr)):
+        raise ImageError(f"{name} holds values that are not finite numbers (NaN or infinity).")
+    return _finish(arr, 1)
+
+
+def _opened(path: str, fp: BinaryIO, fmt: str) -> tuple[Image.Image | None, TiffLayout | None]:
+    """Pillow's reader (None if its plugin declines) and, for TIFF, the checked layout."""
+    name = _name(path)
+    layout = _check_tiff(name, fp) if fmt == "TIFF" else None
+    try:
+        im = _pillow_open(fp, fmt, path)
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise
+    except OSError as exc:
+        if exc.errno is None:  # Pillow's own complaint about the content, not the disk's
+            raise _damaged(path) from exc
+        raise _read_error(path, exc) from exc
+    except Exception as exc:  # a hostile header may raise anything
+        raise _damaged(path) from exc
+    if im is None and layout is None:
+        raise _not_readable(path, fmt)
+    return im, layout
+
+
 def load_image(
     path: str | os.PathLike,
     *,
@@ -375,6 +512,10 @@ def load_image(
     reduce_to: int | None = None,
 ) -> np.ndarray:
     """Read a picture as float32 intensities in [0, 1], upright, as SPEC.md "Pixels" says.
+
+    Only a regular file is opened, only the listed formats are decoded (judged by content:
+    a PostScript file named ``.png`` is refused), and the size the decoder will use is judged
+    before any pixel is decoded.
 
     Parameters
     ----------
@@ -385,7 +526,8 @@ def load_image(
         A picture with more pixels is refused with :class:`ImageTooLarge` (unless ``reduce_to``).
     reduce_to : int, optional
         Decode a reduced copy with at most this many pixels when the picture has more;
-        ``max_pixels`` is then not checked. JPEG is decoded at reduced size directly.
+        ``max_pixels`` is then not checked (the safe limit still is). JPEG is decoded at
+        reduced size directly.
 
     Returns
     -------
@@ -410,26 +552,24 @@ def load_image(
         max_pixels = DEFAULT_MAX_PIXELS  # read now, so the limit can be changed at run time
     if reduce_to is not None and int(reduce_to) < 1:
         raise ValueError("reduce_to must be at least 1 pixel.")
-    p = _check_path(path)
-    with _pillow_guard(p), _open_binary(p) as fp:
-        head = fp.read(32)
-        fp.seek(0)
-        try:
-            im = _pillow_open(p)
-        except UnidentifiedImageError:
-            return _load_unidentified(p, fp, head, max_pixels, reduce_to)
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise
-        except OSError as exc:
-            raise _read_error(p, exc) from exc
-        except Exception as exc:  # a hostile header may raise anything
-            raise _damaged(p) from exc
+    p, fp, head, fmt = _open_picture(path)
+    name = _name(p)
+    with fp, _pillow_guard(name):
+        im, layout = _opened(p, fp, fmt)
+        if im is None:
+            assert layout is not None
+            return _load_opencv_tiff(p, fp, layout, max_pixels, reduce_to)
         with im:
             width, height = im.size
-            target = _target_size(p, width, height, max_pixels, reduce_to)
+            bpp = _MODE_BYTES.get(im.mode, 4)
+            target = _target_size(name, width, height, bpp, max_pixels, reduce_to)
             orientation = _orientation(im)
             try:
                 if _high_depth_colour(im, head):
+                    if fmt == "PNG":
+                        # libpng, inside OpenCV, prints its complaints about a damaged file on
+                        # stderr: Pillow reads the file first, and refuses it quietly.
+                        im.load()
                     arr = _decode_opencv(fp, target)
                 else:
                     arr = _decode_pillow(im, target)
@@ -437,53 +577,17 @@ def load_image(
                 raise
             except _Unsupported as exc:
                 raise ImageError(
-                    f"{_name(p)} uses the pixel format {exc}, which Filter Studio cannot read."
+                    f"{name} uses the pixel format {exc}, which Filter Studio cannot read."
                 ) from None
             except _NotFinite:
                 raise ImageError(
-                    f"{_name(p)} holds values that are not finite numbers (NaN or infinity)."
+                    f"{name} holds values that are not finite numbers (NaN or infinity)."
                 ) from None
             except MemoryError:
-                raise ImageError(f"There is not enough memory to open {_name(p)}.") from None
+                raise ImageError(f"There is not enough memory to open {name}.") from None
             except Exception as exc:  # any decoder failure is a damaged file
                 raise _damaged(p) from exc
     return _finish(arr, orientation)
-
-
-def _target_size(
-    path: str, width: int, height: int, max_pixels: int, reduce_to: int | None
-) -> tuple[int, int] | None:
-    if reduce_to is not None:
-        return _reduced_size(width, height, int(reduce_to))
-    if width * height > max_pixels:
-        raise ImageTooLarge(width, height, max_pixels, _name(path))
-    return None
-
-
-def _load_unidentified(
-    path: str, fp: BinaryIO, head: bytes, max_pixels: int, reduce_to: int | None
-) -> np.ndarray:
-    """A TIFF that Pillow cannot open (3-channel float, as save_image writes) goes to OpenCV."""
-    size = _tiff_size(fp) if _is_tiff(head) else None
-    if size is None:
-        raise _not_an_image(path)
-    _check_bomb(path, *size)
-    target = _target_size(path, size[0], size[1], max_pixels, reduce_to)
-    try:
-        arr = _decode_opencv(fp, target)
-    except _Unsupported as exc:
-        raise ImageError(
-            f"{_name(path)} uses the pixel format {exc}, which Filter Studio cannot read."
-        ) from None
-    except MemoryError:
-        raise ImageError(f"There is not enough memory to open {_name(path)}.") from None
-    except Exception as exc:  # any decoder failure is a damaged file
-        raise _damaged(path) from exc
-    if not np.all(np.isfinite(arr)):
-        raise ImageError(
-            f"{_name(path)} holds values that are not finite numbers (NaN or infinity)."
-        )
-    return _finish(arr, 1)
 
 
 def read_image_info(path: str | os.PathLike) -> ImageInfo:
@@ -502,307 +606,28 @@ def read_image_info(path: str | os.PathLike) -> ImageInfo:
     Raises
     ------
     ImageError
-        The file is missing, unreadable, not a picture, or beyond Pillow's safe pixel limit.
+        The file is missing, not a regular file, not one of the listed formats, or claims a
+        size beyond the safe pixel limit.
     """
-    p = _check_path(path)
-    with _pillow_guard(p), _open_binary(p) as fp:
-        head = fp.read(32)
-        fp.seek(0)
-        try:
-            im = _pillow_open(p)
-        except UnidentifiedImageError:
-            size = _tiff_size(fp) if _is_tiff(head) else None
-            if size is None:
-                raise _not_an_image(p) from None
-            _check_bomb(p, *size)
-            return ImageInfo(size[0], size[1], "RGB float32", "TIFF", 1)
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise
-        except OSError as exc:
-            raise _read_error(p, exc) from exc
-        except Exception as exc:  # a hostile header may raise anything
-            raise _damaged(p) from exc
+    p, fp, _head, fmt = _open_picture(path)
+    name = _name(p)
+    with fp, _pillow_guard(name):
+        im, layout = _opened(p, fp, fmt)
+        if im is None:
+            assert layout is not None
+            bpp = layout.samples * max(1, -(-layout.bits // 8))
+            check_picture_size(
+                layout.width, layout.height, max_pixels=math.inf, bytes_per_pixel=bpp, name=name
+            )
+            return ImageInfo(layout.width, layout.height, "RGB float32", "TIFF", 1)
         with im:
+            check_picture_size(
+                im.width, im.height, max_pixels=math.inf,
+                bytes_per_pixel=_MODE_BYTES.get(im.mode, 4), name=name,
+            )
             try:
                 frames = int(getattr(im, "n_frames", 1) or 1)
             except Exception:  # noqa: BLE001 - counting frames of a damaged file
                 frames = 1
             width, height = _upright_size(im.width, im.height, _orientation(im))
             return ImageInfo(width, height, im.mode, im.format or "", frames)
-
-
-# --------------------------------------------------------------------------------------------
-# Writing
-
-
-def _umask() -> int:
-    # os.umask can only be read by setting it, which races with other threads; /proc does not.
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    return 0o022
-
-
-@contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[str]:
-    """Yield a temporary path beside ``path`` that replaces ``path`` only if the block succeeds.
-
-    The temporary file has the same extension (so encoders that look at it pick the right
-    format), is flushed to disk, and is renamed over ``path`` in one step: a reader sees the old
-    file or the new one, never a partial one. On any failure the temporary file is removed and
-    ``path`` is left exactly as it was.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The file to write.
-    overwrite : bool
-        If False, raise :class:`FileExistsError` when ``path`` exists (checked before writing and
-        again, without a race, when the new file is put in place).
-
-    Raises
-    ------
-    OSError
-        From the file system (missing or read-only folder, full disk, ...).
-    """
-    target = os.fspath(path)
-    if not overwrite and os.path.lexists(target):
-        raise FileExistsError(errno.EEXIST, "File exists", target)
-    folder = os.path.dirname(os.path.abspath(target))
-    base = os.path.basename(target)
-    suffix = os.path.splitext(base)[1]
-    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=suffix, dir=folder)
-    os.close(fd)
-    try:
-        yield tmp
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        # mkstemp makes the file private (0600); give it the mode a plain open() would.
-        try:
-            mode = os.stat(target).st_mode & 0o7777
-        except OSError:
-            mode = 0o666 & ~_umask()
-        os.chmod(tmp, mode)
-        if overwrite:
-            os.replace(tmp, target)
-        else:
-            try:
-                os.link(tmp, target)  # refuses, atomically, if the target appeared meanwhile
-            except FileExistsError:
-                raise
-            except OSError:  # no hard links on this file system (FAT, some network shares)
-                if os.path.lexists(target):
-                    raise FileExistsError(errno.EEXIST, "File exists", target) from None
-                os.replace(tmp, target)
-            else:
-                os.unlink(tmp)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _sync_folder(folder)
-
-
-def _sync_folder(folder: str) -> None:
-    """Make the rename itself durable where the platform allows it."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def save_format(path: str | os.PathLike) -> str:
-    """The format :func:`save_image` writes for ``path`` ("PNG", "TIFF", "NPY", ...).
-
-    Raises
-    ------
-    ImageError
-        The extension is not one Filter Studio writes; the message lists those it does.
-    """
-    p = os.fspath(path)
-    ext = os.path.splitext(p)[1].lower()
-    try:
-        return SAVE_FORMATS[ext]
-    except KeyError:
-        shown = repr(ext) if ext else "no extension"
-        raise ImageError(
-            f"Cannot save {_name(p)}: {shown} is not a format Filter Studio writes; "
-            f"use one of {', '.join(SAVE_FORMATS)}."
-        ) from None
-
-
-def _write_error(path: str, exc: OSError) -> ImageError:
-    folder = os.path.dirname(os.path.abspath(path))
-    if isinstance(exc, FileExistsError):
-        return ImageError(f"{_name(path)} already exists.")
-    if isinstance(exc, PermissionError):
-        return ImageError(
-            f"Cannot write {_name(path)}: permission denied in the folder {folder!r}."
-        )
-    if exc.errno == errno.ENOSPC:
-        return ImageError(f"Cannot write {_name(path)}: the disk is full.")
-    if exc.errno == errno.EDQUOT:
-        return ImageError(f"Cannot write {_name(path)}: the disk quota is used up.")
-    if exc.errno == errno.EROFS:
-        return ImageError(f"Cannot write {_name(path)}: the disk is read-only.")
-    if isinstance(exc, FileNotFoundError):
-        if os.path.isdir(folder):  # e.g. /proc: there, but no file can be made in it
-            return ImageError(
-                f"Cannot write {_name(path)}: the folder {folder!r} takes no new files."
-            )
-        return ImageError(f"Cannot write {_name(path)}: the folder {folder!r} does not exist.")
-    reason = (exc.strerror or str(exc) or type(exc).__name__).rstrip(".")
-    return ImageError(f"Cannot write {_name(path)}: {reason}.")
-
-
-def _as_map(values) -> np.ndarray:
-    try:
-        arr = np.asarray(values)
-    except Exception as exc:  # anything that is not an array
-        raise ImageError("Only a numeric array can be saved as a picture.") from exc
-    if arr.dtype.kind not in "biuf":
-        raise ImageError(f"Only a numeric array can be saved as a picture, not {arr.dtype}.")
-    if arr.ndim == 3 and arr.shape[2] == 1:
-        arr = arr[:, :, 0]
-    if not (arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] == 3)):
-        raise ImageError(
-            f"A picture is (H, W) or (H, W, 3); this array has shape {tuple(arr.shape)}."
-        )
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ImageError("An empty map (no rows or no columns) cannot be saved.")
-    return arr
-
-
-# Formats whose Pillow plugin registers its file extensions unconditionally, so that Pillow
-# picks the same format from the extension as when it is named.
-_SAVE_BY_EXTENSION = ("PNG", "JPEG", "BMP")
-
-
-def _pillow_save(pic: Image.Image, path: str, fmt: str, options: dict) -> None:
-    """``pic.save(path, format=fmt, **options)``, importing only the plugin that writes ``fmt``.
-
-    Pillow imports its five common plugins whenever a format is named; left to read the format
-    from ``path``'s extension (always the target's, see :func:`atomic_write`) it imports just
-    the one plugin. Formats whose plugin may be missing from a Pillow build stay named.
-    """
-    if fmt in _SAVE_BY_EXTENSION and SAVE_FORMATS.get(os.path.splitext(path)[1].lower()) == fmt:
-        pic.save(path, **options)
-    else:
-        pic.save(path, format=fmt, **options)
-
-
-def _encode(values: np.ndarray, fmt: str, display: str | None, colormap: str | None):
-    """A function that writes the encoded map to a path (everything that can fail runs now)."""
-    if fmt == "NPY":
-        exact = np.ascontiguousarray(values, dtype=np.float32)
-
-        def write(tmp: str) -> None:
-            with open(tmp, "wb") as f:
-                np.save(f, exact, allow_pickle=False)
-
-        return write
-    if fmt == "TIFF" and display is None:
-        exact = np.ascontiguousarray(values, dtype=np.float32)
-        if exact.ndim == 2:
-            pic = Image.fromarray(exact)
-
-            def write(tmp: str) -> None:
-                pic.save(tmp, format="TIFF")
-
-            return write
-        import cv2
-
-        # Pillow has no 3-channel float mode; OpenCV writes 32-bit float TIFF (it stores BGR).
-        ok, buf = cv2.imencode(".tiff", np.ascontiguousarray(exact[:, :, ::-1]))
-        if not ok:
-            raise ImageError("OpenCV could not encode the map as a float TIFF.")
-        data = buf.tobytes()
-
-        def write(tmp: str) -> None:
-            with open(tmp, "wb") as f:
-                f.write(data)
-
-        return write
-    from .display import to_uint8  # lazily: colour-map machinery only when a picture is made
-
-    u8 = to_uint8(values, display or "clip", colormap=colormap)
-    pic = Image.fromarray(np.ascontiguousarray(u8, dtype=np.uint8))
-    options: dict = {}
-    if fmt == "JPEG":
-        options = {"quality": 95}
-    elif fmt == "WEBP":
-        options = {"lossless": True}
-
-    def write(tmp: str) -> None:
-        _pillow_save(pic, tmp, fmt, options)
-
-    return write
-
-
-def save_image(
-    path: str | os.PathLike,
-    values: np.ndarray,
-    *,
-    display: str | None = None,
-    colormap: str | None = None,
-    overwrite: bool = True,
-) -> None:
-    """Write a feature map or picture, atomically (the old file stays whole if anything fails).
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        ``.npy`` is always the exact float32 array. ``.tif``/``.tiff`` is exact 32-bit float
-        when ``display`` is None, else 8-bit. ``.png``, ``.jpg``/``.jpeg``, ``.bmp`` and ``.webp``
-        are 8-bit (WebP lossless).
-    values : numpy.ndarray
-        ``(H, W)`` or ``(H, W, 3)``.
-    display : str, optional
-        The mapping to 8 bits (see :data:`filterstudio.core.display.MAPPINGS`); default ``clip``.
-    colormap : str, optional
-        Colour map for the 8-bit picture.
-    overwrite : bool
-        If False and ``path`` exists, refuse.
-
-    Raises
-    ------
-    ImageError
-        Unknown extension, existing file with ``overwrite=False``, missing or read-only folder,
-        full disk, or an array that is not a picture; one sentence each.
-
-    Examples
-    --------
-    >>> save_image("edges.npy", feature_map)                     # doctest: +SKIP
-    >>> save_image("edges.png", feature_map, display="minmax")   # doctest: +SKIP
-    """
-    p = os.fspath(path)
-    fmt = save_format(p)
-    arr = _as_map(values)
-    if os.path.isdir(p):
-        raise ImageError(f"Cannot save to {_name(p)}: it is a folder.")
-    folder = os.path.dirname(os.path.abspath(p))
-    if not os.path.isdir(folder):
-        raise ImageError(f"Cannot write {_name(p)}: the folder {folder!r} does not exist.")
-    if not overwrite and os.path.lexists(p):
-        raise ImageError(f"{_name(p)} already exists.")
-    write = _encode(arr, fmt, display, colormap)
-    try:
-        with atomic_write(p, overwrite=overwrite) as tmp:
-            write(tmp)
-    except OSError as exc:
-        raise _write_error(p, exc) from exc
-    except MemoryError:
-        raise ImageError(f"There is not enough memory to write {_name(p)}.") from None
-    except Exception as exc:  # an encoder refusing (e.g. WebP above 16383 px)
-        reason = str(exc).rstrip(".") or type(exc).__name__
-        raise ImageError(f"Cannot write {_name(p)}: {reason}.") from exc

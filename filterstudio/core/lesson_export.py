@@ -16,10 +16,20 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from .colors import WHITE as _WHITE
+from .colors import ink_on, pixel_rgb
 from .imageio import atomic_write
 from .lesson import LessonPlan, format_number, step_lines
+from .lesson_layout import (
+    kernel_limit,
+    kernel_slices,
+    map_cell_rgb,
+    map_range,
+    place_grids,
+    weight_cell_rgb,
+    window_cells,
+)
 
-_WHITE = (255, 255, 255)
 _INK = (20, 20, 20)
 _GRID = (150, 150, 150)
 _WINDOW = (220, 30, 30)
@@ -71,32 +81,6 @@ def _has_symbols(font) -> bool:
     return getattr(font, "getname", lambda: ("",))()[0] != "Aileron"
 
 
-def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[int, int, int]:
-    t = min(max(float(t), 0.0), 1.0)
-    return tuple(round(x + (y - x) * t) for x, y in zip(a, b))  # type: ignore[return-value]
-
-
-def _ink_on(fill: tuple[int, int, int]) -> tuple[int, int, int]:
-    luma = 0.299 * fill[0] + 0.587 * fill[1] + 0.114 * fill[2]
-    return _INK if luma > 140 else _WHITE
-
-
-def _pixel_fill(values: np.ndarray) -> tuple[int, int, int]:
-    """The colour a pixel shows: its intensity (grey) or its RGB colour."""
-    v = np.clip(np.nan_to_num(np.atleast_1d(values).astype(np.float64)), 0.0, 1.0)
-    if v.size >= 3:
-        return round(v[0] * 255), round(v[1] * 255), round(v[2] * 255)
-    g = round(v[0] * 255)
-    return g, g, g
-
-
-def _weight_fill(w: float, limit: float) -> tuple[int, int, int]:
-    if limit <= 0:
-        return _WHITE
-    t = min(abs(w) / limit, 1.0) * 0.75
-    return _mix(_WHITE, _POSITIVE if w > 0 else _NEGATIVE, t)
-
-
 def _values_text(values: np.ndarray, precision: int) -> str:
     return "\n".join(format_number(float(v), precision) for v in np.atleast_1d(values))
 
@@ -111,11 +95,7 @@ class _FrameRenderer:
         ph, pw = plan.padded_image.shape[:2]
         oh, ow = g.out_hw
         kh, kw = plan.kernel.shape[:2]
-        self.slices = (
-            [plan.kernel[:, :, c] for c in range(plan.kernel.shape[2])]
-            if plan.kernel.ndim == 3
-            else [plan.kernel]
-        )
+        self.slices = kernel_slices(plan)
         self.cell = c = int(min(max(560 / max(ph, pw, oh, ow, 1), 22), 48))
         chans = plan.channels
         self.value_font = _font(c * (0.36 if chans == 1 else 0.24))
@@ -126,12 +106,11 @@ class _FrameRenderer:
         self.margin = m = 16
         self.title_h = int(self.title_font.size * 1.6) if hasattr(self.title_font, "size") else 24
         grid_top = m * 2 + self.title_h * 2
-        self.input_xy = (m, grid_top)
-        x = m + pw * c + c
-        self.kernel_xy = (x, grid_top)
-        x += len(self.slices) * (kw * c + c // 2) + c // 2
-        self.map_xy = (x, grid_top)
-        grids_w = x + ow * c + m
+        self.placement = place_grids(plan, left=m, top=grid_top, cell=c, gap=c // 2)
+        self.input_xy = self.placement.input_xy
+        self.kernel_xy = self.placement.kernel_xys[0]
+        self.map_xy = self.placement.map_xy
+        grids_w = self.placement.right + m
         grids_h = grid_top + max(ph, kh, oh) * c
         # The equation of every step, measured once so all frames share one size.
         self.equations = [self._equation(k) for k in range(plan.step_count)]
@@ -148,11 +127,8 @@ class _FrameRenderer:
             int(max(grids_w, widest + 2 * m, 480)),
             int(self.eq_top + lines * line_h + m),
         )
-        finite = plan.result[np.isfinite(plan.result)]
-        lo = float(finite.min()) if finite.size else 0.0
-        hi = float(finite.max()) if finite.size else 1.0
-        self.map_range = (min(lo, 0.0), max(hi, 1.0)) if lo >= 0 and hi <= 1 else (lo, hi)
-        self.kernel_limit = float(np.abs(plan.kernel).max()) if plan.kernel.size else 0.0
+        self.map_range = map_range(plan)
+        self.kernel_limit = kernel_limit(plan)
         self._still: Image.Image | None = None
         self._finished: Image.Image | None = None
 
@@ -197,19 +173,13 @@ class _FrameRenderer:
         if k is not None:
             matches = plan.matches(k)
             matched = {(t.y, t.x) for t in matches.taps} if matches else set()
-            oy, ox = plan.window_origin(k)
             for _a, _b, y, x, _inside in g.taps(*plan.steps[k]):
                 box = self._cell_box(self.input_xy, y + pt, x + pl)
                 colour = _MATCH if (y, x) in matched else _WINDOW
                 draw.rectangle(box, outline=colour, width=3)
-            keh, kew = g.effective_kernel_hw
+            wx, wy, ww, wh = window_cells(plan, k)
             draw.rectangle(
-                (
-                    x0 + (ox + pl) * c - 3,
-                    y0 + (oy + pt) * c - 3,
-                    x0 + (ox + pl + kew) * c + 3,
-                    y0 + (oy + pt + keh) * c + 3,
-                ),
+                (x0 + wx * c - 3, y0 + wy * c - 3, x0 + (wx + ww) * c + 3, y0 + (wy + wh) * c + 3),
                 outline=_WINDOW,
                 width=3,
             )
@@ -255,8 +225,8 @@ class _FrameRenderer:
                 vals = plan.padded_image[r, col]
                 box = self._cell_box(self.input_xy, r, col)
                 inside = pt <= r < pt + g.in_hw[0] and pl <= col < pl + g.in_hw[1]
-                fill = _pixel_fill(vals)
-                ink = _ink_on(fill)
+                fill = pixel_rgb(vals)
+                ink = ink_on(fill, _INK)
                 if inside:
                     draw.rectangle(box, fill=fill, outline=_GRID)
                 else:
@@ -280,14 +250,16 @@ class _FrameRenderer:
         )
 
         # Kernel grid(s): one per channel slice of a depth kernel.
-        kx, ky = self.kernel_xy
+        ky = self.kernel_xy[1]
         names = ("R", "G", "B", "A")
         for s, weights in enumerate(self.slices):
-            origin = (kx + s * (weights.shape[1] * c + c // 2), ky)
+            origin = self.placement.kernel_xys[s]
             for a in range(weights.shape[0]):
                 for b in range(weights.shape[1]):
                     box = self._cell_box(origin, a, b)
-                    fill = _weight_fill(float(weights[a, b]), self.kernel_limit)
+                    fill = weight_cell_rgb(
+                        float(weights[a, b]), self.kernel_limit, _POSITIVE, _NEGATIVE
+                    )
                     draw.rectangle(box, fill=fill, outline=_GRID)
                     text = format_number(float(weights[a, b]), self.precision)
                     self._text_centered(draw, box, text, self.value_font, _INK)
@@ -311,11 +283,7 @@ class _FrameRenderer:
                 vals = result[r, col]
                 if np.isnan(np.atleast_1d(vals)).any():
                     continue
-                if result.ndim == 3:
-                    fill = _pixel_fill((vals - lo) / (hi - lo) if hi > lo else vals * 0)
-                else:
-                    t = (float(vals) - lo) / (hi - lo) if hi > lo else 0.0
-                    fill = _mix(_WHITE, _MAP_HIGH, t)
+                fill = map_cell_rgb(vals, lo, hi, _MAP_HIGH)
                 tile = Image.new("RGB", (c + 1, c + 1), fill)
                 tdraw = ImageDraw.Draw(tile)
                 self._text_centered(
@@ -323,7 +291,7 @@ class _FrameRenderer:
                     (0, 0, c, c),
                     _values_text(vals, self.precision),
                     self.value_font,
-                    _ink_on(fill),
+                    ink_on(fill, _INK),
                 )
                 tdraw.rectangle((0, 0, c, c), outline=_GRID)  # over any text at the edge
                 bx0, by0, _, _ = self._cell_box(self.map_xy, r, col)

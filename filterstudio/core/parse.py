@@ -25,6 +25,8 @@ __all__ = [
 
 KERNEL_FILE_SUFFIXES = (".txt", ".npy", ".json")
 MAX_DEPTH = 4
+# Brackets nest at most three deep in a kernel: [rows [values [channel values]]].
+_MAX_NESTING = 3
 # A file larger than this is not a hand-written kernel; refuse before reading it all.
 _MAX_TEXT_BYTES = 1_000_000
 
@@ -149,8 +151,10 @@ def _parse_brackets(text: str):
     tokens = _tokenize_brackets(text)
     pos = 0
 
-    def parse_list():
+    def parse_list(depth: int):
         nonlocal pos
+        if depth > _MAX_NESTING:
+            raise _too_deep()
         pos += 1  # the opening bracket
         items = []
         while pos < len(tokens):
@@ -159,7 +163,7 @@ def _parse_brackets(text: str):
                 pos += 1
                 return items
             if tok == "[":
-                items.append(parse_list())
+                items.append(parse_list(depth + 1))
             else:
                 items.append(tok)
                 pos += 1
@@ -167,13 +171,20 @@ def _parse_brackets(text: str):
 
     if not tokens or tokens[0] != "[":
         raise KernelParseError("The kernel text starts with a bracket but is not a nested list.")
-    result = parse_list()
+    result = parse_list(1)
     if pos != len(tokens):
         extra = tokens[pos]
         if extra == "]":
             raise KernelParseError("A ']' in the kernel text has no matching '['.")
         raise KernelParseError(f"{extra!r} comes after the closing bracket of the kernel.")
     return result
+
+
+def _too_deep() -> KernelParseError:
+    return KernelParseError(
+        f"The kernel is nested more than {_MAX_NESTING} levels deep; a kernel is a list of rows "
+        "of values (or of lists of channel values)."
+    )
 
 
 _CHANNEL_HEADER = r"(?i)\s*#\s*channel\s+\d+\s*:?\s*$"
@@ -234,18 +245,29 @@ def _count(n: int) -> str:
     return f"{n} value" if n == 1 else f"{n} values"
 
 
+def _shown(value) -> str:
+    """A value as a message shows it: short, whatever it holds."""
+    if isinstance(value, dict):
+        return "An object"
+    text = repr(value)
+    return text if len(text) <= 30 else text[:27] + "..."
+
+
 def _cell(cell, where: str) -> float:
     if isinstance(cell, str):
         return _number(cell, where)
     if isinstance(cell, list):
         raise KernelParseError(f"There is a list {where} where a number should be.")
     if isinstance(cell, (bool, np.bool_)) or not isinstance(cell, (int, float, np.number)):
-        raise KernelParseError(f"{cell!r} {where} is not a number.")
-    value = float(cell)
+        raise KernelParseError(f"{_shown(cell)} {where} is not a number.")
+    try:
+        value = float(cell)
+    except OverflowError:  # a whole number with hundreds of digits
+        raise KernelParseError(f"The value {where} is too large to store.") from None
     if not math.isfinite(value):
-        raise KernelParseError(f"{cell!r} {where} is not a finite number.")
+        raise KernelParseError(f"{_shown(cell)} {where} is not a finite number.")
     if not _fits_float32(value):
-        raise KernelParseError(f"{cell!r} {where} is too large to store.")
+        raise KernelParseError(f"{_shown(cell)} {where} is too large to store.")
     return value
 
 
@@ -352,6 +374,11 @@ def parse_kernel_text(text: str) -> np.ndarray:
     """
     if not isinstance(text, str):
         raise KernelParseError(f"Kernel text must be a string, not {type(text).__name__}.")
+    if len(text) > _MAX_TEXT_BYTES:
+        raise KernelParseError(
+            f"The kernel text is {len(text):,} characters long; a kernel of at most "
+            f"{MAX_KERNEL_SIZE}x{MAX_KERNEL_SIZE} values never needs {_MAX_TEXT_BYTES:,}."
+        )
     text = text.translate(_TRANSLATE).replace("\r\n", "\n").replace("\r", "\n")
     headed = _split_channel_headers(text)
     text = _strip_comments(text)
@@ -400,20 +427,34 @@ def _in_file(err: KernelParseError, path: Path) -> KernelParseError:
 
 
 def _read_npy(path: Path) -> np.ndarray:
+    from .npyfile import read_npy
+
+    def check(header) -> None:
+        # The shape is judged from the header: a file claiming a huge array is never read.
+        if len(header.shape) not in (1, 2, 3):
+            raise KernelParseError(
+                f"A kernel must be 2-D (or 3-D with depth); the array in {path.name} has "
+                f"{len(header.shape)} dimensions."
+            )
+        try:
+            _check_size(header.shape if len(header.shape) > 1 else (1, *header.shape))
+        except KernelParseError as err:
+            raise _in_file(err, path) from None
+        if len(header.shape) == 3 and header.shape[2] > MAX_DEPTH:
+            raise KernelParseError(
+                f"A depth kernel has 1 to {MAX_DEPTH} channels; the one in {path.name} has "
+                f"{header.shape[2]}."
+            )
+
+    arr = read_npy(
+        path,
+        max_bytes=MAX_KERNEL_SIZE * MAX_KERNEL_SIZE * MAX_DEPTH * 16,
+        max_file_bytes=_MAX_TEXT_BYTES,
+        check=check,
+        what="kernel file",
+        error=KernelParseError,
+    )
     try:
-        # Memory-mapped, so that the shape is checked before a large file is read.
-        arr = np.load(path, mmap_mode="r", allow_pickle=False)
-    except (ValueError, OSError, EOFError):
-        try:  # numpy cannot map an empty array; read such small files plainly
-            arr = np.load(path, allow_pickle=False)
-        except (ValueError, OSError, EOFError) as exc:
-            raise KernelParseError(f"{path.name} is not a readable NumPy .npy file.") from exc
-    if not isinstance(arr, np.ndarray):
-        raise KernelParseError(f"{path.name} holds several arrays; save one kernel with np.save.")
-    if arr.dtype.kind not in "biuf":
-        raise KernelParseError(f"{path.name} holds {arr.dtype} values, not real numbers.")
-    try:
-        _check_size(arr.shape)
         return _checked(np.array(arr, dtype=np.float64))
     except KernelParseError as err:
         raise _in_file(err, path) from None
@@ -423,12 +464,17 @@ def _read_json(path: Path) -> tuple[np.ndarray, str | None, str | None]:
     """(kernel, filter name or None, note or None) from a nested list or a bank file."""
     import json  # only kernel files in JSON need it
 
+    text = _read_text(path)
     try:
-        obj = json.loads(_read_text(path))
+        obj = json.loads(text)
     except json.JSONDecodeError as exc:
         raise KernelParseError(
             f"{path.name} is not valid JSON (line {exc.lineno}, column {exc.colno})."
         ) from None
+    except RecursionError:  # the decoder stops at the interpreter's depth limit
+        raise _too_deep() from None
+    except ValueError:  # an integer with thousands of digits
+        raise KernelParseError(f"{path.name} holds a number too long to read.") from None
     name = note = None
     if isinstance(obj, dict):
         if "filters" in obj:
@@ -458,15 +504,18 @@ def _read_json(path: Path) -> tuple[np.ndarray, str | None, str | None]:
 
 
 def _read_text(path: Path) -> str:
+    from .userfile import read_user_file
+
+    # A regular file only, read without blocking and never past the limit (/dev/zero, FIFOs).
+    raw = read_user_file(
+        path, max_bytes=_MAX_TEXT_BYTES, what="kernel file", error=KernelParseError
+    )
     try:
-        if path.stat().st_size > _MAX_TEXT_BYTES:
-            raise KernelParseError(f"{path.name} is too large to be a kernel file.")
-        return path.read_text(encoding="utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise KernelParseError(f"{path.name} is not a text file.") from None
-    except OSError as exc:
-        reason = exc.strerror or "it could not be read"
-        raise KernelParseError(f"{path.name} could not be read: {reason.lower()}.") from None
+    # Universal newlines, as reading in text mode gave.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _read_file(path: Path) -> ParsedKernel:
@@ -522,10 +571,24 @@ def read_kernel(spec) -> ParsedKernel:
         The kernel, a name for it (preset name, file stem, or ``"custom"``) and an optional
         note for the user (a bank file with several filters says that only the first was read).
     """
+    try:
+        return _read_kernel(spec)
+    except KernelParseError:
+        raise
+    except MemoryError:
+        raise KernelParseError("There is not enough memory to read this kernel.") from None
+    except RecursionError:
+        raise _too_deep() from None
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
+        raise KernelParseError("The kernel could not be read: it holds a value that is not "
+                               "a number in a grid.") from None
+
+
+def _read_kernel(spec) -> ParsedKernel:
     if isinstance(spec, os.PathLike):
         return _read_file(Path(spec))
     if isinstance(spec, (list, tuple)):
-        return ParsedKernel(_checked(_from_nested(_listify(spec))), "custom")
+        return ParsedKernel(_checked(_from_nested(_listify(spec, 1))), "custom")
     if isinstance(spec, np.ndarray):
         if spec.dtype.kind not in "biuf":
             raise KernelParseError(f"A kernel holds real numbers, not {spec.dtype} values.")
@@ -552,9 +615,11 @@ def read_kernel(spec) -> ParsedKernel:
     return ParsedKernel(parse_kernel_text(spec), "custom")
 
 
-def _listify(obj):
+def _listify(obj, depth: int):
     if isinstance(obj, (list, tuple)):
-        return [_listify(x) for x in obj]
+        if depth > _MAX_NESTING:
+            raise _too_deep()
+        return [_listify(x, depth + 1) for x in obj]
     return obj
 
 

@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 
 from .convolution import convolve
+from .limits import FLOAT32_LIMIT
 
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
@@ -93,6 +94,12 @@ def apply_filter(
     ``prepared=True`` says ``image`` already went through :func:`prepare_input` for this mode,
     so a bank of filters converts the image once.
     """
+    if isinstance(bias, bool) or not isinstance(bias, (int, float, np.integer, np.floating)):
+        raise ValueError(f"The bias must be a number, not {bias!r}.")
+    if not np.isfinite(bias) or abs(float(bias)) >= FLOAT32_LIMIT:
+        raise ValueError(
+            f"The bias must be a finite number that fits a 32-bit float, not {float(bias)!r}."
+        )
     src = image if prepared else prepare_input(image, channel_mode)
     channels = 1 if src.ndim == 2 else src.shape[2]
     k = effective_kernel(kernel, channel_mode, channels)
@@ -107,7 +114,10 @@ def apply_filter(
         flip=flip,
     )
     if bias:
-        out += np.float32(bias)
+        # A sum near the float32 limit plus the bias may overflow: the map then holds infinity,
+        # as the engine's own sums do, and callers that write files refuse it (see the CLI).
+        with np.errstate(over="ignore", invalid="ignore"):
+            out += np.float32(bias)
     return activate(out, activation)
 
 

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-BORDERS = ("constant", "edge", "reflect", "symmetric", "wrap")
+from .vocabulary import BORDERS
 
 
 def _pair(value, what: str, minimum: int) -> tuple[int, int]:

@@ -52,13 +52,17 @@ from ..core.samples import LESSON_IMAGES, load_sample
 from ..model.bank import Bank
 from .controller import ImageState, StudioController, default_bank, make_image_state
 from .file_actions import FileActions
-from .widgets.arithmetic_view import ArithmeticWidget
-from .widgets.filter_list import FilterListWidget
-from .widgets.kernel_editor import KernelEditorWidget
-from .widgets.layer_controls import LayerControlsWidget
-from .widgets.lesson_view import LessonWidget
-from .widgets.map_panel import FeatureGridWidget, InputPanelWidget, MapPanelWidget
-from .widgets.map_view import ViewSync
+from .widgets import (
+    ArithmeticWidget,
+    FeatureGridWidget,
+    FilterListWidget,
+    InputPanelWidget,
+    KernelEditorWidget,
+    LayerControlsWidget,
+    LessonWidget,
+    MapPanelWidget,
+    ViewSync,
+)
 
 IMAGE_FILTER = "Images and sessions (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.gif *.fstudio);;All files (*)"
 MAX_RECENT = 8

@@ -9,10 +9,9 @@ from typing import Union
 
 import numpy as np
 
-ACTIVATIONS = ("none", "relu", "abs")
-BORDERS = ("constant", "edge", "reflect", "symmetric", "wrap")
-PADDING_NAMES = ("valid", "same", "full")
-CHANNEL_MODES = ("color", "gray", "depth")
+# The choices live in the vocabulary; importing them here keeps ``bank.BORDERS`` etc. working.
+from ..core.vocabulary import ACTIVATIONS, BORDERS, CHANNEL_MODES, PADDING_NAMES
+
 MAX_FILTERS = 16
 MAX_KERNEL_SIZE = 15
 

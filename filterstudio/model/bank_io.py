@@ -14,7 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from ..core.imageio import atomic_write
+from ..core.atomic import atomic_write
+from ..core.limits import FLOAT32_LIMIT as _FLOAT32_LIMIT
+from ..core.limits import MAX_DILATION, MAX_PADDING, MAX_STRIDE
+from ..core.userfile import read_user_file
 from .bank import (
     ACTIVATIONS,
     BORDERS,
@@ -33,12 +36,7 @@ VERSION = 1
 #: A bank file larger than this is refused before it is read.
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_NAME_LENGTH = 200
-MAX_STRIDE = 100
-MAX_DILATION = 100
-MAX_PADDING = 1000
 MAX_DEPTH = 4
-# The smallest magnitude that rounds to infinity as a float32 (halfway past the largest float32).
-_FLOAT32_LIMIT = 2.0**128 - 2.0**103
 _LINE = 100
 
 
@@ -449,26 +447,28 @@ def read_json(
 ) -> Any:
     """Parse the JSON file at ``path``; every failure becomes ``error`` with one sentence.
 
-    The size is checked before anything is read.
+    Only a regular file is read (a pipe, device or folder is refused before it is opened, see
+    :mod:`filterstudio.core.userfile`), its size is checked before anything is read and the read
+    never goes past ``max_bytes``. Nesting deeper than the interpreter's limit, and integers
+    longer than Python reads, are refused as sentences too.
     """
     name = os.path.basename(os.fspath(path)) or os.fspath(path)
     try:
         if os.path.isdir(path):
             raise error(f"{name} is a folder, not a {what} file.")
-        size = os.path.getsize(path)
-        if size > max_bytes:
-            raise error(
-                f"{name} is {size / 2**20:.0f} MB; a {what} file is at most "
-                f"{max_bytes / 2**20:.0f} MB."
-            )
-        with open(path, "rb") as f:
-            raw = f.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise error(f"The file {name} was not found.") from None
-    except OSError as e:
-        raise error(f"{name} could not be read: {e.strerror or e}.") from None
-    if len(raw) > max_bytes:  # it grew while we looked
-        raise error(f"{name} is larger than a {what} file may be.")
+        if not os.path.lexists(path):
+            raise error(f"The file {name} was not found.")
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, error):
+            raise
+        raise error(f"{name} cannot name a file.") from None
+    size = os.stat(path).st_size if os.path.isfile(path) else 0
+    if size > max_bytes:
+        raise error(
+            f"{name} is {size / 2**20:.0f} MB; a {what} file is at most "
+            f"{max_bytes / 2**20:.0f} MB."
+        )
+    raw = read_user_file(path, max_bytes=max_bytes, what=f"{what} file", error=error)
     try:
         return json.loads(raw)
     except json.JSONDecodeError as e:
@@ -478,7 +478,7 @@ def read_json(
         ) from None
     except UnicodeDecodeError:
         raise error(f"{name} is not a text file, so it cannot be a {what}.") from None
-    except RecursionError:
+    except RecursionError:  # json stops at the interpreter's depth limit before going deeper
         raise error(f"{name} is nested too deeply to be a {what} file.") from None
     except ValueError:  # e.g. an integer with thousands of digits
         raise error(f"{name} holds a value that cannot be read, so it is not a {what}.") from None
@@ -504,6 +504,19 @@ def load_bank(path: str | os.PathLike) -> Bank:
         value that breaks a rule; the message is one sentence.
     """
     name = os.path.basename(os.fspath(path)) or os.fspath(path)
+    try:
+        return _load_bank(path, name)
+    except BankFormatError:
+        raise
+    except MemoryError:
+        raise BankFormatError(f"There is not enough memory to open {name}.") from None
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError):
+        raise BankFormatError(
+            f"{name} holds a value Filter Studio cannot use, so it was not opened."
+        ) from None
+
+
+def _load_bank(path: str | os.PathLike, name: str) -> Bank:
     data = read_json(path, what="bank", max_bytes=MAX_FILE_BYTES, error=BankFormatError)
     if not isinstance(data, dict):
         raise BankFormatError(

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import io
 import os
 import re
-from collections.abc import Mapping
+import stat
+import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Any
@@ -25,6 +28,7 @@ from PIL import Image
 
 from ..core.combine import COMBINE_OPS
 from ..core.display import COLORMAPS, DIVERGING_COLORMAPS, MAPPINGS
+from ..core.formats import PICTURE_EXTENSIONS
 from .bank import Bank
 from .bank_io import (
     FORMAT as BANK_FORMAT,
@@ -52,7 +56,8 @@ MAX_PATH_LENGTH = 4096
 MAX_COMBINED = 64
 MAX_NAME_LENGTH = 200
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-_INDEX = re.compile(r"[0-9]{1,4}")
+# A filter position as JSON keys write it: "0", "1", ... "15"; never "01" or "0001".
+_INDEX = re.compile(r"0|[1-9][0-9]{0,3}")
 
 
 class SessionError(ValueError):
@@ -193,14 +198,23 @@ def encode_png(image: Any) -> bytes:
     return buf.getvalue()
 
 
+@contextlib.contextmanager
+def _pillow_checks() -> Iterator[None]:
+    """Pillow's bomb warning as an error, and its metadata complaints kept off stderr."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        yield
+
+
 def _checked_png(data: bytes) -> None:
     """Raise SessionError unless ``data`` starts like a PNG of an acceptable size."""
     if not data.startswith(_PNG_MAGIC):
         raise SessionError("The image saved inside the session is not a PNG.")
     try:
-        with Image.open(io.BytesIO(data), formats=["PNG"]) as img:
+        with _pillow_checks(), Image.open(io.BytesIO(data), formats=["PNG"]) as img:
             w, h = img.size
-    except Exception:  # noqa: BLE001 - Pillow reports a broken header in many ways
+    except Exception:  # noqa: BLE001 - Pillow reports a broken header (or a bomb) in many ways
         raise SessionError("The image saved inside the session is damaged.") from None
     if w * h > MAX_EMBEDDED_PIXELS:
         raise SessionError(
@@ -224,7 +238,7 @@ def decode_embedded_image(session: Session) -> np.ndarray:
         raise SessionError("This session has no image saved inside it.")
     _checked_png(data)
     try:
-        with Image.open(io.BytesIO(data), formats=["PNG"]) as img:
+        with _pillow_checks(), Image.open(io.BytesIO(data), formats=["PNG"]) as img:
             img.load()
             if img.mode in ("I;16", "I;16B", "I;16L", "I"):
                 return (np.asarray(img, dtype=np.float64) / 65535.0).astype(np.float32)
@@ -500,25 +514,69 @@ def _combined(value: Any, n_filters: int, messages: list[str]) -> tuple[Combined
     return tuple(combined)
 
 
+def _path_problem(candidate: str) -> str | None:
+    """Why the file at ``candidate`` may not be the session's picture; None if it may.
+
+    ``"missing"`` when nothing is there. Only stat() is used: nothing is opened here.
+    """
+    try:
+        info = os.stat(candidate)
+    except FileNotFoundError:
+        return "missing"
+    except (OSError, ValueError):
+        return "it cannot be looked at"
+    if not stat.S_ISREG(info.st_mode):
+        return "it is not a regular file"
+    real_ext = os.path.splitext(os.path.realpath(candidate))[1].lower()
+    if real_ext not in PICTURE_EXTENSIONS:
+        return "it is a link to a file that is not a picture"
+    return None
+
+
 def _resolve_image(
     stored: str, folder: str, has_copy: bool, messages: list[str]
-) -> tuple[str, str | None]:
-    """(the image's absolute path, that path if the file exists else None)."""
-    absolute = os.path.normpath(os.path.join(folder, stored))
-    if os.path.isfile(absolute):
-        return absolute, absolute
-    # The files were sent on their own and put side by side: look next to the session.
-    beside = os.path.join(folder, PurePath(stored.replace("\\", "/")).name)
-    if os.path.isfile(beside):
-        return beside, beside
-    name = PurePath(stored.replace("\\", "/")).name or stored
-    if has_copy:
+) -> tuple[str | None, str | None]:
+    """(the image's absolute path or None if refused, that path if the file may be opened).
+
+    The rule (docs/ARCHITECTURE.md, "What a session may name"): a picture file with one of the
+    listed extensions; relative paths stay inside the session's folder; absolute paths are
+    accepted; whatever is named must be a regular file (a link must lead to a picture file too).
+    """
+    text = stored.replace("\\", "/")
+    pure = PurePath(text)
+    name = pure.name or stored
+    fallback = (
+        "the copy saved inside the session is used" if has_copy
+        else "the filters loaded without it"
+    )
+    if os.path.splitext(name)[1].lower() not in PICTURE_EXTENSIONS:
         messages.append(
-            f"The image {name} was not found; the copy saved inside the session is used."
+            f"The session names {describe(name)} as its picture, which is not a picture file "
+            f"({', '.join(PICTURE_EXTENSIONS)}), so it was not opened; {fallback}."
         )
+        return None, None
+    if os.path.isabs(stored) or os.path.isabs(text):
+        absolute = os.path.normpath(stored)
+    elif os.pardir in pure.parts or re.match(r"^[A-Za-z]:", text):
+        messages.append(
+            f"The session's picture path {describe(stored)} leads out of the session's folder, "
+            f"so it was not opened; {fallback}."
+        )
+        return None, None
     else:
-        messages.append(f"The image {name} was not found; the filters loaded without it.")
-    return absolute, None
+        absolute = os.path.normpath(os.path.join(folder, text))
+    problem = _path_problem(absolute)
+    if problem is None:
+        return absolute, absolute
+    if problem == "missing":
+        # The files were sent on their own and put side by side: look next to the session.
+        beside = os.path.join(folder, name)
+        if _path_problem(beside) is None:
+            return beside, beside
+        messages.append(f"The image {name} was not found; {fallback}.")
+        return absolute, None
+    messages.append(f"The session's picture {name} was not opened ({problem}); {fallback}.")
+    return None, None
 
 
 def load_session(path: str | os.PathLike) -> LoadedSession:
@@ -544,6 +602,20 @@ def load_session(path: str | os.PathLike) -> LoadedSession:
         For every file that cannot be read as a session, with one sentence; nothing else.
     """
     name = os.path.basename(os.fspath(path)) or os.fspath(path)
+    try:
+        return _load_session(path, name)
+    except SessionError:
+        raise
+    except MemoryError:
+        raise SessionError(f"There is not enough memory to open {name}.") from None
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError):
+        # A rule a value breaks that the checks above do not word yet: still one sentence.
+        raise SessionError(
+            f"{name} holds a value Filter Studio cannot use, so it was not opened."
+        ) from None
+
+
+def _load_session(path: str | os.PathLike, name: str) -> LoadedSession:
     data = read_json(path, what="session", max_bytes=MAX_FILE_BYTES, error=SessionError)
     if not isinstance(data, dict):
         raise SessionError(

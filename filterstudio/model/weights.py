@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.npyfile import open_npz, read_npy
 from ..core.pipeline import effective_kernel
 from .bank import MAX_FILTERS, MAX_KERNEL_SIZE, Bank, Filter
 from .bank_io import write_file
@@ -21,6 +22,11 @@ from .bank_io import write_file
 LAYOUTS = ("keras", "pytorch")
 #: A weights file larger than this is refused before it is read.
 MAX_FILE_BYTES = 512 * 1024 * 1024
+#: The largest weight array read, judged from its header (15x15x4 kernels, 8-byte values:
+#: over 9,000 filters, where a first layer has at most a few hundred).
+MAX_ARRAY_BYTES = 64 * 1024 * 1024
+# Arrays of an .npz whose headers are looked at when no name says which holds the weights.
+MAX_MEMBERS_LOOKED_AT = 64
 WEIGHT_NAMES = ("weight", "weights", "kernel", "W", "w", "conv1.weight", "conv1/kernel",
                 "conv1/kernel:0", "arr_0")
 BIAS_NAMES = ("bias", "b", "conv1.bias", "conv1/bias", "conv1/bias:0", "arr_1")
@@ -107,38 +113,72 @@ def _bias_candidates(weight_key: str) -> list[str]:
     return derived + list(BIAS_NAMES)
 
 
-def _read_arrays(path: str) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
-    """(weights, bias or None, notes) from a .npy or .npz file."""
+def _layout_of(shape: tuple[int, ...], layout: str) -> tuple[str, int, int, int, int]:
+    """(layout used, kh, kw, C_in, F) for a weight array's shape, or a one-sentence refusal.
+
+    Judged from the file's header, before any of its values are read.
+    """
+    if len(shape) != 4:
+        raise WeightsError(f"The weights have shape {_shape(shape)}; first-layer weights "
+                           "have 4 dimensions.")
+    if 0 in shape:
+        raise WeightsError(f"The weights have shape {_shape(shape)}, which holds no "
+                           "filter.")
+    used = guess_layout(shape) if layout == "auto" else layout
+    if used == "keras":
+        kh, kw, c_in, n = shape
+    else:
+        n, c_in, kh, kw = shape
+    if c_in not in (1, 3):
+        raise WeightsError(f"These weights take {c_in} input channels; Filter Studio reads 1 "
+                           "(grey) or 3 (RGB).")
+    if not (1 <= kh <= MAX_KERNEL_SIZE and 1 <= kw <= MAX_KERNEL_SIZE):
+        raise WeightsError(f"The kernels are {kh}x{kw}; Filter Studio shows kernels up to "
+                           f"{MAX_KERNEL_SIZE}x{MAX_KERNEL_SIZE}.")
+    return used, int(kh), int(kw), int(c_in), int(n)
+
+
+def _read_arrays(
+    path: str, layout: str
+) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
+    """(weights, bias or None, notes) from a .npy or .npz file, headers checked before data."""
     name = os.path.basename(path) or path
     ext = os.path.splitext(path)[1].lower()
     if ext not in (".npy", ".npz"):
         raise WeightsError(f"Weights are read from .npy or .npz files, not {name}.")
-    try:
-        if os.path.getsize(path) > MAX_FILE_BYTES:
-            raise WeightsError(f"{name} is larger than {MAX_FILE_BYTES // 2**20} MB; save only the "
-                               "first layer's weights.")
-        if ext == ".npy":
-            # Memory-mapped: only the filters that are imported are ever read.
-            return np.load(path, mmap_mode="r", allow_pickle=False), None, []
-        # Our own handle: numpy leaves its handle open when the zip is broken.
-        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
-            keys = list(npz.files)
-            weight_key = next((k for k in WEIGHT_NAMES if k in keys), None)
-            if weight_key is None:
-                weight_key = next((k for k in keys if npz[k].ndim == 4), None)
-            if weight_key is None:
-                listed = ", ".join(repr(k) for k in keys[:8]) or "nothing"
-                raise WeightsError(f"{name} holds no 4-D weight array (it holds {listed}).")
-            weights = npz[weight_key]
-            bias_key = next((k for k in _bias_candidates(weight_key)
-                             if k in keys and k != weight_key), None)
-            bias = npz[bias_key] if bias_key is not None else None
-    except WeightsError:
-        raise
-    except FileNotFoundError:
-        raise WeightsError(f"The file {name} was not found.") from None
-    except Exception:  # noqa: BLE001 - numpy reports broken files as ValueError, OSError, zip errors...
-        raise WeightsError(f"{name} is not a readable NumPy {ext} file.") from None
+    if not os.path.lexists(path):
+        raise WeightsError(f"The file {name} was not found.")
+    if ext == ".npy":
+        weights = read_npy(
+            path,
+            max_bytes=MAX_ARRAY_BYTES,
+            max_file_bytes=MAX_FILE_BYTES,
+            check=lambda header: _layout_of(header.shape, layout),
+            what="weights file",
+            error=WeightsError,
+        )
+        return weights, None, []
+    with open_npz(path, max_file_bytes=MAX_FILE_BYTES, what="weights file",
+                  error=WeightsError) as npz:
+        keys = npz.keys
+        weight_key = next((k for k in WEIGHT_NAMES if k in keys), None)
+        if weight_key is None:
+            weight_key = next((k for k in keys[:MAX_MEMBERS_LOOKED_AT]
+                               if len(npz.header(k).shape) == 4), None)
+        if weight_key is None:
+            listed = ", ".join(repr(k) for k in keys[:8]) or "nothing"
+            raise WeightsError(f"{name} holds no 4-D weight array (it holds {listed}).")
+        _used, _kh, _kw, _c_in, n = _layout_of(npz.header(weight_key).shape, layout)
+        bias_key = next((k for k in _bias_candidates(weight_key)
+                         if k in keys and k != weight_key), None)
+        bias = None
+        if bias_key is not None:
+            shape = npz.header(bias_key).shape
+            if len(shape) != 1 or shape[0] != n:
+                raise WeightsError(f"The bias has shape {_shape(shape)}, but there are {n} "
+                                   "filters.")
+            bias = npz.read(bias_key, max_bytes=MAX_ARRAY_BYTES)
+        weights = npz.read(weight_key, max_bytes=MAX_ARRAY_BYTES)
     notes = [f"Read the weights {weight_key!r}"
              + (f" and the bias {bias_key!r}" if bias_key else " (no bias found)")
              + f" from {name}."]
@@ -187,26 +227,20 @@ def import_weights(path: str | os.PathLike, *, layout: str = "auto") -> Imported
     (7, 7, 3)
     """
     _check_layout(layout, allow_auto=True)
-    weights, bias, messages = _read_arrays(os.fspath(path))
-    if weights.ndim != 4:
-        raise WeightsError(f"The weights have shape {_shape(weights.shape)}; first-layer weights "
-                           "have 4 dimensions.")
-    if 0 in weights.shape:
-        raise WeightsError(f"The weights have shape {_shape(weights.shape)}, which holds no "
-                           "filter.")
-    used = guess_layout(weights.shape) if layout == "auto" else layout
-    if used == "keras":
-        kh, kw, c_in, n = weights.shape
-    else:
-        n, c_in, kh, kw = weights.shape
-    if c_in not in (1, 3):
-        raise WeightsError(f"These weights take {c_in} input channels; Filter Studio reads 1 "
-                           "(grey) or 3 (RGB).")
-    if not (1 <= kh <= MAX_KERNEL_SIZE and 1 <= kw <= MAX_KERNEL_SIZE):
-        raise WeightsError(f"The kernels are {kh}x{kw}; Filter Studio shows kernels up to "
-                           f"{MAX_KERNEL_SIZE}x{MAX_KERNEL_SIZE}.")
-    if bias is not None and (bias.ndim != 1 or bias.shape[0] != n):
-        raise WeightsError(f"The bias has shape {_shape(bias.shape)}, but there are {n} filters.")
+    try:
+        return _import(os.fspath(path), layout)
+    except WeightsError:
+        raise
+    except MemoryError:
+        raise WeightsError("There is not enough memory to import these weights.") from None
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError, OSError):
+        name = os.path.basename(os.fspath(path)) or os.fspath(path)
+        raise WeightsError(f"{name} could not be read as weights.") from None
+
+
+def _import(path: str, layout: str) -> ImportedWeights:
+    weights, bias, messages = _read_arrays(path, layout)
+    used, kh, kw, c_in, n = _layout_of(weights.shape, layout)
     kept = min(n, MAX_FILTERS)
     if n > kept:
         messages.append(f"The file holds {n} filters; the first {kept} were imported.")
@@ -216,7 +250,7 @@ def import_weights(path: str | os.PathLike, *, layout: str = "auto") -> Imported
     kernels = np.moveaxis(_finite(np.asarray(part), "weights"), 1, 3)  # (F, kh, kw, C_in)
     biases = (_finite(np.asarray(bias[:kept]), "biases") if bias is not None
               else np.zeros(kept, np.float32))
-    del weights, part  # release a memory-mapped file
+    del weights, part
     filters = tuple(
         Filter(name=f"conv {i + 1}", kernel=k[:, :, 0] if c_in == 1 else k, bias=float(b))
         for i, (k, b) in enumerate(zip(kernels, biases, strict=True))

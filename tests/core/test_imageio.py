@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import io
 import os
-import tempfile
 
 import numpy as np
 import pytest
@@ -13,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageFile, ImageOps, JpegImagePlugin
 
-from filterstudio.core import imageio
+from filterstudio.core import atomic, imageio, userfile
 from filterstudio.core.display import MAPPINGS, to_uint8
 from filterstudio.core.imageio import (
     DEFAULT_MAX_PIXELS,
@@ -520,7 +519,7 @@ def test_permission_denied(monkeypatch, tmp_path):
         raise PermissionError(errno.EACCES, "Permission denied", path)
 
     # Running as root makes chmod useless, so the refusal is simulated where the file is opened.
-    monkeypatch.setattr(imageio, "open", denied, raising=False)
+    monkeypatch.setattr(userfile.os, "open", denied)
     with pytest.raises(ImageError, match="permission denied") as info:
         load_image(path)
     assert_one_sentence(info.value)
@@ -532,7 +531,7 @@ def test_other_read_error(monkeypatch, tmp_path):
     def broken(*args, **kwargs):
         raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(imageio, "open", broken, raising=False)
+    monkeypatch.setattr(userfile.os, "open", broken)
     with pytest.raises(ImageError, match="Input/output error") as info:
         load_image(path)
     assert_one_sentence(info.value)
@@ -788,7 +787,7 @@ def test_read_only_folder_at_temp_creation(monkeypatch, existing):
         raise PermissionError(errno.EACCES, "Permission denied")
 
     # As root chmod does not stop writes, so the folder's refusal is simulated.
-    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    monkeypatch.setattr(atomic.os, "open", denied)
     with pytest.raises(ImageError, match="permission denied") as info:
         save_image(existing[0], MAP * 0)
     assert_one_sentence(info.value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from filterstudio.core.lesson import cell_breakdown
-from filterstudio.gui.widgets.arithmetic_view import ArithmeticWidget
+from filterstudio.gui.widgets import ArithmeticWidget
 from filterstudio.model.bank import Filter, Layer
 
 

@@ -15,7 +15,7 @@ import filterstudio.core.imageio as imageio
 import filterstudio.gui.main_window as main_window
 from filterstudio.core.kernels import get_preset
 from filterstudio.core.pipeline import apply_bank_filter
-from filterstudio.gui.widgets.kernel_editor import KernelCellWidget
+from filterstudio.gui.widgets import KernelCellWidget
 
 WAIT_MS = 20000
 

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from filterstudio.core import kernels
-from filterstudio.gui.widgets.filter_list import FilterListWidget
+from filterstudio.gui.widgets import FilterListWidget
 from filterstudio.model.bank import MAX_FILTERS, Bank, Filter
 
 
@@ -40,7 +40,7 @@ def test_set_bank_shows_names_sizes_and_checkboxes_silently(qtbot):
         qtbot.assertNotEmitted(signals[2]),
     ):
         w.set_bank(bank, 2)
-    tree = w._tree
+    tree = w.tree_view()
     assert tree.topLevelItemCount() == 4
     assert [tree.topLevelItem(i).text(0) for i in range(4)] == [
         "sobel_x",
@@ -58,19 +58,19 @@ def test_set_bank_shows_names_sizes_and_checkboxes_silently(qtbot):
 
 def test_selecting_a_row_requests_it(qtbot, flist):
     with qtbot.waitSignal(flist.selectRequested) as blocker:
-        flist._tree.setCurrentItem(flist._tree.topLevelItem(2))
+        flist.tree_view().setCurrentItem(flist.tree_view().topLevelItem(2))
     assert blocker.args == [2]
 
 
 def test_checkbox_toggles_enabled(qtbot, flist):
-    item = flist._tree.topLevelItem(1)
+    item = flist.tree_view().topLevelItem(1)
     with qtbot.waitSignal(flist.enabledToggled) as blocker:
         item.setCheckState(0, Qt.CheckState.Checked)
     assert blocker.args == [1, True]
 
 
 def test_add_menu_lists_presets(qtbot, flist):
-    actions = {a.data(): a for a in flist._add_menu.actions()}
+    actions = {a.data(): a for a in flist.add_menu().actions()}
     assert list(actions) == list(kernels.PRESETS)
     with qtbot.waitSignal(flist.addRequested) as blocker:
         actions["emboss"].trigger()
@@ -78,35 +78,35 @@ def test_add_menu_lists_presets(qtbot, flist):
 
 
 def test_buttons_request_actions(qtbot, flist):
-    flist.set_bank(flist._bank, 1)
+    flist.set_bank(flist.bank(), 1)
     with qtbot.waitSignal(flist.duplicateRequested) as blocker:
-        flist._buttons["duplicate"].click()
+        flist.button("duplicate").click()
     assert blocker.args == [1]
     with qtbot.waitSignal(flist.removeRequested) as blocker:
-        flist._buttons["remove"].click()
+        flist.button("remove").click()
     assert blocker.args == [1]
     with qtbot.waitSignal(flist.moveRequested) as blocker:
-        flist._buttons["up"].click()
+        flist.button("up").click()
     assert blocker.args == [1, 0]
     with qtbot.waitSignal(flist.moveRequested) as blocker:
-        flist._buttons["down"].click()
+        flist.button("down").click()
     assert blocker.args == [1, 2]
 
 
 def test_keyboard_move_and_remove(qtbot, flist):
-    flist.set_bank(flist._bank, 1)
-    flist._tree.setFocus()
-    qtbot.waitUntil(flist._tree.hasFocus)
+    flist.set_bank(flist.bank(), 1)
+    flist.tree_view().setFocus()
+    qtbot.waitUntil(flist.tree_view().hasFocus)
     with qtbot.waitSignal(flist.moveRequested) as blocker:
-        qtbot.keyClick(flist._tree, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+        qtbot.keyClick(flist.tree_view(), Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
     assert blocker.args == [1, 2]
     with qtbot.waitSignal(flist.removeRequested) as blocker:
-        qtbot.keyClick(flist._tree, Qt.Key.Key_Delete)
+        qtbot.keyClick(flist.tree_view(), Qt.Key.Key_Delete)
     assert blocker.args == [1]
 
 
 def test_rename_inline(qtbot, flist):
-    item = flist._tree.topLevelItem(0)
+    item = flist.tree_view().topLevelItem(0)
     with qtbot.waitSignal(flist.renameRequested) as blocker:
         item.setText(0, "  edges  ")
     assert blocker.args == [0, "edges"]
@@ -116,11 +116,11 @@ def test_rename_inline(qtbot, flist):
 
 
 def test_f2_opens_the_name_editor(qtbot, flist):
-    flist._tree.setFocus()
-    qtbot.waitUntil(flist._tree.hasFocus)
-    qtbot.keyClick(flist._tree, Qt.Key.Key_F2)
-    qtbot.waitUntil(lambda: flist._tree.state() == flist._tree.State.EditingState)
-    editor = flist._tree.focusWidget() or flist._tree.viewport().focusWidget()
+    flist.tree_view().setFocus()
+    qtbot.waitUntil(flist.tree_view().hasFocus)
+    qtbot.keyClick(flist.tree_view(), Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: flist.tree_view().state() == flist.tree_view().State.EditingState)
+    editor = flist.tree_view().focusWidget() or flist.tree_view().viewport().focusWidget()
     assert editor is not None
     editor.selectAll()
     qtbot.keyClicks(editor, "renamed")
@@ -131,11 +131,11 @@ def test_f2_opens_the_name_editor(qtbot, flist):
 
 def test_limits_disable_add_and_remove(qtbot, flist):
     flist.set_bank(make_bank(1), 0)
-    assert not flist._buttons["remove"].isEnabled()
-    assert not flist._buttons["up"].isEnabled() and not flist._buttons["down"].isEnabled()
+    assert not flist.button("remove").isEnabled()
+    assert not flist.button("up").isEnabled() and not flist.button("down").isEnabled()
     with qtbot.assertNotEmitted(flist.removeRequested):
-        qtbot.keyClick(flist._tree, Qt.Key.Key_Delete)
+        qtbot.keyClick(flist.tree_view(), Qt.Key.Key_Delete)
     flist.set_bank(make_bank(MAX_FILTERS), 3)
-    assert not flist._add_button.isEnabled()
-    assert not flist._buttons["duplicate"].isEnabled()
-    assert flist._buttons["remove"].isEnabled()
+    assert not flist.button("add").isEnabled()
+    assert not flist.button("duplicate").isEnabled()
+    assert flist.button("remove").isEnabled()

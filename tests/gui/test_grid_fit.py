@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QSplitter, QWidget
 
-from filterstudio.gui.widgets.map_panel import FeatureGridWidget, MapPanelWidget, grid_shape
+from filterstudio.gui.widgets import FeatureGridWidget, MapPanelWidget, grid_shape
 from filterstudio.model.bank import MAX_FILTERS
 
 
@@ -35,7 +35,7 @@ def test_compact_panel_keeps_its_controls_inside(qtbot):
     host.show()
     qtbot.waitExposed(host)
     least = panel.minimumSizeHint().width()
-    row = [panel._mapping_combo, panel._colormap_combo, panel._relu_button, panel._histogram]
+    row = [panel.mapping_box(), panel.colormap_box(), panel.relu_button(), panel.histogram_widget()]
     for width in range(min(least, 150), 420, 9):
         panel.resize(width, 200)
         assert panel.width() == width

@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QWheelEvent
 from PySide6.QtWidgets import QApplication, QInputDialog, QMainWindow, QVBoxLayout, QWidget
 
 from filterstudio.core import kernels
-from filterstudio.gui.widgets.kernel_editor import (
+from filterstudio.gui.widgets import (
     KernelEditorWidget,
     cell_colors,
     format_cell,
@@ -31,7 +31,7 @@ def editor(qtbot):
 
 
 def cell(editor, r, c, ch=0):
-    return editor._cells[ch][r][c]
+    return editor.cell(r, c, ch)
 
 
 def type_into(qtbot, editor, r, c, text, ch=0):
@@ -135,11 +135,11 @@ def test_escape_undoes_typing(qtbot, editor):
 
 
 def test_sum_label_follows_the_kernel(qtbot, editor):
-    assert editor._sum_label.text() == "Sum of weights: 0"
+    assert editor.sum_text() == "Sum of weights: 0"
     type_into(qtbot, editor, 1, 1, "1")
-    assert editor._sum_label.text() == "Sum of weights: 1"
+    assert editor.sum_text() == "Sum of weights: 1"
     editor.set_filter(Filter("box", np.full((3, 3), 1 / 9, dtype=np.float32)))
-    assert editor._sum_label.text() == "Sum of weights: 1"
+    assert editor.sum_text() == "Sum of weights: 1"
 
 
 # -- keyboard navigation ------------------------------------------------------------------------
@@ -189,7 +189,7 @@ def test_tab_leaves_the_grid_after_the_last_cell(qtbot, editor):
     last.setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.waitUntil(last.hasFocus)
     qtbot.keyClick(last, Qt.Key.Key_Tab)
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is editor._preset_button)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is editor.preset_button())
 
 
 # -- scrubbing -----------------------------------------------------------------------------------
@@ -226,7 +226,7 @@ def test_alt_arrows_and_page_keys_nudge(qtbot, editor):
 
 
 def test_resize_keeps_the_centre(qtbot, editor):
-    combo = editor._size_combo
+    combo = editor.size_selector()
     with qtbot.waitSignal(editor.kernelEdited) as blocker:
         combo.setCurrentIndex(1)
         combo.activated.emit(1)
@@ -234,7 +234,7 @@ def test_resize_keeps_the_centre(qtbot, editor):
     assert grown.shape == (5, 5)
     np.testing.assert_array_equal(grown[1:4, 1:4], SOBEL_X)
     assert grown[0].sum() == 0 and grown[:, 4].sum() == 0
-    assert len(editor._cells[0]) == 5
+    assert editor.grid_size()[0] == 5
     with qtbot.waitSignal(editor.kernelEdited) as blocker:
         combo.setCurrentIndex(0)
         combo.activated.emit(0)
@@ -243,13 +243,13 @@ def test_resize_keeps_the_centre(qtbot, editor):
 
 def test_odd_size_from_a_file_is_shown_as_it_is(qtbot, editor):
     editor.set_filter(Filter("big", np.ones((9, 9), dtype=np.float32)))
-    assert editor._size_combo.currentText() == "9x9"
-    assert len(editor._cells[0]) == 9 and len(editor._cells[0][0]) == 9
+    assert editor.size_selector().currentText() == "9x9"
+    assert editor.grid_size() == (9, 9)
     editor.set_filter(Filter("row", np.array([[0, 1, 0]], dtype=np.float32)))
-    assert editor._size_combo.currentText() == "1x3"
+    assert editor.size_selector().currentText() == "1x3"
     editor.set_filter(Filter("small", SOBEL_X))
-    assert editor._size_combo.currentText() == "3x3"
-    assert editor._size_combo.count() == 3
+    assert editor.size_selector().currentText() == "3x3"
+    assert editor.size_selector().count() == 3
 
 
 # -- transforms ------------------------------------------------------------------------------------
@@ -266,7 +266,7 @@ def test_odd_size_from_a_file_is_shown_as_it_is(qtbot, editor):
 )
 def test_transform_buttons(qtbot, editor, button, expected):
     with qtbot.waitSignal(editor.kernelEdited) as blocker:
-        editor._tool_buttons[button].click()
+        editor.tool_button(button).click()
     np.testing.assert_array_equal(blocker.args[0], expected)
     assert blocker.args[1] == ""
 
@@ -274,43 +274,43 @@ def test_transform_buttons(qtbot, editor, button, expected):
 def test_normalize(qtbot, editor):
     editor.set_filter(Filter("ones", np.full((3, 3), 2.0, dtype=np.float32)))
     with qtbot.waitSignal(editor.kernelEdited) as blocker:
-        editor._tool_buttons["normalize"].click()
+        editor.tool_button("normalize").click()
     np.testing.assert_allclose(blocker.args[0], np.full((3, 3), 1 / 9), rtol=1e-6)
 
 
 def test_normalize_with_zero_sum_only_says_so(qtbot, editor):
     with qtbot.assertNotEmitted(editor.kernelEdited), qtbot.waitSignal(editor.message) as blocker:
-        editor._tool_buttons["normalize"].click()
+        editor.tool_button("normalize").click()
     assert "zero" in blocker.args[0]
 
 
 def test_scale_asks_for_a_factor(qtbot, editor, monkeypatch):
     monkeypatch.setattr(QInputDialog, "getDouble", lambda *a, **k: (0.5, True))
     with qtbot.waitSignal(editor.kernelEdited) as blocker:
-        editor._tool_buttons["scale"].click()
+        editor.tool_button("scale").click()
     np.testing.assert_array_equal(blocker.args[0], SOBEL_X * 0.5)
     monkeypatch.setattr(QInputDialog, "getDouble", lambda *a, **k: (3.0, False))
     with qtbot.assertNotEmitted(editor.kernelEdited):
-        editor._tool_buttons["scale"].click()
+        editor.tool_button("scale").click()
 
 
 def test_randomize_draws_new_weights_each_time(qtbot, editor):
     with qtbot.waitSignal(editor.kernelEdited) as first:
-        editor._tool_buttons["randomize"].click()
+        editor.tool_button("randomize").click()
     with qtbot.waitSignal(editor.kernelEdited) as second:
-        editor._tool_buttons["randomize"].click()
+        editor.tool_button("randomize").click()
     assert first.args[0].shape == (3, 3)
     assert not np.array_equal(first.args[0], second.args[0])
 
 
 def test_choosing_a_preset_replaces_the_kernel(qtbot, editor):
-    actions = {a.data(): a for a in editor._preset_menu.actions()}
+    actions = {a.data(): a for a in editor.preset_actions()}
     assert set(actions) == set(kernels.PRESETS)
     assert actions["sobel_y"].toolTip() == kernels.PRESETS["sobel_y"].description
     with qtbot.waitSignal(editor.kernelEdited) as blocker:
         actions["gaussian_blur_5x5"].trigger()
     np.testing.assert_array_equal(blocker.args[0], kernels.PRESETS["gaussian_blur_5x5"].kernel)
-    assert editor._size_combo.currentText() == "5x5"
+    assert editor.size_selector().currentText() == "5x5"
 
 
 # -- clipboard -------------------------------------------------------------------------------------
@@ -319,11 +319,11 @@ def test_choosing_a_preset_replaces_the_kernel(qtbot, editor):
 def test_copy_paste_round_trip(qtbot, editor):
     k = np.array([[0.0625, -2, 1e-3], [1, 2, 3], [-0.5, 0, 7]], dtype=np.float32)
     editor.set_filter(Filter("k", k))
-    editor._tool_buttons["copy"].click()
+    editor.tool_button("copy").click()
     assert QGuiApplication.clipboard().text() == kernels.format_kernel(k)
     editor.set_filter(Filter("other", SOBEL_X))
     with qtbot.waitSignal(editor.kernelEdited) as blocker:
-        editor._tool_buttons["paste"].click()
+        editor.tool_button("paste").click()
     np.testing.assert_array_equal(blocker.args[0], k)
 
 
@@ -355,7 +355,7 @@ def test_ctrl_v_pastes_only_while_the_editor_has_focus(qtbot):
     qtbot.waitExposed(window)
     QGuiApplication.clipboard().setText("1 2 3\n4 5 6\n7 8 9")
 
-    button = editor._tool_buttons["flip"]
+    button = editor.tool_button("flip")
     button.setFocus()
     qtbot.waitUntil(button.hasFocus)
     with qtbot.waitSignal(editor.kernelEdited) as blocker:
@@ -387,10 +387,10 @@ def test_ctrl_v_of_one_number_pastes_into_the_cell(qtbot, editor):
 
 def test_depth_mode_shows_three_grids_and_emits_3d(qtbot, editor):
     editor.set_depth_channels(3)
-    assert len(editor._cells) == 3
+    assert editor.channel_count() == 3
     for ch in range(3):
         assert cell(editor, 1, 2, ch).text() == "2"
-    assert "R" in editor._sum_label.text() and "B" in editor._sum_label.text()
+    assert "R" in editor.sum_text() and "B" in editor.sum_text()
     with qtbot.waitSignal(editor.kernelEdited) as blocker:
         type_into(qtbot, editor, 0, 0, "5", ch=1)
     k = blocker.args[0]
@@ -400,7 +400,7 @@ def test_depth_mode_shows_three_grids_and_emits_3d(qtbot, editor):
         wheel(cell(editor, 2, 2, 2), 1)
     assert blocker.args[1] == "cell:2,2,2"
     with qtbot.waitSignal(editor.kernelEdited) as blocker:
-        editor._tool_buttons["flip"].click()
+        editor.tool_button("flip").click()
     assert blocker.args[0].shape == (3, 3, 3)
 
 
@@ -416,7 +416,7 @@ def test_right_arrow_crosses_from_one_channel_to_the_next(qtbot, editor):
 def test_a_depth_kernel_shows_its_channels_without_depth_mode(qtbot, editor):
     k = kernels.random_kernel(3, seed=4, depth=3)
     editor.set_filter(Filter("deep", k))
-    assert len(editor._cells) == 3
+    assert editor.channel_count() == 3
     np.testing.assert_array_equal(editor.kernel(), k)
 
 
@@ -428,9 +428,9 @@ def test_set_filter_does_not_emit(qtbot, editor):
         editor.biasEdited
     ), qtbot.assertNotEmitted(editor.activationEdited):
         editor.set_filter(Filter("x", np.eye(5, dtype=np.float32), bias=-1.5, activation="abs"))
-    assert editor._bias_spin.value() == -1.5
-    assert editor._activation_combo.currentData() == "abs"
-    assert editor._size_combo.currentText() == "5x5"
+    assert editor.bias_box().value() == -1.5
+    assert editor.activation_box().currentData() == "abs"
+    assert editor.size_selector().currentText() == "5x5"
     np.testing.assert_array_equal(editor.kernel(), np.eye(5))
 
 
@@ -443,9 +443,9 @@ def test_none_disables_the_editor(qtbot, editor):
 
 def test_bias_and_activation_emit_values(qtbot, editor):
     with qtbot.waitSignal(editor.biasEdited) as blocker:
-        editor._bias_spin.setValue(0.75)
+        editor.bias_box().setValue(0.75)
     assert blocker.args == [0.75, "bias"]
-    combo = editor._activation_combo
+    combo = editor.activation_box()
     with qtbot.waitSignal(editor.activationEdited) as blocker:
         combo.setCurrentIndex(combo.findData("abs"))
         combo.activated.emit(combo.currentIndex())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from filterstudio.gui.widgets.layer_controls import LayerControlsWidget, formula_text
+from filterstudio.gui.widgets import LayerControlsWidget, formula_text
 from filterstudio.model.bank import Layer
 
 
@@ -26,74 +26,74 @@ def choose(combo, value):
 
 def test_stride_emits_a_pair(qtbot, controls):
     with qtbot.waitSignal(controls.layerEdited) as blocker:
-        controls._stride_spins[0].setValue(2)
+        controls.stride_spins()[0].setValue(2)
     assert blocker.args == [{"stride": (2, 2)}]
 
 
 def test_separate_rows_and_columns(qtbot, controls):
-    assert controls._stride_spins[1].isHidden()
+    assert controls.stride_spins()[1].isHidden()
     with qtbot.assertNotEmitted(controls.layerEdited):
-        controls._separate_check.setChecked(True)
-    assert not controls._stride_spins[1].isHidden()
-    assert not controls._dilation_spins[1].isHidden()
+        controls.separate_check().setChecked(True)
+    assert not controls.stride_spins()[1].isHidden()
+    assert not controls.dilation_spins()[1].isHidden()
     with qtbot.waitSignal(controls.layerEdited) as blocker:
-        controls._stride_spins[1].setValue(3)
+        controls.stride_spins()[1].setValue(3)
     assert blocker.args == [{"stride": (1, 3)}]
     with qtbot.waitSignal(controls.layerEdited) as blocker:
-        controls._dilation_spins[0].setValue(2)
+        controls.dilation_spins()[0].setValue(2)
     assert blocker.args == [{"dilation": (2, 1)}]
     # Back to one value for both axes: the rows value wins.
     with qtbot.waitSignal(controls.layerEdited) as blocker:
-        controls._separate_check.setChecked(False)
+        controls.separate_check().setChecked(False)
     assert blocker.args == [{"stride": (1, 1), "dilation": (2, 2)}]
 
 
 @pytest.mark.parametrize("name", ["same", "full", "valid"])
 def test_padding_names(qtbot, controls, name):
     if name == "valid":
-        choose(controls._padding_combo, "same")
+        choose(controls.padding_box(), "same")
     with qtbot.waitSignal(controls.layerEdited) as blocker:
-        choose(controls._padding_combo, name)
+        choose(controls.padding_box(), name)
     assert blocker.args == [{"padding": name}]
 
 
 def test_custom_padding_emits_pairs(qtbot, controls):
-    assert controls._padding_spins[0].isHidden()
+    assert controls.padding_spins()[0].isHidden()
     with qtbot.waitSignal(controls.layerEdited) as blocker:
-        choose(controls._padding_combo, "custom")
+        choose(controls.padding_box(), "custom")
     assert blocker.args == [{"padding": (0, 0)}]
-    assert not controls._padding_spins[0].isHidden()
+    assert not controls.padding_spins()[0].isHidden()
     with qtbot.waitSignal(controls.layerEdited) as blocker:
-        controls._padding_spins[0].setValue(2)
+        controls.padding_spins()[0].setValue(2)
     assert blocker.args == [{"padding": (2, 2)}]
-    controls._separate_check.setChecked(True)
+    controls.separate_check().setChecked(True)
     with qtbot.waitSignal(controls.layerEdited) as blocker:
-        controls._padding_spins[1].setValue(5)
+        controls.padding_spins()[1].setValue(5)
     assert blocker.args == [{"padding": (2, 5)}]
 
 
 def test_border_cval_dilation_and_channels(qtbot, controls):
     with qtbot.waitSignal(controls.layerEdited) as blocker:
-        controls._cval_spin.setValue(0.5)
+        controls.cval_box().setValue(0.5)
     assert blocker.args == [{"cval": 0.5}]
     with qtbot.waitSignal(controls.layerEdited) as blocker:
-        choose(controls._border_combo, "reflect")
+        choose(controls.border_box(), "reflect")
     assert blocker.args == [{"border": "reflect"}]
-    assert "REFLECT_101" in controls._border_combo.toolTip()
-    assert not controls._cval_spin.isEnabled()
+    assert "REFLECT_101" in controls.border_box().toolTip()
+    assert not controls.cval_box().isEnabled()
     with qtbot.waitSignal(controls.layerEdited) as blocker:
-        controls._dilation_spins[0].setValue(3)
+        controls.dilation_spins()[0].setValue(3)
     assert blocker.args == [{"dilation": (3, 3)}]
     for mode in ("gray", "depth", "color"):
         with qtbot.waitSignal(controls.layerEdited) as blocker:
-            choose(controls._channel_combo, mode)
+            choose(controls.channel_box(), mode)
         assert blocker.args == [{"channel_mode": mode}]
 
 
 def test_every_border_has_an_explanation(controls):
     from PySide6.QtCore import Qt
 
-    combo = controls._border_combo
+    combo = controls.border_box()
     values = [combo.itemData(i) for i in range(combo.count())]
     assert values == ["constant", "edge", "reflect", "symmetric", "wrap"]
     for i in range(combo.count()):
@@ -112,17 +112,17 @@ def test_set_layer_round_trip_is_silent(qtbot, controls):
     with qtbot.assertNotEmitted(controls.layerEdited):
         controls.set_layer(layer)
     assert controls.layer() == layer
-    assert controls._separate_check.isChecked()
-    assert controls._stride_spins[0].value() == 2 and controls._stride_spins[1].value() == 3
-    assert controls._padding_combo.currentData() == "custom"
-    assert (controls._padding_spins[0].value(), controls._padding_spins[1].value()) == (1, 4)
-    assert controls._border_combo.currentData() == "wrap"
-    assert controls._cval_spin.value() == 0.25
-    assert controls._channel_combo.currentData() == "depth"
+    assert controls.separate_check().isChecked()
+    assert controls.stride_spins()[0].value() == 2 and controls.stride_spins()[1].value() == 3
+    assert controls.padding_box().currentData() == "custom"
+    assert (controls.padding_spins()[0].value(), controls.padding_spins()[1].value()) == (1, 4)
+    assert controls.border_box().currentData() == "wrap"
+    assert controls.cval_box().value() == 0.25
+    assert controls.channel_box().currentData() == "depth"
     with qtbot.assertNotEmitted(controls.layerEdited):
         controls.set_layer(Layer(padding="same"))
-    assert controls._padding_combo.currentData() == "same"
-    assert controls._padding_spins[0].isHidden()
+    assert controls.padding_box().currentData() == "same"
+    assert controls.padding_spins()[0].isHidden()
 
 
 def test_formula_for_a_known_case(qtbot, controls):
@@ -140,7 +140,7 @@ def test_formula_for_a_known_case(qtbot, controls):
 def test_formula_follows_edits(qtbot, controls):
     controls.set_geometry_info((8, 8), (3, 3))
     assert controls.geometry_text().startswith("Output 6 x 6")
-    controls._stride_spins[0].setValue(2)
+    controls.stride_spins()[0].setValue(2)
     assert controls.geometry_text().startswith("Output 3 x 3")
 
 
@@ -148,9 +148,9 @@ def test_kernel_bigger_than_the_image(qtbot, controls):
     controls.set_geometry_info((4, 4), (7, 7))
     text = controls.geometry_text()
     assert text.startswith("Output 0 x 0: the kernel is larger than the padded image.")
-    assert "color" in controls._geometry_label.styleSheet()
+    assert "color" in controls.geometry_label().styleSheet()
     controls.set_geometry_info((40, 40), (7, 7))
-    assert controls._geometry_label.styleSheet() == ""
+    assert controls.geometry_label().styleSheet() == ""
 
 
 def test_no_image_or_no_filter(controls):

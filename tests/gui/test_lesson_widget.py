@@ -9,15 +9,11 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from filterstudio.core import lesson_export
-from filterstudio.gui.widgets.lesson_view import (
-    LessonWidget,
-    explanations_html,
-    relevant_concepts,
-    step_interval_ms,
-)
+from filterstudio.core.lesson_concepts import explanations_html, relevant_concepts
+from filterstudio.gui.widgets import LessonWidget, step_interval_ms
 from filterstudio.model.bank import Filter, Layer
 
 
@@ -249,7 +245,10 @@ def test_frames_are_drawn_off_the_gui_thread_with_progress(lesson, qtbot, tmp_pa
     saved, _ = _export(qtbot, lesson, lambda: lesson.export_png_to(str(tmp_path)))
     assert saved
     assert threads and threading.get_ident() not in threads
-    assert progress == [(k, 37) for k in range(38)]
+    # Progress is passed on at most about ten times a second: in order, ending at the end.
+    assert progress and progress[-1] == (37, 37)
+    dones = [done for done, total in progress if total == 37]
+    assert len(dones) == len(progress) and dones == sorted(set(dones))
 
 
 @pytest.fixture
@@ -268,12 +267,19 @@ def gate(monkeypatch):
     opened.set()
 
 
+def _button(lesson, name: str) -> QPushButton:
+    button = lesson.findChild(QPushButton, name)
+    assert button is not None, name
+    return button
+
+
 def _cancel_at_third_frame(qtbot, lesson, gate, start) -> list:
     with qtbot.waitSignal(lesson.exportFinished, timeout=EXPORT_MS) as blocker:
         assert start()
-        qtbot.waitUntil(lambda: lesson._export_bar.value() == 2, timeout=EXPORT_MS)
-        assert lesson._cancel_btn.isVisible() and not lesson._gif_btn.isEnabled()
-        qtbot.mouseClick(lesson._cancel_btn, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: lesson.export_progress() == (2, 37), timeout=EXPORT_MS)
+        cancel = _button(lesson, "cancelExportButton")
+        assert cancel.isVisible() and not _button(lesson, "exportGifButton").isEnabled()
+        qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
         gate.set()
     return blocker.args
 
@@ -287,7 +293,8 @@ def test_cancel_button_stops_a_gif_and_keeps_the_old_file(lesson, qtbot, tmp_pat
     assert lesson.export_text() == message and lesson.last_message() == ""
     assert path.read_bytes() == b"old"
     assert os.listdir(tmp_path) == ["lesson.gif"]
-    assert not lesson._cancel_btn.isVisible() and lesson._gif_btn.isEnabled()
+    assert not _button(lesson, "cancelExportButton").isVisible()
+    assert _button(lesson, "exportGifButton").isEnabled()
 
 
 def test_cancelled_png_export_writes_no_picture(lesson, qtbot, tmp_path, gate):
@@ -378,24 +385,39 @@ def test_one_export_at_a_time(lesson, qtbot, tmp_path, gate):
 
 
 def test_closing_cancels_a_running_export(qtbot, tmp_path, gate, monkeypatch):
-    from filterstudio.gui.widgets import lesson_view
+    from filterstudio.gui import tasks
 
-    cancel = lesson_view._ExportTask.cancel
+    cancel = tasks.TaskHandle.cancel
 
     def cancel_and_open(task):
         cancel(task)
         gate.set()  # the held frame finishes; the export then stops before the next one
 
-    monkeypatch.setattr(lesson_view._ExportTask, "cancel", cancel_and_open)
+    monkeypatch.setattr(tasks.TaskHandle, "cancel", cancel_and_open)
+    drawing = []  # frames being drawn right now
+    drawn = []
+    render = lesson_export._FrameRenderer.render
+
+    def counted(self, k):
+        drawing.append(k)
+        try:
+            return render(self, k)
+        finally:
+            drawing.remove(k)
+            drawn.append(k)
+
+    monkeypatch.setattr(lesson_export._FrameRenderer, "render", counted)
     w = LessonWidget()
     qtbot.addWidget(w)
     assert w.set_lesson(line_image(), Filter("line", [[0, 1, 0]] * 3), Layer())
     w.show()
     assert w.export_png_to(str(tmp_path))
-    qtbot.waitUntil(lambda: w._export_bar.value() == 2, timeout=EXPORT_MS)
+    qtbot.waitUntil(lambda: w.export_progress() == (2, 37), timeout=EXPORT_MS)
     with qtbot.waitSignal(w.exportFinished, timeout=EXPORT_MS) as blocker:
         w.close()
-        # close() returns once the export's thread is done, before its report is delivered.
-        assert w._export_pool.activeThreadCount() == 0
+        # close() returns once the export's thread has stopped drawing, before its report.
+        assert not drawing
+        frames_at_close = len(drawn)
     assert blocker.args == [False, "The export was cancelled; nothing was written."]
+    assert len(drawn) == frames_at_close
     assert os.listdir(tmp_path) == []

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from filterstudio.core import display
 from filterstudio.core.geometry import MapGeometry
-from filterstudio.gui.widgets.map_panel import (
+from filterstudio.gui.widgets import (
     FeatureGridWidget,
     InputPanelWidget,
     MapPanelWidget,
@@ -89,14 +89,14 @@ def test_histogram_gets_stats(qtbot):
 
 def test_mapping_combo_emits_names(qtbot):
     panel = _panel(qtbot)
-    combo = panel._mapping_combo
+    combo = panel.mapping_box()
     with qtbot.waitSignal(
         panel.mappingChanged, check_params_cb=lambda m, c: m == "diverging" and c == ""
     ):
         combo.setCurrentIndex(combo.findData("diverging"))
-    cmaps = [panel._colormap_combo.itemData(k) for k in range(panel._colormap_combo.count())]
+    cmaps = [panel.colormap_box().itemData(k) for k in range(panel.colormap_box().count())]
     assert cmaps == ["", *display.DIVERGING_COLORMAPS]
-    cm = panel._colormap_combo
+    cm = panel.colormap_box()
     with qtbot.waitSignal(
         panel.mappingChanged, check_params_cb=lambda m, c: (m, c) == ("diverging", "coolwarm")
     ):
@@ -120,7 +120,7 @@ def test_set_mapping_is_silent(qtbot):
 def test_relu_toggle_emits_and_set_relu_is_silent(qtbot):
     panel = _panel(qtbot)
     with qtbot.waitSignal(panel.reluToggled, check_params_cb=lambda on: on is True):
-        QTest.mouseClick(panel._relu_button, Qt.MouseButton.LeftButton)
+        QTest.mouseClick(panel.relu_button(), Qt.MouseButton.LeftButton)
     with qtbot.assertNotEmitted(panel.reluToggled):
         panel.set_relu(False)
     assert not panel.is_relu()
@@ -133,7 +133,7 @@ def test_set_error_shows_message_and_set_map_recovers(qtbot):
     panel.set_error(message)
     assert panel.has_error()
     assert panel.error_text() == message
-    assert panel._error.isVisible()
+    assert panel.error_label().isVisible()
     assert panel.stats_text() == ""
     _set_map(panel)
     assert not panel.has_error()
@@ -148,15 +148,15 @@ def test_click_emits_select_requested(qtbot):
     with qtbot.waitSignal(panel.selectRequested):
         QTest.mouseClick(panel.view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(30, 30))
     with qtbot.waitSignal(panel.selectRequested):
-        QTest.mouseClick(panel._title, Qt.MouseButton.LeftButton)
+        QTest.mouseClick(panel.title_label(), Qt.MouseButton.LeftButton)
 
 
 def test_busy_selected_and_hover(qtbot):
     panel = _panel(qtbot)
     panel.set_busy(True)
-    assert panel.is_busy() and panel._busy_label.isVisible()
+    assert panel.is_busy() and panel.busy_label().isVisible()
     panel.set_busy(False)
-    assert not panel._busy_label.isVisible()
+    assert not panel.busy_label().isVisible()
     panel.set_selected(True)
     assert panel.is_selected()
     with qtbot.waitSignal(panel.hoveredCell, check_params_cb=lambda i, j: (i, j) == (2, 3)):
@@ -167,8 +167,8 @@ def test_small_panel_collapses_controls(qtbot):
     panel = _panel(qtbot, size=(170, 130))
     _set_map(panel)
     assert not panel.histogram_widget().isVisible()
-    assert not panel._colormap_combo.isVisible()
-    assert panel._mapping_combo.isVisible()
+    assert not panel.colormap_box().isVisible()
+    assert panel.mapping_box().isVisible()
     panel.resize(520, 360)
     qtbot.waitUntil(lambda: panel.histogram_widget().isVisible())
 
@@ -234,7 +234,8 @@ def test_feature_grid_keeps_widgets(qtbot):
 
 
 def test_histogram_bars_are_drawn_and_redrawn_for_new_counts(qtbot):
-    from filterstudio.gui.widgets.map_panel import NEGATIVE_BAR, POSITIVE_BAR, HistogramWidget
+    from filterstudio.gui.widgets import HistogramWidget
+    from filterstudio.gui.widgets.panel_parts import NEGATIVE_BAR, POSITIVE_BAR
 
     hist = HistogramWidget()
     qtbot.addWidget(hist)
@@ -261,14 +262,14 @@ def test_busy_note_does_not_lay_the_panel_out_again(qtbot):
     _set_map(panel)
     panel.set_title("a long title that has to be shortened to fit " * 3)
     QApplication.processEvents()  # run the pending layout
-    before = panel._title.geometry()
+    before = panel.title_label().geometry()
     panel.set_busy(True)
     QApplication.processEvents()
-    assert panel._busy_label.isVisible() and panel._title.geometry() == before
+    assert panel.busy_label().isVisible() and panel.title_label().geometry() == before
     panel.set_busy(False)
     QApplication.processEvents()
-    assert not panel._busy_label.isVisible() and panel._title.geometry() == before
+    assert not panel.busy_label().isVisible() and panel.title_label().geometry() == before
     # The note lies over the picture's top-right corner and leaves the title its whole row.
     panel.set_busy(True)
-    assert panel._stack.geometry().contains(panel._busy_label.geometry())
-    assert panel._title.geometry().right() >= panel.width() - 12
+    assert panel.map_area().geometry().contains(panel.busy_label().geometry())
+    assert panel.title_label().geometry().right() >= panel.width() - 12

@@ -9,14 +9,13 @@ from PySide6.QtGui import QTransform
 from PySide6.QtTest import QTest
 
 from filterstudio.core.geometry import MapGeometry
-from filterstudio.gui.widgets.map_view import (
+from filterstudio.gui.widgets import (
     GRID_MIN_PX,
     VALUES_MIN_PX,
     MapView,
     ViewSync,
     detail_level,
     format_value,
-    wrap_uint8,
 )
 
 IN_HW = (20, 30)
@@ -92,18 +91,6 @@ def test_input_pixels_cover_unit_squares(qtbot):
     _input(view)
     assert _rect_tuple(view.pixmap_item().sceneBoundingRect()) == (0, 0, 20, 30)
     assert view.map_geometry() is None
-
-
-def test_wrap_uint8_shares_memory_and_refuses_other_types():
-    pixels = np.zeros((3, 4, 3), np.uint8)
-    pixels[1, 2] = (255, 10, 0)
-    image = wrap_uint8(pixels)
-    assert (image.width(), image.height()) == (4, 3)
-    assert image.pixelColor(2, 1).getRgb()[:3] == (255, 10, 0)
-    with pytest.raises(ValueError):
-        wrap_uint8(np.zeros((3, 4), np.float32))
-    with pytest.raises(ValueError):
-        wrap_uint8(np.zeros((4, 6), np.uint8)[:, ::2])
 
 
 def test_set_content_none_clears(qtbot):
@@ -408,7 +395,7 @@ def _big_map_with_overview(view: MapView, factor: int = 8):
 def test_deep_zoom_draws_the_exact_cells_at_full_resolution(qtbot):
     view = _view(qtbot, (100, 80))
     values = _big_map_with_overview(view, factor=2)
-    view._refresh_detail()
+    view.refresh_detail()
     assert view.detail_cells() is None  # fitted: the overview is shrunk, not magnified
     with qtbot.waitSignal(view.detailChanged, timeout=2000):
         view.apply_view_state(6.0, QPointF(100.5, 60.5))
@@ -447,7 +434,7 @@ def test_no_detail_tile_without_exact_values_or_renderer(qtbot):
     # A preview: no exact values, so nothing sharper can be drawn.
     view.set_content(pixels, geometry=geometry, values=None, full_hw=geometry.out_hw)
     view.apply_view_state(6.0, QPointF(100.5, 60.5))
-    view._refresh_detail()
+    view.refresh_detail()
     assert view.detail_cells() is None
     view.set_detail_renderer(None)
     view.set_content(
@@ -456,5 +443,5 @@ def test_no_detail_tile_without_exact_values_or_renderer(qtbot):
         values=np.zeros(geometry.out_hw, np.float32),
         full_hw=geometry.out_hw,
     )
-    view._refresh_detail()
+    view.refresh_detail()
     assert view.detail_cells() is None

@@ -214,6 +214,22 @@ class FilterListWidget(QWidget):
                 tree.clearSelection()
         self._update_buttons()
 
+    def bank(self) -> Bank:
+        """The bank the list shows."""
+        return self._bank
+
+    def tree_view(self) -> FilterTreeView:
+        """The list itself: one row per filter (name, size), checkable and draggable."""
+        return self._tree
+
+    def button(self, key: str) -> QToolButton:
+        """A button under the list: ``add``, or one of the others by its key."""
+        return self._buttons[key]
+
+    def add_menu(self) -> QMenu:
+        """The Add button's menu; each action's ``data()`` is a preset's name."""
+        return self._add_menu
+
     def current_index(self) -> int:
         """Index of the selected filter, ``-1`` for none."""
         item = self._tree.currentItem()

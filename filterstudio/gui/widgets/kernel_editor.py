@@ -26,25 +26,9 @@ import itertools
 import math
 
 import numpy as np
-from PySide6.QtCore import QEvent, QRect, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import (
-    QColor,
-    QFocusEvent,
-    QFont,
-    QFontDatabase,
-    QFontMetrics,
-    QGuiApplication,
-    QKeyEvent,
-    QKeySequence,
-    QPainter,
-    QPaintEvent,
-    QPalette,
-    QPen,
-    QResizeEvent,
-    QWheelEvent,
-)
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -52,9 +36,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QLineEdit,
     QMenu,
-    QScrollArea,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -63,286 +45,14 @@ from PySide6.QtWidgets import (
 
 from filterstudio.core import kernels
 from filterstudio.core.parse import parse_cell_value, parse_kernel_text
+from filterstudio.core.vocabulary import ACTIVATION_TERMS
 from filterstudio.model.bank import Filter, frozen_kernel
+
+from .choices import fill_choices
+from .kernel_grid import CHANNEL_NAMES, KernelCellWidget, KernelGridsWidget, format_cell
 
 GRID_SIZES = (3, 5, 7)
 """Sizes offered by the size selector; other odd sizes from files are shown as they are."""
-
-STEP = 0.1
-STEP_COARSE = 1.0
-STEP_FINE = 0.01
-
-ACTIVATION_LABELS = (("none", "none"), ("relu", "ReLU"), ("abs", "abs  |x|"))
-
-CHANNEL_NAMES = ("R", "G", "B", "A")
-CHANNEL_COLORS = ("#d62728", "#2ca02c", "#1f77b4", "#7f7f7f")
-
-# Diverging tint: blue for negative weights, red for positive ones, white for zero.
-_POSITIVE = (178, 24, 43)
-_NEGATIVE = (33, 102, 172)
-_WHITE = (255, 255, 255)
-_INVALID = QColor("#e00000")
-
-
-def format_cell(value: float) -> str:
-    """Compact text for a weight: integers without decimals, otherwise 4 significant digits.
-
-    Parameters
-    ----------
-    value : float
-        The weight.
-
-    Returns
-    -------
-    str
-        For example ``"-2"``, ``"0.0625"``, ``"0.3333"``, ``"1e-05"``.
-    """
-    v = float(value)
-    if v == 0:
-        return "0"
-    if abs(v) < 1e7 and v == round(v):
-        return str(round(v))
-    text = f"{v:.4g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}e{int(exponent)}"
-    return text
-
-
-def cell_colors(value: float, max_abs: float) -> tuple[QColor, QColor]:
-    """Background and text colour for a cell holding ``value``.
-
-    Parameters
-    ----------
-    value : float
-        The weight shown.
-    max_abs : float
-        ``max |K|`` over the kernel; the saturation is ``|value| / max_abs``.
-
-    Returns
-    -------
-    (QColor, QColor)
-        The tint (blue negative, red positive, white zero) and black or white text, whichever
-        contrasts more with the tint.
-    """
-    t = 0.0 if max_abs <= 0 else min(abs(float(value)) / max_abs, 1.0)
-    end = _POSITIVE if value > 0 else _NEGATIVE
-    rgb = tuple(round(w + (e - w) * t) for w, e in zip(_WHITE, end, strict=True))
-    bg = QColor(*rgb)
-    lum = _relative_luminance(rgb)
-    # Contrast ratio against black and white (WCAG): pick the larger.
-    fg = QColor("black") if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else QColor("white")
-    return bg, fg
-
-
-def _relative_luminance(rgb: tuple[int, int, int]) -> float:
-    def lin(c: int) -> float:
-        s = c / 255.0
-        return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (lin(c) for c in rgb)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def _nudge_step(modifiers: Qt.KeyboardModifier) -> float:
-    if modifiers & Qt.KeyboardModifier.ShiftModifier:
-        return STEP_COARSE
-    if modifiers & Qt.KeyboardModifier.ControlModifier:
-        return STEP_FINE
-    return STEP
-
-
-class KernelCellWidget(QLineEdit):
-    """One weight of the grid: a line edit that navigates like a spreadsheet cell.
-
-    The cell only reports; :class:`KernelEditorWidget` decides what each request does.
-    """
-
-    commitRequested = Signal()
-    navigateRequested = Signal(str)
-    nudgeRequested = Signal(float)
-    kernelCopyRequested = Signal()
-    kernelPasteRequested = Signal()
-
-    def __init__(self, channel: int, row: int, col: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.channel = channel
-        self.row = row
-        self.col = col
-        self.error = ""
-        self.caret_mode = False
-        self._wheel_rest = 0
-        self._bg = QColor("white")
-        self._centre = False
-        self.setFrame(False)
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setAccessibleName(f"weight row {row + 1} column {col + 1}")
-        self.setToolTipDuration(8000)
-
-    # -- appearance -------------------------------------------------------------------------
-
-    def set_tint(self, bg: QColor, fg: QColor) -> None:
-        """Show the cell on ``bg`` with ``fg`` text."""
-        self._bg = bg
-        pal = self.palette()
-        pal.setColor(QPalette.ColorRole.Base, bg)
-        pal.setColor(QPalette.ColorRole.Text, fg)
-        # Selected text keeps the tint readable: invert it instead of the system highlight.
-        pal.setColor(QPalette.ColorRole.Highlight, fg)
-        pal.setColor(QPalette.ColorRole.HighlightedText, bg)
-        self.setPalette(pal)
-
-    def set_centre(self, centre: bool) -> None:
-        """Mark the kernel's centre cell (the pixel the output belongs to)."""
-        self._centre = centre
-
-    def set_error(self, error: str) -> None:
-        """Show (or with ``""`` clear) a rejected input: red border and the reason as tooltip."""
-        self.error = error
-        self.update()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        p = QPainter(self)
-        p.fillRect(self.rect(), self._bg)
-        p.end()
-        super().paintEvent(event)
-        p = QPainter(self)
-        r = self.rect()
-        if self.error:
-            p.setPen(QPen(_INVALID, 3))
-            p.drawRect(r.adjusted(1, 1, -2, -2))
-        elif self.hasFocus():
-            p.setPen(QPen(self.palette().color(QPalette.ColorRole.Text), 3))
-            p.drawRect(r.adjusted(1, 1, -2, -2))
-        else:
-            p.setPen(QPen(QColor(170, 170, 170), 1))
-            p.drawRect(r.adjusted(0, 0, -1, -1))
-        if self._centre:
-            # A small corner mark: the output value belongs to the pixel under this weight.
-            mark = QColor(self.palette().color(QPalette.ColorRole.Text))
-            mark.setAlpha(150)
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(mark)
-            p.drawEllipse(5, 5, 6, 6)
-        p.end()
-
-    # -- focus and keys -----------------------------------------------------------------------
-
-    def focusInEvent(self, event: QFocusEvent) -> None:
-        super().focusInEvent(event)
-        if event.reason() == Qt.FocusReason.MouseFocusReason:
-            self.caret_mode = True
-        else:
-            self.caret_mode = False
-            self.selectAll()
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:
-        super().focusOutEvent(event)
-        self.caret_mode = False
-        self.commitRequested.emit()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        key = event.key()
-        mods = event.modifiers()
-        alt = bool(mods & Qt.KeyboardModifier.AltModifier)
-        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and alt:
-            self.nudgeRequested.emit(_nudge_step(mods) * (1 if key == Qt.Key.Key_Up else -1))
-        elif key in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
-            self.nudgeRequested.emit(_nudge_step(mods) * (1 if key == Qt.Key.Key_PageUp else -1))
-        elif key == Qt.Key.Key_Up:
-            self.navigateRequested.emit("up")
-        elif key == Qt.Key.Key_Down:
-            self.navigateRequested.emit("down")
-        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and not self.caret_mode:
-            self.navigateRequested.emit("left" if key == Qt.Key.Key_Left else "right")
-        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.commitRequested.emit()
-            self.caret_mode = False
-            self.selectAll()
-        elif key == Qt.Key.Key_Escape and self.isModified():
-            self.setModified(False)
-            self.commitRequested.emit()  # with nothing modified this restores the shown value
-            self.selectAll()
-        elif key == Qt.Key.Key_F2:
-            self.caret_mode = True
-            self.deselect()
-            self.end(False)
-        elif event.matches(QKeySequence.StandardKey.Copy) and not (
-            self.caret_mode and self.hasSelectedText()
-        ):
-            self.kernelCopyRequested.emit()
-        elif event.matches(QKeySequence.StandardKey.Paste) and _clipboard_holds_grid():
-            self.kernelPasteRequested.emit()
-        else:
-            super().keyPressEvent(event)
-
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        delta = event.angleDelta()
-        amount = delta.y() or delta.x()
-        self._wheel_rest += amount
-        notches = int(self._wheel_rest / 120)
-        if notches:
-            self._wheel_rest -= notches * 120
-            self.nudgeRequested.emit(round(notches * _nudge_step(event.modifiers()), 6))
-        event.accept()
-
-
-def _clipboard_holds_grid() -> bool:
-    """True when the clipboard text looks like a kernel (more than one value), not one number."""
-    text = QGuiApplication.clipboard().text()
-    return len(text.replace(",", " ").replace(";", " ").split()) > 1
-
-
-class KernelGridView(QWidget):
-    """The cells of one kernel channel, with an optional coloured title and frame."""
-
-    def __init__(
-        self,
-        channel: int,
-        shape: tuple[int, int],
-        *,
-        title: str = "",
-        color: str = "",
-        cell_size: tuple[int, int] = (60, 36),
-        font: QFont | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self._color = QColor(color) if color else None
-        layout = QVBoxLayout(self)
-        margin = 6 if self._color else 0
-        layout.setContentsMargins(margin, margin, margin, margin)
-        layout.setSpacing(4)
-        if title:
-            label = QLabel(title, self)
-            label.setStyleSheet(f"color: {color}; font-weight: bold;")
-            layout.addWidget(label)
-        grid = QGridLayout()
-        grid.setSpacing(2)
-        layout.addLayout(grid)
-        kh, kw = shape
-        self.cells: list[list[KernelCellWidget]] = []
-        for r in range(kh):
-            row = []
-            for c in range(kw):
-                cell = KernelCellWidget(channel, r, c, self)
-                cell.setFixedSize(*cell_size)
-                if font is not None:
-                    cell.setFont(font)
-                cell.set_centre(kh % 2 == 1 and kw % 2 == 1 and r == kh // 2 and c == kw // 2)
-                grid.addWidget(cell, r, c)
-                row.append(cell)
-            self.cells.append(row)
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        if self._color is None:
-            return
-        p = QPainter(self)
-        p.setPen(QPen(self._color, 3))
-        p.drawRoundedRect(QRect(self.rect()).adjusted(1, 1, -2, -2), 4, 4)
-        p.end()
 
 
 class KernelEditorWidget(QWidget):
@@ -372,19 +82,7 @@ class KernelEditorWidget(QWidget):
         self._kernel = np.zeros((3, 3), dtype=np.float32)
         self._depth_channels = 1
         self._uid: str | None = None
-        self._grids: list[KernelGridView] = []
-        self._cells: list[list[list[KernelCellWidget]]] = []
-        self._grid_key: tuple | None = None
         self._rng = np.random.default_rng()
-        self._side_by_side: bool | None = None
-        self._min_cell_width = 52
-        self._cell_width = self._min_cell_width
-
-        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        self._cell_font = QFont(fixed)
-        self._cell_font.setPointSize(12)
-        self._small_cell_font = QFont(fixed)
-        self._small_cell_font.setPointSize(10)
 
         # Top row: size and presets.
         self._size_combo = QComboBox(self)
@@ -428,16 +126,13 @@ class KernelEditorWidget(QWidget):
         top.addStretch(1)
 
         # The grids live in a scroll area so a 15x15 or a depth kernel is never clipped.
-        self._grid_host = QWidget(self)
-        self._grid_layout = QGridLayout(self._grid_host)
-        self._grid_layout.setContentsMargins(0, 0, 0, 0)
-        self._grid_layout.setSpacing(8)
-        self._scroll = QScrollArea(self)
-        self._scroll.setWidget(self._grid_host)
-        self._scroll.setWidgetResizable(True)
-        self._scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self._scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self._scroll.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self._grids = KernelGridsWidget(self)
+        self._grids.commitRequested.connect(self._on_cell_commit)
+        self._grids.nudgeRequested.connect(self._on_cell_nudge)
+        self._grids.cellTextEdited.connect(self._on_cell_text_edited)
+        self._grids.copyRequested.connect(self._on_copy_clicked)
+        self._grids.pasteRequested.connect(self._on_paste_clicked)
+        self._grids.rebuilt.connect(self._fix_tab_order)
 
         # Tools.
         self._tool_buttons: dict[str, QToolButton] = {}
@@ -477,8 +172,7 @@ class KernelEditorWidget(QWidget):
         self._bias_spin.setToolTip("Added to every output value after the weighted sum.")
         self._bias_spin.valueChanged.connect(self._on_bias_changed)
         self._activation_combo = QComboBox(self)
-        for value, label in ACTIVATION_LABELS:
-            self._activation_combo.addItem(label, value)
+        fill_choices(self._activation_combo, ACTIVATION_TERMS)
         self._activation_combo.setToolTip(
             "Applied last: none keeps negatives, ReLU sets them to 0, abs makes them positive."
         )
@@ -489,7 +183,7 @@ class KernelEditorWidget(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self._scroll)
+        layout.addWidget(self._grids)
         layout.addWidget(self._sum_label)
         layout.addLayout(tools)
         layout.addLayout(form)
@@ -559,6 +253,49 @@ class KernelEditorWidget(QWidget):
         """
         self._on_paste_clicked()
 
+    # ---------------------------------------------------------------- parts (scripts, tests)
+
+    def cell(self, row: int, col: int, channel: int = 0) -> KernelCellWidget:
+        """The cell showing weight ``(row, col)`` of grid ``channel``."""
+        return self._grids.cell(channel, row, col)
+
+    def channel_count(self) -> int:
+        """How many grids are shown (3 in depth mode or for a depth kernel, else 1)."""
+        return len(self._grids.grids())
+
+    def grid_size(self) -> tuple[int, int]:
+        """Rows and columns of the grids shown."""
+        return tuple(int(n) for n in self._display_kernel().shape[:2])
+
+    def sum_text(self) -> str:
+        """The sum line under the grid, e.g. ``Sum of weights: 1``."""
+        return self._sum_label.text()
+
+    def size_selector(self) -> QComboBox:
+        """The kernel size box (3x3, 5x5, 7x7, and an odd size read from a file)."""
+        return self._size_combo
+
+    def preset_button(self) -> QToolButton:
+        """The button whose menu holds the presets."""
+        return self._preset_button
+
+    def preset_actions(self) -> list[QAction]:
+        """The preset menu's actions; each one's ``data()`` is the preset's name."""
+        return self._preset_menu.actions()
+
+    def tool_button(self, key: str) -> QToolButton:
+        """A tool button: ``normalize``, ``scale``, ``flip``, ``rotate90``, ``transpose``,
+        ``clear``, ``randomize``, ``copy`` or ``paste``."""
+        return self._tool_buttons[key]
+
+    def bias_box(self) -> QDoubleSpinBox:
+        """The bias spin box."""
+        return self._bias_spin
+
+    def activation_box(self) -> QComboBox:
+        """The activation box (item data: ``none``, ``relu``, ``abs``)."""
+        return self._activation_combo
+
     # ---------------------------------------------------------------- display
 
     def _display_kernel(self) -> np.ndarray:
@@ -576,151 +313,25 @@ class KernelEditorWidget(QWidget):
         return k.copy()
 
     def _iter_cells(self):
-        for grid in self._cells:
-            for row in grid:
-                yield from row
+        return iter(self._grids.cells())
 
     def _refresh(self) -> None:
         """Bring grids, size selector and sum label in line with ``self._kernel``."""
         shown = self._display_kernel()
-        kh, kw, n = shown.shape
-        key = (kh, kw, n)
-        if key != self._grid_key:
-            self._rebuild_grids(kh, kw, n)
-            self._grid_key = key
-        max_abs = float(np.abs(shown).max()) if shown.size else 0.0
-        for cell in self._iter_cells():
-            value = float(shown[cell.row, cell.col, cell.channel])
-            bg, fg = cell_colors(value, max_abs)
-            cell.set_tint(bg, fg)
-            tip = f"Row {cell.row + 1}, column {cell.col + 1}: {value:.8g}"
-            if cell.error:
-                tip = f"{cell.error}\n{tip}"
-            cell.setToolTip(tip)
-            text = format_cell(value)
-            if cell.text() != text and not cell.isModified():
-                cell.setText(text)
-                if cell.hasFocus() and not cell.caret_mode:
-                    cell.selectAll()
-            cell.update()
-        self._fit_cell_width()
-        self._place_grids()
+        kh, kw, _n = shown.shape
+        self._grids.set_room(self.width())
+        self._grids.show_kernel(shown, depth=self._kernel.ndim == 3)
         self._sync_size_combo(kh, kw)
         self._update_sum()
 
-    def _fit_cell_width(self) -> None:
-        """Size every cell so the longest number fits: nothing is ever cut off.
-
-        A grid wider than the editor first switches to the smaller font; beyond that the
-        scroll area takes over.
-        """
-        cells = list(self._iter_cells())
-        if not cells:
-            return
-        kh, kw = len(self._cells[0]), len(self._cells[0][0])
-        texts = [c.text() for c in cells]
-
-        def width_for(font: QFont) -> int:
-            metrics = QFontMetrics(font)
-            return max(self._min_cell_width, max(map(metrics.horizontalAdvance, texts)) + 14)
-
-        font = self._cell_font
-        if len(self._cells) > 1 or max(kh, kw) > 7:
-            font = self._small_cell_font
-        width = width_for(font)
-        if font is self._cell_font and kw * (width + 2) > max(self.width() - 30, 150):
-            font = self._small_cell_font
-            width = width_for(font)
-        if width != self._cell_width or cells[0].width() != width or cells[0].font() != font:
-            self._cell_width = width
-            for c in cells:
-                c.setFont(font)
-                c.setFixedWidth(width)
-            for grid in self._grids:
-                grid.adjustSize()
-            self._side_by_side = None
-
-    def _place_grids(self) -> None:
-        """Channel grids side by side when they fit the editor's width, otherwise stacked."""
-        if not self._grids:
-            return
-        spacing = self._grid_layout.horizontalSpacing()
-        needed = sum(g.sizeHint().width() for g in self._grids) + spacing * (len(self._grids) - 1)
-        available = max(self.width() - 24, 200)
-        side_by_side = len(self._grids) == 1 or needed <= available
-        if side_by_side == self._side_by_side:
-            return
-        self._side_by_side = side_by_side
-        for grid in self._grids:
-            self._grid_layout.removeWidget(grid)
-        for i, grid in enumerate(self._grids):
-            if side_by_side:
-                self._grid_layout.addWidget(grid, 0, i, Qt.AlignmentFlag.AlignTop)
-            else:
-                self._grid_layout.addWidget(grid, i, 0, Qt.AlignmentFlag.AlignLeft)
-        self._grid_host.adjustSize()
-        height = self._grid_layout.sizeHint().height()
-        bar = self._scroll.horizontalScrollBar().sizeHint().height()
-        self._scroll.setMinimumHeight(min(height + bar + 6, 560))
-
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._fit_cell_width()
-        self._place_grids()
-
-    def _rebuild_grids(self, kh: int, kw: int, n: int) -> None:
-        focus = QApplication.focusWidget()
-        refocus = None
-        if isinstance(focus, KernelCellWidget) and focus in set(self._iter_cells()):
-            refocus = (focus.channel, focus.row, focus.col)
-        for grid in self._grids:
-            for cell in (c for row in grid.cells for c in row):
-                # A grid that goes away must not commit into the new kernel.
-                cell.blockSignals(True)
-            self._grid_layout.removeWidget(grid)
-            grid.hide()
-            grid.deleteLater()
-        self._grids = []
-        self._cells = []
-        small = n > 1 or max(kh, kw) > 7
-        cell_size = (self._cell_width, 32 if small else 38)
-        font = self._small_cell_font if small else self._cell_font
-        for ch in range(n):
-            depth = n > 1 or self._kernel.ndim == 3
-            name = CHANNEL_NAMES[ch] if ch < len(CHANNEL_NAMES) else str(ch)
-            title = f"{name} channel" if depth else ""
-            color = CHANNEL_COLORS[ch] if depth and ch < len(CHANNEL_COLORS) else ""
-            grid = KernelGridView(
-                ch,
-                (kh, kw),
-                title=title,
-                color=color,
-                cell_size=cell_size,
-                font=font,
-                parent=self._grid_host,
-            )
-            for cell in (c for row in grid.cells for c in row):
-                where = f"row {cell.row + 1} column {cell.col + 1}"
-                cell.setAccessibleName(f"{title} {where}" if title else f"weight {where}")
-                cell.commitRequested.connect(functools.partial(self._on_cell_commit, cell))
-                cell.navigateRequested.connect(functools.partial(self._on_cell_navigate, cell))
-                cell.nudgeRequested.connect(functools.partial(self._on_cell_nudge, cell))
-                cell.textEdited.connect(functools.partial(self._on_cell_text_edited, cell))
-                cell.kernelCopyRequested.connect(self._on_copy_clicked)
-                cell.kernelPasteRequested.connect(self._on_paste_clicked)
-            self._grids.append(grid)
-            self._cells.append(grid.cells)
-        self._side_by_side = None
-        self._fix_tab_order()
-        if refocus is not None:
-            ch, r, c = refocus
-            if ch < n and r < kh and c < kw:
-                self._cells[ch][r][c].setFocus(Qt.FocusReason.OtherFocusReason)
+        self._grids.set_room(self.width())
 
     def _fix_tab_order(self) -> None:
         """Size, then the cells row by row (channel by channel), then presets and tools."""
         chain: list[QWidget] = [self._size_combo]
-        chain += list(self._iter_cells())
+        chain += self._grids.cells()
         chain.append(self._preset_button)
         chain += list(self._tool_buttons.values())
         chain += [self._bias_spin, self._activation_combo]
@@ -823,31 +434,6 @@ class KernelEditorWidget(QWidget):
             return
         if math.isfinite(value):
             self._update_sum(preview=(cell, value))
-
-    def _on_cell_navigate(self, cell: KernelCellWidget, direction: str) -> None:
-        self._on_cell_commit(cell)
-        n = len(self._cells)
-        kh, kw = len(self._cells[0]), len(self._cells[0][0])
-        ch, r, c = cell.channel, cell.row, cell.col
-        if direction == "up":
-            r = max(r - 1, 0)
-        elif direction == "down":
-            r = min(r + 1, kh - 1)
-        elif direction == "left":
-            if c > 0:
-                c -= 1
-            elif ch > 0:
-                ch, c = ch - 1, kw - 1
-        elif direction == "right":
-            if c < kw - 1:
-                c += 1
-            elif ch < n - 1:
-                ch, c = ch + 1, 0
-        target = self._cells[ch][r][c]
-        if target is cell:
-            cell.selectAll()
-            return
-        target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _on_cell_nudge(self, cell: KernelCellWidget, delta: float) -> None:
         if cell.isModified():
@@ -983,4 +569,4 @@ def _tidy(value: float) -> float:
     return v + 0.0
 
 
-__all__ = ["KernelCellWidget", "KernelEditorWidget", "KernelGridView", "cell_colors", "format_cell"]
+__all__ = ["GRID_SIZES", "KernelEditorWidget"]

@@ -24,32 +24,22 @@ from PySide6.QtWidgets import (
 )
 
 from filterstudio.core.convolution import output_shape, resolve_padding
+from filterstudio.core.vocabulary import (
+    BORDER_TERMS,
+    CHANNEL_MODE_TERMS,
+    CUSTOM_PADDING,
+    PADDING_TERMS,
+)
 from filterstudio.model.bank import Layer
+
+from .choices import choice_tip, fill_choices
 
 MAX_STRIDE = 7
 MAX_DILATION = 4
 MAX_PADDING = 15
 
-PADDING_CHOICES = (
-    ("valid", "valid", "No padding: the kernel stays inside the image, the output shrinks."),
-    ("same", "same", "Pad so the output is ceil(n / stride) (Keras/TensorFlow 'same')."),
-    ("full", "full", "Pad k-1 on every side: every overlap of kernel and image counts."),
-    ("custom", "custom", "Pad a chosen number of cells on each side."),
-)
-
-BORDER_CHOICES = (
-    ("constant", "constant", "constant — pad with one value (cval); 0 = black (OpenCV CONSTANT)."),
-    ("edge", "edge", "edge — repeat the outermost pixel (OpenCV REPLICATE)."),
-    ("reflect", "reflect", "reflect — mirror without repeating the edge (OpenCV REFLECT_101)."),
-    ("symmetric", "symmetric", "symmetric — mirror, repeating the edge pixel (OpenCV REFLECT)."),
-    ("wrap", "wrap", "wrap — continue from the opposite side, as if tiled (PyTorch circular)."),
-)
-
-CHANNEL_CHOICES = (
-    ("color", "colour", "Each of R, G, B is filtered on its own: the output is in colour."),
-    ("gray", "grey", "The picture is turned to grey (luma) first: one output channel."),
-    ("depth", "depth", "One filter with depth: a k x k x 3 kernel summed over R, G and B."),
-)
+#: The padding choices: the named paddings, then numbers typed in.
+PADDING_CHOICES = (*PADDING_TERMS, CUSTOM_PADDING)
 
 WARNING_COLOR = "#c0392b"
 
@@ -60,12 +50,6 @@ def _pair_spin(minimum: int, maximum: int, tip: str, parent: QWidget) -> QSpinBo
     spin.setToolTip(tip)
     spin.setKeyboardTracking(False)
     return spin
-
-
-def _fill_combo(combo: QComboBox, choices: tuple[tuple[str, str, str], ...]) -> None:
-    for value, label, tip in choices:
-        combo.addItem(label, value)
-        combo.setItemData(combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
 
 
 def formula_text(
@@ -159,11 +143,11 @@ class LayerControlsWidget(QWidget):
             spin.valueChanged.connect(self._on_padding_spin_changed)
 
         self._padding_combo = QComboBox(self)
-        _fill_combo(self._padding_combo, PADDING_CHOICES)
+        fill_choices(self._padding_combo, PADDING_CHOICES)
         self._padding_combo.activated.connect(self._on_padding_activated)
 
         self._border_combo = QComboBox(self)
-        _fill_combo(self._border_combo, BORDER_CHOICES)
+        fill_choices(self._border_combo, BORDER_TERMS)
         self._border_combo.activated.connect(self._on_border_activated)
 
         self._cval_spin = QDoubleSpinBox(self)
@@ -175,7 +159,7 @@ class LayerControlsWidget(QWidget):
         self._cval_spin.valueChanged.connect(self._on_cval_changed)
 
         self._channel_combo = QComboBox(self)
-        _fill_combo(self._channel_combo, CHANNEL_CHOICES)
+        fill_choices(self._channel_combo, CHANNEL_MODE_TERMS)
         self._channel_combo.activated.connect(self._on_channel_activated)
 
         self._geometry_label = QLabel(self)
@@ -258,6 +242,43 @@ class LayerControlsWidget(QWidget):
         """The output-size text currently shown."""
         return self._geometry_label.text()
 
+    # -- parts, for scripts and tests ---------------------------------------------------------
+    def stride_spins(self) -> tuple[QSpinBox, QSpinBox]:
+        """The stride boxes: rows, columns (the second hidden unless rows and columns differ)."""
+        return self._stride_spins
+
+    def dilation_spins(self) -> tuple[QSpinBox, QSpinBox]:
+        """The dilation boxes: rows, columns."""
+        return self._dilation_spins
+
+    def padding_spins(self) -> tuple[QSpinBox, ...]:
+        """The custom padding boxes."""
+        return self._padding_spins
+
+    def separate_check(self) -> QCheckBox:
+        """The box that shows separate row and column values."""
+        return self._separate_check
+
+    def padding_box(self) -> QComboBox:
+        """The padding choice (item data: a padding name or ``custom``)."""
+        return self._padding_combo
+
+    def border_box(self) -> QComboBox:
+        """The border mode choice (item data: a border name)."""
+        return self._border_combo
+
+    def cval_box(self) -> QDoubleSpinBox:
+        """The constant that fills the border in ``constant`` mode."""
+        return self._cval_spin
+
+    def channel_box(self) -> QComboBox:
+        """The channel mode choice (item data: a channel mode name)."""
+        return self._channel_combo
+
+    def geometry_label(self) -> QLabel:
+        """The output size and its formula (in a warning colour when the output is empty)."""
+        return self._geometry_label
+
     def _show_layer(self) -> None:
         layer = self._layer
         widgets = (
@@ -293,10 +314,10 @@ class LayerControlsWidget(QWidget):
                 self._padding_combo.findData("custom" if custom else layer.padding)
             )
             self._border_combo.setCurrentIndex(self._border_combo.findData(layer.border))
-            self._border_combo.setToolTip(BORDER_CHOICES[self._border_combo.currentIndex()][2])
+            self._border_combo.setToolTip(choice_tip(self._border_combo))
             self._cval_spin.setValue(layer.cval)
             self._channel_combo.setCurrentIndex(self._channel_combo.findData(layer.channel_mode))
-            self._channel_combo.setToolTip(CHANNEL_CHOICES[self._channel_combo.currentIndex()][2])
+            self._channel_combo.setToolTip(choice_tip(self._channel_combo))
         finally:
             del blockers
         self._update_visibility()
@@ -366,7 +387,7 @@ class LayerControlsWidget(QWidget):
             self._emit(padding=value)
 
     def _on_border_activated(self, index: int) -> None:
-        self._border_combo.setToolTip(BORDER_CHOICES[index][2])
+        self._border_combo.setToolTip(choice_tip(self._border_combo, index))
         self._update_visibility()
         self._emit(border=self._border_combo.itemData(index))
 
@@ -374,7 +395,7 @@ class LayerControlsWidget(QWidget):
         self._emit(cval=float(value))
 
     def _on_channel_activated(self, index: int) -> None:
-        self._channel_combo.setToolTip(CHANNEL_CHOICES[index][2])
+        self._channel_combo.setToolTip(choice_tip(self._channel_combo, index))
         self._emit(channel_mode=self._channel_combo.itemData(index))
 
     def _on_separate_toggled(self, separate: bool) -> None:

@@ -1,18 +1,15 @@
-"""Feature-map panels, the input panel, and the grid that lays the map panels out."""
+"""One filter's panel in the feature-map grid: title, zoomable map, display controls, stats."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from functools import partial
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QImage, QMouseEvent, QPainter, QPen, QPixmap
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QFont, QMouseEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLayout,
@@ -25,326 +22,30 @@ from PySide6.QtWidgets import (
 
 from filterstudio.core import display
 from filterstudio.core.geometry import MapGeometry
+from filterstudio.core.vocabulary import MAPPING_TERMS, MAPPINGS, Term
 
-from .map_view import BACKGROUND, MapView, format_value, wrap_uint8
+from .choices import fill_choices
+from .feature_grid import FeatureGridWidget
+from .map_style import BACKGROUND
+from .map_view import MapView
+from .panel_parts import (
+    ClickFilter,
+    ColorBarWidget,
+    ElidingLabel,
+    HistogramWidget,
+    PanelFrame,
+    format_stats,
+    mono_font,
+    small_font,
+)
 
-ACCENT = QColor(45, 140, 255)
 DEFAULT_CHOICE = "default"
-#: Space a panel needs around its picture: colour bar (width) and title, controls, stats (height).
-PANEL_OVERHEAD = (40, 76)
+DEFAULT_MAPPING = Term(DEFAULT_CHOICE, DEFAULT_CHOICE, "The mapping chosen for every map (View menu).")
 #: The least a map panel shrinks to, even when its compact form would fit in less.
 PANEL_FLOOR = (120, 100)
-#: The least the feature grid shrinks to when it holds no panels.
-GRID_MINIMUM = (160, 130)
-GRID_SPACING = 4
-NEGATIVE_BAR = QColor(96, 150, 220)
-POSITIVE_BAR = QColor(230, 150, 60)
 
 
-def grid_shape(
-    count: int,
-    width: float,
-    height: float,
-    *,
-    aspect: float = 4 / 3,
-    overhead: tuple[float, float] = PANEL_OVERHEAD,
-    spacing: float = GRID_SPACING,
-    minimum: tuple[float, float] = (0.0, 0.0),
-) -> tuple[int, int]:
-    """Rows and columns that show ``count`` panels in ``width x height`` as large as possible.
-
-    Parameters
-    ----------
-    count : int
-        Number of panels.
-    width, height : float
-        Space for the whole grid, in pixels.
-    aspect : float
-        Width / height of the pictures the panels show.
-    overhead : tuple of float
-        Pixels of each panel that are not picture: ``(horizontal, vertical)``.
-    spacing : float
-        Gap between panels.
-    minimum : tuple of float
-        The smallest ``(width, height)`` a panel can take. A layout whose cells are smaller
-        loses to every layout whose cells hold a panel (its panels would be cut off); when no
-        layout holds them, the one that comes closest wins.
-
-    Returns
-    -------
-    tuple of int
-        ``(rows, cols)``; ``(0, 0)`` for no panels. Ties go to the layout with fewer empty
-        cells, then to fewer columns.
-
-    Examples
-    --------
-    >>> grid_shape(4, 1200, 800)
-    (2, 2)
-    """
-    if count <= 0:
-        return (0, 0)
-    aspect = aspect if aspect > 0 and math.isfinite(aspect) else 4 / 3
-    best: tuple[bool, float, int, int] | None = None
-    best_shape = (count, 1)
-    for cols in range(1, count + 1):
-        rows = math.ceil(count / cols)
-        if (rows - 1) * cols >= count:
-            continue  # a whole empty row: another column count does it better
-        cell_w = (width - spacing * (cols - 1)) / cols
-        cell_h = (height - spacing * (rows - 1)) / rows
-        # The layout hands out whole pixels: some cells get the rounded-down share.
-        fits = math.floor(cell_w) >= minimum[0] and math.floor(cell_h) >= minimum[1]
-        if fits:
-            # Width of the picture fitted into the cell; rounded so that near-ties are ties.
-            cw, ch = cell_w - overhead[0], cell_h - overhead[1]
-            score = round(max(0.0, min(cw, ch * aspect)), 0)
-        else:
-            # The share of a panel's minimum that the tighter side of a cell offers.
-            score = round(min(cell_w / max(minimum[0], 1.0), cell_h / max(minimum[1], 1.0)), 3)
-        key = (fits, score, -(rows * cols - count), -cols)
-        if best is None or key > best:
-            best, best_shape = key, (rows, cols)
-    return best_shape
-
-
-def _small_font(widget: QWidget, delta: float = -1.0) -> QFont:
-    font = QFont(widget.font())
-    size = font.pointSizeF()
-    if size > 0:
-        font.setPointSizeF(max(7.0, size + delta))
-    return font
-
-
-def _mono_font(widget: QWidget) -> QFont:
-    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-    size = _small_font(widget).pointSizeF()
-    if size > 0:
-        font.setPointSizeF(size)
-    return font
-
-
-def format_stats(stats, *, compact: bool = False) -> str:
-    """The statistics line of a :class:`~filterstudio.core.display.MapStats`.
-
-    Parameters
-    ----------
-    stats : MapStats
-        Minimum, maximum, mean and share of negative values.
-    compact : bool
-        Leave out the mean and use single spaces, for narrow panels.
-
-    Returns
-    -------
-    str
-        ``"min -2.31  max 3.02  mean 0.01  neg 48%"`` (compact: ``"min -2.31 max 3.02 neg 48%"``).
-        A mean that is float noise next to the range (below a millionth of it) is written ``0``.
-    """
-    neg = float(stats.negative_fraction) * 100.0
-    if 0.0 < neg < 0.5:
-        neg_text = "<1%"
-    elif 99.5 <= neg < 100.0:
-        neg_text = ">99%"
-    else:
-        neg_text = f"{neg:.0f}%"
-    scale = max(abs(float(stats.min)), abs(float(stats.max)))
-    mean = float(stats.mean)
-    if abs(mean) <= 1e-6 * scale:
-        mean = 0.0
-    lo, hi = format_value(stats.min), format_value(stats.max)
-    if compact:
-        return f"min {lo} max {hi} neg {neg_text}"
-    return f"min {lo}  max {hi}  mean {format_value(mean)}  neg {neg_text}"
-
-
-class ElidingLabel(QLabel):
-    """A one-line label that shortens its text with "…" to fit its width (Qt's elidedText).
-
-    ``text()`` returns the full text; only the painting is shortened.
-    """
-
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._full = text
-        self.setMinimumWidth(1)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        super().setText(text)
-
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
-        self._full = text
-        self._elide()
-
-    def text(self) -> str:
-        return self._full
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, self.width())
-        super().setText(shown)
-
-
-class HistogramWidget(QWidget):
-    """A small histogram of a map's values: bars (square-root height), a line at zero."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._counts: np.ndarray | None = None
-        self._edges: np.ndarray | None = None
-        # The bars drawn once per histogram and size: panels repaint far more often than that.
-        self._cache: QPixmap | None = None
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setMinimumWidth(40)
-        self.setFixedHeight(18)
-
-    def sizeHint(self) -> QSize:
-        return QSize(80, 18)
-
-    def set_histogram(self, counts: np.ndarray | None, edges: np.ndarray | None) -> None:
-        """Show ``counts`` per bin between ``edges`` (``len(counts) + 1`` values); None clears."""
-        self._counts = None if counts is None else np.asarray(counts, dtype=np.float64)
-        self._edges = None if edges is None else np.asarray(edges, dtype=np.float64)
-        self._cache = None
-        self.update()
-
-    def zero_position(self) -> float | None:
-        """Where zero lies across the widget (0..1), or None when zero is outside the range."""
-        if self._edges is None or len(self._edges) < 2:
-            return None
-        lo, hi = float(self._edges[0]), float(self._edges[-1])
-        if not lo <= 0.0 <= hi or hi <= lo:
-            return None
-        return (0.0 - lo) / (hi - lo)
-
-    def paintEvent(self, event) -> None:
-        counts, edges = self._counts, self._edges
-        if counts is None or edges is None or counts.size == 0 or counts.max() <= 0:
-            return
-        ratio = self.devicePixelRatioF()
-        cache = self._cache
-        if cache is None or cache.size() != self.size() * ratio:
-            cache = QPixmap(self.size() * ratio)
-            cache.setDevicePixelRatio(ratio)
-            cache.fill(Qt.GlobalColor.transparent)
-            painter = QPainter(cache)
-            self._draw_bars(painter)
-            painter.end()
-            self._cache = cache
-        painter = QPainter(self)
-        painter.drawPixmap(0, 0, cache)
-        painter.end()
-
-    def _draw_bars(self, painter: QPainter) -> None:
-        counts, edges = self._counts, self._edges
-        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
-        painter.fillRect(rect, BACKGROUND)
-        # Square-root heights: edge maps pile up near zero and would flatten every other bar.
-        heights = np.sqrt(counts / counts.max())
-        n = counts.size
-        bar_w = rect.width() / n
-        centres = (edges[:-1] + edges[1:]) / 2.0
-        for k in range(n):
-            if heights[k] <= 0:
-                continue
-            h = max(1.0, heights[k] * (rect.height() - 1))
-            color = NEGATIVE_BAR if centres[k] < 0 else POSITIVE_BAR
-            painter.fillRect(
-                QRectF(rect.left() + k * bar_w, rect.bottom() - h, max(1.0, bar_w - 0.5), h), color
-            )
-        zero = self.zero_position()
-        if zero is not None:
-            x = rect.left() + zero * rect.width()
-            painter.setPen(QPen(QColor(240, 240, 240), 1.0))
-            painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
-
-
-class ColorBarWidget(QWidget):
-    """A vertical colour bar (high end on top) with value labels at its ticks."""
-
-    BAR_WIDTH = 10
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._bar: np.ndarray | None = None
-        self._image: QImage | None = None
-        self._ticks: list[tuple[float, str]] = []
-        self.setFont(_small_font(self, -1.5))
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
-
-    def set_colorbar(self, colormap: str | None, ticks: Sequence[tuple[float, str]]) -> None:
-        """Show the bar of ``colormap`` with ``ticks`` ``(position 0..1 from the low end, label)``."""
-        self._bar = display.colorbar(colormap, 256, True)
-        self._image = wrap_uint8(self._bar)
-        self._ticks = list(ticks)
-        self.updateGeometry()
-        self.update()
-
-    def ticks(self) -> list[tuple[float, str]]:
-        """The ticks shown."""
-        return list(self._ticks)
-
-    def sizeHint(self) -> QSize:
-        fm = self.fontMetrics()
-        label_w = max((fm.horizontalAdvance(t) for _, t in self._ticks), default=0)
-        return QSize(self.BAR_WIDTH + 6 + label_w + 2, 60)
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(self.sizeHint().width(), 20)
-
-    def paintEvent(self, event) -> None:
-        if self._image is None:
-            return
-        painter = QPainter(self)
-        fm = self.fontMetrics()
-        pad = fm.ascent() / 2.0 + 1
-        bar = QRectF(1, pad, self.BAR_WIDTH, max(1.0, self.height() - 2 * pad))
-        painter.drawImage(bar, self._image)
-        painter.setPen(QPen(self.palette().windowText().color(), 1.0))
-        painter.drawRect(bar)
-        for pos, label in self._ticks:
-            y = bar.bottom() - pos * bar.height()
-            painter.drawLine(QPointF(bar.right(), y), QPointF(bar.right() + 3, y))
-            painter.drawText(QPointF(bar.right() + 5, y + fm.ascent() / 2.0 - 1), label)
-
-
-class _ClickFilter(QObject):
-    """Reports a mouse press on any watched child without consuming it."""
-
-    def __init__(self, callback, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._callback = callback
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.MouseButtonPress:
-            self._callback()
-        return False
-
-
-class _PanelFrame(QFrame):
-    """A frame that paints its own border: thin normally, thick accent when selected."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._selected = False
-        self.setFrameShape(QFrame.Shape.NoFrame)
-
-    def is_selected(self) -> bool:
-        """Whether the selection frame is shown."""
-        return self._selected
-
-    def paintEvent(self, event) -> None:
-        painter = QPainter(self)
-        if self._selected:
-            pen = QPen(ACCENT, 3.0)
-            painter.setPen(pen)
-            painter.drawRect(QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5))
-        else:
-            painter.setPen(QPen(self.palette().mid().color(), 1.0))
-            painter.drawRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5))
-
-
-class MapPanelWidget(_PanelFrame):
+class MapPanelWidget(PanelFrame):
     """One filter's panel in the feature-map grid: title, map, display controls, stats.
 
     Signals
@@ -381,7 +82,7 @@ class MapPanelWidget(_PanelFrame):
         # Shown and hidden with every preview of a large map: a note over the picture's corner,
         # outside the layout, so it neither takes room from the title nor lays the panel out.
         self._busy_label = QLabel("updating\u2026", self)
-        self._busy_label.setFont(_small_font(self))
+        self._busy_label.setFont(small_font(self))
         self._busy_label.setStyleSheet(
             "color: rgb(235, 235, 235); background: rgba(30, 30, 30, 170); padding: 1px 4px;"
         )
@@ -402,11 +103,10 @@ class MapPanelWidget(_PanelFrame):
         self._stack.addWidget(self._view)
         self._stack.addWidget(self._error)
 
-        small = _small_font(self)
+        small = small_font(self)
         self._mapping_combo = QComboBox()
         self._mapping_combo.setToolTip("How values become grey levels or colours")
-        for name in (DEFAULT_CHOICE, *display.MAPPINGS):
-            self._mapping_combo.addItem(name, name)
+        fill_choices(self._mapping_combo, (DEFAULT_MAPPING, *MAPPING_TERMS))
         self._colormap_combo = QComboBox()
         self._colormap_combo.setToolTip("Colour map")
         for combo in (self._mapping_combo, self._colormap_combo):
@@ -426,7 +126,7 @@ class MapPanelWidget(_PanelFrame):
         self._histogram = HistogramWidget()
         self._histogram.setToolTip("Histogram of the values (blue below zero, orange above)")
         self._stats = ElidingLabel("")
-        self._stats.setFont(_mono_font(self))
+        self._stats.setFont(mono_font(self))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(5, 4, 5, 4)
@@ -451,7 +151,7 @@ class MapPanelWidget(_PanelFrame):
         layout.addLayout(controls)
         layout.addWidget(self._stats)
 
-        self._click_filter = _ClickFilter(self.selectRequested.emit, self)
+        self._click_filter = ClickFilter(self.selectRequested.emit, self)
         for child in (
             self._title,
             self._busy_label,
@@ -513,6 +213,34 @@ class MapPanelWidget(_PanelFrame):
     def histogram_widget(self) -> HistogramWidget:
         """The histogram in the controls row."""
         return self._histogram
+
+    def title_label(self) -> ElidingLabel:
+        """The title over the map."""
+        return self._title
+
+    def busy_label(self) -> QLabel:
+        """The 'updating' note over the map's corner, shown while the map is recomputed."""
+        return self._busy_label
+
+    def error_label(self) -> QLabel:
+        """The sentence shown in place of the map when it cannot be computed."""
+        return self._error
+
+    def map_area(self) -> QStackedWidget:
+        """The area that shows the map, or the error sentence in its place."""
+        return self._stack
+
+    def mapping_box(self) -> QComboBox:
+        """The display mapping box (item data: ``default`` or a mapping's name)."""
+        return self._mapping_combo
+
+    def colormap_box(self) -> QComboBox:
+        """The colour map box (item data: a colour map's name, ``""`` for the default)."""
+        return self._colormap_combo
+
+    def relu_button(self) -> QToolButton:
+        """The ReLU toggle of the controls row."""
+        return self._relu_button
 
     def set_title(self, text: str) -> None:
         """Set the title line, e.g. ``"sobel_x  3x3 -> 1500x2000"``."""
@@ -627,7 +355,7 @@ class MapPanelWidget(_PanelFrame):
         Parameters
         ----------
         mapping : str
-            ``"default"`` or one of :data:`~filterstudio.core.display.MAPPINGS`.
+            ``"default"`` or one of :data:`~filterstudio.core.MAPPINGS`.
         colormap : str or None
             A colour map name; ``""`` or None for the default.
         """
@@ -669,7 +397,7 @@ class MapPanelWidget(_PanelFrame):
 
     def _update_colorbar(self, mapping, colormap, stats, values, ticks) -> None:
         colored = mapping == "diverging" or (colormap not in (None, "", "gray", "grey"))
-        if not colored or mapping not in display.MAPPINGS:
+        if not colored or mapping not in MAPPINGS:
             self._colorbar.setVisible(False)
             return
         if ticks is None:
@@ -761,211 +489,3 @@ class MapPanelWidget(_PanelFrame):
 
     def _on_relu_button_toggled(self, on: bool) -> None:
         self.reluToggled.emit(bool(on))
-
-
-class InputPanelWidget(_PanelFrame):
-    """The input image panel: a title (file name, size, mode) over a MapView of the input.
-
-    Signals
-    -------
-    hoveredPixel(int, int)
-        Input pixel ``(y, x)`` under the cursor, ``(-1, -1)`` when none.
-    """
-
-    hoveredPixel = Signal(int, int)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setMinimumSize(150, 120)
-        self._title = ElidingLabel("No image")
-        title_font = QFont(self.font())
-        title_font.setBold(True)
-        self._title.setFont(title_font)
-        self._view = MapView()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(5, 4, 5, 4)
-        layout.setSpacing(3)
-        layout.addWidget(self._title)
-        layout.addWidget(self._view, 1)
-        self._view.hoveredCell.connect(self.hoveredPixel)
-
-    def sizeHint(self) -> QSize:
-        return QSize(420, 420)
-
-    @property
-    def view(self) -> MapView:
-        """The view of the input image."""
-        return self._view
-
-    def title(self) -> str:
-        """The title text."""
-        return self._title.text()
-
-    def set_image(
-        self,
-        pixels: np.ndarray | None,
-        values: np.ndarray | None = None,
-        *,
-        title: str = "",
-        full_hw: tuple[int, int] | None = None,
-    ) -> None:
-        """Show the input image.
-
-        Parameters
-        ----------
-        pixels : numpy.ndarray or None
-            uint8 display pixels, possibly a downscaled copy.
-        values : numpy.ndarray, optional
-            The exact float image (written into the pixels when zoomed in); its size is the
-            image's real size.
-        title : str
-            E.g. ``"photo.jpg  4000x3000 RGB"``.
-        full_hw : tuple of int, optional
-            The real size, when ``values`` is not given and ``pixels`` is downscaled.
-        """
-        if full_hw is None and values is not None:
-            full_hw = tuple(values.shape[:2])
-        # The input's overview is its values clipped to [0, 1]: deep zoom draws them the same way.
-        self._view.set_detail_renderer(partial(display.to_uint8, mapping="clip"))
-        self._view.set_content(pixels, geometry=None, values=values, full_hw=full_hw)
-        self._title.setText(title)
-        self._title.setToolTip(title)
-
-
-class FeatureGridWidget(QWidget):
-    """Lays out map panels in a grid whose shape follows the available space.
-
-    The number of columns is chosen (see :func:`grid_shape`) so that the pictures are as large
-    as the width, height and the input's aspect ratio allow, among the shapes whose cells hold
-    a panel at its minimum size; it is recomputed on resize. The grid's own minimum size is
-    what the panels need in the narrowest shape that fits its current height (and the lowest
-    that fits its width), so a splitter beside it cannot squeeze the panels off its edge.
-    """
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._panels: list[QWidget] = []
-        self._shape: tuple[int, int] = (0, 0)
-        self._aspect: float | None = None
-        self._minimum_hint = QSize(GRID_MINIMUM[0], GRID_MINIMUM[1])
-        self._layout = QGridLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(GRID_SPACING)
-        # The grid's minimum is minimumSizeHint(), not that of whatever shape is laid out now
-        # (a shape chosen for a tall grid would otherwise pin the width of a short one).
-        self._layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-
-    def sizeHint(self) -> QSize:
-        return QSize(760, 600)
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(self._minimum_hint)
-
-    def panel_minimum(self) -> QSize:
-        """The smallest size that holds every panel (the largest of their minimum sizes)."""
-        size = QSize(1, 1)
-        for panel in self._panels:
-            size = size.expandedTo(panel.minimumSizeHint()).expandedTo(panel.minimumSize())
-        return size
-
-    def _compute_minimum_hint(self) -> QSize:
-        n = len(self._panels)
-        if n == 0:
-            return QSize(GRID_MINIMUM[0], GRID_MINIMUM[1])
-        least = self.panel_minimum()
-        pw, ph = least.width(), least.height()
-
-        def needed(cols: int) -> tuple[int, int]:
-            rows = math.ceil(n / cols)
-            return cols * pw + (cols - 1) * GRID_SPACING, rows * ph + (rows - 1) * GRID_SPACING
-
-        # The squarest shape bounds both sides, so that a grid not yet laid out (height 0)
-        # never asks for all its panels side by side.
-        square_w, square_h = needed(math.ceil(math.sqrt(n)))
-        height = max(self.height(), square_h)
-        width = max(self.width(), square_w)
-        shapes = [needed(cols) for cols in range(1, n + 1)]
-        min_w = min(w for w, h in shapes if h <= height)
-        min_h = min(h for w, h in shapes if w <= width)
-        return QSize(max(min_w, GRID_MINIMUM[0]), max(min_h, GRID_MINIMUM[1]))
-
-    def _update_minimum_hint(self) -> None:
-        hint = self._compute_minimum_hint()
-        if hint != self._minimum_hint:
-            self._minimum_hint = hint
-            self.updateGeometry()
-
-    def panels(self) -> list[QWidget]:
-        """The panels, in order."""
-        return list(self._panels)
-
-    def shape(self) -> tuple[int, int]:
-        """Current ``(rows, cols)``."""
-        return self._shape
-
-    def set_aspect(self, aspect: float | None) -> None:
-        """Width / height of the pictures; None takes it from the first panel's input."""
-        self._aspect = aspect
-        self._relayout(force=True)
-
-    def set_panels(self, panels: Sequence[QWidget]) -> None:
-        """Show ``panels`` in this order; widgets already shown stay (no re-creation).
-
-        Panels no longer in the list are hidden and unparented; deleting them is up to the
-        caller.
-        """
-        new = list(panels)
-        for old in self._panels:
-            if old not in new:
-                self._layout.removeWidget(old)
-                old.hide()
-                old.setParent(None)
-        self._panels = new
-        self._relayout(force=True)
-        self._update_minimum_hint()
-
-    def _aspect_ratio(self) -> float:
-        if self._aspect:
-            return self._aspect
-        for panel in self._panels:
-            view = getattr(panel, "view", None)
-            if isinstance(view, MapView):
-                rect = view.input_rect()
-                if rect.width() > 0 and rect.height() > 0:
-                    return rect.width() / rect.height()
-        return 4 / 3
-
-    def refresh_layout(self) -> None:
-        """Re-choose the grid shape (cheap when it does not change)."""
-        self._relayout()
-
-    def _relayout(self, *, force: bool = False) -> None:
-        least = self.panel_minimum()
-        shape = grid_shape(
-            len(self._panels),
-            self.width(),
-            self.height(),
-            aspect=self._aspect_ratio(),
-            minimum=(least.width(), least.height()),
-        )
-        if shape == self._shape and not force:
-            return
-        self._shape = shape
-        layout = self._layout
-        while layout.count():
-            layout.takeAt(0)
-        rows, cols = shape
-        for k, panel in enumerate(self._panels):
-            if panel.parent() is not self:
-                panel.setParent(self)
-            layout.addWidget(panel, k // max(cols, 1), k % max(cols, 1))
-            panel.show()
-        for r in range(max(layout.rowCount(), rows)):
-            layout.setRowStretch(r, 1 if r < rows else 0)
-        for c in range(max(layout.columnCount(), cols)):
-            layout.setColumnStretch(c, 1 if c < cols else 0)
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._relayout()
-        self._update_minimum_hint()

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtCore import QLineF, QObject, QPoint, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
-    QFont,
     QImage,
     QKeyEvent,
     QMouseEvent,
     QPainter,
-    QPen,
     QPixmap,
     QTransform,
     QWheelEvent,
@@ -28,148 +26,32 @@ from PySide6.QtWidgets import (
     QGraphicsRectItem,
     QGraphicsScene,
     QGraphicsView,
-    QStyleOptionGraphicsItem,
     QWidget,
 )
 
 from filterstudio.core.geometry import MapGeometry
+from filterstudio.gui.imaging import array_to_qimage
 
-#: Background behind the picture: mid-dark neutral grey, so black and white maps both stand out.
-BACKGROUND = QColor(68, 68, 68)
-FRAME_COLOR = QColor(150, 150, 150)
-INPUT_OUTLINE_COLOR = QColor(200, 200, 200, 110)
-GRID_COLOR = QColor(128, 128, 128, 170)
-TAP_COLOR = QColor(255, 214, 0)
-PADDED_TAP_COLOR = QColor(255, 90, 220)
-WINDOW_COLOR = QColor(0, 229, 255)
-HIGHLIGHT_COLOR = QColor(0, 229, 255)
-HALO_COLOR = QColor(0, 0, 0, 200)
-
-#: A map cell at least this many screen pixels wide gets grid lines.
-GRID_MIN_PX = 14.0
-#: A map cell at least this many screen pixels wide also shows its value.
-VALUES_MIN_PX = 36.0
-#: Multiplicative step of one wheel notch or one +/- key press.
-ZOOM_STEP = 1.25
-MAX_ZOOM = 512.0
-
-#: A downscaled overview magnified at least this much is replaced, where it is seen, by a tile
-#: drawn from the exact values at full resolution.
-DETAIL_MIN_MAGNIFICATION = 1.25
-#: The detail tile covers the visible cells and this share of the viewport beyond each edge, so
-#: that a short pan shows no soft border before the next tile.
-DETAIL_MARGIN = 0.25
-#: Quiet time after the last zoom or pan before the tile is redrawn.
-DETAIL_DELAY_MS = 60
-
-Z_PIXMAP = 0.0
-Z_DETAIL = 0.5
-Z_FRAME = 1.0
-Z_HIGHLIGHT = 3.0
-Z_WINDOW = 4.0
-Z_TAPS = 5.0
-
-
-def detail_level(cell_px: float, *, has_values: bool = True) -> str:
-    """What to draw over a map whose cells are ``cell_px`` screen pixels wide.
-
-    Parameters
-    ----------
-    cell_px : float
-        On-screen size of the smaller side of one map cell, in screen pixels.
-    has_values : bool
-        Whether exact values are known; without them the densest level is ``"grid"``.
-
-    Returns
-    -------
-    str
-        ``"pixels"`` (the picture only), ``"grid"`` (cell outlines) or ``"values"``
-        (outlines and each cell's number).
-    """
-    if cell_px >= VALUES_MIN_PX and has_values:
-        return "values"
-    if cell_px >= GRID_MIN_PX:
-        return "grid"
-    return "pixels"
-
-
-def format_value(value: float, *, digits: int = 3) -> str:
-    """A compact text for one map value: ``3``, ``-2.31``, ``0.125``, ``1.5e+03``.
-
-    Parameters
-    ----------
-    value : float
-        The value to write.
-    digits : int
-        Significant digits.
-
-    Returns
-    -------
-    str
-        The text; ``-0`` is written ``0``, NaN as ``nan``.
-    """
-    v = float(value)
-    if not math.isfinite(v):
-        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
-    text = f"{v:.{digits}g}"
-    if text in ("-0", "-0.0"):
-        text = "0"
-    return text
-
-
-def wrap_uint8(pixels: np.ndarray) -> QImage:
-    """A QImage over the memory of an 8-bit ``(h, w)``, ``(h, w, 3)`` or ``(h, w, 4)`` array.
-
-    No pixel is copied when ``pixels`` is C-contiguous; the caller must keep ``pixels`` alive
-    as long as the image is used.
-
-    Parameters
-    ----------
-    pixels : numpy.ndarray
-        uint8 grey, RGB or RGBA pixels.
-
-    Returns
-    -------
-    QImage
-        Grayscale8, RGB888 or RGBA8888 image sharing the array's memory.
-    """
-    if pixels.dtype != np.uint8:
-        raise ValueError("A picture to show must be 8-bit (uint8).")
-    if pixels.ndim == 2:
-        fmt = QImage.Format.Format_Grayscale8
-    elif pixels.ndim == 3 and pixels.shape[2] == 3:
-        fmt = QImage.Format.Format_RGB888
-    elif pixels.ndim == 3 and pixels.shape[2] == 4:
-        fmt = QImage.Format.Format_RGBA8888
-    else:
-        raise ValueError("A picture to show must be (h, w), (h, w, 3) or (h, w, 4).")
-    if not pixels.flags.c_contiguous:
-        raise ValueError("A picture to show must be C-contiguous.")
-    h, w = pixels.shape[:2]
-    return QImage(memoryview(pixels).cast("B"), w, h, int(pixels.strides[0]), fmt)
-
-
-def _cosmetic_pen(color: QColor, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
-    pen = QPen(color, width, style)
-    pen.setCosmetic(True)
-    pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
-    return pen
-
-
-class _OutlineItem(QGraphicsRectItem):
-    """A rectangle outline with a dark halo under its line, readable on any picture."""
-
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        pen = self.pen()
-        halo = _cosmetic_pen(HALO_COLOR, pen.widthF() + 2.0)
-        painter.setBrush(self.brush())
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.drawRect(self.rect())
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(halo)
-        painter.drawRect(self.rect())
-        painter.setPen(pen)
-        painter.drawRect(self.rect())
+from .map_detail import DetailRenderer, DetailTile, ShownPicture, draw_cell_grid
+from .map_style import (
+    BACKGROUND,
+    FRAME_COLOR,
+    HIGHLIGHT_COLOR,
+    INPUT_OUTLINE_COLOR,
+    MAX_ZOOM,
+    PADDED_TAP_COLOR,
+    TAP_COLOR,
+    WINDOW_COLOR,
+    Z_FRAME,
+    Z_HIGHLIGHT,
+    Z_PIXMAP,
+    Z_TAPS,
+    Z_WINDOW,
+    ZOOM_STEP,
+    OutlineItem,
+    cosmetic_pen,
+    detail_level,
+)
 
 
 class MapView(QGraphicsView):
@@ -221,48 +103,24 @@ class MapView(QGraphicsView):
         self._pixmap_item.setShapeMode(QGraphicsPixmapItem.ShapeMode.BoundingRectShape)
         self._pixmap_item.setZValue(Z_PIXMAP)
         self.scene().addItem(self._pixmap_item)
-        self._frame_item = QGraphicsRectItem()
-        self._frame_item.setPen(_cosmetic_pen(FRAME_COLOR, 1.0))
-        self._frame_item.setZValue(Z_FRAME)
-        self._frame_item.setVisible(False)
-        self.scene().addItem(self._frame_item)
-        self._input_outline_item = QGraphicsRectItem()
-        self._input_outline_item.setPen(
-            _cosmetic_pen(INPUT_OUTLINE_COLOR, 1.0, Qt.PenStyle.DotLine)
+        self._frame_item = self._add_outline(QGraphicsRectItem(), FRAME_COLOR, 1.0, Z_FRAME)
+        self._input_outline_item = self._add_outline(
+            QGraphicsRectItem(), INPUT_OUTLINE_COLOR, 1.0, Z_FRAME, Qt.PenStyle.DotLine
         )
-        self._input_outline_item.setZValue(Z_FRAME)
-        self._input_outline_item.setVisible(False)
-        self.scene().addItem(self._input_outline_item)
-        self._highlight_item = _OutlineItem()
-        self._highlight_item.setPen(_cosmetic_pen(HIGHLIGHT_COLOR, 2.0))
-        self._highlight_item.setZValue(Z_HIGHLIGHT)
-        self._highlight_item.setVisible(False)
-        self.scene().addItem(self._highlight_item)
-        self._window_item = _OutlineItem()
-        self._window_item.setPen(_cosmetic_pen(WINDOW_COLOR, 1.0, Qt.PenStyle.DashLine))
-        self._window_item.setZValue(Z_WINDOW)
-        self._window_item.setVisible(False)
-        self.scene().addItem(self._window_item)
+        self._highlight_item = self._add_outline(OutlineItem(), HIGHLIGHT_COLOR, 2.0, Z_HIGHLIGHT)
+        self._window_item = self._add_outline(
+            OutlineItem(), WINDOW_COLOR, 1.0, Z_WINDOW, Qt.PenStyle.DashLine
+        )
         self._tap_items: list[QGraphicsRectItem] = []
         # Deep zoom into a downscaled overview: the visible cells drawn from the exact values.
-        self._detail_item = QGraphicsPixmapItem()
-        self._detail_item.setZValue(Z_DETAIL)
-        self._detail_item.setShapeMode(QGraphicsPixmapItem.ShapeMode.BoundingRectShape)
-        self._detail_item.setVisible(False)
-        self.scene().addItem(self._detail_item)
-        self._detail_renderer: Callable[[np.ndarray], np.ndarray] | None = None
-        self._detail_pixels: np.ndarray | None = None
-        self._detail_cells: tuple[int, int, int, int] | None = None  # i0, i1, j0, j1
-        self._detail_timer = QTimer(self)
-        self._detail_timer.setSingleShot(True)
-        self._detail_timer.setInterval(DETAIL_DELAY_MS)
-        self._detail_timer.timeout.connect(self._refresh_detail)
+        self._detail = DetailTile(self.scene(), self)
+        self._detail.due.connect(self.refresh_detail)
+        self._detail.changed.connect(self.detailChanged)
 
         # The arrays behind the shown picture: kept so the QImage memory stays valid and so the
         # value overlay can read exact numbers and pick a readable text colour.
-        self._pixels: np.ndarray | None = None
+        self._shown: ShownPicture | None = None
         self._image: QImage | None = None
-        self._values: np.ndarray | None = None
         self._geometry: MapGeometry | None = None
         self._full_hw: tuple[int, int] = (0, 0)
         self._in_hw: tuple[int, int] = (0, 0)
@@ -275,6 +133,15 @@ class MapView(QGraphicsView):
         self._press_pos: QPoint | None = None
         self._dragging = False
         self._hovered: tuple[int, int] = (-1, -1)
+
+    def _add_outline(self, item: QGraphicsRectItem, color: QColor, width: float, z: float,
+                     style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QGraphicsRectItem:  # fmt: skip
+        """Put a hidden outline ``item`` in the scene, drawn with a cosmetic pen at ``z``."""
+        item.setPen(cosmetic_pen(color, width, style))
+        item.setZValue(z)
+        item.setVisible(False)
+        self.scene().addItem(item)
+        return item
 
     # ------------------------------------------------------------------ content
 
@@ -305,9 +172,9 @@ class MapView(QGraphicsView):
         """
         old_in_hw = self._in_hw
         if pixels is None:
-            self._pixels = self._image = self._values = None
+            self._shown = self._image = None
             self._geometry = None
-            self._hide_detail()
+            self._detail.hide()
             self._pixmap_item.setPixmap(QPixmap())
             self._frame_item.setVisible(False)
             self._input_outline_item.setVisible(False)
@@ -316,7 +183,7 @@ class MapView(QGraphicsView):
             return
         if not pixels.flags.c_contiguous:
             pixels = np.ascontiguousarray(pixels)
-        image = wrap_uint8(pixels)
+        image = array_to_qimage(pixels)
         ph, pw = pixels.shape[:2]
         if full_hw is None:
             full_hw = geometry.out_hw if geometry is not None else (ph, pw)
@@ -329,7 +196,7 @@ class MapView(QGraphicsView):
             in_hw = (int(geometry.in_hw[0]), int(geometry.in_hw[1]))
             oy, ox = geometry.placement_offset()
             cy, cx = float(geometry.stride[0]), float(geometry.stride[1])
-        self._pixels, self._image, self._values = pixels, image, values
+        self._image = image
         self._geometry = geometry
         self._full_hw, self._in_hw = (fh, fw), in_hw
         self._origin, self._cell_hw = (oy, ox), (cy, cx)
@@ -337,6 +204,7 @@ class MapView(QGraphicsView):
         sy = fh * cy / ph if ph else 1.0
         sx = fw * cx / pw if pw else 1.0
         self._display_scale = (sy, sx)
+        self._shown = ShownPicture(pixels, values, (fh, fw), (oy, ox), (cy, cx), (sy, sx))
         self._pixmap_item.setPixmap(QPixmap.fromImage(image))
         self._pixmap_item.setTransform(QTransform.fromScale(sx, sy))
         self._pixmap_item.setPos(ox, oy)
@@ -350,13 +218,13 @@ class MapView(QGraphicsView):
                 self._apply_fit()
         self._update_smoothing()
         # The old tile shows the old values: redrawn at once while it is needed, else dropped.
-        if self._wants_detail():
-            self._refresh_detail(force=True)
+        if self._detail.wanted(self._shown, self.zoom()):
+            self.refresh_detail(force=True)
         else:
-            self._hide_detail()
+            self._detail.hide()
         self.viewport().update()
 
-    def set_detail_renderer(self, renderer: Callable[[np.ndarray], np.ndarray] | None) -> None:
+    def set_detail_renderer(self, renderer: DetailRenderer | None) -> None:
         """How to draw exact values as display pixels, for sharp deep zoom into a large map.
 
         The overview of a large map is a downscaled copy; zoomed in so far that it is magnified
@@ -365,72 +233,23 @@ class MapView(QGraphicsView):
         crop ``(h, w)`` or ``(h, w, C)`` and returns uint8 pixels of the same ``(h, w)``, drawn
         as the overview is. None (the default) keeps the overview only.
         """
-        self._detail_renderer = renderer
-        self._hide_detail()
-        self._schedule_detail()
+        self._detail.set_renderer(renderer)
+        self._detail.schedule(self._shown)
 
     def detail_item(self) -> QGraphicsPixmapItem:
         """The item that draws the full-resolution tile (hidden when the overview suffices)."""
-        return self._detail_item
+        return self._detail.item()
 
     def detail_cells(self) -> tuple[int, int, int, int] | None:
         """Cells ``(i0, i1, j0, j1)`` the shown detail tile covers, or None."""
-        return self._detail_cells if self._detail_item.isVisible() else None
+        return self._detail.cells()
 
-    def _hide_detail(self) -> None:
-        if self._detail_cells is None and not self._detail_item.isVisible():
-            return
-        self._detail_item.setVisible(False)
-        self._detail_item.setPixmap(QPixmap())
-        self._detail_pixels = None
-        self._detail_cells = None
-
-    def _schedule_detail(self) -> None:
-        if self._detail_renderer is not None and self._values is not None:
-            self._detail_timer.start()
-
-    def _wants_detail(self) -> bool:
-        if self._detail_renderer is None or self._values is None or self._pixels is None:
-            return False
-        ph, pw = self._pixels.shape[:2]
-        fh, fw = self._full_hw
-        if self._values.shape[:2] != (fh, fw) or (ph >= fh and pw >= fw):
-            return False  # no exact values, or the overview is already at full resolution
-        return self.zoom() * min(self._display_scale) >= DETAIL_MIN_MAGNIFICATION
-
-    def _refresh_detail(self, force: bool = False) -> None:
-        if not self._wants_detail():
-            if self._detail_item.isVisible():
-                self._hide_detail()
-                self.detailChanged.emit()
-            return
-        vp = self.viewport().rect()
-        mx, my = vp.width() * DETAIL_MARGIN, vp.height() * DETAIL_MARGIN
-        seen = self.mapToScene(vp).boundingRect()
-        zoom = max(self.zoom(), 1e-9)
-        seen.adjust(-mx / zoom, -my / zoom, mx / zoom, my / zoom)
-        oy, ox = self._origin
-        cy, cx = self._cell_hw
-        fh, fw = self._full_hw
-        i0 = max(0, math.floor((seen.top() - oy) / cy))
-        i1 = min(fh, math.ceil((seen.bottom() - oy) / cy))
-        j0 = max(0, math.floor((seen.left() - ox) / cx))
-        j1 = min(fw, math.ceil((seen.right() - ox) / cx))
-        if i1 <= i0 or j1 <= j0:
-            self._hide_detail()
-            self.detailChanged.emit()
-            return
-        if not force and self._detail_item.isVisible() and self._detail_cells == (i0, i1, j0, j1):
-            return
-        pixels = np.ascontiguousarray(self._detail_renderer(self._values[i0:i1, j0:j1]))
-        self._detail_pixels = pixels  # the QImage below reads this memory
-        self._detail_item.setPixmap(QPixmap.fromImage(wrap_uint8(pixels)))
-        self._detail_item.setTransform(QTransform.fromScale(cx, cy))
-        self._detail_item.setPos(ox + j0 * cx, oy + i0 * cy)
-        self._detail_item.setVisible(True)
-        self._detail_cells = (i0, i1, j0, j1)
-        self.viewport().update()
-        self.detailChanged.emit()
+    def refresh_detail(self, force: bool = False) -> None:
+        """Bring the detail tile up to date now instead of after the quiet time (for scripts,
+        tests and screenshots); ``force`` redraws it even where it covers the same cells."""
+        seen = self.mapToScene(self.viewport().rect()).boundingRect()
+        if self._detail.refresh(self._shown, self.zoom(), seen, force=force):
+            self.viewport().update()
 
     def content_rect(self) -> QRectF:
         """Scene rectangle covered by the whole picture (all map cells, or all input pixels)."""
@@ -468,7 +287,7 @@ class MapView(QGraphicsView):
         i, j : int or None
             Cell index; None or a negative index removes the outline.
         """
-        if i is None or j is None or i < 0 or j < 0 or self._pixels is None:
+        if i is None or j is None or i < 0 or j < 0 or self._shown is None:
             self._highlight_item.setVisible(False)
             return
         rect = self.cell_rect(i, j)
@@ -503,15 +322,15 @@ class MapView(QGraphicsView):
         if not taps:
             self._window_item.setVisible(False)
             return
-        inside_pen = _cosmetic_pen(TAP_COLOR, 2.0)
-        padded_pen = _cosmetic_pen(PADDED_TAP_COLOR, 2.0, Qt.PenStyle.DashLine)
+        inside_pen = cosmetic_pen(TAP_COLOR, 2.0)
+        padded_pen = cosmetic_pen(PADDED_TAP_COLOR, 2.0, Qt.PenStyle.DashLine)
         padded_brush = QBrush(
             QColor(PADDED_TAP_COLOR.red(), PADDED_TAP_COLOR.green(), PADDED_TAP_COLOR.blue(), 70)
         )
         ys = [t[2] for t in taps]
         xs = [t[3] for t in taps]
         for _a, _b, y, x, inside in taps:
-            item = _OutlineItem(QRectF(float(x), float(y), 1.0, 1.0))
+            item = OutlineItem(QRectF(float(x), float(y), 1.0, 1.0))
             item.setPen(inside_pen if inside else padded_pen)
             if not inside:
                 item.setBrush(padded_brush)
@@ -611,7 +430,7 @@ class MapView(QGraphicsView):
         finally:
             self._applying -= 1
         self._update_smoothing()
-        self._schedule_detail()
+        self._detail.schedule(self._shown)
         self.viewport().update()
 
     def _zoom_about(self, factor: float, anchor: QPointF) -> None:
@@ -649,9 +468,9 @@ class MapView(QGraphicsView):
 
     def current_detail_level(self) -> str:
         """The overlay level at the current zoom; see :func:`detail_level`."""
-        if self._pixels is None:
+        if self._shown is None:
             return "pixels"
-        return detail_level(self.cell_screen_px(), has_values=self._values is not None)
+        return detail_level(self.cell_screen_px(), has_values=self._shown.values is not None)
 
     # ------------------------------------------------------------------ events
 
@@ -663,11 +482,11 @@ class MapView(QGraphicsView):
             self._applying -= 1
         if self._fit_mode:
             self._apply_fit()
-        self._schedule_detail()
+        self._detail.schedule(self._shown)
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         super().scrollContentsBy(dx, dy)
-        self._schedule_detail()
+        self._detail.schedule(self._shown)
         if self._dragging and not self._applying:
             self.viewChanged.emit()
 
@@ -726,7 +545,7 @@ class MapView(QGraphicsView):
 
     def cell_at_scene(self, point: QPointF) -> tuple[int, int]:
         """Cell ``(i, j)`` of the shown picture at a scene point, or ``(-1, -1)``."""
-        if self._pixels is None:
+        if self._shown is None:
             return (-1, -1)
         if self._geometry is not None:
             cell = self._geometry.cell_at(point.y(), point.x())
@@ -753,195 +572,5 @@ class MapView(QGraphicsView):
         visible = rect.intersected(self.content_rect())
         if visible.isEmpty():
             return
-        oy, ox = self._origin
-        cy, cx = self._cell_hw
-        fh, fw = self._full_hw
-        i0 = max(0, math.floor((visible.top() - oy) / cy))
-        i1 = min(fh, math.ceil((visible.bottom() - oy) / cy))
-        j0 = max(0, math.floor((visible.left() - ox) / cx))
-        j1 = min(fw, math.ceil((visible.right() - ox) / cx))
-        if i1 <= i0 or j1 <= j0:
-            return
-        painter.save()
-        painter.setPen(_cosmetic_pen(GRID_COLOR, 1.0))
-        top, bottom = oy + i0 * cy, oy + i1 * cy
-        left, right = ox + j0 * cx, ox + j1 * cx
-        lines = [QLineF(ox + j * cx, top, ox + j * cx, bottom) for j in range(j0, j1 + 1)]
-        lines += [QLineF(left, oy + i * cy, right, oy + i * cy) for i in range(i0, i1 + 1)]
-        painter.drawLines(lines)
-        if level == "values":
-            self._draw_values(painter, i0, i1, j0, j1)
-        painter.restore()
-
-    def _draw_values(self, painter: QPainter, i0: int, i1: int, j0: int, j1: int) -> None:
-        values, pixels = self._values, self._pixels
-        if values is None or pixels is None:
-            return
-        to_device = painter.worldTransform()
-        painter.resetTransform()
-        cell = to_device.mapRect(self.cell_rect(0, 0))
-        cw, ch = cell.width(), cell.height()
-        channels = values.shape[2] if values.ndim == 3 else 1
-        px = int(max(8, min(15, min(cw / 4.2, ch / 2.6))))
-        font = QFont(self.font())
-        font.setPixelSize(px)
-        painter.setFont(font)
-        line_h = painter.fontMetrics().height()
-        lines = channels if channels > 1 and ch >= channels * line_h + 4 else 1
-        digits = 4 if cw >= 64 else 3
-        fm = painter.fontMetrics()
-        room = cw - 8
-
-        def fit(value) -> str:
-            # Fewer significant digits until the number fits its cell.
-            for d in range(digits, 0, -1):
-                text = format_value(value, digits=d)
-                if fm.horizontalAdvance(text) <= room:
-                    break
-            return text
-
-        vh, vw = values.shape[:2]
-        ph, pw = pixels.shape[:2]
-        fh, fw = self._full_hw
-        dark, light = QColor(20, 20, 20), QColor(245, 245, 245)
-        flags = Qt.AlignmentFlag.AlignCenter
-        for i in range(i0, i1):
-            vi = min(vh - 1, i * vh // fh) if fh else 0
-            pi = min(ph - 1, i * ph // fh) if fh else 0
-            for j in range(j0, j1):
-                vj = min(vw - 1, j * vw // fw) if fw else 0
-                pj = min(pw - 1, j * pw // fw) if fw else 0
-                shown = self._shown_pixel(i, j, pi, pj)
-                if pixels.ndim == 3:
-                    lum = 0.299 * shown[0] + 0.587 * shown[1] + 0.114 * shown[2]
-                else:
-                    lum = float(shown)
-                painter.setPen(dark if lum >= 140 else light)
-                v = values[vi, vj]
-                if channels == 1:
-                    text = fit(v if values.ndim == 2 else v[0])
-                elif lines > 1:
-                    text = "\n".join(fit(c) for c in v[:lines])
-                else:
-                    text = fit(v[0])
-                painter.drawText(to_device.mapRect(self.cell_rect(i, j)), flags, text)
-
-    def _shown_pixel(self, i: int, j: int, pi: int, pj: int):
-        """The display pixel drawn at cell ``(i, j)``: from the detail tile where it covers it."""
-        cells, tile = self.detail_cells(), self._detail_pixels
-        if cells is not None and tile is not None:
-            i0, i1, j0, j1 = cells
-            if i0 <= i < i1 and j0 <= j < j1:
-                return tile[i - i0, j - j0]
-        return self._pixels[pi, pj]
-
-
-class ViewSync(QObject):
-    """Keeps the zoom and the scene centre of several MapViews identical.
-
-    All views show input-pixel scene coordinates, so equal zoom and centre mean they show the
-    same region. A change made in one view (wheel, keys, drag, zoom buttons) is pushed to the
-    others without re-emitting; "fit" is shared as a mode, in which every view fits the whole
-    input into its own viewport (and keeps doing so when resized).
-    """
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._views: list[MapView] = []
-        self._slots: dict[int, tuple] = {}
-        self._pushing = False
-        self._fit = True
-        self._zoom = 1.0
-        self._center = QPointF(0.0, 0.0)
-
-    def views(self) -> list[MapView]:
-        """The synchronised views, in the order they were added."""
-        return list(self._views)
-
-    def add(self, view: MapView) -> None:
-        """Synchronise ``view`` too; it adopts the current zoom and centre (or fit)."""
-        if view in self._views:
-            return
-        if self._views:
-            self._apply_to(view)
-        else:
-            self._read_from(view)
-
-        def changed(v: MapView = view) -> None:
-            self._on_view_changed(v)
-
-        def destroyed(_obj=None, v: MapView = view) -> None:
-            self._forget(v)
-
-        view.viewChanged.connect(changed)
-        view.destroyed.connect(destroyed)
-        self._slots[id(view)] = (changed, destroyed)
-        self._views.append(view)
-
-    def remove(self, view: MapView) -> None:
-        """Stop synchronising ``view``."""
-        if view not in self._views:
-            return
-        changed, destroyed = self._slots.pop(id(view))
-        view.viewChanged.disconnect(changed)
-        view.destroyed.disconnect(destroyed)
-        self._views.remove(view)
-
-    def _forget(self, view: MapView) -> None:
-        self._slots.pop(id(view), None)
-        self._views = [v for v in self._views if v is not view]
-
-    def fit_all(self) -> None:
-        """Every view fits the whole input."""
-        self._fit = True
-        self._push(None)
-
-    def zoom_100_all(self) -> None:
-        """One input pixel per screen pixel everywhere, keeping the shared centre."""
-        self._set_zoom(1.0)
-
-    def zoom_in_all(self) -> None:
-        """Zoom every view in one step."""
-        self._set_zoom(self._current_zoom() * ZOOM_STEP)
-
-    def zoom_out_all(self) -> None:
-        """Zoom every view out one step."""
-        self._set_zoom(self._current_zoom() / ZOOM_STEP)
-
-    def _current_zoom(self) -> float:
-        if self._fit and self._views:
-            return self._views[0].zoom()
-        return self._zoom
-
-    def _set_zoom(self, zoom: float) -> None:
-        if self._fit and self._views:
-            self._center = self._views[0].center()
-        self._fit = False
-        self._zoom = zoom
-        self._push(None)
-
-    def _read_from(self, view: MapView) -> None:
-        self._fit = view.is_fit()
-        self._zoom = view.zoom()
-        self._center = view.center()
-
-    def _apply_to(self, view: MapView) -> None:
-        if self._fit:
-            view.apply_fit()
-        else:
-            view.apply_view_state(self._zoom, self._center)
-
-    def _on_view_changed(self, view: MapView) -> None:
-        if self._pushing:
-            return
-        self._read_from(view)
-        self._push(view)
-
-    def _push(self, source: MapView | None) -> None:
-        self._pushing = True
-        try:
-            for view in self._views:
-                if view is not source:
-                    self._apply_to(view)
-        finally:
-            self._pushing = False
+        draw_cell_grid(painter, self._shown, visible, with_values=level == "values",
+                       font=self.font(), tile=self._detail)  # fmt: skip

@@ -1,4 +1,4 @@
-"""The ``filterstudio fit`` command: the kernel that turns one picture into another, as text.
+"""``filterstudio fit``: the kernel that turns one picture into another, printed as kernel text.
 
 Everything it prints is a kernel file: the kernel's rows, and ``#`` comment lines for the rest
 (bias, residual, verdict), so ``filterstudio fit a.png b.png > k.txt`` gives a file that
@@ -10,13 +10,14 @@ from __future__ import annotations
 import argparse
 import os
 import re
-from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from .options import CommandError, add_layer_options, layer_overrides
+from .output import output_must_be_free, read_picture
 
 if TYPE_CHECKING:  # numpy is loaded when the command runs, not for --help
     import numpy as np
 
-BORDERS = ("constant", "edge", "reflect", "symmetric", "wrap")
 # Tried in this order when --padding is not given: the first whose map has AFTER's size.
 _PADDINGS = ("valid", "same", "full")
 
@@ -42,15 +43,7 @@ def fit_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--size", "-s", default="3", metavar="K|KH,KW", help="kernel size, 1 to 15 (default 3)"
     )
-    parser.add_argument("--stride", metavar="S|SY,SX", help="step between windows (default 1)")
-    parser.add_argument(
-        "--padding", metavar="P", help="valid, same, full, N or PY,PX (default: AFTER's size)"
-    )
-    parser.add_argument(
-        "--border", choices=BORDERS, help="how padded cells are filled (default constant)"
-    )
-    parser.add_argument("--cval", type=float, metavar="V", help="value of constant padding")
-    parser.add_argument("--dilation", metavar="D|DY,DX", help="gap between kernel taps (default 1)")
+    add_layer_options(parser, padding_default="AFTER's size")
     parser.add_argument(
         "--no-bias", dest="bias", action="store_false", help="fit no bias (it stays 0)"
     )
@@ -75,7 +68,7 @@ def fit_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--save-bank", metavar="BANK.json", help="also write the kernel as a bank")
     parser.add_argument("--force", "-f", action="store_true", help="overwrite an existing bank")
-    # What the shared layer options of apply read and fit does not offer.
+    # The channel mode that layer_overrides reads and fit does not offer.
     parser.set_defaults(depth=False)
     return parser
 
@@ -83,12 +76,12 @@ def fit_parser() -> argparse.ArgumentParser:
 def _size(text: str) -> tuple[int, int]:
     parts = [p.strip() for p in text.lower().replace("x", ",").split(",")]
     if len(parts) not in (1, 2) or not all(re.fullmatch(r"\+?\d{1,3}", p) for p in parts):
-        raise ValueError(
+        raise CommandError(
             f"The size must be a number or two like 5,3 (rows, columns), not {text!r}."
         )
     kh, kw = int(parts[0]), int(parts[-1])
     if not (1 <= kh <= 15 and 1 <= kw <= 15):
-        raise ValueError(f"The kernel size must be 1 to 15 each way, not {text!r}.")
+        raise CommandError(f"The kernel size must be 1 to 15 each way, not {text!r}.")
     return kh, kw
 
 
@@ -98,7 +91,7 @@ def _pictures(before: np.ndarray, after: np.ndarray, gray: bool, notes: list[str
     Grey (luma) when asked, or when either one is grey: luma is a weighted sum of the
     channels, so a kernel shared by the channels maps luma to luma exactly as it maps colour.
     """
-    from .core.pipeline import to_luma
+    from ..core.pipeline import to_luma
 
     if before.ndim != after.ndim and not gray:
         colour, grey = ("BEFORE", "AFTER") if before.ndim == 3 else ("AFTER", "BEFORE")
@@ -111,7 +104,7 @@ def _pictures(before: np.ndarray, after: np.ndarray, gray: bool, notes: list[str
 
 def _padding_for(before, after, size, layer: dict, notes: list[str]):
     """The padding asked for, or the first whose map has AFTER's size."""
-    from .core.convolution import output_shape
+    from ..core.convolution import output_shape
 
     if "padding" in layer:
         return layer["padding"]
@@ -128,7 +121,7 @@ def _frame(before, size, options: dict, border_given: bool, notes: list[str]):
     """The cells that count for their window: without --border, those clear of the padding."""
     import numpy as np
 
-    from .core.fit import inner_cells
+    from ..core.fit import inner_cells
 
     if border_given:
         return None
@@ -152,7 +145,7 @@ def _mask(after, frame, keep_clipped: bool, notes: list[str]):
     """Which values of AFTER count: inside the frame, and not pure black or white."""
     import numpy as np
 
-    from .core.fit import unclipped
+    from ..core.fit import unclipped
 
     if keep_clipped:
         return frame
@@ -181,41 +174,27 @@ def _comment(text: str) -> str:
     return "\n".join(f"# {line}" for line in text.splitlines())
 
 
-def run_fit(
-    args: argparse.Namespace,
-    layer: dict,
-    output_must_be_free: Callable[[str, bool], None],
-) -> int:
-    """Run ``filterstudio fit`` with the parsed ``args``.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        From :func:`fit_parser`.
-    layer : dict
-        The layer options the command line gave, already checked (stride, dilation, padding,
-        border, cval), as the ``apply`` command reads them.
-    output_must_be_free : callable
-        ``(path, force)``: raises with a sentence when ``path`` may not be written.
-    """
+def run_fit(args: argparse.Namespace) -> int:
+    """Run ``filterstudio fit`` with the ``args`` :func:`fit_parser` parsed."""
     import math
 
     import numpy as np
 
-    from .core.fit import check_pair, fit_kernel_report, fit_verdict, residual_rms
-    from .core.imageio import load_image
-    from .core.kernels import format_kernel, format_value
+    from ..core.fit import check_pair, fit_kernel_report, fit_verdict, residual_rms
+    from ..core.kernels import format_kernel, format_value
+
+    layer = layer_overrides(args)
 
     size = _size(args.size)
     if args.decimals is not None and not 0 <= args.decimals <= 8:
-        raise ValueError(f"The decimals must be 0 to 8, not {args.decimals}.")
+        raise CommandError(f"The decimals must be 0 to 8, not {args.decimals}.")
     if not math.isfinite(args.ridge) or args.ridge < 0:
-        raise ValueError(f"The ridge must be a finite number of at least 0, not {args.ridge!r}.")
+        raise CommandError(f"The ridge must be a finite number of at least 0, not {args.ridge!r}.")
     if args.save_bank is not None:
         output_must_be_free(args.save_bank, args.force)
     notes: list[str] = []
     before, after, gray = _pictures(
-        load_image(args.before), load_image(args.after), args.gray, notes
+        read_picture(args.before), read_picture(args.after), args.gray, notes
     )
     options = dict(
         stride=layer.get("stride", 1),
@@ -267,8 +246,8 @@ def run_fit(
 
 def _save(path: str, force: bool, kernel, bias: float, gray: bool, options: dict) -> None:
     """The kernel as a one-filter bank file with the fit's layer settings (atomic)."""
-    from .model.bank import Bank, Filter, Layer
-    from .model.bank_io import save_bank
+    from ..model.bank import Bank, Filter, Layer
+    from ..model.bank_io import save_bank
 
     kh, kw = kernel.shape
     layer = Layer(channel_mode="gray" if gray else "color", **options)

@@ -1,0 +1,190 @@
+"""``filterstudio apply``: one picture through one kernel, or through every filter of a bank."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+
+from ..core.vocabulary import ACTIVATIONS
+from .options import (
+    DISPLAYS,
+    CommandError,
+    add_layer_options,
+    float32_value,
+    layer_overrides,
+)
+from .output import (
+    describe,
+    finite_map,
+    output_must_be_free,
+    read_picture,
+    reason,
+    reporter,
+)
+
+BANK_FORMATS = ("png", "jpg", "bmp", "webp", "tif", "npy")
+
+
+def apply_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="filterstudio apply",
+        description=(
+            "Convolve a picture with one kernel (or every filter of a bank) and write the result. "
+            "A .npy output, or a .tif output without --display, holds the exact float32 values; "
+            "other formats are 8-bit through --display."
+        ),
+    )
+    parser.add_argument("input", metavar="INPUT", help="the picture to filter")
+    parser.add_argument("output", metavar="OUTPUT", help="the file to write (a folder with --bank)")
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument(
+        "--kernel",
+        "-k",
+        metavar="K",
+        help="a preset name, literal rows like '1 0 -1; 2 0 -2; 1 0 -1', or a .txt/.npy/.json file",
+    )
+    what.add_argument("--bank", metavar="BANK.json", help="apply every enabled filter of a bank")
+    add_layer_options(parser)
+    parser.add_argument(
+        "--flip", action="store_true", help="true convolution: rotate the kernel 180 degrees"
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--gray", action="store_true", help="convert to luma before filtering")
+    mode.add_argument(
+        "--depth", action="store_true", help="one filter summed over R, G and B (channel depth)"
+    )
+    parser.add_argument("--bias", type=float, metavar="B", help="added after the sum")
+    parser.add_argument("--activation", choices=ACTIVATIONS, help="applied after the bias")
+    parser.add_argument(
+        "--display", choices=DISPLAYS, help="float map to 8-bit pixels (default clip)"
+    )
+    parser.add_argument("--colormap", metavar="NAME", help="colour map for 8-bit outputs")
+    parser.add_argument(
+        "--format",
+        choices=BANK_FORMATS,
+        default="png",
+        help="file format of the maps written with --bank (default png)",
+    )
+    parser.add_argument("--force", "-f", action="store_true", help="overwrite existing outputs")
+    return parser
+
+
+def run_apply(args: argparse.Namespace) -> int:
+    from ..core.imageio import save_format, save_image
+    from ..core.pipeline import apply_filter
+    from ..model.bank import Layer
+
+    float32_value(args.bias, "bias")
+    overrides = layer_overrides(args)
+    if args.bank is not None:
+        return apply_bank(args, overrides)
+
+    from ..core.kernels import find_preset
+
+    layer = Layer(**overrides)  # checks every setting before any work is done
+    preset = find_preset(args.kernel)
+    if preset is not None:  # what parse_kernel returns for a preset name, without its parser
+        kernel = preset.kernel.copy()
+    else:
+        from ..core.parse import parse_kernel
+
+        kernel = parse_kernel(args.kernel)
+    save_format(args.output)
+    output_must_be_free(args.output, args.force)
+    image = read_picture(args.input)
+    result = apply_filter(
+        image,
+        kernel,
+        bias=args.bias or 0.0,
+        activation=args.activation or "none",
+        channel_mode=layer.channel_mode,
+        flip=args.flip,
+        **layer.conv_kwargs(),
+    )
+    finite_map(result, "map")
+    save_image(
+        args.output,
+        result,
+        display=args.display,
+        colormap=args.colormap,
+        overwrite=args.force,
+        before_commit=reporter(f"wrote {args.output} ({describe(result)})"),
+    )
+    return 0
+
+
+def apply_bank(args: argparse.Namespace, overrides: dict) -> int:
+    import dataclasses
+
+    from ..core.imageio import save_image
+    from ..core.pipeline import apply_filter, prepare_input
+    from ..model.bank_io import load_bank
+
+    bank = load_bank(args.bank)
+    layer = dataclasses.replace(bank.layer, **overrides)
+    filters = [f for f in bank.filters if f.enabled]
+    if not filters:
+        raise CommandError(f"The bank {args.bank!r} has no enabled filter to apply.")
+    folder = args.output
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise CommandError(f"{folder!r} is a file; with --bank the output is a folder.")
+    from ..core.filenames import unique_names
+
+    targets = [
+        os.path.join(folder, f"{stem}.{args.format}")
+        for stem in unique_names(f.name for f in filters)
+    ]
+    if not args.force:
+        for target in targets:
+            if os.path.lexists(target):
+                raise CommandError(f"{target!r} exists; use --force to overwrite it.")
+
+    image = read_picture(args.input)
+    prepared = prepare_input(image, layer.channel_mode)
+    # Every map is computed before anything is written: a filter that fails leaves no files.
+    results = [
+        apply_filter(
+            prepared,
+            f.kernel,
+            bias=f.bias if args.bias is None else args.bias,
+            activation=f.activation if args.activation is None else args.activation,
+            channel_mode=layer.channel_mode,
+            flip=args.flip,
+            prepared=True,
+            **layer.conv_kwargs(),
+        )
+        for f in filters
+    ]
+    for flt, result in zip(filters, results):
+        finite_map(result, f"map of {flt.name!r}")
+    created_folder = not os.path.isdir(folder)
+    if created_folder:
+        try:
+            os.makedirs(folder)
+        except OSError as exc:
+            raise CommandError(f"The folder {folder!r} cannot be created: {reason(exc)}.") from exc
+    written: list[str] = []
+    try:
+        for flt, target, result in zip(filters, targets, results):
+            existed = os.path.lexists(target)
+            save_image(
+                target,
+                result,
+                display=args.display,
+                colormap=args.colormap,
+                overwrite=args.force,
+                before_commit=reporter(f"wrote {target} ({flt.name}: {describe(result)})"),
+            )
+            if not existed:
+                written.append(target)
+    except BaseException:
+        # Leave no half-written bank behind: remove what this run created.
+        for target in written:
+            with contextlib.suppress(OSError):
+                os.unlink(target)
+        if created_folder:
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+        raise
+    return 0

@@ -1,0 +1,101 @@
+"""What the commands share for reading pictures and writing results: reports, quiet decoders."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from .options import CommandError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+def describe(values: np.ndarray) -> str:
+    shape = " x ".join(str(s) for s in values.shape)
+    return f"{shape}, values {float(values.min()):.4g} to {float(values.max()):.4g}"
+
+
+class ReportFailed(CommandError):
+    """The summary line could not be written to stdout, so the output was not put in place."""
+
+
+def reporter(line: str):
+    """A ``before_commit`` for save_image: the line is on stdout before the file is in place."""
+
+    def report() -> None:
+        try:
+            print(line, flush=True)
+        except OSError as exc:
+            reason = (exc.strerror or type(exc).__name__).rstrip(".").lower()
+            raise ReportFailed(
+                f"The report could not be written to standard output ({reason}), so nothing "
+                "was written."
+            ) from None
+
+    return report
+
+
+def finite_map(values: np.ndarray, what: str) -> np.ndarray:
+    """Refuse a map that overflowed 32-bit floats (infinity or NaN) rather than write it."""
+    import numpy as np
+
+    if not np.isfinite(values).all():
+        raise CommandError(
+            f"The {what} overflows 32-bit floats (it holds infinity or NaN); use a smaller "
+            "bias, border value or kernel."
+        )
+    return values
+
+
+@contextlib.contextmanager
+def _native_messages_discarded():
+    """Send what C libraries print on stderr (libtiff, libjpeg, libpng) to the null device.
+
+    Decoders inside Pillow and OpenCV print their own lines about a damaged file; the command
+    reports the failure itself, in one sentence. Python's own stderr is flushed first and
+    restored after, so nothing of ours is lost.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):
+        yield
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        yield
+    finally:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def read_picture(path: str):
+    from ..core.imageio import load_image, quiet_decoder_logs
+
+    quiet_decoder_logs()
+    with _native_messages_discarded():
+        return load_image(path)
+
+
+def output_must_be_free(path: str, force: bool) -> None:
+    if os.path.isdir(path):
+        raise CommandError(f"{path!r} is a folder; name a file to write.")
+    if os.path.lexists(path) and not force:
+        raise CommandError(f"{path!r} exists; use --force to overwrite it.")
+
+
+def reason(exc: BaseException) -> str:
+    """The reason ``exc`` gives, without a final full stop (an OSError's text and file name)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        text = exc.strerror
+        if exc.filename:
+            text += f": {os.fsdecode(exc.filename)!r}"
+        return text
+    return (str(exc) or type(exc).__name__).strip().rstrip(".")

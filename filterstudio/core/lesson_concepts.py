@@ -1,0 +1,159 @@
+"""What each idea of a lesson means, in words for a class, and which ideas a lesson brings in.
+
+Plain text and HTML for the lesson's explanations panel; no Qt.
+"""
+
+from __future__ import annotations
+
+import html
+
+from .lesson import LessonPlan
+
+#: (key, title, text) for every idea the lesson shows, in the order a class meets them.
+CONCEPTS: tuple[tuple[str, str, str], ...] = (
+    (
+        "input",
+        "Input image",
+        (
+            "The picture the lesson starts from, shown as a grid of numbers: each cell is the "
+            "brightness of one pixel, from 0 (black) to 1 (white). A colour pixel has three "
+            "numbers: red, green and blue."
+        ),
+    ),
+    (
+        "kernel",
+        "Feature detector (kernel, filter)",
+        (
+            "A small grid of weights that slides over the image. At each position every input "
+            "value under it is multiplied by the weight on top of it, and the products are added "
+            "up. Where the image looks like the kernel's pattern, the sum is large."
+        ),
+    ),
+    (
+        "map",
+        "Feature map (activation map)",
+        (
+            "The grid of results: one value for each position of the kernel. It fills in as the "
+            "kernel moves, left to right and then one row down. Large values mark the places "
+            "where the feature was found."
+        ),
+    ),
+    (
+        "stride",
+        "Stride",
+        (
+            "How far the kernel moves at each step. With a stride of 2 it skips every other "
+            "position, so the feature map is about half as wide and half as high."
+        ),
+    ),
+    (
+        "padding",
+        "Padding",
+        (
+            "Extra cells around the border (shaded) so the kernel can also sit over the edge "
+            "pixels. The border mode fills them: a constant such as 0, the nearest edge pixel, a "
+            "mirror image of the inside, or the opposite side (wrap). With 'same' padding and "
+            "stride 1 the map is as big as the image."
+        ),
+    ),
+    (
+        "dilation",
+        "Dilation",
+        (
+            "Gaps between the kernel's taps: with a dilation of 2 the kernel reads every other "
+            "pixel, so a small kernel looks at a larger area."
+        ),
+    ),
+    (
+        "filters",
+        "Several filters",
+        (
+            "A layer of a convolutional network holds several filters. Each one slides over the "
+            "same input and makes its own feature map; the layer's output is the stack of maps."
+        ),
+    ),
+    (
+        "channels",
+        "Channels and depth",
+        (
+            "A colour image has three channels: red, green and blue. In colour mode each channel "
+            "is filtered on its own. In depth mode the filter has one slice per channel; each "
+            "slice gives a partial sum, and the partial sums add up to one value, as in a CNN."
+        ),
+    ),
+    (
+        "bias",
+        "Bias",
+        (
+            "A number added after the sum. It moves every value of the map up or down, so a "
+            "detector can ask for a stronger match before it responds."
+        ),
+    ),
+    (
+        "relu",
+        "ReLU",
+        (
+            "An activation applied last: ReLU keeps positive values and turns negative ones into "
+            "0, so the map says 'the feature is here' or nothing. (abs keeps the size and drops "
+            "the sign.)"
+        ),
+    ),
+    (
+        "flip",
+        "Correlation versus convolution",
+        (
+            "What neural networks call convolution is cross-correlation: the kernel is used as it "
+            "is. True convolution first turns the kernel half a turn (180 degrees). For a kernel "
+            "that looks the same turned around, both give the same map."
+        ),
+    ),
+)
+
+
+def relevant_concepts(plan: LessonPlan | None, *, filter_count: int = 1) -> set[str]:
+    """The concepts the current lesson settings bring into play."""
+    keys = {"input", "kernel", "map"}
+    if plan is None:
+        return keys
+    g = plan.geometry
+    if g.stride != (1, 1):
+        keys.add("stride")
+    if g.pad_top or g.pad_bottom or g.pad_left or g.pad_right:
+        keys.add("padding")
+    if g.dilation != (1, 1):
+        keys.add("dilation")
+    if filter_count > 1:
+        keys.add("filters")
+    if plan.channels > 1:
+        keys.add("channels")
+    if plan.bias:
+        keys.add("bias")
+    if plan.activation in ("relu", "abs"):
+        keys.add("relu")
+    if plan.flip:
+        keys.add("flip")
+    return keys
+
+
+def explanations_html(relevant: set[str], *, presentation: bool = False) -> str:
+    """The explanations panel: every concept, those in play first and highlighted."""
+    size = 16 if presentation else 10
+    ordered = [c for c in CONCEPTS if c[0] in relevant] + [
+        c for c in CONCEPTS if c[0] not in relevant
+    ]
+    parts = [f"<div style='font-size:{size}pt'>"]
+    for n, (key, title, text) in enumerate(ordered):
+        if key in relevant:
+            style = "background-color:#fff1b8;color:#000"
+            title_html = f"&#9679; {html.escape(title)}"
+        else:
+            style = "color:#555"
+            title_html = html.escape(title)
+        if n and key not in relevant and ordered[n - 1][0] in relevant:
+            parts.append("<hr/>")
+        parts.append(
+            f"<div style='{style};margin-bottom:6px'><a name='{key}'></a>"
+            f"<b>{title_html}</b><br/>{html.escape(text)}</div>"
+        )
+    parts.append("</div>")
+    return "".join(parts)

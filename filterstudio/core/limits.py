@@ -1,0 +1,15 @@
+"""The limits on what the studio computes, shared by the engine, the command line and bank files.
+
+Kept free of heavy imports so that reading a bank file does not load OpenCV to learn them.
+"""
+
+from __future__ import annotations
+
+#: The largest padding given as a number, and the largest dilation and stride, accepted anywhere.
+MAX_PADDING = 1000
+MAX_DILATION = 100
+MAX_STRIDE = 100
+#: The most memory one convolution may need for its padded copy and its map, judged before work.
+MAX_CALL_BYTES = 2 << 30
+#: The smallest magnitude that rounds to infinity as a float32 (halfway past the largest float32).
+FLOAT32_LIMIT = 2.0**128 - 2.0**103

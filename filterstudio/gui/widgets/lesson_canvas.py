@@ -1,0 +1,458 @@
+"""Draws one step of a lesson: the padded input, the kernel and the feature map filling in.
+
+Every grid, font and line scales to the widget's size; where the grids go and what colour each
+cell is come from :mod:`filterstudio.core.lesson_layout`, which the exported frames use too.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QFontMetricsF,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from filterstudio.core.colors import RGB, ink_on, pixel_rgb
+from filterstudio.core.lesson import LessonPlan, format_number, step_lines
+from filterstudio.core.lesson_layout import (
+    kernel_limit,
+    kernel_slices,
+    map_cell_rgb,
+    map_range,
+    place_grids,
+    scene_columns,
+    weight_cell_rgb,
+    window_cells,
+)
+
+
+@dataclass(frozen=True)
+class _Palette:
+    background: QColor
+    ink: QColor
+    grid: QColor
+    window: QColor
+    match: QColor
+    pad_fill: QColor
+    pad_ink: QColor
+    positive: QColor
+    negative: QColor
+    map_high: QColor
+    empty: QColor
+    line_scale: float
+    font_scale: float
+
+
+_NORMAL = _Palette(
+    QColor(255, 255, 255), QColor(25, 25, 25), QColor(160, 160, 160), QColor(220, 30, 30),
+    QColor(0, 160, 60), QColor(255, 226, 190), QColor(150, 80, 0), QColor(40, 90, 200),
+    QColor(210, 60, 40), QColor(20, 40, 120), QColor(245, 245, 245), 1.0, 1.0,
+)  # fmt: skip
+_PROJECTOR = _Palette(
+    QColor(255, 255, 255), QColor(0, 0, 0), QColor(60, 60, 60), QColor(255, 0, 0),
+    QColor(0, 170, 0), QColor(255, 210, 150), QColor(120, 50, 0), QColor(0, 60, 220),
+    QColor(220, 0, 0), QColor(0, 0, 110), QColor(235, 235, 235), 2.0, 1.25,
+)  # fmt: skip
+
+
+def _rgb(c: QColor) -> RGB:
+    return c.red(), c.green(), c.blue()
+
+
+def _qcolor(rgb: RGB) -> QColor:
+    return QColor(*rgb)
+
+
+def _ink_on(fill: QColor, pal: _Palette) -> QColor:
+    return _qcolor(ink_on(_rgb(fill), _rgb(pal.ink)))
+
+
+@dataclass(frozen=True)
+class _Layout:
+    cell: float
+    input_origin: QPointF
+    kernel_origins: tuple[QPointF, ...]
+    map_origin: QPointF
+    title_y: float
+    title_px: float
+    value_px: float
+    eq_rect: QRectF
+    eq_px: float
+
+
+class LessonCanvas(QWidget):
+    """Draws one lesson step; scales every grid, font and line to the widget's size."""
+
+    cellClicked = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._plan: LessonPlan | None = None
+        self._step = 0
+        self._palette = _NORMAL
+        self._message = "Choose an image and a filter to start a lesson."
+        self._lines: dict[int, list[str]] = {}
+        self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setMinimumSize(360, 260)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def set_plan(self, plan: LessonPlan | None, message: str = "") -> None:
+        """Show ``plan`` (or ``message`` when there is none) from its first step."""
+        self._plan = plan
+        self._step = 0
+        self._lines = {}
+        self._message = message
+        self.update()
+
+    def set_step(self, k: int) -> None:
+        self._step = int(k)
+        self.update()
+
+    def set_presentation(self, on: bool) -> None:
+        self._palette = _PROJECTOR if on else _NORMAL
+        self.update()
+
+    def step_lines(self, k: int) -> list[str]:
+        """The equation lines of step ``k`` (computed once)."""
+        if self._plan is None:
+            return []
+        lines = self._lines.get(k)
+        if lines is None:
+            lines = step_lines(self._plan, k, products_only=self._plan.kernel.shape[1] > 5)
+            self._lines[k] = lines
+        return lines
+
+    # -- geometry -----------------------------------------------------------------------------
+    def layout(self) -> _Layout | None:
+        """Where everything goes at the current size, or None without a lesson."""
+        plan = self._plan
+        if plan is None:
+            return None
+        pal = self._palette
+        w, h = float(self.width()), float(self.height())
+        margin = max(6.0, min(w, h) * 0.02)
+        ph, pw = plan.padded_image.shape[:2]
+        kh, kw = plan.kernel.shape[:2]
+        oh, ow = plan.geometry.out_hw
+        slices = len(kernel_slices(plan))
+        cols = scene_columns(plan)
+        rows = max(ph, kh + (0.8 if slices > 1 else 0), oh)
+        lines = self.step_lines(self._step)
+        right_rows = max(kh + (0.8 if slices > 1 else 0), oh)
+        # Two arrangements: the equation in the free space under the kernel and the map (big
+        # grids), or under everything (when that space is too small for readable numbers).
+        best = None
+        best_score = -1.0
+        for eq_below_all in (False, True):
+            eq_share = min(0.45, 0.12 + 0.035 * len(lines)) if eq_below_all else 0.0
+            grid_h = h * (1 - eq_share) - 2 * margin
+            cell = min((w - 2 * margin) / cols, grid_h / (rows + 1.4), 120.0)
+            cell = max(cell, 4.0)
+            title_px = min(max(cell * 0.42, 11.0), 30.0) * pal.font_scale
+            grid_top = margin + title_px * 1.8
+            x0 = max(margin, (w - cols * cell) / 2)
+            kx = x0 + (pw + 1) * cell
+            if eq_below_all:
+                eq_top = grid_top + rows * cell + margin
+                eq_rect = QRectF(margin, eq_top, w - 2 * margin, max(h - eq_top - margin, 0.0))
+            else:
+                eq_top = grid_top + right_rows * cell + title_px
+                eq_rect = QRectF(
+                    kx, eq_top, max(w - kx - margin, 0.0), max(h - eq_top - margin, 0.0)
+                )
+            eq_px = self._equation_px(eq_rect, lines, title_px)
+            # Both the numbers in the grids and the equation must be readable: keep the
+            # arrangement whose smaller text is the larger.
+            score = min(cell * 0.4, eq_px) if lines else cell
+            if score > best_score * 1.05:
+                best, best_score = (cell, title_px, grid_top, x0, kx, eq_rect, eq_px), score
+        cell, title_px, grid_top, x0, kx, eq_rect, eq_px = best
+        placed = place_grids(plan, left=x0, top=grid_top, cell=cell, gap=cell / 2)
+        input_origin = QPointF(*placed.input_xy)
+        kernel_origins = tuple(QPointF(*xy) for xy in placed.kernel_xys)
+        map_origin = QPointF(*placed.map_xy)
+        per_cell = 0.36 if plan.channels == 1 else 0.22
+        value_px = cell * per_cell * min(pal.font_scale, 1.1)
+        return _Layout(
+            cell, input_origin, kernel_origins, map_origin, margin, title_px, value_px,
+            eq_rect, eq_px,
+        )  # fmt: skip
+
+    def _equation_px(self, rect: QRectF, lines: list[str], title_px: float) -> float:
+        if not lines or rect.height() <= 0:
+            return 0.0
+        px = min(title_px * 1.05, rect.height() / (len(lines) * 1.3 + 1.6))
+        font = QFont(self._mono)
+        font.setPixelSize(max(1, round(px)))
+        widest = max(QFontMetricsF(font).horizontalAdvance(line) for line in lines)
+        if widest > rect.width() > 0:
+            # A little slack: glyph widths do not scale exactly with the pixel size.
+            px *= 0.95 * rect.width() / widest
+        return max(px, 6.0)
+
+    def cell_at(self, pos: QPointF) -> tuple[int, int] | None:
+        """The feature-map cell drawn at widget point ``pos``, or None."""
+        lay = self.layout()
+        if lay is None:
+            return None
+        oh, ow = self._plan.geometry.out_hw
+        i = math.floor((pos.y() - lay.map_origin.y()) / lay.cell)
+        j = math.floor((pos.x() - lay.map_origin.x()) / lay.cell)
+        if 0 <= i < oh and 0 <= j < ow:
+            return i, j
+        return None
+
+    def map_cell_center(self, i: int, j: int) -> QPointF:
+        """Widget coordinates of the centre of map cell ``(i, j)`` (for tests and scripts)."""
+        lay = self.layout()
+        if lay is None:
+            return QPointF()
+        return QPointF(
+            lay.map_origin.x() + (j + 0.5) * lay.cell, lay.map_origin.y() + (i + 0.5) * lay.cell
+        )
+
+    # -- events -------------------------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        cell = self.cell_at(event.position())
+        if cell is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.cellClicked.emit(*cell)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        pal = self._palette
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.fillRect(self.rect(), pal.background)
+        lay = self.layout()
+        if lay is None:
+            font = self.font()
+            font.setPointSizeF(font.pointSizeF() * 1.3 * pal.font_scale)
+            p.setFont(font)
+            p.setPen(pal.ink)
+            p.drawText(
+                self.rect().adjusted(20, 20, -20, -20),
+                int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap),
+                self._message,
+            )
+            p.end()
+            return
+        self._draw_titles(p, lay)
+        self._draw_input(p, lay)
+        self._draw_kernel(p, lay)
+        self._draw_map(p, lay)
+        self._draw_connector(p, lay)
+        self._draw_equation(p, lay)
+        p.end()
+
+    # -- painting helpers ---------------------------------------------------------------------
+    def _font(self, px: float, *, bold: bool = False, mono: bool = False) -> QFont:
+        font = QFont(self._mono) if mono else QFont(self.font())
+        font.setPixelSize(max(1, round(px)))
+        font.setBold(bold)
+        return font
+
+    def _pen(self, color: QColor, width: float) -> QPen:
+        pen = QPen(color, width * self._palette.line_scale)
+        pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+        return pen
+
+    def _cell_rect(self, origin: QPointF, r: float, c: float, cell: float) -> QRectF:
+        return QRectF(origin.x() + c * cell, origin.y() + r * cell, cell, cell)
+
+    def _draw_values(self, p: QPainter, rect: QRectF, values, px: float, ink: QColor) -> None:
+        if px < 5:
+            return
+        texts = [format_number(float(v), 2) for v in np.atleast_1d(values)]
+        font = self._font(px)
+        widest = max(QFontMetricsF(font).horizontalAdvance(t) for t in texts)
+        room = rect.width() * 0.92
+        if widest > room:
+            # Shrink long numbers ("-0.46") to fit their cell rather than spill over.
+            font = self._font(px * room / widest)
+        p.setPen(ink)
+        p.setFont(font)
+        text = "\n".join(texts)
+        p.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), text)
+
+    def _draw_titles(self, p: QPainter, lay: _Layout) -> None:
+        plan = self._plan
+        g = plan.geometry
+        p.setPen(self._palette.ink)
+        p.setFont(self._font(lay.title_px, bold=True))
+        padded = g.pad_top or g.pad_bottom or g.pad_left or g.pad_right
+        y = lay.input_origin.y() - lay.title_px * 0.6
+        p.drawText(QPointF(lay.input_origin.x(), y), "Input" + (" + padding" if padded else ""))
+        kernel_title = "Kernel" + (" (turned 180°)" if plan.flip else "")
+        p.drawText(QPointF(lay.kernel_origins[0].x(), y), kernel_title)
+        p.drawText(QPointF(lay.map_origin.x(), y), "Feature map")
+
+    def _draw_input(self, p: QPainter, lay: _Layout) -> None:
+        plan, pal, cell = self._plan, self._palette, lay.cell
+        g = plan.geometry
+        pt, pl = plan.pad_offset
+        h, w = g.in_hw
+        padded = plan.padded_image
+        ph, pw = padded.shape[:2]
+        p.setPen(self._pen(pal.grid, 1))
+        for r in range(ph):
+            for c in range(pw):
+                rect = self._cell_rect(lay.input_origin, r, c, cell)
+                vals = padded[r, c]
+                fill = _qcolor(pixel_rgb(vals))
+                inside = pt <= r < pt + h and pl <= c < pl + w
+                if inside:
+                    p.fillRect(rect, fill)
+                    ink = _ink_on(fill, pal)
+                else:
+                    # Padding: a light cell; the corner swatch shows its fill intensity.
+                    p.fillRect(rect, pal.pad_fill)
+                    q = cell * 0.22
+                    p.fillRect(QRectF(rect.x() + 2, rect.y() + 2, q, q), fill)
+                    ink = pal.pad_ink
+                p.setPen(self._pen(pal.grid, 1))
+                p.drawRect(rect)
+                self._draw_values(p, rect, vals, lay.value_px, ink)
+        # The real image's outline, so padding reads as "outside".
+        p.setPen(self._pen(pal.ink, 2))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRect(QRectF(lay.input_origin.x() + pl * cell, lay.input_origin.y() + pt * cell,
+                          w * cell, h * cell))  # fmt: skip
+        self._draw_window(p, lay)
+
+    def _draw_window(self, p: QPainter, lay: _Layout) -> None:
+        plan, pal, cell = self._plan, self._palette, lay.cell
+        g = plan.geometry
+        pt, pl = plan.pad_offset
+        k = self._step
+        i, j = plan.steps[k]
+        matches = plan.matches(k)
+        matched = {(t.y, t.x) for t in matches.taps} if matches else set()
+        match_fill = QColor(pal.match)
+        match_fill.setAlpha(110)
+        tap_fill = QColor(pal.window)
+        tap_fill.setAlpha(40)
+        for _a, _b, y, x, _inside in g.taps(i, j):
+            rect = self._cell_rect(lay.input_origin, y + pt, x + pl, cell)
+            is_match = (y, x) in matched
+            p.fillRect(rect, match_fill if is_match else tap_fill)
+            p.setPen(self._pen(pal.match if is_match else pal.window, 2))
+            p.drawRect(rect.adjusted(1.5, 1.5, -1.5, -1.5))
+        wx, wy, kew, keh = window_cells(plan, k)
+        oy, ox = wy - pt, wx - pl
+        p.setPen(self._pen(pal.window, 3))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRect(self._window_rect(lay))
+        if g.dilation != (1, 1) and cell >= 14:
+            # Dots mark the skipped pixels between dilated taps.
+            taps = {(y, x) for _a, _b, y, x, _in in g.taps(i, j)}
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(pal.window)
+            for y in range(oy, oy + keh):
+                for x in range(ox, ox + kew):
+                    if (y, x) not in taps:
+                        r = self._cell_rect(lay.input_origin, y + pt, x + pl, cell)
+                        corner = QPointF(r.right() - cell * 0.12, r.bottom() - cell * 0.12)
+                        p.drawEllipse(corner, cell * 0.06, cell * 0.06)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+
+    def _window_rect(self, lay: _Layout) -> QRectF:
+        cell = lay.cell
+        wx, wy, kew, keh = window_cells(self._plan, self._step)
+        return QRectF(lay.input_origin.x() + wx * cell, lay.input_origin.y() + wy * cell,
+                      kew * cell, keh * cell)  # fmt: skip
+
+    def _draw_kernel(self, p: QPainter, lay: _Layout) -> None:
+        pal, cell = self._palette, lay.cell
+        slices = kernel_slices(self._plan)
+        limit = kernel_limit(self._plan)
+        positive, negative = _rgb(pal.positive), _rgb(pal.negative)
+        px = cell * 0.36 * min(pal.font_scale, 1.1)
+        for s, weights in enumerate(slices):
+            origin = lay.kernel_origins[s]
+            for a in range(weights.shape[0]):
+                for b in range(weights.shape[1]):
+                    w = float(weights[a, b])
+                    rect = self._cell_rect(origin, a, b, cell)
+                    fill = _qcolor(weight_cell_rgb(w, limit, positive, negative))
+                    p.fillRect(rect, fill)
+                    p.setPen(self._pen(pal.grid, 1))
+                    p.drawRect(rect)
+                    self._draw_values(p, rect, w, px, _ink_on(fill, pal))
+            p.setPen(self._pen(pal.window, 3))
+            p.drawRect(QRectF(origin.x(), origin.y(), weights.shape[1] * cell,
+                              weights.shape[0] * cell))  # fmt: skip
+            if len(slices) > 1:
+                p.setPen(pal.ink)
+                p.setFont(self._font(lay.title_px * 0.8, bold=True))
+                name = ("Red", "Green", "Blue", "Alpha")[s]
+                p.drawText(
+                    QPointF(origin.x(), origin.y() + weights.shape[0] * cell + lay.title_px), name
+                )
+
+    def _draw_map(self, p: QPainter, lay: _Layout) -> None:
+        plan, pal, cell = self._plan, self._palette, lay.cell
+        partial = plan.partial_map(self._step)
+        lo, hi = map_range(plan)
+        high = _rgb(pal.map_high)
+        oh, ow = plan.geometry.out_hw
+        for r in range(oh):
+            for c in range(ow):
+                rect = self._cell_rect(lay.map_origin, r, c, cell)
+                vals = partial[r, c]
+                if np.isnan(np.atleast_1d(vals)).any():
+                    p.fillRect(rect, pal.empty)
+                    p.setPen(self._pen(pal.grid, 1))
+                    p.drawRect(rect)
+                    continue
+                fill = _qcolor(map_cell_rgb(vals, lo, hi, high))
+                p.fillRect(rect, fill)
+                p.setPen(self._pen(pal.grid, 1))
+                p.drawRect(rect)
+                self._draw_values(p, rect, vals, lay.value_px, _ink_on(fill, pal))
+        i, j = plan.steps[self._step]
+        p.setPen(self._pen(pal.window, 3))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRect(self._cell_rect(lay.map_origin, i, j, cell))
+
+    def _draw_connector(self, p: QPainter, lay: _Layout) -> None:
+        """A dashed line from the window to the map cell it makes."""
+        i, j = self._plan.steps[self._step]
+        window = self._window_rect(lay)
+        target = self._cell_rect(lay.map_origin, i, j, lay.cell)
+        pen = self._pen(self._palette.window, 1.5)
+        pen.setStyle(Qt.PenStyle.DashLine)
+        p.setPen(pen)
+        start = QPointF(window.right(), window.center().y())
+        p.drawLine(start, QPointF(target.left(), target.center().y()))
+
+    def _draw_equation(self, p: QPainter, lay: _Layout) -> None:
+        lines = self.step_lines(self._step)
+        if not lines or lay.eq_px <= 0:
+            return
+        pal = self._palette
+        rect = lay.eq_rect
+        p.setPen(pal.ink)
+        p.setFont(self._font(lay.eq_px * 1.05, bold=True))
+        y = rect.top() + lay.eq_px * 1.2
+        p.drawText(QPointF(rect.left(), y), "Multiply, then add:")
+        font = self._font(lay.eq_px, mono=True)
+        p.setFont(font)
+        step = lay.eq_px * 1.3
+        for line in lines:
+            y += step
+            p.setPen(pal.match if line[:1].isdigit() and "matching" in line else pal.ink)
+            p.drawText(QPointF(rect.left(), y), line)

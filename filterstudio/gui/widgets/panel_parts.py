@@ -1,0 +1,261 @@
+"""The small parts of a map panel: title and stats labels, histogram, colour bar, frame."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QImage, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QWidget
+
+from filterstudio.core import display
+from filterstudio.gui.imaging import array_to_qimage
+
+from .map_style import BACKGROUND, format_value
+
+#: The selected panel's frame.
+ACCENT = QColor(45, 140, 255)
+NEGATIVE_BAR = QColor(96, 150, 220)
+POSITIVE_BAR = QColor(230, 150, 60)
+#: Space a panel needs around its picture: colour bar (width) and title, controls, stats (height).
+PANEL_OVERHEAD = (40, 76)
+
+
+def small_font(widget: QWidget, delta: float = -1.0) -> QFont:
+    """``widget``'s font ``delta`` points smaller (never below 7 points)."""
+    font = QFont(widget.font())
+    size = font.pointSizeF()
+    if size > 0:
+        font.setPointSizeF(max(7.0, size + delta))
+    return font
+
+
+def mono_font(widget: QWidget) -> QFont:
+    """The fixed-width system font at the size of :func:`small_font`."""
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    size = small_font(widget).pointSizeF()
+    if size > 0:
+        font.setPointSizeF(size)
+    return font
+
+
+def format_stats(stats, *, compact: bool = False) -> str:
+    """The statistics line of a :class:`~filterstudio.core.display.MapStats`.
+
+    Parameters
+    ----------
+    stats : MapStats
+        Minimum, maximum, mean and share of negative values.
+    compact : bool
+        Leave out the mean and use single spaces, for narrow panels.
+
+    Returns
+    -------
+    str
+        ``"min -2.31  max 3.02  mean 0.01  neg 48%"`` (compact: ``"min -2.31 max 3.02 neg 48%"``).
+        A mean that is float noise next to the range (below a millionth of it) is written ``0``.
+    """
+    neg = float(stats.negative_fraction) * 100.0
+    if 0.0 < neg < 0.5:
+        neg_text = "<1%"
+    elif 99.5 <= neg < 100.0:
+        neg_text = ">99%"
+    else:
+        neg_text = f"{neg:.0f}%"
+    scale = max(abs(float(stats.min)), abs(float(stats.max)))
+    mean = float(stats.mean)
+    if abs(mean) <= 1e-6 * scale:
+        mean = 0.0
+    lo, hi = format_value(stats.min), format_value(stats.max)
+    if compact:
+        return f"min {lo} max {hi} neg {neg_text}"
+    return f"min {lo}  max {hi}  mean {format_value(mean)}  neg {neg_text}"
+
+
+class ElidingLabel(QLabel):
+    """A one-line label that shortens its text with "…" to fit its width (Qt's elidedText).
+
+    ``text()`` returns the full text; only the painting is shortened.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = text
+        self.setMinimumWidth(1)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        super().setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        self._full = text
+        self._elide()
+
+    def text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, self.width())
+        super().setText(shown)
+
+
+class HistogramWidget(QWidget):
+    """A small histogram of a map's values: bars (square-root height), a line at zero."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._counts: np.ndarray | None = None
+        self._edges: np.ndarray | None = None
+        # The bars drawn once per histogram and size: panels repaint far more often than that.
+        self._cache: QPixmap | None = None
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(40)
+        self.setFixedHeight(18)
+
+    def sizeHint(self) -> QSize:
+        return QSize(80, 18)
+
+    def set_histogram(self, counts: np.ndarray | None, edges: np.ndarray | None) -> None:
+        """Show ``counts`` per bin between ``edges`` (``len(counts) + 1`` values); None clears."""
+        self._counts = None if counts is None else np.asarray(counts, dtype=np.float64)
+        self._edges = None if edges is None else np.asarray(edges, dtype=np.float64)
+        self._cache = None
+        self.update()
+
+    def zero_position(self) -> float | None:
+        """Where zero lies across the widget (0..1), or None when zero is outside the range."""
+        if self._edges is None or len(self._edges) < 2:
+            return None
+        lo, hi = float(self._edges[0]), float(self._edges[-1])
+        if not lo <= 0.0 <= hi or hi <= lo:
+            return None
+        return (0.0 - lo) / (hi - lo)
+
+    def paintEvent(self, event) -> None:
+        counts, edges = self._counts, self._edges
+        if counts is None or edges is None or counts.size == 0 or counts.max() <= 0:
+            return
+        ratio = self.devicePixelRatioF()
+        cache = self._cache
+        if cache is None or cache.size() != self.size() * ratio:
+            cache = QPixmap(self.size() * ratio)
+            cache.setDevicePixelRatio(ratio)
+            cache.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(cache)
+            self._draw_bars(painter)
+            painter.end()
+            self._cache = cache
+        painter = QPainter(self)
+        painter.drawPixmap(0, 0, cache)
+        painter.end()
+
+    def _draw_bars(self, painter: QPainter) -> None:
+        counts, edges = self._counts, self._edges
+        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        painter.fillRect(rect, BACKGROUND)
+        # Square-root heights: edge maps pile up near zero and would flatten every other bar.
+        heights = np.sqrt(counts / counts.max())
+        n = counts.size
+        bar_w = rect.width() / n
+        centres = (edges[:-1] + edges[1:]) / 2.0
+        for k in range(n):
+            if heights[k] <= 0:
+                continue
+            h = max(1.0, heights[k] * (rect.height() - 1))
+            color = NEGATIVE_BAR if centres[k] < 0 else POSITIVE_BAR
+            painter.fillRect(
+                QRectF(rect.left() + k * bar_w, rect.bottom() - h, max(1.0, bar_w - 0.5), h), color
+            )
+        zero = self.zero_position()
+        if zero is not None:
+            x = rect.left() + zero * rect.width()
+            painter.setPen(QPen(QColor(240, 240, 240), 1.0))
+            painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
+
+
+class ColorBarWidget(QWidget):
+    """A vertical colour bar (high end on top) with value labels at its ticks."""
+
+    BAR_WIDTH = 10
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bar: np.ndarray | None = None
+        self._image: QImage | None = None
+        self._ticks: list[tuple[float, str]] = []
+        self.setFont(small_font(self, -1.5))
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+
+    def set_colorbar(self, colormap: str | None, ticks: Sequence[tuple[float, str]]) -> None:
+        """Show the bar of ``colormap`` with ``ticks`` ``(position 0..1 from the low end, label)``."""
+        self._bar = display.colorbar(colormap, 256, True)
+        self._image = array_to_qimage(self._bar)
+        self._ticks = list(ticks)
+        self.updateGeometry()
+        self.update()
+
+    def ticks(self) -> list[tuple[float, str]]:
+        """The ticks shown."""
+        return list(self._ticks)
+
+    def sizeHint(self) -> QSize:
+        fm = self.fontMetrics()
+        label_w = max((fm.horizontalAdvance(t) for _, t in self._ticks), default=0)
+        return QSize(self.BAR_WIDTH + 6 + label_w + 2, 60)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.sizeHint().width(), 20)
+
+    def paintEvent(self, event) -> None:
+        if self._image is None:
+            return
+        painter = QPainter(self)
+        fm = self.fontMetrics()
+        pad = fm.ascent() / 2.0 + 1
+        bar = QRectF(1, pad, self.BAR_WIDTH, max(1.0, self.height() - 2 * pad))
+        painter.drawImage(bar, self._image)
+        painter.setPen(QPen(self.palette().windowText().color(), 1.0))
+        painter.drawRect(bar)
+        for pos, label in self._ticks:
+            y = bar.bottom() - pos * bar.height()
+            painter.drawLine(QPointF(bar.right(), y), QPointF(bar.right() + 3, y))
+            painter.drawText(QPointF(bar.right() + 5, y + fm.ascent() / 2.0 - 1), label)
+
+
+class ClickFilter(QObject):
+    """Reports a mouse press on any watched child without consuming it."""
+
+    def __init__(self, callback, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._callback = callback
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.MouseButtonPress:
+            self._callback()
+        return False
+
+
+class PanelFrame(QFrame):
+    """A frame that paints its own border: thin normally, thick accent when selected."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._selected = False
+        self.setFrameShape(QFrame.Shape.NoFrame)
+
+    def is_selected(self) -> bool:
+        """Whether the selection frame is shown."""
+        return self._selected
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        if self._selected:
+            pen = QPen(ACCENT, 3.0)
+            painter.setPen(pen)
+            painter.drawRect(QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5))
+        else:
+            painter.setPen(QPen(self.palette().mid().color(), 1.0))
+            painter.drawRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5))
