@@ -2,7 +2,8 @@
 
 Drives the main window offscreen through its scripting surface and prints, per picture size:
 edit-to-repainted latency (median, p95), the longest event-loop stall (how late a 5 ms timer
-fired), and peak RSS. Run:  python benchmarks/bench_live.py [--quick]
+fired), and peak RSS (the process's high-water mark so far: the cases run in order of size, so
+the last row is the 16-filter peak). Run:  python benchmarks/bench_live.py [--quick]
 """
 
 from __future__ import annotations
@@ -89,10 +90,9 @@ def run_case(app, win: MainWindow, label: str, pixels: np.ndarray, n_filters: in
     panel.view.viewport().installEventFilter(watcher)
     latencies: list[float] = []
 
-    def on_result(u: str) -> None:
-        if u != uid:
+    def on_result(res) -> None:
+        if res.uid != uid:
             return
-        res = win.controller.result(u)
         watcher.armed_at = time.perf_counter()
         watcher.generation = res.generation
 
@@ -109,7 +109,7 @@ def run_case(app, win: MainWindow, label: str, pixels: np.ndarray, n_filters: in
         k[1, 1] = float(rng.normal())
         t = time.perf_counter()
         win.set_kernel(0, k, tag="cell:1,1")
-        gen_at_edit.append((t, win.controller._latest[uid]))
+        gen_at_edit.append((t, win.controller.requested_generation(uid)))
         done["n"] += 1
         if done["n"] >= edits:
             timer.stop()
@@ -176,9 +176,11 @@ def main() -> int:
         run_case(app, win, "12 MP, 4 filters", photo(3000, 4000), 4, edits, 10),
         run_case(app, win, "1080p, 4 filters", photo(1080, 1920), 4, edits, 10),
         run_case(app, win, "12 MP, 8 filters", photo(3000, 4000), 8, edits // 2, 4),
+        run_case(app, win, "12 MP, 16 filters", photo(3000, 4000), 16, edits // 2, 4),
     ]
     print("edit = edit to repaint of that edit's map (or a newer one); full = last edit of the drag")
-    print("to every map exact at full resolution; stride = a stride change to every map exact")
+    print("to every map exact at full resolution; stride = a stride change to every map exact;")
+    print("max stall = the longest the event loop was kept from a 5 ms timer during the case")
     print(f"{'case':<20}{'edit median':>13}{'edit p95':>10}{'full':>9}{'stride med':>12}{'max stall':>11}{'peak RSS':>10}")
     for r in rows:
         print(

@@ -48,7 +48,7 @@ def run_gui(path: str | None = None) -> int:
     window = MainWindow()
     window.show()
     if path:
-        window.open_path(path)
+        window.open_at_start(path)
     else:
         window.open_sample("photo")
     return app.exec()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from filterstudio.compute.planning import display_copy, fast_downscale, value_range
 from filterstudio.core import display
-from filterstudio.gui.worker import display_copy, fast_downscale, value_range
 
 
 @pytest.mark.parametrize("shape", [(7,), (40, 33), (40, 33, 1), (40, 33, 3), (40, 33, 6)])

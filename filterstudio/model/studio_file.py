@@ -1,0 +1,108 @@
+"""Converts the studio's uid-keyed state to a session file's position-keyed form and back.
+
+The studio names filters and combined maps by uid (a panel follows its filter when filters
+move); a session file names them by position in the bank, which is all that survives a save.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .bank import Bank
+from .session import CombinedMap, DisplaySettings, Session
+from .studio import DerivedMap, DisplayState, ImageState, make_derived
+
+__all__ = ["StudioState", "session_of", "state_of"]
+
+
+@dataclass(frozen=True)
+class StudioState:
+    """What a session restores in the studio: the bank, display, selection, combined maps."""
+
+    bank: Bank
+    display: DisplayState
+    selected: int
+    derived: tuple[DerivedMap, ...]
+
+
+def display_for_file(state: DisplayState, bank: Bank) -> DisplaySettings:
+    """The uid-keyed display settings of ``bank``'s filters as position-keyed ones."""
+    per, per_cmap = {}, {}
+    for uid, mapping, cmap in state.per_filter:
+        try:
+            index = bank.index_of(uid)
+        except KeyError:
+            continue  # a combined map's own choice: kept with the combined map
+        per[index] = mapping
+        if cmap:
+            per_cmap[index] = cmap
+    return DisplaySettings(
+        mapping=state.mapping,
+        colormap=state.colormap or "gray",
+        per_filter=per,
+        per_filter_colormap=per_cmap,
+    )
+
+
+def display_from_file(settings: DisplaySettings, bank: Bank) -> DisplayState:
+    """Position-keyed display settings as uid-keyed ones for ``bank``'s filters."""
+    cmap = None if settings.colormap == "gray" else settings.colormap
+    cmaps = dict(settings.per_filter_colormap)
+    per = tuple(
+        (bank.filters[i].uid, mapping, cmaps.get(i))
+        for i, mapping in settings.per_filter
+        if 0 <= i < len(bank.filters)
+    )
+    return DisplayState(mapping=settings.mapping, colormap=cmap, per_filter=per)
+
+
+def combined_for_file(
+    derived: tuple[DerivedMap, ...], state: DisplayState, bank: Bank
+) -> tuple[CombinedMap, ...]:
+    """Combined maps as the file's definitions by filter position, with their own display."""
+    combined = []
+    for d in derived:
+        try:
+            a, b = bank.index_of(d.a_uid), bank.index_of(d.b_uid)
+        except KeyError:
+            continue  # a source is gone: the studio drops such a map itself
+        mapping, cmap, overridden = state.for_uid(d.uid)
+        combined.append(
+            CombinedMap(a, b, d.op, mapping if overridden else None, cmap if overridden else None)
+        )
+    return tuple(combined)
+
+
+def derived_from_file(
+    combined: tuple[CombinedMap, ...], bank: Bank, display: DisplayState
+) -> tuple[tuple[DerivedMap, ...], DisplayState]:
+    """New combined maps for the file's definitions, and ``display`` with their own choices."""
+    derived = []
+    per = list(display.per_filter)
+    for c in combined:
+        d = make_derived(bank.filters[c.a].uid, bank.filters[c.b].uid, c.op)
+        derived.append(d)
+        if c.mapping is not None:
+            per.append((d.uid, c.mapping, c.colormap))
+    return tuple(derived), replace(display, per_filter=tuple(per))
+
+
+def state_of(session: Session) -> StudioState:
+    """The studio state a loaded session restores (the picture is opened separately)."""
+    display = display_from_file(session.display, session.bank)
+    derived, display = derived_from_file(session.combined, session.bank, display)
+    return StudioState(session.bank, display, session.selected, derived)
+
+
+def session_of(
+    state: StudioState, image: ImageState | None
+) -> Session:
+    """The session to save for ``state`` and the picture ``image`` (its location, not pixels)."""
+    return Session(
+        image_path=image.path if image is not None else None,
+        sample=image.sample if image is not None else None,
+        bank=state.bank,
+        display=display_for_file(state.display, state.bank),
+        selected=max(0, state.selected),
+        combined=combined_for_file(state.derived, state.display, state.bank),
+    )
