@@ -44,6 +44,12 @@ _LAZY = {
     "kernel_code": "core.codegen",
     "to_uint8": "core.display",
     "MAPPINGS": "core.display",
+    "fit_kernel": "core.fit",
+    "fit_kernel_report": "core.fit",
+    "residual_map": "core.fit",
+    "KernelDescent": "core.descent",
+    "mystery_kernel": "core.mystery",
+    "score_guess": "core.mystery",
     "Bank": "model.bank",
     "Filter": "model.bank",
     "Layer": "model.bank",
@@ -54,7 +60,9 @@ __all__ = ["__version__", "preset", *_LAZY]
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .core.codegen import kernel_code  # noqa: F401
     from .core.convolution import convolve, output_shape, resolve_padding  # noqa: F401
+    from .core.descent import KernelDescent  # noqa: F401
     from .core.display import MAPPINGS, to_uint8  # noqa: F401
+    from .core.fit import fit_kernel, fit_kernel_report, residual_map  # noqa: F401
     from .core.imageio import (  # noqa: F401
         ImageError,
         ImageTooLarge,
@@ -64,6 +72,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         sniff_format,
     )
     from .core.kernels import PRESETS, get_preset, random_kernel  # noqa: F401
+    from .core.mystery import mystery_kernel, score_guess  # noqa: F401
     from .core.parse import KernelParseError, parse_kernel  # noqa: F401
     from .core.pipeline import apply_filter  # noqa: F401
     from .core.reference import convolve_reference  # noqa: F401

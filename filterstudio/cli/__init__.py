@@ -35,7 +35,7 @@ __all__ = [
     "main",
 ]
 
-COMMANDS = ("apply", "presets")
+COMMANDS = ("apply", "fit", "presets")
 
 
 def _top_parser() -> argparse.ArgumentParser:
@@ -49,6 +49,7 @@ def _top_parser() -> argparse.ArgumentParser:
             "                                            write the feature map of one filter\n"
             "  filterstudio apply INPUT FOLDER --bank bank.json\n"
             "                                            write one map per filter of a bank\n"
+            "  filterstudio fit BEFORE AFTER --size 3    the kernel that turns BEFORE into AFTER\n"
             "  filterstudio presets                      list the preset kernels\n"
             "\nRun 'filterstudio apply --help' for the options of apply."
         ),
@@ -136,6 +137,15 @@ def _dispatch(argv: list[str]) -> int:
             # Stopped mid-write (SIGTERM, SIGHUP, Ctrl+C): no hidden temporary file stays behind.
             with stop_on_signals():
                 return run_apply(args)
+        if command == "fit":
+            from .fit import fit_parser, run_fit
+
+            args = fit_parser().parse_args(rest)
+            from ..core.atomic import stop_on_signals
+
+            # Stopped while its bank file is written: no hidden temporary file stays behind.
+            with stop_on_signals():
+                return run_fit(args)
         return _cmd_presets(_presets_parser().parse_args(rest))
     args = _top_parser().parse_args(argv)
     return _cmd_gui(args.path)
@@ -201,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return exc.exit_code
     finally:
-        if argv is None and args[:1] in (["apply"], ["presets"]):
+        if argv is None and args[:1] in (["apply"], ["fit"], ["presets"]):
             # Run as the program, so the process ends with this command. Not after the window:
             # its Qt objects are destroyed as the interpreter collects them.
             _skip_exit_collection()
