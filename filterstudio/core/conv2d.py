@@ -36,6 +36,8 @@ _PLANES_NS_PER_TAP = 0.06  # and per kernel tap
 _PATCH_NS_PER_VALUE = 0.7  # copying one window value into the patch matrix, per output cell
 _PATCH_NS_PER_MAC = 0.05  # one multiply-add of the matrix product
 _PATCH_NS_PER_OUTPUT = 1.0  # moving one output value into place
+# "planes" or "patches" runs that engine whatever the estimates say (tests, benchmarks).
+_FORCE_ENGINE: str | None = None
 
 # A band's patch matrix holds about this many bytes: it stays in the caches while the matrix
 # product reads it, and it bounds the memory a layer needs beyond its output.
@@ -294,7 +296,8 @@ class _Patches:
             src = chw[:, ry :: self.sy, rx :: self.sx][:, :nq]
             plane = phases[p]
             plane[:, : src.shape[1], : src.shape[2]] = src
-            # Cells no output keeps, but which flattened reads touch: finite, so no NaN appears.
+            # Cells that only thrown-away outputs read: zeros, so that no stale value left in
+            # the buffer (a denormal, say) slows the product down.
             plane[:, : src.shape[1], src.shape[2] :] = 0.0
             plane[:, src.shape[1] :] = 0.0
             flat[ry, rx] = plane.reshape(c, nq * self.width)
@@ -345,7 +348,6 @@ def _patches(x, w64, pads, border, cval, strides, dils, out_hw, out, first_out: 
     keh = dils[0] * (w64.shape[2] - 1) + 1
     c_in = x.shape[2]
     padded_w = x.shape[1] + pads[1][0] + pads[1][1]
-    src_rows = x.shape[0] + pads[0][0] + pads[0][1]
     eng = _Patches(w64, strides, dils, ow, padded_w)
     src = _PaddedRows(x, pads, border, cval, 0)
     sy = strides[0]
@@ -359,9 +361,9 @@ def _patches(x, w64, pads, border, cval, strides, dils, out_hw, out, first_out: 
     def run(i0: int) -> None:
         i1 = min(oh, i0 + n_band)
         n = i1 - i0
-        # The padded rows the band's outputs read, and (stride > 1) the rest of the last phase
-        # row group, which the flattened reads may touch for outputs thrown away.
-        stop = min(i0 * sy + max((n - 1) * sy + keh, (n + eng.extra_rows) * sy), src_rows)
+        # The padded rows the band's outputs read. Flattened reads for outputs that are thrown
+        # away may run past them into the phase planes' zeros; at stride 1 they stop at the end.
+        stop = (i1 - 1) * sy + keh
         rows = np.ascontiguousarray(src.rows(i0 * sy, stop), np.float32)
         out[i0:i1, :, cols] = eng.band(rows.reshape(-1, padded_w, c_in), n)
 
@@ -440,7 +442,11 @@ def conv2d(
     planes = None
     for g in range(groups):
         wg = w64[g * cout_g : (g + 1) * cout_g]
-        if _use_planes(cin_g, cout_g, w.shape[2:], img.shape[:2], out_hw, strides):
+        if _FORCE_ENGINE is not None:
+            use_planes = _FORCE_ENGINE == "planes"
+        else:
+            use_planes = _use_planes(cin_g, cout_g, w.shape[2:], img.shape[:2], out_hw, strides)
+        if use_planes:
             if planes is None:
                 planes = [np.ascontiguousarray(x3[:, :, c]) for c in range(x3.shape[2])]
             group_planes = planes[g * cin_g : (g + 1) * cin_g]
