@@ -131,8 +131,9 @@ def pool2d(x, size, *, stride=None, mode: str = "max", padding=0) -> np.ndarray:
         # np.maximum keeps a NaN, as PyTorch's max pool does.
         out = _windows(_padded(x3, py, px, -np.inf), size, strides, out_hw, np.maximum)
     else:
-        out = _windows(_padded(x3, py, px, 0.0), size, strides, out_hw, np.add)
-        out *= np.float32(1.0 / (size[0] * size[1]))
+        with np.errstate(invalid="ignore", over="ignore"):  # inf - inf is NaN, as in torch
+            out = _windows(_padded(x3, py, px, 0.0), size, strides, out_hw, np.add)
+            out *= np.float32(1.0 / (size[0] * size[1]))
     out = np.ascontiguousarray(out)
     return out[:, :, 0] if squeeze else out
 

@@ -88,7 +88,8 @@ def pool2d_reference(x, size, *, stride=None, mode: str = "max", padding=0) -> n
             if mode == "max":
                 out[i, j] = window.max(axis=(0, 1))  # numpy's max propagates NaN
             else:
-                out[i, j] = window.sum(axis=(0, 1)) / (ph * pw)
+                with np.errstate(invalid="ignore"):  # inf - inf is NaN, as in torch
+                    out[i, j] = window.sum(axis=(0, 1)) / (ph * pw)
     return out[:, :, 0] if squeeze else out
 
 
