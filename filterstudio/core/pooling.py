@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from .convolution import _real_array, _split_pair, _whole, as_pair
+from . import convolution as _engine
+from .convolution import (
+    _cv_ready,
+    _executor,
+    _real_array,
+    _split_pair,
+    _subsample_cols,
+    _whole,
+    as_pair,
+)
 
 POOL_MODES = ("max", "avg")
+# A band reads about this many input values: its rows stay in cache between the passes.
+_BAND_VALUES = 1 << 20
 
 
 def _padding(padding, size: tuple[int, int]) -> tuple[int, int]:
@@ -57,27 +68,82 @@ def _padded(x: np.ndarray, py: int, px: int, fill: float) -> np.ndarray:
     return p
 
 
-def _windows(p: np.ndarray, size, strides, out_hw, reduce) -> np.ndarray:
-    """``reduce`` over each window: first over its rows, then over its columns.
+def _band(x: np.ndarray, i0: int, i1: int, size, strides, pads, reduce, fill, out) -> None:
+    """Output rows ``[i0, i1)``: ``reduce`` over each window, its rows first, then its columns."""
+    # Sums of inf and -inf are NaN, as in torch, without a warning. The error state belongs to
+    # the thread that runs the band, so it is set here.
+    with np.errstate(invalid="ignore", over="ignore"):
+        _band_rows(x, i0, i1, size, strides, pads, reduce, fill, out)
 
-    Each step combines strided views of whole rows (then of columns), so the work is
-    ``ph`` passes over ``OH`` rows and ``pw`` passes over ``OH x OW`` cells.
+
+def _band_rows(x: np.ndarray, i0: int, i1: int, size, strides, pads, reduce, fill, out) -> None:
+    """The work of :func:`_band`.
+
+    Every step combines contiguous runs of values, so numpy's vector loops do the work and keep
+    a NaN as PyTorch does. Padding rows are never copied: a window row outside the picture adds
+    nothing to the rows pass; ``px`` columns of ``fill`` border the rows it makes.
     """
-    (ph, pw), (sy, sx), (oh, ow) = size, strides, out_hw
-    rows = None
+    (ph, pw), (sy, sx), (py, px) = size, strides, pads
+    h, w, c = x.shape
+    n, ow = i1 - i0, out.shape[1]
+    rows = np.empty((n, w + 2 * px, c), np.float32)
+    if px:
+        rows[:, :px] = fill
+        rows[:, px + w :] = fill
+    inner = rows[:, px : px + w]
+    started = False
     for a in range(ph):
-        view = p[a : a + (oh - 1) * sy + 1 : sy]
-        if rows is None:
-            rows = view.copy()
-        else:
-            reduce(rows, view, out=rows)
-    out = None
-    for b in range(pw):
-        view = rows[:, b : b + (ow - 1) * sx + 1 : sx]
-        if out is None:
-            out = view.copy()
-        else:
-            reduce(out, view, out=out)
+        # Output row i reads picture row i*sy + a - py: the rows inside the picture form a range.
+        lo = max(i0, -((a - py) // sy))
+        hi = min(i1, (h - 1 - a + py) // sy + 1)
+        if hi <= lo:
+            continue
+        src = x[lo * sy + a - py : (hi - 1) * sy + a - py + 1 : sy]
+        dst = inner[lo - i0 : hi - i0]
+        if started:
+            reduce(dst, src, out=dst)
+            continue
+        inner[: lo - i0] = fill  # rows this window row does not reach start from the fill
+        inner[hi - i0 :] = fill
+        dst[...] = src
+        started = True
+    if not started:
+        inner[...] = fill
+    dst = out[i0:i1]
+    if sx == 1:
+        np.copyto(dst, rows[:, :ow])
+        for b in range(1, pw):
+            reduce(dst, rows[:, b : b + ow], out=dst)
+        return
+    # Stride > 1: a nearest-neighbour resize picks every sx-th column into contiguous rows.
+    _subsample_cols(rows, sx, ow, dst)
+    if pw > 1:
+        picked = np.empty_like(dst)
+        for b in range(1, pw):
+            _subsample_cols(rows[:, b:], sx, ow, picked)
+            reduce(dst, picked, out=dst)
+
+
+def _pool(x: np.ndarray, size, strides, pads, out_hw, reduce, fill) -> np.ndarray:
+    """``(OH, OW, C)`` float32 from ``x`` (float32, 3-D), in bands over threads when large."""
+    oh, ow = out_hw
+    c = x.shape[2]
+    out = np.empty((oh, ow, c), np.float32)
+    workers = _engine._MAX_WORKERS
+    row_values = (x.shape[1] + 2 * pads[1]) * c * max(strides[0], size[0])
+    per_band = max(1, _BAND_VALUES // max(1, row_values))
+    parallel = x.size >= _engine._PARALLEL_MIN_VALUES and workers > 1
+    if parallel:
+        per_band = min(per_band, max(1, -(-oh // (2 * workers))))
+    starts = range(0, oh, per_band)
+    args = (size, strides, pads, reduce, fill, out)
+    if len(starts) == 1 or not parallel:
+        for i0 in starts:
+            _band(x, i0, min(oh, i0 + per_band), *args)
+    else:
+        jobs = [_executor().submit(_band, x, i0, min(oh, i0 + per_band), *args) for i0 in starts]
+        for job in jobs:
+            job.result()
     return out
 
 
@@ -127,14 +193,13 @@ def pool2d(x, size, *, stride=None, mode: str = "max", padding=0) -> np.ndarray:
     squeeze = x3.ndim == 2
     if squeeze:
         x3 = x3[:, :, None]
+    x3 = _cv_ready(x3)
     if mode == "max":
         # np.maximum keeps a NaN, as PyTorch's max pool does.
-        out = _windows(_padded(x3, py, px, -np.inf), size, strides, out_hw, np.maximum)
+        out = _pool(x3, size, strides, (py, px), out_hw, np.maximum, -np.inf)
     else:
-        with np.errstate(invalid="ignore", over="ignore"):  # inf - inf is NaN, as in torch
-            out = _windows(_padded(x3, py, px, 0.0), size, strides, out_hw, np.add)
-            out *= np.float32(1.0 / (size[0] * size[1]))
-    out = np.ascontiguousarray(out)
+        out = _pool(x3, size, strides, (py, px), out_hw, np.add, 0.0)
+        out *= np.float32(1.0 / (size[0] * size[1]))
     return out[:, :, 0] if squeeze else out
 
 

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import hypothesis.strategies as st
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from filterstudio.core import convolution, pooling
 from filterstudio.core.pooling import pool2d, pool2d_argmax
 from filterstudio.core.reference_layers import pool2d_argmax_reference, pool2d_reference
+
+
+@contextlib.contextmanager
+def banded(on: bool):
+    """One-row bands on two threads, as a large picture runs, on tiny inputs."""
+    saved = (pooling._BAND_VALUES, convolution._PARALLEL_MIN_VALUES, convolution._MAX_WORKERS)
+    if on:
+        pooling._BAND_VALUES, convolution._PARALLEL_MIN_VALUES, convolution._MAX_WORKERS = 1, 0, 2
+    try:
+        yield
+    finally:
+        pooling._BAND_VALUES, convolution._PARALLEL_MIN_VALUES, convolution._MAX_WORKERS = saved
 
 
 @st.composite
@@ -38,12 +53,13 @@ def pools(draw):
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(pools(), st.sampled_from(["max", "avg"]))
-def test_pool2d_matches_reference(case, mode):
+@given(pools(), st.sampled_from(["max", "avg"]), st.booleans())
+def test_pool2d_matches_reference(case, mode, bands):
     x, size, kwargs = case
     before = x.copy()
     want = pool2d_reference(x, size, mode=mode, **kwargs)
-    got = pool2d(x, size, mode=mode, **kwargs)
+    with banded(bands):
+        got = pool2d(x, size, mode=mode, **kwargs)
     assert got.dtype == np.float32
     assert got.shape == want.shape
     finite = float(np.abs(x[np.isfinite(x)].astype(np.float64)).max(initial=0.0))
