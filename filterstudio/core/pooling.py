@@ -9,6 +9,7 @@ from .convolution import (
     _cv_ready,
     _executor,
     _real_array,
+    _scratch_array,
     _split_pair,
     _subsample_cols,
     _whole,
@@ -86,39 +87,45 @@ def _band_rows(x: np.ndarray, i0: int, i1: int, size, strides, pads, reduce, fil
     (ph, pw), (sy, sx), (py, px) = size, strides, pads
     h, w, c = x.shape
     n, ow = i1 - i0, out.shape[1]
-    rows = np.empty((n, w + 2 * px, c), np.float32)
+    rows = _scratch_array(0, (n, w + 2 * px, c))
     if px:
         rows[:, :px] = fill
         rows[:, px + w :] = fill
     inner = rows[:, px : px + w]
-    started = False
+    # Window row a of output row i is picture row i*sy + a - py: the output rows for which it
+    # lies inside the picture form one range [lo, hi).
+    parts = []
     for a in range(ph):
-        # Output row i reads picture row i*sy + a - py: the rows inside the picture form a range.
         lo = max(i0, -((a - py) // sy))
         hi = min(i1, (h - 1 - a + py) // sy + 1)
-        if hi <= lo:
-            continue
-        src = x[lo * sy + a - py : (hi - 1) * sy + a - py + 1 : sy]
-        dst = inner[lo - i0 : hi - i0]
-        if started:
-            reduce(dst, src, out=dst)
-            continue
-        inner[: lo - i0] = fill  # rows this window row does not reach start from the fill
-        inner[hi - i0 :] = fill
-        dst[...] = src
-        started = True
-    if not started:
+        if lo < hi:
+            parts.append((lo, hi, x[lo * sy + a - py : (hi - 1) * sy + a - py + 1 : sy]))
+    whole = [p for p in parts if p[:2] == (i0, i1)]
+    if len(whole) >= 2:  # the usual case: two window rows combine into the rows at once
+        reduce(whole[0][2], whole[1][2], out=inner)
+        done = 2
+    elif whole:
+        np.copyto(inner, whole[0][2])
+        done = 1
+    else:
         inner[...] = fill
+        done = 0
+    for lo, hi, src in [p for p in parts if p[:2] != (i0, i1)] + whole[done:]:
+        dst = inner[lo - i0 : hi - i0]
+        reduce(dst, src, out=dst)
     dst = out[i0:i1]
     if sx == 1:
-        np.copyto(dst, rows[:, :ow])
-        for b in range(1, pw):
+        if pw == 1:
+            np.copyto(dst, rows[:, :ow])
+        else:
+            reduce(rows[:, :ow], rows[:, 1 : 1 + ow], out=dst)
+        for b in range(2, pw):
             reduce(dst, rows[:, b : b + ow], out=dst)
         return
     # Stride > 1: a nearest-neighbour resize picks every sx-th column into contiguous rows.
     _subsample_cols(rows, sx, ow, dst)
     if pw > 1:
-        picked = np.empty_like(dst)
+        picked = _scratch_array(1, dst.shape)
         for b in range(1, pw):
             _subsample_cols(rows[:, b:], sx, ow, picked)
             reduce(dst, picked, out=dst)
