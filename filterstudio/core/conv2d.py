@@ -31,7 +31,7 @@ from .convolution import (
 #    as a few filters; the product then serves every filter. Wins once there are many pairs.
 # The estimates below are nanoseconds per pixel measured on 1 MP pictures, 1-16 channels,
 # kernels 3-11, strides 1-2 (see benchmarks/bench_layers.py --rule); only their ratio matters.
-_PLANES_NS_PER_PAIR = 1.5  # one filter2D pass and one addition, per input pixel
+_PLANES_NS_PER_PAIR = 3.0  # one filter2D pass and one addition, per input pixel
 _PLANES_NS_PER_TAP = 0.06  # and per kernel tap
 _PATCH_NS_PER_VALUE = 0.7  # copying one window value into the patch matrix, per output cell
 _PATCH_NS_PER_MAC = 0.05  # one multiply-add of the matrix product
@@ -39,9 +39,14 @@ _PATCH_NS_PER_OUTPUT = 1.0  # moving one output value into place
 # "planes" or "patches" runs that engine whatever the estimates say (tests, benchmarks).
 _FORCE_ENGINE: str | None = None
 
-# A band's patch matrix holds about this many bytes: it stays in the caches while the matrix
-# product reads it, and it bounds the memory a layer needs beyond its output.
-_PATCH_BYTES = 2 << 20
+# A patch matrix holds about this many bytes, so that it stays in a core's L2 cache while the
+# matrix product reads it: past that the product ran at a fifth of its speed (12 GFLOP/s instead
+# of 55 on the 1 MB L2 of the machine measured). It also bounds the memory beyond the output.
+_PATCH_BYTES = 512 << 10
+# But never fewer output cells than this per product: the calls would cost more than the cache.
+_MIN_PATCH_COLUMNS = 256
+# A band of output rows reads about this many bytes of input (its phase planes are as large).
+_BAND_BYTES = 2 << 20
 # Below this many output values a layer is one band: threads would cost more than they save.
 _PARALLEL_MIN_VALUES = 1 << 17
 
@@ -220,6 +225,7 @@ def _planes(planes, w64, pads, border, cval, strides, dils, out_hw, out, first_o
     sy, sx = strides
     dy, dx = dils
     oh, ow = out_hw
+    maps = []
     for o in range(w64.shape[0]):
         acc = None
         for c, plane in enumerate(planes):
@@ -228,13 +234,19 @@ def _planes(planes, w64, pads, border, cval, strides, dils, out_hw, out, first_o
                 continue
             part = _correlate(plane, _plan(k, dy, dx), pads, border, cval, sy, sx, oh, ow)
             if acc is None:
-                acc = part  # a fresh array: the engine never hands out its scratch buffers
+                acc = np.ascontiguousarray(part)  # a fresh array: the engine hands out no scratch
             else:
                 np.add(acc, part, out=acc)
-        if acc is None:
-            out[:, :, first_out + o] = 0.0
-        else:
-            out[:, :, first_out + o] = acc
+        maps.append(np.zeros((oh, ow), np.float32) if acc is None else acc)
+    # One interleaving pass for all maps: writing them one channel at a time was five times slower.
+    if len(maps) == 1:
+        out[:, :, first_out] = maps[0]
+    elif first_out == 0 and len(maps) == out.shape[2]:
+        got = cv2.merge(maps, dst=out)
+        if got.ctypes.data != out.ctypes.data:  # OpenCV wrote elsewhere: copy it in
+            np.copyto(out, got)
+    else:
+        out[:, :, first_out : first_out + len(maps)] = cv2.merge(maps)
 
 
 # --------------------------------------------------------------------------- patches engine
@@ -271,13 +283,13 @@ class _Patches:
         self.width = -(-padded_w // self.sx)  # columns of every phase plane
         self.extra_rows = max(qa for _, _, qa, _ in self.taps)
         self.out_w = out_w
-        # Taps per matrix product: as many as fit the patch budget for one output row.
-        row_bytes = self.width * c_in * 4
-        self.taps_per_chunk = max(1, min(len(taps), _PATCH_BYTES // max(1, row_bytes)))
+        # Output cells per matrix product: the patch matrix fits the budget.
+        k = len(taps) * c_in
+        self.columns = max(_MIN_PATCH_COLUMNS, _PATCH_BYTES // (4 * k))
 
     def rows_per_band(self, out_h: int) -> int:
-        row_bytes = self.width * self.c_in * 4 * self.taps_per_chunk
-        return max(1, min(out_h, _PATCH_BYTES // max(1, row_bytes)))
+        row_bytes = self.width * self.sx * self.sy * self.c_in * 4
+        return max(1, min(out_h, _BAND_BYTES // max(1, row_bytes)))
 
     def _phase_planes(self, padded: np.ndarray, nq: int) -> dict:
         """Each phase of the band as flat planes ``(c_in, nq * width)``."""
@@ -305,40 +317,32 @@ class _Patches:
 
     def band(self, padded: np.ndarray, n: int) -> np.ndarray:
         """Products for ``n`` output rows whose padded rows start at ``padded[0]``, as a
-        ``(n, out_w, c_out)`` view of this thread's scratch buffer: copy it out at once."""
-        c = self.c_in
-        width = self.width
+        ``(n, out_w, c_out)`` view of this thread's scratch buffer: copy it out at once.
+
+        The band's cells, flattened row after row, go through the product a slice at a time:
+        slices need not end at a row's end, so each one fills the patch budget exactly.
+        """
+        c, width = self.c_in, self.width
         flat = self._phase_planes(padded, n + self.extra_rows)
         m = (n - 1) * width + self.out_w  # the last row stops at its last output
-        result = _buffer("result", (self.c_out, n * width))
-        per = self.taps_per_chunk
-        tmp = None
-        patches = None
-        for t0 in range(0, len(self.taps), per):
-            chunk = self.taps[t0 : t0 + per]
-            if len(chunk) == 1:
-                ry, rx, qa, qb = chunk[0]
-                start = qa * width + qb
-                part = flat[ry, rx][:, start : start + m]  # rows a plane's length apart
+        step = min(self.columns, m)
+        patches = _buffer("patches", (len(self.taps) * c, step))
+        result = _buffer("result", (self.c_out, step))
+        hwc = _buffer("hwc", (n * width, self.c_out))
+        for f0 in range(0, m, step):
+            cols = min(step, m - f0)
+            part = patches[:, :cols]
+            for t, (ry, rx, qa, qb) in enumerate(self.taps):
+                start = qa * width + qb + f0
+                part[t * c : (t + 1) * c] = flat[ry, rx][:, start : start + cols]
+            product = np.matmul(self.matrix, part, out=result[:, :cols])
+            if self.c_out == 1:
+                hwc[f0 : f0 + cols, 0] = product[0]
             else:
-                if patches is None:
-                    patches = _buffer("patches", (len(chunk) * c, m))
-                part = patches[: len(chunk) * c]
-                for t, (ry, rx, qa, qb) in enumerate(chunk):
-                    start = qa * width + qb
-                    part[t * c : (t + 1) * c] = flat[ry, rx][:, start : start + m]
-            weights = self.matrix[:, t0 * c : (t0 + len(chunk)) * c]
-            if t0 == 0:
-                np.matmul(weights, part, out=result[:, :m])
-            else:
-                if tmp is None:
-                    tmp = _buffer("tmp", (self.c_out, m))
-                np.matmul(weights, part, out=tmp)
-                np.add(result[:, :m], tmp, out=result[:, :m])
-        if self.c_out == 1:
-            hwc = result.reshape(n * width, 1)
-        else:
-            hwc = cv2.transpose(result, dst=_buffer("hwc", (n * width, self.c_out)))
+                dst = hwc[f0 : f0 + cols]
+                got = cv2.transpose(product, dst=dst)
+                if got.ctypes.data != dst.ctypes.data:  # OpenCV wrote elsewhere: copy it in
+                    np.copyto(dst, got)
         return hwc.reshape(n, width, self.c_out)[:, : self.out_w]
 
 

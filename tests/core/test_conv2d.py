@@ -27,31 +27,29 @@ def tolerance(x, weight, bias=None) -> float:
     return 1e-4 * (1.0 + per_filter * x.max() + b)
 
 
+KNOBS = ("_FORCE_ENGINE", "_PATCH_BYTES", "_MIN_PATCH_COLUMNS", "_BAND_BYTES",
+         "_PARALLEL_MIN_VALUES")
+
+
 @contextlib.contextmanager
 def engine(name: str | None, *, patch_bytes: int | None = None, threads: bool = False):
-    """Run one engine; small patch budgets and threads on tiny inputs exercise the bands,
-    the tap chunks and the pool as large pictures do."""
-    saved = (
-        layer._FORCE_ENGINE,
-        layer._PATCH_BYTES,
-        layer._PARALLEL_MIN_VALUES,
-        convolution._MAX_WORKERS,
-    )
+    """Run one engine. A small ``patch_bytes`` cuts tiny inputs into many bands and many
+    matrix products, and ``threads`` runs the bands on the pool, as large pictures run."""
+    saved = {k: getattr(layer, k) for k in KNOBS}
+    saved_workers = convolution._MAX_WORKERS
     layer._FORCE_ENGINE = name
     if patch_bytes is not None:
-        layer._PATCH_BYTES = patch_bytes
+        layer._PATCH_BYTES = layer._BAND_BYTES = patch_bytes
+        layer._MIN_PATCH_COLUMNS = 1
     if threads:
         layer._PARALLEL_MIN_VALUES = 0
         convolution._MAX_WORKERS = 2
     try:
         yield
     finally:
-        (
-            layer._FORCE_ENGINE,
-            layer._PATCH_BYTES,
-            layer._PARALLEL_MIN_VALUES,
-            convolution._MAX_WORKERS,
-        ) = saved
+        for k, v in saved.items():
+            setattr(layer, k, v)
+        convolution._MAX_WORKERS = saved_workers
 
 
 pairs = st.one_of(st.integers(1, 3), st.tuples(st.integers(1, 3), st.integers(1, 3)))
