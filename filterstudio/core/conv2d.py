@@ -54,6 +54,7 @@ _PARALLEL_MIN_VALUES = 1 << 17
 _blas_lock = threading.Lock()
 _blas_users = 0
 _blas_limit = None  # the active limit, restored when the last user leaves
+_blas_controller = None
 
 
 @contextlib.contextmanager
@@ -64,7 +65,7 @@ def _blas_on_one_thread():
     cores and spin, several times slower on a shared machine. Calls may overlap from several
     threads: the first in sets the limit, the last out restores what was there before.
     """
-    global _blas_users, _blas_limit
+    global _blas_users, _blas_limit, _blas_controller
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:  # pragma: no cover - threadpoolctl is a dependency; run as BLAS likes
@@ -72,7 +73,9 @@ def _blas_on_one_thread():
         return
     with _blas_lock:
         if _blas_users == 0:
-            _blas_limit = _controller(ThreadpoolController).limit(limits=1, user_api="blas")
+            if _blas_controller is None:  # finding the loaded libraries takes milliseconds
+                _blas_controller = ThreadpoolController()
+            _blas_limit = _blas_controller.limit(limits=1, user_api="blas")
         _blas_users += 1
     try:
         yield
@@ -84,7 +87,6 @@ def _blas_on_one_thread():
                 _blas_limit = None
 
 
-_controllers: list = []
 _scratch = threading.local()
 # Buffers above this size are not kept between calls.
 _SCRATCH_MAX_BYTES = 64 << 20
@@ -107,13 +109,6 @@ def _buffer(name: str, shape: tuple[int, ...]) -> np.ndarray:
     if buf is None or buf.size < size:
         buf = bufs[name] = np.empty(size, np.float32)
     return buf[:size].reshape(shape)
-
-
-def _controller(cls):
-    """One controller for the process: finding the loaded libraries costs milliseconds."""
-    if not _controllers:
-        _controllers.append(cls())
-    return _controllers[0]
 
 
 def _weights(weight) -> np.ndarray:
@@ -288,8 +283,10 @@ class _Patches:
         self.columns = max(_MIN_PATCH_COLUMNS, _PATCH_BYTES // (4 * k))
 
     def rows_per_band(self, out_h: int) -> int:
-        row_bytes = self.width * self.sx * self.sy * self.c_in * 4
-        return max(1, min(out_h, _BAND_BYTES // max(1, row_bytes)))
+        """Rows whose input is about ``_BAND_BYTES`` and whose output at most four times that."""
+        in_row = self.width * self.sx * self.sy * self.c_in * 4
+        out_row = self.width * self.c_out * 4
+        return max(1, min(out_h, _BAND_BYTES // max(1, in_row), 4 * _BAND_BYTES // out_row))
 
     def _phase_planes(self, padded: np.ndarray, nq: int) -> dict:
         """Each phase of the band as flat planes ``(c_in, nq * width)``."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import tracemalloc
 
 import hypothesis.strategies as st
 import numpy as np
@@ -261,3 +262,21 @@ def test_refuses_nonsense_with_one_sentence(change, words):
 def test_a_wrong_input_channel_count_names_both_counts():
     with pytest.raises(ValueError, match="reads 3 channels per group.*input has 2"):
         conv2d(np.ones((5, 5, 2)), np.ones((4, 3, 3, 3)))
+
+
+@pytest.mark.parametrize("name", ["patches", "planes"])
+def test_memory_stays_near_the_output_size(name):
+    """The windows are never laid out for the whole picture at once (that would be 132 MB)."""
+    rng = np.random.default_rng(9)
+    x = rng.random((600, 800, 8), dtype=np.float32)
+    weight = rng.standard_normal((16, 8, 3, 3)).astype(np.float32)
+    tracemalloc.start()
+    try:
+        with engine(name):
+            out = conv2d(x, weight, padding=1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # patches: the output and a few cache-sized buffers; planes: each map, then all interleaved.
+    allowed = out.nbytes * (1 if name == "patches" else 2) + (24 << 20)
+    assert peak <= allowed, f"peak {peak / 2**20:.0f} MB"
