@@ -8,6 +8,7 @@ import threading
 
 import cv2
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from . import convolution as _engine
 from .convolution import (
@@ -39,12 +40,14 @@ _PATCH_NS_PER_OUTPUT = 1.0  # moving one output value into place
 # "planes" or "patches" runs that engine whatever the estimates say (tests, benchmarks).
 _FORCE_ENGINE: str | None = None
 
-# A patch matrix holds about this many bytes, so that it stays in a core's L2 cache while the
-# matrix product reads it: past that the product ran at a fifth of its speed (12 GFLOP/s instead
-# of 55 on the 1 MB L2 of the machine measured). It also bounds the memory beyond the output.
-_PATCH_BYTES = 512 << 10
-# But never fewer output cells than this per product: the calls would cost more than the cache.
-_MIN_PATCH_COLUMNS = 256
+# A patch matrix holds about this many bytes, so that it stays near a core's L2 cache while the
+# matrix product reads it: with a whole band's patches (10 MB) the product ran at a fifth of
+# its speed (12 GFLOP/s instead of 55 on the 1 MB L2 of the machine measured). It also bounds
+# the memory a layer needs beyond its output.
+_PATCH_BYTES = 1 << 20
+# But never fewer output cells than this per product: with large kernels the copies and calls
+# of many short slices cost more than the cache saves (7x7 kernels ran twice as long at 256).
+_MIN_PATCH_COLUMNS = 2048
 # A band of output rows reads about this many bytes of input (its phase planes are as large).
 _BAND_BYTES = 2 << 20
 # Below this many output values a layer is one band: threads would cost more than they save.
@@ -263,17 +266,28 @@ class _Patches:
         self.c_in, self.c_out = c_in, c_out
         self.sy, self.sx = strides
         dy, dx = dils
-        # Taps whose weights are all zero are skipped: they add nothing.
-        taps = [(a, b) for a in range(kh) for b in range(kw) if w64[:, :, a, b].any()]
-        if not taps:
-            taps = [(0, 0)]
-        self.taps = [
-            ((a * dy) % self.sy, (b * dx) % self.sx, (a * dy) // self.sy, (b * dx) // self.sx)
-            for a, b in taps
-        ]
+        # Taps whose weights are all zero are skipped: they add nothing. Each tap becomes its
+        # phase (ry, rx) and offset (qa, qb); sorted so that the taps of one phase and row sit
+        # side by side, their offsets qb then step evenly and one strided copy moves them all.
+        taps = sorted(
+            ((a * dy) % self.sy, (b * dx) % self.sx, (a * dy) // self.sy, (b * dx) // self.sx, a, b)
+            for a in range(kh)
+            for b in range(kw)
+            if w64[:, :, a, b].any()
+        ) or [(0, 0, 0, 0, 0, 0)]
+        self.taps = [t[:4] for t in taps]
         # Matrix columns ordered tap by tap, channel by channel within a tap.
-        mat = np.stack([w64[:, :, a, b] for a, b in taps], axis=1)  # (c_out, T, c_in)
+        mat = np.stack([w64[:, :, a, b] for *_, a, b in taps], axis=1)  # (c_out, T, c_in)
         self.matrix = np.ascontiguousarray(mat.reshape(c_out, len(taps) * c_in), np.float32)
+        # Runs of taps: (first tap, count, ry, rx, qa, first qb, gap between their qb).
+        self.runs = []
+        for t, (ry, rx, qa, qb) in enumerate(self.taps):
+            if self.runs:
+                t0, n, ry0, rx0, qa0, qb0, gap = self.runs[-1]
+                if (ry0, rx0, qa0) == (ry, rx, qa) and (n == 1 or qb - qb0 == n * gap):
+                    self.runs[-1] = (t0, n + 1, ry, rx, qa, qb0, qb - qb0 if n == 1 else gap)
+                    continue
+            self.runs.append((t, 1, ry, rx, qa, qb, 0))
         self.phases = sorted({(ry, rx) for ry, rx, _, _ in self.taps})
         self.width = -(-padded_w // self.sx)  # columns of every phase plane
         self.extra_rows = max(qa for _, _, qa, _ in self.taps)
@@ -329,9 +343,20 @@ class _Patches:
         for f0 in range(0, m, step):
             cols = min(step, m - f0)
             part = patches[:, :cols]
-            for t, (ry, rx, qa, qb) in enumerate(self.taps):
+            for t0, count, ry, rx, qa, qb, gap in self.runs:
+                src = flat[ry, rx]
                 start = qa * width + qb + f0
-                part[t * c : (t + 1) * c] = flat[ry, rx][:, start : start + cols]
+                if count == 1:
+                    part[t0 * c : (t0 + 1) * c] = src[:, start : start + cols]
+                    continue
+                # Taps whose windows start `gap` cells apart: one strided view of them all.
+                view = as_strided(
+                    src[:, start:],
+                    shape=(count, c, cols),
+                    strides=(gap * src.strides[1], src.strides[0], src.strides[1]),
+                    writeable=False,
+                )
+                part[t0 * c : (t0 + count) * c].reshape(count, c, cols)[...] = view
             product = np.matmul(self.matrix, part, out=result[:, :cols])
             if self.c_out == 1:
                 hwc[f0 : f0 + cols, 0] = product[0]
