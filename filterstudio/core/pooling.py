@@ -17,6 +17,7 @@ from .convolution import (
 )
 
 POOL_MODES = ("max", "avg")
+_CV_MAX_CHANNELS = 512  # OpenCV's arrays interleave at most this many channels
 # A band reads about this many input values: its rows stay in cache between the passes.
 _BAND_VALUES = 1 << 20
 
@@ -122,12 +123,19 @@ def _band_rows(x: np.ndarray, i0: int, i1: int, size, strides, pads, reduce, fil
         for b in range(2, pw):
             reduce(dst, rows[:, b : b + ow], out=dst)
         return
-    # Stride > 1: a nearest-neighbour resize picks every sx-th column into contiguous rows.
-    _subsample_cols(rows, sx, ow, dst)
+    # Stride > 1: a nearest-neighbour resize picks every sx-th column into contiguous rows
+    # (OpenCV interleaves at most 512 channels: numpy picks them beyond that).
+    def pick(src, into):
+        if c > _CV_MAX_CHANNELS:
+            np.copyto(into, src[:, : (ow - 1) * sx + 1 : sx])
+        else:
+            _subsample_cols(src, sx, ow, into)
+
+    pick(rows, dst)
     if pw > 1:
         picked = _scratch_array(1, dst.shape)
         for b in range(1, pw):
-            _subsample_cols(rows[:, b:], sx, ow, picked)
+            pick(rows[:, b:], picked)
             reduce(dst, picked, out=dst)
 
 

@@ -66,7 +66,7 @@ def layers(draw):
     seed = draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
     groups = draw(st.sampled_from([1, 1, 2, 3]))
-    per_group_in = draw(st.integers(1, 3))
+    per_group_in = draw(st.integers(1, 6 if groups == 1 else 3))
     per_group_out = draw(st.integers(1, 3))
     c_in = groups * per_group_in
     h, w = draw(st.integers(1, 10)), draw(st.integers(1, 10))
@@ -178,6 +178,18 @@ def test_a_gray_picture_is_one_channel_and_the_result_keeps_its_channel_axis():
     out = conv2d(x, weight, [0.5])
     assert out.shape == (4, 4, 1)
     np.testing.assert_array_equal(out[:, :, 0], np.tile([0.5, 3.5, 3.5, 0.5], (4, 1)))
+
+
+@pytest.mark.parametrize("name", ENGINES)
+def test_more_channels_than_opencv_interleaves(name):
+    rng = np.random.default_rng(10)
+    x = rng.random((6, 5, 600), dtype=np.float32)
+    weight = rng.standard_normal((2, 600, 3, 3))
+    for kwargs in (dict(padding=1, border="reflect"), dict(padding=2, cval=0.5), dict(stride=2)):
+        with engine(name):
+            got = conv2d(x, weight, **kwargs)
+        want = conv2d_reference(x, weight, **kwargs)
+        np.testing.assert_allclose(got, want, rtol=0, atol=tolerance(x, weight))
 
 
 def test_the_result_is_a_fresh_array_the_caller_owns():

@@ -105,6 +105,14 @@ def test_argmax_of_windows_of_minus_infinity_is_their_first_pixel():
     np.testing.assert_array_equal(cols, [[0, 1], [0, 1]])
 
 
+def test_more_channels_than_opencv_interleaves():
+    x = np.random.default_rng(4).random((9, 8, 600), dtype=np.float32)
+    for mode in ("max", "avg"):
+        got = pool2d(x, 3, stride=2, padding=1, mode=mode)
+        want = pool2d_reference(x, 3, stride=2, padding=1, mode=mode)
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
+
+
 def test_a_large_picture_with_many_channels():
     rng = np.random.default_rng(3)
     x = rng.random((203, 157, 7), dtype=np.float32)
