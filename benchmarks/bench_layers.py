@@ -145,7 +145,7 @@ def pool_opencv(x, case):
     oh, ow = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
     if case.mode == "max":
         y = cv2.dilate(x, np.ones((k, k), np.uint8), anchor=(p, p),
-                       borderType=cv2.BORDER_CONSTANT, borderValue=-np.inf)
+                       borderType=cv2.BORDER_CONSTANT, borderValue=(-np.inf,) * 4)
     else:
         y = cv2.boxFilter(x, -1, (k, k), anchor=(p, p), normalize=True,
                           borderType=cv2.BORDER_CONSTANT)
