@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QWheelEvent
-from PySide6.QtWidgets import QApplication, QInputDialog, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QMainWindow, QVBoxLayout, QWidget
 
 from filterstudio.core import kernels
 from filterstudio.gui.widgets import (
@@ -14,6 +14,7 @@ from filterstudio.gui.widgets import (
     cell_colors,
     format_cell,
 )
+from filterstudio.gui.widgets.number_box import NumberBox
 from filterstudio.model.bank import Filter
 
 SOBEL_X = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float32)
@@ -284,12 +285,25 @@ def test_normalize_with_zero_sum_only_says_so(qtbot, editor):
     assert "zero" in blocker.args[0]
 
 
-def test_scale_asks_for_a_factor(qtbot, editor, monkeypatch):
-    monkeypatch.setattr(QInputDialog, "getDouble", lambda *a, **k: (0.5, True))
+def answer_dialog(qtbot, text, *, accept=True):
+    """Type ``text`` into the modal number dialog about to open, then OK (or Cancel) it."""
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        box = dialog.findChild(NumberBox)
+        box.lineEdit().selectAll()
+        qtbot.keyClicks(box.lineEdit(), text)
+        dialog.accept() if accept else dialog.reject()
+
+    QTimer.singleShot(0, answer)
+
+
+def test_scale_asks_for_a_factor(qtbot, editor):
+    answer_dialog(qtbot, "0.5")
     with qtbot.waitSignal(editor.kernelEdited) as blocker:
         editor.tool_button("scale").click()
     np.testing.assert_array_equal(blocker.args[0], SOBEL_X * 0.5)
-    monkeypatch.setattr(QInputDialog, "getDouble", lambda *a, **k: (3.0, False))
+    answer_dialog(qtbot, "3", accept=False)
     with qtbot.assertNotEmitted(editor.kernelEdited):
         editor.tool_button("scale").click()
 

@@ -30,11 +30,9 @@ from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QMenu,
     QSizePolicy,
@@ -50,9 +48,13 @@ from filterstudio.model.bank import Filter, frozen_kernel
 
 from .choices import fill_choices
 from .kernel_grid import CHANNEL_NAMES, KernelCellWidget, KernelGridsWidget, format_cell
+from .number_box import NumberBox, ask_number
 
 GRID_SIZES = (3, 5, 7)
 """Sizes offered by the size selector; other odd sizes from files are shown as they are."""
+
+#: The bias box takes -BIAS_LIMIT to BIAS_LIMIT.
+BIAS_LIMIT = 1000.0
 
 
 class KernelEditorWidget(QWidget):
@@ -165,12 +167,10 @@ class KernelEditorWidget(QWidget):
             self._tool_buttons[key] = button
 
         # Bias and activation.
-        self._bias_spin = QDoubleSpinBox(self)
-        self._bias_spin.setRange(-1000.0, 1000.0)
-        self._bias_spin.setDecimals(3)
-        self._bias_spin.setSingleStep(0.1)
+        self._bias_spin = NumberBox("The bias", -BIAS_LIMIT, BIAS_LIMIT, step=0.1, parent=self)
         self._bias_spin.setToolTip("Added to every output value after the weighted sum.")
         self._bias_spin.valueChanged.connect(self._on_bias_changed)
+        self._bias_spin.rejected.connect(self.message)
         self._activation_combo = QComboBox(self)
         fill_choices(self._activation_combo, ACTIVATION_TERMS)
         self._activation_combo.setToolTip(
@@ -206,7 +206,7 @@ class KernelEditorWidget(QWidget):
             if flt is None:
                 self._uid = None
                 self._kernel = np.zeros((3, 3), dtype=np.float32)
-                self._bias_spin.setValue(0.0)
+                self._bias_spin.set_value_quietly(0.0)
                 self._activation_combo.setCurrentIndex(0)
                 self._refresh()
                 self.setEnabled(False)
@@ -218,7 +218,7 @@ class KernelEditorWidget(QWidget):
                     cell.setModified(False)
             self._uid = flt.uid
             self._kernel = np.array(flt.kernel, dtype=np.float32)
-            self._bias_spin.setValue(flt.bias)
+            self._bias_spin.set_value_quietly(flt.bias)
             self._activation_combo.setCurrentIndex(
                 max(0, self._activation_combo.findData(flt.activation))
             )
@@ -288,8 +288,8 @@ class KernelEditorWidget(QWidget):
         ``clear``, ``randomize``, ``copy`` or ``paste``."""
         return self._tool_buttons[key]
 
-    def bias_box(self) -> QDoubleSpinBox:
-        """The bias spin box."""
+    def bias_box(self) -> NumberBox:
+        """The bias box (a :class:`~.number_box.NumberBox`)."""
         return self._bias_spin
 
     def activation_box(self) -> QComboBox:
@@ -472,8 +472,9 @@ class KernelEditorWidget(QWidget):
         self._emit_kernel(k, "")
 
     def _on_scale_clicked(self) -> None:
-        factor, ok = QInputDialog.getDouble(
-            self, "Scale kernel", "Multiply every weight by:", 2.0, -1000.0, 1000.0, 4
+        factor, ok = ask_number(
+            self, "Scale kernel", "Multiply every weight by:", 2.0, -1000.0, 1000.0,
+            name="The factor",
         )
         if not ok:
             return

@@ -14,7 +14,6 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -33,10 +32,13 @@ from filterstudio.core.vocabulary import (
 from filterstudio.model.bank import Layer
 
 from .choices import choice_tip, fill_choices
+from .number_box import NumberBox
 
 MAX_STRIDE = 7
 MAX_DILATION = 4
 MAX_PADDING = 15
+#: The border value box takes -CVAL_LIMIT to CVAL_LIMIT (pictures are 0 to 1).
+CVAL_LIMIT = 1000.0
 
 #: The padding choices: the named paddings, then numbers typed in.
 PADDING_CHOICES = (*PADDING_TERMS, CUSTOM_PADDING)
@@ -150,11 +152,8 @@ class LayerControlsWidget(QWidget):
         fill_choices(self._border_combo, BORDER_TERMS)
         self._border_combo.activated.connect(self._on_border_activated)
 
-        self._cval_spin = QDoubleSpinBox(self)
-        self._cval_spin.setRange(-10.0, 10.0)
-        self._cval_spin.setDecimals(3)
-        self._cval_spin.setSingleStep(0.1)
-        self._cval_spin.setKeyboardTracking(False)
+        self._cval_spin = NumberBox("The border value", -CVAL_LIMIT, CVAL_LIMIT, step=0.1,
+                                    parent=self)  # fmt: skip
         self._cval_spin.setToolTip("Value of padded cells with the constant border (0 = black).")
         self._cval_spin.valueChanged.connect(self._on_cval_changed)
 
@@ -267,7 +266,7 @@ class LayerControlsWidget(QWidget):
         """The border mode choice (item data: a border name)."""
         return self._border_combo
 
-    def cval_box(self) -> QDoubleSpinBox:
+    def cval_box(self) -> NumberBox:
         """The constant that fills the border in ``constant`` mode."""
         return self._cval_spin
 
@@ -315,7 +314,7 @@ class LayerControlsWidget(QWidget):
             )
             self._border_combo.setCurrentIndex(self._border_combo.findData(layer.border))
             self._border_combo.setToolTip(choice_tip(self._border_combo))
-            self._cval_spin.setValue(layer.cval)
+            self._cval_spin.set_value_quietly(layer.cval)
             self._channel_combo.setCurrentIndex(self._channel_combo.findData(layer.channel_mode))
             self._channel_combo.setToolTip(choice_tip(self._channel_combo))
         finally:
