@@ -146,6 +146,29 @@ def test_sum_label_follows_the_kernel(qtbot, editor):
 # -- keyboard navigation ------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("where", [(0, 1), (1, 1), (2, 2)])
+def test_a_click_selects_the_number_so_typing_replaces_it(qtbot, editor, where):
+    r, c = where
+    cell(editor, 0, 0).setFocus(Qt.FocusReason.TabFocusReason)
+    target = cell(editor, r, c)
+    qtbot.mouseClick(target, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(target.hasFocus)
+    assert target.selectedText() == target.text()
+    with qtbot.waitSignal(editor.kernelEdited) as blocker:
+        qtbot.keyClicks(target, "-1")
+        qtbot.keyClick(target, Qt.Key.Key_Return)
+    assert blocker.args[0][r, c] == -1
+    assert not target.error
+
+
+def test_a_second_click_puts_the_caret_in_the_number(qtbot, editor):
+    target = cell(editor, 1, 0)
+    qtbot.mouseClick(target, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(target.hasFocus)
+    qtbot.mouseClick(target, Qt.MouseButton.LeftButton)
+    assert not target.hasSelectedText() and target.caret_mode
+
+
 def test_tab_and_arrows_move_between_cells(qtbot, editor):
     first = cell(editor, 0, 0)
     first.setFocus(Qt.FocusReason.TabFocusReason)

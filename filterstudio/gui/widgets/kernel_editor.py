@@ -8,8 +8,9 @@ shows an edit at once, so it stays usable (and testable) without a controller.
 Keyboard
 --------
 - Tab / Shift+Tab: next / previous cell (row by row), then on to the tools.
-- Arrow keys: move between cells, committing what was typed. F2 (or a mouse click) puts the
-  caret in the text, so Left/Right move the caret until the value is committed.
+- A click (or Tab) selects the cell's number, so typing replaces it. Arrow keys move between
+  cells, committing what was typed. F2 (or a second click) puts the caret in the text, so
+  Left/Right move the caret until the value is committed.
 - Enter commits, Escape undoes the typing in a cell.
 - Alt+Up / Alt+Down or PageUp / PageDown: nudge the value by 0.1 (Shift: 1, Ctrl: 0.01), as the
   mouse wheel over a cell does. One burst of nudges is one undo step (merge tag ``cell:r,c``).

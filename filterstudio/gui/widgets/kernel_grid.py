@@ -21,6 +21,7 @@ from PySide6.QtGui import (
     QGuiApplication,
     QKeyEvent,
     QKeySequence,
+    QMouseEvent,
     QPainter,
     QPaintEvent,
     QPalette,
@@ -126,6 +127,7 @@ class KernelCellWidget(QLineEdit):
         self.error = ""
         self.caret_mode = False
         self._wheel_rest = 0
+        self._select_on_release = False
         self._bg = QColor("white")
         self._centre = False
         self.setFrame(False)
@@ -185,11 +187,25 @@ class KernelCellWidget(QLineEdit):
 
     def focusInEvent(self, event: QFocusEvent) -> None:
         super().focusInEvent(event)
-        if event.reason() == Qt.FocusReason.MouseFocusReason:
+        self.caret_mode = False
+        self.selectAll()
+        # QLineEdit places the caret on the mouse press that follows focus-in, which drops the
+        # selection: the release of that first click selects the number again, so typing
+        # replaces it ("-1" over a "0" is -1, not "0-1"). A later click puts the caret.
+        self._select_on_release = event.reason() == Qt.FocusReason.MouseFocusReason
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if not self._select_on_release and self.hasFocus():
             self.caret_mode = True
-        else:
-            self.caret_mode = False
-            self.selectAll()
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        if self._select_on_release:
+            self._select_on_release = False
+            # A drag that selected part of the number keeps that selection.
+            if not self.hasSelectedText():
+                self.selectAll()
 
     def focusOutEvent(self, event: QFocusEvent) -> None:
         super().focusOutEvent(event)
