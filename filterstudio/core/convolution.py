@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from .sizes import kernel_too_large
+
 if TYPE_CHECKING:  # the pool is created on first use: the CLI's start-up does not pay for it
     from concurrent.futures import ThreadPoolExecutor
 
@@ -208,10 +210,7 @@ def _check_args(image, kernel, stride, padding, border, cval, dilation, flip):
     ph = img.shape[0] + pads[0][0] + pads[0][1]
     pw = img.shape[1] + pads[1][0] + pads[1][1]
     if keh > ph or kew > pw:
-        raise ValueError(
-            f"The kernel ({keh}x{kew} with its dilation) is larger than the padded image "
-            f"({ph}x{pw}); use a smaller kernel or dilation, or more padding."
-        )
+        raise ValueError(kernel_too_large((kh, kw), dils, (ph, pw)))
     return img, ker, strides, dils, pads, float(cval), bool(flip)
 
 

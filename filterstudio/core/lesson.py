@@ -10,6 +10,7 @@ import numpy as np
 
 from .geometry import MapGeometry
 from .pipeline import apply_filter, effective_kernel, prepare_input
+from .sizes import kernel_too_large
 
 #: Breakdown layouts: one 2-D input, one output per colour channel, or one depth filter.
 BREAKDOWN_MODES = ("gray", "color", "depth")
@@ -307,12 +308,9 @@ class LessonPlan:
         self.activation = s.activation
         oh, ow = self.geometry.out_hw
         if oh == 0 or ow == 0:
-            kh, kw = self.geometry.effective_kernel_hw
-            h, w = self.geometry.in_hw
-            raise ValueError(
-                f"The kernel ({kw}x{kh} with dilation) does not fit in the image ({w}x{h}); "
-                "add padding or choose a smaller kernel."
-            )
+            g = self.geometry
+            padded = (g.in_hw[0] + g.pad_top + g.pad_bottom, g.in_hw[1] + g.pad_left + g.pad_right)
+            raise ValueError(kernel_too_large(g.kernel_hw, g.dilation, padded))
         self.steps: tuple[tuple[int, int], ...] = tuple(
             (i, j) for i in range(oh) for j in range(ow)
         )

@@ -327,7 +327,7 @@ def test_kernel_larger_than_the_padded_picture(qtbot, studio):
     _current(qtbot, studio)
     assert studio.map_values(0) is None
     assert "larger than the padded image" in studio.panel(0).error_text()
-    assert "Output 0 x" in studio.layer_controls.geometry_text()
+    assert "Output 0 × " in studio.layer_controls.geometry_text()
     assert "larger than the padded image" in studio.statusBar().currentMessage()
     # The 3x3 filters still fit.
     np.testing.assert_allclose(
@@ -339,7 +339,7 @@ def test_kernel_larger_than_the_padded_picture(qtbot, studio):
     _current(qtbot, studio)
     assert studio.map_values(0).shape == (4, 5)
     assert not studio.panel(0).has_error()
-    assert "Output 4 x 5" in studio.layer_controls.geometry_text()
+    assert "Output 5 × 4 (w × h)" in studio.layer_controls.geometry_text()
 
 
 def _presets() -> tuple[str, ...]:

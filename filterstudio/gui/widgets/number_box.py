@@ -159,9 +159,7 @@ class NumberBox(QDoubleSpinBox):
     def validate(self, text: str, pos: int):  # noqa: D102 - Qt's name
         bare = self._bare(text)
         state = QValidator.State
-        if any(ch not in _ALLOWED for ch in bare) or (
-            self._whole and any(c in bare for c in ".,/eE")
-        ):
+        if any(ch not in _ALLOWED for ch in bare):
             return state.Invalid, text, pos
         try:
             value = self._parse(bare)
