@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from filterstudio.gui.widgets import LayerControlsWidget, formula_text
-from filterstudio.model.bank_io import MAX_DILATION, MAX_PADDING, MAX_STRIDE
 from filterstudio.model.bank import Layer
+from filterstudio.model.bank_io import MAX_DILATION, MAX_PADDING, MAX_STRIDE
 
 
 @pytest.fixture
