@@ -10,7 +10,7 @@ import numpy as np
 
 from .geometry import MapGeometry
 from .pipeline import apply_filter, effective_kernel, prepare_input
-from .sizes import kernel_too_large
+from .sizes import SIZE_ORDER, kernel_too_large, size_label, size_text
 
 #: Breakdown layouts: one 2-D input, one output per colour channel, or one depth filter.
 BREAKDOWN_MODES = ("gray", "color", "depth")
@@ -148,7 +148,7 @@ class _Setup:
         g = self.geometry
         oh, ow = g.out_hw
         if not (0 <= i < oh and 0 <= j < ow):
-            raise ValueError(f"The feature map has no cell ({i}, {j}); it is {oh}x{ow}.")
+            raise ValueError(f"The feature map has no cell ({i}, {j}); it is {size_label(oh, ow)}.")
         taps = g.taps(i, j)
         pt, pl = g.pad_top, g.pad_left
         k = self.kernel
@@ -256,8 +256,9 @@ def reduce_to_lesson(image: np.ndarray, max_side: int = 16) -> tuple[np.ndarray,
         # OpenCV drops a single channel axis; keep the caller's shape.
         small = small[:, :, None]
     note = (
-        f"The image ({w}x{h} pixels) was reduced to {new_w}x{new_h} by averaging "
-        f"neighbouring pixels, so that every number fits on the screen."
+        f"The image ({size_text(h, w)} pixels, {SIZE_ORDER}) was reduced to "
+        f"{size_text(new_h, new_w)} by averaging neighbouring pixels, so that every number "
+        "fits on the screen."
     )
     return np.ascontiguousarray(small, dtype=np.float32), note
 
@@ -357,7 +358,7 @@ class LessonPlan:
         """The step that makes output cell ``(i, j)``."""
         oh, ow = self.geometry.out_hw
         if not (0 <= i < oh and 0 <= j < ow):
-            raise ValueError(f"The feature map has no cell ({i}, {j}); it is {oh}x{ow}.")
+            raise ValueError(f"The feature map has no cell ({i}, {j}); it is {size_label(oh, ow)}.")
         return int(i) * ow + int(j)
 
     def window_origin(self, k: int) -> tuple[int, int]:
