@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QMenu,
     QSizePolicy,
     QToolButton,
@@ -183,6 +184,9 @@ class KernelEditorWidget(QWidget):
         form.addRow("&Activation", self._activation_combo)
 
         layout = QVBoxLayout(self)
+        # The editor is never squeezed below what its grid and tools need (an explicit minimum
+        # height set from outside would let the tools slide over the last rows of cells).
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addLayout(top)
         layout.addWidget(self._grids)
         layout.addWidget(self._sum_label)
@@ -271,6 +275,10 @@ class KernelEditorWidget(QWidget):
     def sum_text(self) -> str:
         """The sum line under the grid, e.g. ``Sum of weights: 1``."""
         return self._sum_label.text()
+
+    def grid_area(self) -> KernelGridsWidget:
+        """The scroll area that holds the grids of cells."""
+        return self._grids
 
     def size_selector(self) -> QComboBox:
         """The kernel size box (3x3, 5x5, 7x7, and an odd size read from a file)."""
@@ -398,8 +406,7 @@ class KernelEditorWidget(QWidget):
         old = float(shown[cell.row, cell.col, cell.channel])
         if not cell.isModified():
             # Nothing typed (or Escape): make sure the last good value is what the cell shows.
-            if cell.text() != format_cell(old):
-                cell.setText(format_cell(old))
+            cell.restore()
             self._update_sum()
             return
         text = cell.text()
@@ -414,9 +421,7 @@ class KernelEditorWidget(QWidget):
             reason = str(exc)
             where = f"row {cell.row + 1}, column {cell.col + 1}"
             cell.set_error(f"Rejected {text.strip()!r}: {reason}")
-            cell.setText(format_cell(old))
-            if cell.hasFocus() and not cell.caret_mode:
-                cell.selectAll()
+            cell.restore()
             self._refresh()
             self.message.emit(f"The weight at {where} stays {format_cell(old)}: {reason}")
             return

@@ -9,9 +9,10 @@ fits, side by side or stacked. The grids only show and report: the editor around
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFocusEvent,
@@ -26,6 +27,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPalette,
     QPen,
+    QPolygonF,
     QWheelEvent,
 )
 from PySide6.QtWidgets import (
@@ -54,25 +56,41 @@ _NEGATIVE = (33, 102, 172)
 _INVALID = QColor("#e00000")
 
 
-def format_cell(value: float) -> str:
+def format_cell(value: float, digits: int = 4) -> str:
     """Compact text for a weight: integers without decimals, otherwise 4 significant digits.
+
+    A narrow grid asks for fewer ``digits`` (3 or 2): then a value is also held to that many
+    decimals, as a spreadsheet column too narrow for its numbers shows them; the cell's
+    tooltip and the cell being edited show the value in full.
 
     Parameters
     ----------
     value : float
         The weight.
+    digits : int
+        Significant digits (and, below 4, the most decimals) of a value that is not whole.
 
     Returns
     -------
     str
-        For example ``"-2"``, ``"0.0625"``, ``"0.3333"``, ``"1e-05"``.
+        For example ``"-2"``, ``"0.0625"``, ``"0.3333"``, ``"1e-05"``; with ``digits=2``
+        ``"-0.26"`` for -0.2633 and ``"1.9"`` for 1.859.
     """
     v = float(value)
     if v == 0:
         return "0"
     if abs(v) < 1e7 and v == round(v):
         return str(round(v))
-    text = f"{v:.4g}"
+    if digits >= 4:
+        text = f"{v:.{digits}g}"
+    else:
+        whole = len(str(int(abs(v)))) if abs(v) >= 1 else 0
+        decimals = max(0, digits - whole) if whole else digits
+        text = f"{v:.{decimals}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        if text in ("0", "-0"):
+            text = f"{v:.0e}"  # too small for the decimals shown: its order of magnitude
     if "e" in text:
         mantissa, exponent = text.split("e")
         text = f"{mantissa}e{int(exponent)}"
@@ -128,6 +146,7 @@ class KernelCellWidget(QLineEdit):
         self.caret_mode = False
         self._wheel_rest = 0
         self._select_on_release = False
+        self._full = self._short = ""
         self._bg = QColor("white")
         self._centre = False
         self.setFrame(False)
@@ -148,6 +167,26 @@ class KernelCellWidget(QLineEdit):
         pal.setColor(QPalette.ColorRole.Highlight, fg)
         pal.setColor(QPalette.ColorRole.HighlightedText, bg)
         self.setPalette(pal)
+
+    def show_value(self, full: str, short: str) -> None:
+        """The value's text in full (shown while the cell is edited) and as the grid's width
+        allows (shown otherwise). Text being typed is left alone."""
+        self._full, self._short = full, short
+        if not self.isModified():
+            self.restore()
+
+    def restore(self) -> None:
+        """Show the value again (full while focused, else as short as the grid needs)."""
+        text = self._full if self.hasFocus() else self._short
+        if self.text() != text:
+            self.setText(text)
+            if self.hasFocus() and not self.caret_mode:
+                self.selectAll()
+        self.setModified(False)
+
+    def full_text(self) -> str:
+        """The value as written when the cell is edited (four significant digits)."""
+        return self._full
 
     def set_centre(self, centre: bool) -> None:
         """Mark the kernel's centre cell (the pixel the output belongs to)."""
@@ -176,11 +215,13 @@ class KernelCellWidget(QLineEdit):
             p.drawRect(r.adjusted(0, 0, -1, -1))
         if self._centre:
             # A small corner mark: the output value belongs to the pixel under this weight.
+            # A triangle in the corner stays clear of the number in the narrowest cells.
             mark = QColor(self.palette().color(QPalette.ColorRole.Text))
-            mark.setAlpha(150)
+            mark.setAlpha(170)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(mark)
-            p.drawEllipse(5, 5, 6, 6)
+            side = max(5.0, min(r.width(), r.height()) * 0.22)
+            p.drawPolygon(QPolygonF([QPointF(2, 2), QPointF(2 + side, 2), QPointF(2, 2 + side)]))
         p.end()
 
     # -- focus and keys -----------------------------------------------------------------------
@@ -188,6 +229,8 @@ class KernelCellWidget(QLineEdit):
     def focusInEvent(self, event: QFocusEvent) -> None:
         super().focusInEvent(event)
         self.caret_mode = False
+        if not self.isModified() and self._full and self.text() != self._full:
+            self.setText(self._full)  # a narrow grid shows fewer digits; editing shows all
         self.selectAll()
         # QLineEdit places the caret on the mouse press that follows focus-in, which drops the
         # selection: the release of that first click selects the number again, so typing
@@ -211,6 +254,8 @@ class KernelCellWidget(QLineEdit):
         super().focusOutEvent(event)
         self.caret_mode = False
         self.commitRequested.emit()
+        if not self.isModified() and self._short and self.text() == self._full:
+            self.setText(self._short)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
@@ -264,6 +309,32 @@ def _clipboard_holds_grid() -> bool:
     return len(text.replace(",", " ").replace(";", " ").split()) > 1
 
 
+#: Space between cells, between channel grids, and inside a channel grid's coloured frame.
+CELL_SPACING = 1
+GRIDS_GAP = 8
+FRAME_MARGIN = 6
+#: The widest a cell grows, and the narrowest it becomes before the grid scrolls sideways.
+CELL_MAX_WIDTH = 64
+CELL_MIN_WIDTH = 24
+#: Room around the number inside a cell.
+CELL_PADDING = 4
+#: What a grid tries, best first: (font size in points, significant digits). The font shrinks
+#: first, to 9 points; below that a narrow cell shows fewer digits (the full value is in its
+#: tooltip and comes back when the cell is edited) before the font reaches its 8-point floor.
+FIT_STEPS = ((12, 4), (11, 4), (10, 4), (9, 4), (9, 3), (8, 3), (8, 2))
+
+
+@dataclass(frozen=True)
+class GridFit:
+    """How the cells are drawn at a given width: font, digits, cell size, grids side by side."""
+
+    point_size: int
+    digits: int
+    cell_width: int
+    cell_height: int
+    side_by_side: bool
+
+
 class KernelGridView(QWidget):
     """The cells of one kernel channel, with an optional coloured title and frame."""
 
@@ -274,14 +345,12 @@ class KernelGridView(QWidget):
         *,
         title: str = "",
         color: str = "",
-        cell_size: tuple[int, int] = (60, 36),
-        font: QFont | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._color = QColor(color) if color else None
         layout = QVBoxLayout(self)
-        margin = 6 if self._color else 0
+        margin = FRAME_MARGIN if self._color else 0
         layout.setContentsMargins(margin, margin, margin, margin)
         layout.setSpacing(4)
         if title:
@@ -289,7 +358,7 @@ class KernelGridView(QWidget):
             label.setStyleSheet(f"color: {color}; font-weight: bold;")
             layout.addWidget(label)
         grid = QGridLayout()
-        grid.setSpacing(2)
+        grid.setSpacing(CELL_SPACING)
         layout.addLayout(grid)
         kh, kw = shape
         self.cells: list[list[KernelCellWidget]] = []
@@ -297,14 +366,15 @@ class KernelGridView(QWidget):
             row = []
             for c in range(kw):
                 cell = KernelCellWidget(channel, r, c, self)
-                cell.setFixedSize(*cell_size)
-                if font is not None:
-                    cell.setFont(font)
                 cell.set_centre(kh % 2 == 1 and kw % 2 == 1 and r == kh // 2 and c == kw // 2)
                 grid.addWidget(cell, r, c)
                 row.append(cell)
             self.cells.append(row)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+
+    def frame_width(self) -> int:
+        """Width the grid adds around its cells (its coloured frame)."""
+        return 2 * FRAME_MARGIN if self._color else 0
 
     def paintEvent(self, event: QPaintEvent) -> None:
         if self._color is None:
@@ -316,8 +386,14 @@ class KernelGridView(QWidget):
 
 
 class KernelGridsWidget(QScrollArea):
-    """Every channel grid of a kernel, in a scroll area so a 15x15 or a depth kernel is never
-    clipped; cells sized so the longest number fits, grids side by side when there is room.
+    """Every channel grid of a kernel, sized to the width it is given so every cell shows whole.
+
+    The cells take the width the side panel gives them (up to :data:`CELL_MAX_WIDTH`); the font
+    shrinks to fit the longest number, then a narrow grid shows fewer digits, never below an
+    8-point font. The area is exactly as tall as its grids, so a kernel is never cut off at
+    the bottom nor hidden under the controls below it; only a kernel wider than a readable
+    minimum (a 15x15, or long decimals in a very narrow panel) scrolls sideways. Channel grids
+    stand side by side when they fit, else one under the other.
 
     Signals
     -------
@@ -345,24 +421,21 @@ class KernelGridsWidget(QScrollArea):
         self._grids: list[KernelGridView] = []
         self._cells: list[list[list[KernelCellWidget]]] = []
         self._grid_key: tuple | None = None
-        self._side_by_side: bool | None = None
-        self._min_cell_width = 52
-        self._cell_width = self._min_cell_width
-        self._room = 0
-        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        self._cell_font = QFont(fixed)
-        self._cell_font.setPointSize(12)
-        self._small_cell_font = QFont(fixed)
-        self._small_cell_font.setPointSize(10)
+        self._values: np.ndarray | None = None
+        self._fit: GridFit | None = None
+        self._scale = 1.0
+        self._fixed_family = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
         self._host = QWidget(self)
         self._layout = QGridLayout(self._host)
         self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(8)
+        self._layout.setSpacing(GRIDS_GAP)
         self.setWidget(self._host)
         self.setWidgetResizable(True)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     # -- public API -------------------------------------------------------------------------------
     def cells(self) -> list[KernelCellWidget]:
@@ -379,13 +452,21 @@ class KernelGridsWidget(QScrollArea):
 
     def is_side_by_side(self) -> bool:
         """Whether the channel grids stand side by side (else stacked)."""
-        return bool(self._side_by_side)
+        return bool(self._fit and self._fit.side_by_side)
+
+    def fit(self) -> GridFit | None:
+        """How the cells are drawn now (font, digits, cell size), None before any kernel."""
+        return self._fit
 
     def set_room(self, width: int) -> None:
-        """The editor's width, which decides the cell font and whether grids stack."""
-        self._room = int(width)
-        self._fit_cell_width()
-        self._place_grids()
+        """Kept for callers that pass the editor's width; the grids follow their own width."""
+        self._refit()
+
+    def set_scale(self, scale: float) -> None:
+        """Grow the cells and their numbers by ``scale`` (presentation on a projector: 1.5)."""
+        self._scale = max(0.5, float(scale))
+        self._fit = None
+        self._refit()
 
     def show_kernel(self, shown: np.ndarray, *, depth: bool) -> None:
         """Show ``shown`` (``(kh, kw, grids)``), each grid titled by its channel when ``depth``.
@@ -397,6 +478,8 @@ class KernelGridsWidget(QScrollArea):
         if key != self._grid_key:
             self._rebuild(kh, kw, n, depth)
             self._grid_key = key
+            self._fit = None
+        self._values = np.array(shown, dtype=np.float64)
         max_abs = float(np.abs(shown).max()) if shown.size else 0.0
         for cell in self.cells():
             value = float(shown[cell.row, cell.col, cell.channel])
@@ -406,70 +489,102 @@ class KernelGridsWidget(QScrollArea):
             if cell.error:
                 tip = f"{cell.error}\n{tip}"
             cell.setToolTip(tip)
-            text = format_cell(value)
-            if cell.text() != text and not cell.isModified():
-                cell.setText(text)
-                if cell.hasFocus() and not cell.caret_mode:
-                    cell.selectAll()
             cell.update()
-        self._fit_cell_width()
-        self._place_grids()
+        self._fit = None
+        self._refit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._refit()
 
     # -- layout -----------------------------------------------------------------------------------
-    def _fit_cell_width(self) -> None:
-        """Size every cell so the longest number fits: nothing is ever cut off.
+    def _font(self, points: float) -> QFont:
+        font = QFont(self._fixed_family)
+        font.setStyleHint(QFont.StyleHint.Monospace)
+        font.setPointSizeF(points)
+        return font
 
-        A grid wider than the editor first switches to the smaller font; beyond that the
-        scroll area takes over.
-        """
-        cells = self.cells()
-        if not cells:
+    def _choose(self, width: int) -> GridFit:
+        """The best :data:`FIT_STEPS` entry whose longest number fits the cells ``width`` allows."""
+        values = self._values
+        n = len(self._grids)
+        kw = len(self._cells[0][0])
+        frame = self._grids[0].frame_width()
+        scale = self._scale
+        max_w = round(CELL_MAX_WIDTH * scale)
+
+        def cell_room(side_by_side: bool) -> int:
+            per_grid = (width - GRIDS_GAP * (n - 1)) / n if side_by_side else width
+            return int((per_grid - frame - CELL_SPACING * (kw - 1)) // kw)
+
+        def attempt(side_by_side: bool) -> GridFit | None:
+            room = min(cell_room(side_by_side), max_w)
+            for points, digits in FIT_STEPS:
+                font = self._font(points * scale)
+                metrics = QFontMetrics(font)
+                widest = max(
+                    metrics.horizontalAdvance(format_cell(v, digits)) for v in values.ravel()
+                )
+                need = widest + CELL_PADDING
+                if need <= room:
+                    height = min(max(metrics.height() + 12, 24), round(40 * scale))
+                    cell_w = max(room, round(CELL_MIN_WIDTH * scale))
+                    return GridFit(points, digits, cell_w, height, side_by_side)
+            return None
+
+        if n > 1:
+            # Side by side only while the numbers stay at least 9 points with every digit.
+            beside = attempt(True)
+            if beside is not None and beside.point_size >= 9 and beside.digits == 4:
+                return beside
+        best = attempt(False)
+        if best is not None:
+            return best
+        # Too narrow even for the smallest form: the smallest form, and the grid scrolls.
+        points, digits = FIT_STEPS[-1]
+        metrics = QFontMetrics(self._font(points * scale))
+        widest = max(metrics.horizontalAdvance(format_cell(v, digits)) for v in values.ravel())
+        return GridFit(points, digits, max(widest + CELL_PADDING, CELL_MIN_WIDTH),
+                       min(max(metrics.height() + 12, 24), 40), False)  # fmt: skip
+
+    def _refit(self) -> None:
+        if not self._grids or self._values is None:
             return
-        kh, kw = len(self._cells[0]), len(self._cells[0][0])
-        texts = [c.text() for c in cells]
+        width = self.width()
+        fit = self._choose(width)
+        if fit != self._fit:
+            self._apply(fit)
+        self._update_texts()
 
-        def width_for(font: QFont) -> int:
-            metrics = QFontMetrics(font)
-            return max(self._min_cell_width, max(map(metrics.horizontalAdvance, texts)) + 14)
-
-        font = self._cell_font
-        if len(self._cells) > 1 or max(kh, kw) > 7:
-            font = self._small_cell_font
-        width = width_for(font)
-        if font is self._cell_font and kw * (width + 2) > max(self._room - 30, 150):
-            font = self._small_cell_font
-            width = width_for(font)
-        if width != self._cell_width or cells[0].width() != width or cells[0].font() != font:
-            self._cell_width = width
-            for c in cells:
-                c.setFont(font)
-                c.setFixedWidth(width)
-            for grid in self._grids:
-                grid.adjustSize()
-            self._side_by_side = None
-
-    def _place_grids(self) -> None:
-        """Channel grids side by side when they fit the editor's width, otherwise stacked."""
-        if not self._grids:
-            return
-        spacing = self._layout.horizontalSpacing()
-        needed = sum(g.sizeHint().width() for g in self._grids) + spacing * (len(self._grids) - 1)
-        available = max(self._room - 24, 200)
-        side_by_side = len(self._grids) == 1 or needed <= available
-        if side_by_side == self._side_by_side:
-            return
-        self._side_by_side = side_by_side
+    def _apply(self, fit: GridFit) -> None:
+        self._fit = fit
+        font = self._font(fit.point_size * self._scale)
+        for cell in self.cells():
+            cell.setFont(font)
+            cell.setFixedSize(fit.cell_width, fit.cell_height)
         for grid in self._grids:
             self._layout.removeWidget(grid)
         for i, grid in enumerate(self._grids):
-            if side_by_side:
+            if fit.side_by_side:
                 self._layout.addWidget(grid, 0, i, Qt.AlignmentFlag.AlignTop)
             else:
                 self._layout.addWidget(grid, i, 0, Qt.AlignmentFlag.AlignLeft)
+        for grid in self._grids:
+            grid.adjustSize()
         self._host.adjustSize()
-        height = self._layout.sizeHint().height()
-        bar = self.horizontalScrollBar().sizeHint().height()
-        self.setMinimumHeight(min(height + bar + 6, 560))
+        content = self._layout.sizeHint()
+        height = content.height()
+        if content.width() > self.width():
+            height += self.horizontalScrollBar().sizeHint().height()
+        # Exactly as tall as the grids: the layout around gives the area that much room.
+        self.setFixedHeight(height)
+
+    def _update_texts(self) -> None:
+        values = self._values
+        digits = self._fit.digits if self._fit else 4
+        for cell in self.cells():
+            value = float(values[cell.row, cell.col, cell.channel])
+            cell.show_value(format_cell(value), format_cell(value, digits))
 
     def _rebuild(self, kh: int, kw: int, n: int, depth: bool) -> None:
         focus = QApplication.focusWidget()
@@ -485,16 +600,12 @@ class KernelGridsWidget(QScrollArea):
             grid.deleteLater()
         self._grids = []
         self._cells = []
-        small = n > 1 or max(kh, kw) > 7
-        cell_size = (self._cell_width, 32 if small else 38)
-        font = self._small_cell_font if small else self._cell_font
         for ch in range(n):
             titled = n > 1 or depth
             name = CHANNEL_NAMES[ch] if ch < len(CHANNEL_NAMES) else str(ch)
             title = f"{name} channel" if titled else ""
             color = CHANNEL_COLORS[ch] if titled and ch < len(CHANNEL_COLORS) else ""
-            grid = KernelGridView(ch, (kh, kw), title=title, color=color,
-                                  cell_size=cell_size, font=font, parent=self._host)  # fmt: skip
+            grid = KernelGridView(ch, (kh, kw), title=title, color=color, parent=self._host)
             for cell in (c for row in grid.cells for c in row):
                 where = f"row {cell.row + 1} column {cell.col + 1}"
                 cell.setAccessibleName(f"{title} {where}" if title else f"weight {where}")
@@ -506,7 +617,7 @@ class KernelGridsWidget(QScrollArea):
                 cell.kernelPasteRequested.connect(self.pasteRequested)
             self._grids.append(grid)
             self._cells.append(grid.cells)
-        self._side_by_side = None
+            grid.show()
         self.rebuilt.emit()
         if refocus is not None:
             ch, r, c = refocus
