@@ -20,6 +20,7 @@ __all__ = [
     "format_kernel",
     "format_value",
     "get_preset",
+    "integer_form",
     "normalize",
     "preset_key",
     "random_kernel",
@@ -438,6 +439,47 @@ def format_value(x: float) -> str:
     if 1e-4 <= mag < 1e9:
         return np.format_float_positional(v, unique=True, trim="-")
     return np.format_float_scientific(v, unique=True, trim="-", exp_digits=2)
+
+
+#: Divisors :func:`integer_form` tries: every whole number to 1024, then powers of two (a 7x7
+#: binomial Gaussian is divided by 4096).
+_DIVISORS = np.array([*range(1, 1025), *(2**n for n in range(11, 17))], dtype=np.float64)
+#: The largest whole weight :func:`integer_form` writes.
+_LARGEST_WHOLE = 99_999
+
+
+def integer_form(k) -> tuple[np.ndarray, int]:
+    """The kernel as whole numbers over one divisor, as GIMP and ImageJ write kernels.
+
+    Returns ``(grid, divisor)`` with the smallest divisor for which ``grid / divisor`` in
+    float32 is exactly the kernel and every entry of ``grid`` is a whole number (at most
+    99999 in size); ``(k, 1)`` when there is none (random weights, 0.3 typed in).
+
+    Examples
+    --------
+    >>> grid, d = integer_form(get_preset("gaussian_blur").kernel)
+    >>> grid.astype(int).tolist(), d
+    ([[1, 2, 1], [2, 4, 2], [1, 2, 1]], 16)
+    >>> integer_form([[0.5, -1.5]])[1]
+    2
+    """
+    arr = np.asarray(k, dtype=np.float32)
+    wide = arr.astype(np.float64)
+    flat = wide.ravel()
+    nonzero = flat[flat != 0]
+    if nonzero.size == 0 or not np.all(np.isfinite(flat)):
+        return wide.copy(), 1
+    # A cheap first pass on the largest weight keeps only the divisors it allows.
+    lead = nonzero[np.argmax(np.abs(nonzero))]
+    whole = np.rint(lead * _DIVISORS)
+    ok = (np.abs(whole) <= _LARGEST_WHOLE) & (
+        (whole / _DIVISORS).astype(np.float32) == np.float32(lead)
+    )
+    for d in _DIVISORS[ok]:
+        grid = np.rint(wide * d)
+        if np.array_equal((grid / d).astype(np.float32), arr):
+            return grid + 0.0, int(d)
+    return wide.copy(), 1
 
 
 def format_kernel(k) -> str:

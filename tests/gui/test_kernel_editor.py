@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QVBoxLayout, QWidget
 
 from filterstudio.core import kernels
 from filterstudio.gui.widgets import (
+    GRID_SHAPES,
     KernelEditorWidget,
     cell_colors,
     format_cell,
@@ -140,7 +141,7 @@ def test_sum_label_follows_the_kernel(qtbot, editor):
     type_into(qtbot, editor, 1, 1, "1")
     assert editor.sum_text() == "Sum of weights: 1"
     editor.set_filter(Filter("box", np.full((3, 3), 1 / 9, dtype=np.float32)))
-    assert editor.sum_text() == "Sum of weights: 1"
+    assert editor.sum_text() == "Sum of weights: 1  (grid 9 ÷ 9)"
 
 
 # -- keyboard navigation ------------------------------------------------------------------------
@@ -270,10 +271,12 @@ def test_odd_size_from_a_file_is_shown_as_it_is(qtbot, editor):
     assert editor.size_selector().currentText() == "9x9"
     assert editor.grid_size() == (9, 9)
     editor.set_filter(Filter("row", np.array([[0, 1, 0]], dtype=np.float32)))
-    assert editor.size_selector().currentText() == "1x3"
+    assert editor.size_selector().currentText() == "1x3 (row)"
+    editor.set_filter(Filter("wide", np.ones((3, 9), dtype=np.float32)))
+    assert editor.size_selector().currentText() == "3x9"
     editor.set_filter(Filter("small", SOBEL_X))
     assert editor.size_selector().currentText() == "3x3"
-    assert editor.size_selector().count() == 3
+    assert editor.size_selector().count() == len(GRID_SHAPES)
 
 
 # -- transforms ------------------------------------------------------------------------------------

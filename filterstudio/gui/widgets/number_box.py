@@ -94,6 +94,8 @@ class NumberBox(QDoubleSpinBox):
         Whole numbers only (stride, padding, dilation).
     step : float
         The arrow / wheel step.
+    nonzero : bool
+        Refuse 0 (a divisor).
 
     Signals
     -------
@@ -114,11 +116,13 @@ class NumberBox(QDoubleSpinBox):
         *,
         whole: bool = False,
         step: float = 1.0,
+        nonzero: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._name = name
         self._whole = bool(whole)
+        self._nonzero = bool(nonzero)
         self._error = ""
         self._tip = ""
         # '.' is the decimal mark whatever the system locale; no group separators to misread.
@@ -154,6 +158,8 @@ class NumberBox(QDoubleSpinBox):
         value = parse_number(bare)
         if self._whole and value != round(value):
             raise ValueError(f"{self._name} takes whole numbers, not {bare}.")
+        if self._nonzero and value == 0:
+            raise ValueError(f"{self._name} cannot be 0.")
         return float(round(value)) if self._whole else value
 
     def validate(self, text: str, pos: int):  # noqa: D102 - Qt's name
