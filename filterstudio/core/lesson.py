@@ -9,6 +9,9 @@ import cv2
 import numpy as np
 
 from .geometry import MapGeometry
+
+# format_number is read from here by older callers; it lives with the lesson's other number rules.
+from .lesson_numbers import NumberForm, format_number, number_form  # noqa: F401
 from .pipeline import apply_filter, effective_kernel, prepare_input
 from .sizes import SIZE_ORDER, kernel_too_large, size_label, size_text
 
@@ -329,6 +332,8 @@ class LessonPlan:
         self.result = result
         self._cache: dict[int, CellBreakdown] = {}
         self._binary = _is_binary(self.kernel) and _is_binary(self.padded_image)
+        #: How this lesson writes its numbers: exactly where it can, the same in every step.
+        self.number_form: NumberForm = number_form(self.padded_image, self.kernel)
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -445,18 +450,6 @@ def build_lesson(
     return LessonPlan(small, flt, layer, flip=flip, note=note)
 
 
-def format_number(value: float, precision: int = 3) -> str:
-    """``value`` with at most ``precision`` decimals and no trailing zeros (``1``, ``0.5``)."""
-    if not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    text = f"{value:.{max(0, int(precision))}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    if text in ("-0", ""):
-        text = "0"
-    return text
-
-
 def channel_label(channel: int | None) -> str:
     """``"red"``, ``"green"`` ... for a channel index, ``""`` for None."""
     if channel is None:
@@ -467,87 +460,3 @@ def channel_label(channel: int | None) -> str:
 def activation_label(activation: str) -> str:
     """How an activation reads in an equation: ``ReLU``, ``abs`` or ``""`` for none."""
     return {"relu": "ReLU", "abs": "abs", "none": ""}.get(activation, activation)
-
-
-def equation_lines(
-    out: OutputBreakdown,
-    *,
-    precision: int = 2,
-    per_line: int | None = None,
-    times: str = "×",
-    products_only: bool = False,
-) -> list[str]:
-    """The arithmetic of one output as short text lines, for drawing.
-
-    Each part becomes ``value×weight + ...`` lines, one per kernel row (or ``per_line`` terms
-    a line), ending with ``= sum``; then the bias, the activation and the value. Depth parts
-    are named by channel and followed by a total line. ``times`` is the multiplication sign
-    (``"x"`` for a font without ``×``). ``products_only`` writes each term as its product, in
-    brackets when negative: ``(-0.5) + 0.25 + ...``, which keeps a 7x7 kernel's rows short.
-    """
-
-    def f(v: float) -> str:
-        return format_number(v, precision)
-
-    def term(t: Term) -> str:
-        if products_only:
-            p = f(t.product)
-            return f"({p})" if p.startswith("-") else p
-        return f"{f(t.value)}{times}{f(t.weight)}"
-
-    lines: list[str] = []
-    for part in out.parts:
-        prefix = f"{channel_label(part.channel).capitalize()}: " if len(out.parts) > 1 else ""
-        rows: dict[int, list[str]] = {}
-        if per_line:
-            for n, t in enumerate(part.terms):
-                rows.setdefault(n // per_line, []).append(term(t))
-        else:
-            for t in part.terms:
-                rows.setdefault(t.a, []).append(term(t))
-        row_texts = [" + ".join(r) for r in rows.values()]
-        for n, text in enumerate(row_texts):
-            lead = prefix if n == 0 else " " * len(prefix)
-            tail = " +" if n < len(row_texts) - 1 else f" = {f(part.total)}"
-            lines.append(f"{lead}{text}{tail}")
-    if len(out.parts) > 1:
-        lines.append("Total: " + " + ".join(f(p.total) for p in out.parts) + f" = {f(out.total)}")
-    if out.bias:
-        lines.append(f"{f(out.total)} + bias {f(out.bias)} = {f(out.pre_activation)}")
-    act = activation_label(out.activation)
-    if act:
-        lines.append(f"{act}({f(out.pre_activation)}) = {f(out.value)}")
-    return lines
-
-
-def step_lines(
-    plan: LessonPlan,
-    k: int,
-    *,
-    precision: int = 2,
-    times: str = "×",
-    arrow: str = "→",
-    products_only: bool = False,
-) -> list[str]:
-    """The equation a lesson shows at step ``k``: every output's arithmetic and the map value.
-
-    Colour mode gives one block per channel; a 0/1 lesson ends with its matching-cell count.
-    ``products_only`` writes each product as one number (short lines for wide kernels).
-    """
-    bd = plan.breakdown(k)
-    lines: list[str] = []
-    for out in bd.outputs:
-        if out.channel is not None:
-            lines.append(f"{channel_label(out.channel).capitalize()} channel:")
-        eq = equation_lines(out, precision=precision, times=times, products_only=products_only)
-        value = format_number(out.value, precision)
-        if out.bias == 0 and out.activation == "none":
-            eq[-1] += f"  {arrow} map value {value}"
-        else:
-            eq.append(f"Map value: {value}")
-        lines.extend(eq)
-    m = plan.matches(k)
-    if m is not None:
-        word = "cell" if m.count == 1 else "cells"
-        lines.append(f"{m.count} matching {word}: kernel 1 on input 1.")
-    return lines

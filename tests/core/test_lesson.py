@@ -10,10 +10,10 @@ import pytest
 from filterstudio.core.lesson import (
     build_lesson,
     cell_breakdown,
-    equation_lines,
     format_number,
     reduce_to_lesson,
 )
+from filterstudio.core.lesson_text import equation_lines
 from filterstudio.core.pipeline import apply_filter
 from filterstudio.model.bank import Filter, Layer
 

@@ -24,7 +24,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from filterstudio.core.colors import RGB, ink_on, pixel_rgb
-from filterstudio.core.lesson import LessonPlan, format_number, step_lines
+from filterstudio.core.lesson import LessonPlan
 from filterstudio.core.lesson_layout import (
     kernel_limit,
     kernel_slices,
@@ -35,6 +35,7 @@ from filterstudio.core.lesson_layout import (
     weight_cell_rgb,
     window_cells,
 )
+from filterstudio.core.lesson_text import step_lines
 
 
 @dataclass(frozen=True)
@@ -273,10 +274,17 @@ class LessonCanvas(QWidget):
     def _cell_rect(self, origin: QPointF, r: float, c: float, cell: float) -> QRectF:
         return QRectF(origin.x() + c * cell, origin.y() + r * cell, cell, cell)
 
-    def _draw_values(self, p: QPainter, rect: QRectF, values, px: float, ink: QColor) -> None:
+    def _draw_values(self, p: QPainter, rect: QRectF, values, px: float, ink: QColor,
+                     *, weight: bool = False) -> None:  # fmt: skip
+        """The cell's number(s) as the lesson writes them: a weight exactly (0.0625, 1/9), a
+        value exactly where it has up to 4 decimals, else rounded to 2."""
         if px < 5:
             return
-        texts = [format_number(float(v), 2) for v in np.atleast_1d(values)]
+        form = self._plan.number_form
+        texts = [
+            form.weight(float(v)).text if weight else form.cell_text(float(v))
+            for v in np.atleast_1d(values)
+        ]
         font = self._font(px)
         widest = max(QFontMetricsF(font).horizontalAdvance(t) for t in texts)
         room = rect.width() * 0.92
@@ -391,7 +399,7 @@ class LessonCanvas(QWidget):
                     p.fillRect(rect, fill)
                     p.setPen(self._pen(pal.grid, 1))
                     p.drawRect(rect)
-                    self._draw_values(p, rect, w, px, _ink_on(fill, pal))
+                    self._draw_values(p, rect, w, px, _ink_on(fill, pal), weight=True)
             p.setPen(self._pen(pal.window, 3))
             p.drawRect(QRectF(origin.x(), origin.y(), weights.shape[1] * cell,
                               weights.shape[0] * cell))  # fmt: skip
