@@ -91,7 +91,9 @@ class MapPanelWidget(PanelFrame):
         self._busy_label.setVisible(False)
 
         self._view = MapView()
-        self._colorbar = ColorBarWidget()
+        # The colour bar runs along the title row, so a panel with one keeps the same map area
+        # as its neighbours without one, and the maps of the grid line up.
+        self._colorbar = ColorBarWidget(horizontal=True)
         self._colorbar.setVisible(False)
         self._error = QLabel()
         self._error.setWordWrap(True)
@@ -136,12 +138,9 @@ class MapPanelWidget(PanelFrame):
         title_row = QHBoxLayout()
         title_row.setSpacing(4)
         title_row.addWidget(self._title, 1)
+        title_row.addWidget(self._colorbar, 0)
         layout.addLayout(title_row)
-        picture_row = QHBoxLayout()
-        picture_row.setSpacing(3)
-        picture_row.addWidget(self._stack, 1)
-        picture_row.addWidget(self._colorbar)
-        layout.addLayout(picture_row, 1)
+        layout.addWidget(self._stack, 1)
         self._controls = controls = QHBoxLayout()
         controls.setSpacing(3)
         controls.addWidget(self._mapping_combo, 1)
@@ -207,7 +206,7 @@ class MapPanelWidget(PanelFrame):
         return str(self._colormap_combo.currentData())
 
     def colorbar_widget(self) -> ColorBarWidget:
-        """The colour bar beside the map."""
+        """The colour bar, along the title row over the map."""
         return self._colorbar
 
     def histogram_widget(self) -> HistogramWidget:
