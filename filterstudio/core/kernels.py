@@ -10,12 +10,14 @@ import numpy as np
 MAX_KERNEL_SIZE = 15
 
 __all__ = [
+    "FINDS",
     "MAX_KERNEL_SIZE",
     "PRESETS",
     "PRESET_ALIASES",
     "Preset",
     "cleared",
     "find_preset",
+    "finds_caption",
     "flip",
     "format_kernel",
     "format_value",
@@ -208,6 +210,50 @@ PRESETS: dict[str, Preset] = {
         Preset("random", "An untrained CNN filter: random He-normal weights.", RANDOM),
     )
 }
+
+#: What each preset finds or does, in a few words: the one-line caption under its map.
+FINDS: dict[str, str] = {
+    "identity": "the picture itself (nothing changes)",
+    "box_blur": "the local average: a blur",
+    "gaussian_blur": "a soft blur that keeps the centre strongest",
+    "gaussian_blur_5x5": "a wider soft blur",
+    "gaussian_blur_7x7": "a strong soft blur",
+    "sharpen": "the picture with its edges strengthened",
+    "unsharp_mask": "the picture with fine detail strengthened",
+    "laplacian": "edges and dots in every direction",
+    "outline": "outlines: pixels unlike their neighbours",
+    "sobel_x": "vertical edges (brightness changing left to right)",
+    "sobel_y": "horizontal edges (brightness changing top to bottom)",
+    "prewitt_x": "vertical edges (brightness changing left to right)",
+    "prewitt_y": "horizontal edges (brightness changing top to bottom)",
+    "scharr_x": "vertical edges, any slant (left to right)",
+    "scharr_y": "horizontal edges, any slant (top to bottom)",
+    "emboss": "slopes lit from the top left",
+    "vertical_line": "vertical lines (bright above and below)",
+    "horizontal_line": "horizontal lines (bright left and right)",
+    "motion_blur": "a smear along the diagonal",
+    "laplacian_of_gaussian": "blobs and edges after smoothing",
+    "random": "whatever random weights respond to, as an untrained CNN",
+}
+
+
+def finds_caption(kernel) -> str:
+    """What a kernel finds, when it is one of the presets (any depth, flipped or not: the
+    preset's own orientation only); ``""`` for any other kernel.
+
+    >>> finds_caption(get_preset("sobel_x").kernel)
+    'vertical edges (brightness changing left to right)'
+    """
+    arr = np.asarray(kernel, dtype=np.float32)
+    if arr.ndim == 3:
+        if not all(np.array_equal(arr[:, :, 0], arr[:, :, c]) for c in range(arr.shape[2])):
+            return ""
+        arr = arr[:, :, 0]
+    for name, preset in PRESETS.items():
+        if preset.kernel.shape == arr.shape and np.array_equal(preset.kernel, arr):
+            return FINDS.get(name, "")
+    return ""
+
 
 PRESET_ALIASES: dict[str, str] = {
     "blur": "box_blur",

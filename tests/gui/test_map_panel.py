@@ -298,3 +298,35 @@ def test_a_colour_bar_does_not_shrink_the_map(qtbot, size):
     bar_rect = bar.geometry().translated(bar.parentWidget().mapTo(barred, QPoint(0, 0)))
     assert barred.rect().contains(bar_rect)
     assert bar_rect.bottom() < top_left.y() or bar_rect.top() > top_left.y() + map_size.height()
+
+
+def test_default_choices_say_what_they_resolve_to(qtbot):
+    panel = _panel(qtbot)
+    mapping, colormap = panel.mapping_box(), panel.colormap_box()
+    assert mapping.accessibleName() == "display mapping"
+    assert colormap.accessibleName() == "colour map"
+    assert "Display mapping" in mapping.toolTip() and "Colour map" in colormap.toolTip()
+    panel.set_defaults("minmax", "gray")
+    assert mapping.itemText(0) == "default (minmax)"
+    assert colormap.itemText(0) == "default (gray)"
+    assert "Default: minmax" in mapping.toolTip()
+    # Without a push, the panel learns the default from the map drawn with it.
+    other = _panel(qtbot)
+    _set_map(other, "diverging", None)
+    assert other.mapping_box().itemText(0) == "default (diverging)"
+    assert other.colormap_box().itemText(0) == f"default ({display.DEFAULT_DIVERGING})"
+    assert other.mapping() == "default" and other.colormap() == ""
+
+
+def test_caption_says_what_the_filter_finds_without_moving_the_map(qtbot):
+    plain, captioned = _panel(qtbot), _panel(qtbot)
+    for panel in (plain, captioned):
+        _set_map(panel)
+    captioned.set_caption("vertical edges (brightness changing left to right)")
+    assert captioned.caption().startswith("vertical edges")
+    assert captioned.caption_label().isVisible()
+    for panel in (plain, captioned):
+        panel.layout().activate()
+    assert plain.view.viewport().geometry() == captioned.view.viewport().geometry()
+    captioned.set_caption("")
+    assert captioned.caption() == ""

@@ -106,11 +106,16 @@ class MapPanelWidget(PanelFrame):
         self._stack.addWidget(self._error)
 
         small = small_font(self)
+        # What "default" stands for: pushed by the window (set_defaults), else learnt from the
+        # last map drawn with the default.
+        self._default_mapping = ""
+        self._default_colormap = ""
+        self._pushed_defaults = False
         self._mapping_combo = QComboBox()
-        self._mapping_combo.setToolTip("How values become grey levels or colours")
+        self._mapping_combo.setAccessibleName("display mapping")
         fill_choices(self._mapping_combo, (DEFAULT_MAPPING, *MAPPING_TERMS))
         self._colormap_combo = QComboBox()
-        self._colormap_combo.setToolTip("Colour map")
+        self._colormap_combo.setAccessibleName("colour map")
         for combo in (self._mapping_combo, self._colormap_combo):
             combo.setFont(small)
             combo.setSizeAdjustPolicy(
@@ -125,10 +130,24 @@ class MapPanelWidget(PanelFrame):
         self._relu_button.setFont(small)
         self._relu_button.setCheckable(True)
         self._relu_button.setToolTip("Activation: max(0, v) after the bias")
+        self._relu_button.setAccessibleName("ReLU activation")
         self._histogram = HistogramWidget()
         self._histogram.setToolTip("Histogram of the values (blue below zero, orange above)")
+        self._histogram.setAccessibleName("histogram of the map's values")
         self._stats = ElidingLabel("")
         self._stats.setFont(mono_font(self))
+        self._stats.setAccessibleName("map statistics")
+        self._title.setAccessibleName("map title")
+        # The caption lies over the foot of the map, outside the layout, so a panel with one
+        # keeps the same map area as a panel without (the grid's maps line up).
+        self._caption = ElidingLabel("", self)
+        self._caption.setAccessibleName("what the filter finds")
+        self._caption.setFont(small_font(self))
+        self._caption.setStyleSheet(
+            "color: rgb(240, 240, 240); background: rgba(20, 20, 20, 185); padding: 1px 4px;"
+        )
+        self._caption.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._caption.setVisible(False)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(5, 4, 5, 4)
@@ -153,6 +172,7 @@ class MapPanelWidget(PanelFrame):
         self._click_filter = ClickFilter(self.selectRequested.emit, self)
         for child in (
             self._title,
+            self._caption,
             self._busy_label,
             self._colorbar,
             self._error,
@@ -164,6 +184,7 @@ class MapPanelWidget(PanelFrame):
         ):
             child.installEventFilter(self._click_filter)
 
+        self._update_default_labels()
         self._view.clicked.connect(self.selectRequested)
         self._view.hoveredCell.connect(self.hoveredCell)
         self._mapping_combo.currentIndexChanged.connect(self._on_mapping_combo_changed)
@@ -246,6 +267,58 @@ class MapPanelWidget(PanelFrame):
         self._title.setText(text)
         self._title.setToolTip(text)
 
+    def set_caption(self, text: str) -> None:
+        """A one-line caption saying what the filter finds (``""`` hides it), e.g.
+        ``"vertical edges (brightness changing left to right)"``, over the foot of the map so
+        the map keeps its area (see :func:`filterstudio.core.kernels.finds_caption`)."""
+        self._caption.setText(text)
+        self._caption.setToolTip(text)
+        self._title.setToolTip(f"{self._title.text()}\n{text}" if text else self._title.text())
+        self._place_caption()
+
+    def caption(self) -> str:
+        """The caption (``""`` when none)."""
+        return self._caption.text()
+
+    def caption_label(self) -> ElidingLabel:
+        """The caption over the foot of the map."""
+        return self._caption
+
+    def set_defaults(self, mapping: str, colormap: str) -> None:
+        """What the two "default" choices stand for, shown as ``default (minmax)`` and
+        ``default (gray)``: the studio's default mapping and colour map (View menu)."""
+        self._pushed_defaults = True
+        self._default_mapping = str(mapping or "")
+        self._default_colormap = str(colormap or "")
+        self._update_default_labels()
+
+    def _resolved_colormap(self, mapping: str | None, colormap: str | None) -> str:
+        if mapping == "diverging" and colormap not in display.DIVERGING_COLORMAPS:
+            return display.DEFAULT_DIVERGING
+        return colormap or "gray"
+
+    def _update_default_labels(self) -> None:
+        """Name what "default" resolves to, in the items and in the tooltips."""
+        mapping, cmap = self._default_mapping, self._default_colormap
+        if self._mapping_combo.count():
+            self._mapping_combo.setItemText(
+                0, f"{DEFAULT_CHOICE} ({mapping})" if mapping else DEFAULT_CHOICE
+            )
+        if self._colormap_combo.count():
+            kind = self._colormap_combo.property("kind")
+            shown_cmap = display.DEFAULT_DIVERGING if kind == "diverging" else cmap
+            self._colormap_combo.setItemText(
+                0, f"{DEFAULT_CHOICE} ({shown_cmap})" if shown_cmap else DEFAULT_CHOICE
+            )
+        self._mapping_combo.setToolTip(
+            "Display mapping: how the map's values become grey levels or colours"
+            + (f". Default: {mapping} (View menu)." if mapping else ".")
+        )
+        self._colormap_combo.setToolTip(
+            "Colour map: the colours the mapped values are drawn in"
+            + (f". Default: {cmap} (View menu)." if cmap else ".")
+        )
+
     def set_map(
         self,
         pixels: np.ndarray | None,
@@ -292,6 +365,11 @@ class MapPanelWidget(PanelFrame):
         self._shown_mapping = mapping
         if self.mapping() == DEFAULT_CHOICE:
             self._refill_colormaps_for_mapping()
+            if mapping and not self._pushed_defaults:
+                self._default_mapping = mapping
+        if self.colormap() == "" and not self._pushed_defaults:
+            self._default_colormap = self._resolved_colormap(mapping, colormap)
+        self._update_default_labels()
         if stats is not None:
             self._stats_full = format_stats(stats)
             self._stats_compact = format_stats(stats, compact=True)
@@ -324,6 +402,17 @@ class MapPanelWidget(PanelFrame):
                 self._place_busy_label()
                 self._busy_label.raise_()
             self._busy_label.setVisible(self._busy)
+
+    def _place_caption(self) -> None:
+        """Along the foot of the map area; hidden when there is none or the map is tiny."""
+        label = self._caption
+        area = self._stack.geometry()
+        show = bool(label.text()) and area.width() >= 120 and area.height() >= 60
+        if show:
+            height = label.sizeHint().height()
+            label.setGeometry(area.left(), area.bottom() - height + 1, area.width(), height)
+            label.raise_()
+        label.setVisible(show)
 
     def _place_busy_label(self) -> None:
         area = self._stack.geometry()
@@ -386,6 +475,7 @@ class MapPanelWidget(PanelFrame):
             combo.addItem(name, name)
         combo.setProperty("kind", kind)
         combo.setCurrentIndex(max(0, combo.findData(current)))
+        self._update_default_labels()
 
     def _refill_colormaps_for_mapping(self) -> None:
         self._colormap_combo.blockSignals(True)
@@ -474,6 +564,7 @@ class MapPanelWidget(PanelFrame):
         super().resizeEvent(event)
         self._apply_compact_mode()
         self._place_busy_label()
+        self._place_caption()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self.selectRequested.emit()
