@@ -42,6 +42,7 @@ class FilterTreeView(QTreeWidget):
         super().__init__(parent)
         self.setColumnCount(2)
         self.setHeaderLabels(["Filter", "Size"])
+        self.setAccessibleName("filters: name, size (rows x columns) and on/off")
         self.setRootIsDecorated(False)
         self.setUniformRowHeights(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QPalette,
     QPen,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -102,6 +103,7 @@ class LessonCanvas(QWidget):
         self._plan: LessonPlan | None = None
         self._step = 0
         self._palette = _NORMAL
+        self._focus_shown = False
         self._message = "Choose an image and a filter to start a lesson."
         self._lines: dict[int, list[str]] = {}
         self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
@@ -124,6 +126,12 @@ class LessonCanvas(QWidget):
     def set_presentation(self, on: bool) -> None:
         self._palette = _PROJECTOR if on else _NORMAL
         self.update()
+
+    def set_focus_shown(self, on: bool) -> None:
+        """Frame the drawing: the lesson around it has the keyboard focus (its keys step)."""
+        if self._focus_shown != bool(on):
+            self._focus_shown = bool(on)
+            self.update()
 
     def step_lines(self, k: int) -> list[str]:
         """The equation lines of step ``k`` (computed once)."""
@@ -249,6 +257,7 @@ class LessonCanvas(QWidget):
                 int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap),
                 self._message,
             )
+            self._draw_focus(p)
             p.end()
             return
         self._draw_titles(p, lay)
@@ -257,7 +266,14 @@ class LessonCanvas(QWidget):
         self._draw_map(p, lay)
         self._draw_connector(p, lay)
         self._draw_equation(p, lay)
+        self._draw_focus(p)
         p.end()
+
+    def _draw_focus(self, p: QPainter) -> None:
+        if self._focus_shown:
+            p.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 3))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5))
 
     # -- painting helpers ---------------------------------------------------------------------
     def _font(self, px: float, *, bold: bool = False, mono: bool = False) -> QFont:
