@@ -61,6 +61,7 @@ from .kernel_header import GRID_SHAPES, GRID_SIZES, KernelHeaderWidget, shape_la
 from .kernel_text import KernelTextWidget
 from .kernel_tools import REARRANGING, KernelToolsWidget, transformed
 from .number_box import NumberBox, ask_number
+from .presentation import PRESENTATION_SCALE, present
 
 #: The bias box takes -BIAS_LIMIT to BIAS_LIMIT.
 BIAS_LIMIT = 1000.0
@@ -228,8 +229,10 @@ class KernelEditorWidget(QWidget):
         self._refresh()
 
     def set_presentation(self, on: bool) -> None:
-        """Projector size: larger cells and numbers in the grid (the window scales the rest)."""
-        self._grids.set_scale(1.5 if on else 1.0)
+        """Projector size: the cells, their numbers and every control grow with the
+        presentation scale."""
+        present(self, on)
+        self._grids.set_scale(PRESENTATION_SCALE if on else 1.0)
 
     def kernel(self) -> np.ndarray:
         """A copy of the kernel the editor shows (2-D, or 3-D for a depth kernel)."""

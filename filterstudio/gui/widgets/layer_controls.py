@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -34,6 +34,7 @@ from filterstudio.model.bank import Layer
 
 from .choices import choice_tip, fill_choices
 from .number_box import NumberBox
+from .presentation import present, presentation_font
 
 # The boxes take what the engine and the bank files take, no less: a value the studio can
 # compute is never refused (or cut short) by the box it is typed into.
@@ -53,6 +54,14 @@ def _pair_spin(name: str, minimum: int, maximum: int, tip: str, parent: QWidget)
     spin = NumberBox(name, minimum, maximum, whole=True, parent=parent)
     spin.setToolTip(f"{tip} ({minimum} to {maximum})")
     return spin
+
+
+def _formula_font(presenting: bool) -> QFont:
+    """The fixed-width font of the formula: a notch smaller than the body text so a formula
+    line fits the side panel, scaled while presenting."""
+    fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    fixed.setPointSizeF(max(7.0, fixed.pointSizeF() * 0.9))
+    return presentation_font(presenting, fixed)
 
 
 def formula_text(
@@ -181,10 +190,7 @@ class LayerControlsWidget(QWidget):
         self._channel_combo.activated.connect(self._on_channel_activated)
 
         self._geometry_label = QLabel(self)
-        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        # A notch smaller than the body text so a formula line fits the side panel.
-        fixed.setPointSizeF(max(7.0, fixed.pointSizeF() * 0.9))
-        self._geometry_label.setFont(fixed)
+        self._geometry_label.setFont(_formula_font(False))
         self._geometry_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._geometry_label.setWordWrap(False)
         self._geometry_label.setToolTip(
@@ -236,6 +242,11 @@ class LayerControlsWidget(QWidget):
         self._layer = layer
         self._show_layer()
         self._update_geometry()
+
+    def set_presentation(self, on: bool) -> None:
+        """Projector size: every control and the formula grow with the presentation scale."""
+        present(self, on)
+        self._geometry_label.setFont(_formula_font(on))
 
     def layer(self) -> Layer:
         """The layer the controls show."""

@@ -38,6 +38,7 @@ from .panel_parts import (
     mono_font,
     small_font,
 )
+from .presentation import present
 
 DEFAULT_CHOICE = "default"
 DEFAULT_MAPPING = Term(DEFAULT_CHOICE, DEFAULT_CHOICE, "The mapping chosen for every map (View menu).")
@@ -75,14 +76,11 @@ class MapPanelWidget(PanelFrame):
         self._stats_full = ""
         self._stats_compact = ""
 
+        self._presenting = False
         self._title = ElidingLabel("")
-        title_font = QFont(self.font())
-        title_font.setBold(True)
-        self._title.setFont(title_font)
         # Shown and hidden with every preview of a large map: a note over the picture's corner,
         # outside the layout, so it neither takes room from the title nor lays the panel out.
         self._busy_label = QLabel("updating\u2026", self)
-        self._busy_label.setFont(small_font(self))
         self._busy_label.setStyleSheet(
             "color: rgb(235, 235, 235); background: rgba(30, 30, 30, 170); padding: 1px 4px;"
         )
@@ -105,7 +103,6 @@ class MapPanelWidget(PanelFrame):
         self._stack.addWidget(self._view)
         self._stack.addWidget(self._error)
 
-        small = small_font(self)
         # What "default" stands for: pushed by the window (set_defaults), else learnt from the
         # last map drawn with the default.
         self._default_mapping = ""
@@ -117,7 +114,6 @@ class MapPanelWidget(PanelFrame):
         self._colormap_combo = QComboBox()
         self._colormap_combo.setAccessibleName("colour map")
         for combo in (self._mapping_combo, self._colormap_combo):
-            combo.setFont(small)
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
@@ -127,7 +123,6 @@ class MapPanelWidget(PanelFrame):
         self._fill_colormaps(self._colormap_kind(DEFAULT_CHOICE), "")
         self._relu_button = QToolButton()
         self._relu_button.setText("ReLU")
-        self._relu_button.setFont(small)
         self._relu_button.setCheckable(True)
         self._relu_button.setToolTip("Activation: max(0, v) after the bias")
         self._relu_button.setAccessibleName("ReLU activation")
@@ -135,14 +130,12 @@ class MapPanelWidget(PanelFrame):
         self._histogram.setToolTip("Histogram of the values (blue below zero, orange above)")
         self._histogram.setAccessibleName("histogram of the map's values")
         self._stats = ElidingLabel("")
-        self._stats.setFont(mono_font(self))
         self._stats.setAccessibleName("map statistics")
         self._title.setAccessibleName("map title")
         # The caption lies over the foot of the map, outside the layout, so a panel with one
         # keeps the same map area as a panel without (the grid's maps line up).
         self._caption = ElidingLabel("", self)
         self._caption.setAccessibleName("what the filter finds")
-        self._caption.setFont(small_font(self))
         self._caption.setStyleSheet(
             "color: rgb(240, 240, 240); background: rgba(20, 20, 20, 185); padding: 1px 4px;"
         )
@@ -185,6 +178,7 @@ class MapPanelWidget(PanelFrame):
             child.installEventFilter(self._click_filter)
 
         self._update_default_labels()
+        self._apply_fonts()
         self._view.clicked.connect(self.selectRequested)
         self._view.hoveredCell.connect(self.hoveredCell)
         self._mapping_combo.currentIndexChanged.connect(self._on_mapping_combo_changed)
@@ -266,6 +260,35 @@ class MapPanelWidget(PanelFrame):
         """Set the title line, e.g. ``"sobel_x  3x3 -> 1500x2000"``."""
         self._title.setText(text)
         self._title.setToolTip(text)
+
+    def set_presentation(self, on: bool) -> None:
+        """Projector size: the title, the controls, the statistics and the numbers drawn in
+        zoomed-in cells grow by :data:`~.presentation.PRESENTATION_SCALE`."""
+        if self._presenting != bool(on):
+            self._presenting = bool(on)
+            present(self, self._presenting)
+            self._apply_fonts()
+
+    def is_presentation(self) -> bool:
+        """Whether the panel is at projector size."""
+        return self._presenting
+
+    def _apply_fonts(self) -> None:
+        """Fonts of the parts, from the panel's own (which presentation scales)."""
+        title_font = QFont(self.font())
+        title_font.setBold(True)
+        self._title.setFont(title_font)
+        small = small_font(self)
+        for part in (self._busy_label, self._mapping_combo, self._colormap_combo,
+                     self._relu_button, self._caption):  # fmt: skip
+            part.setFont(small)
+        self._busy_label.adjustSize()
+        self._stats.setFont(mono_font(self))
+        self._colorbar.setFont(small_font(self, -1.5))
+        self._view.setFont(self.font())
+        self.updateGeometry()
+        self._apply_compact_mode()
+        self._place_caption()
 
     def set_caption(self, text: str) -> None:
         """A one-line caption saying what the filter finds (``""`` hides it), e.g.
