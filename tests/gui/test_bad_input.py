@@ -313,7 +313,7 @@ def test_normalize_zero_sum_kernel_says_so_and_changes_nothing(studio):
     before = studio.bank.filters[2]
     assert float(before.kernel.sum()) == 0
     depth = studio.controller.undo_stack.count()
-    studio.kernel_editor._tool_buttons["normalize"].click()
+    studio.kernel_editor.tool_button("normalize").click()
     assert studio.bank.filters[2] == before
     assert studio.controller.undo_stack.count() == depth
     assert "sum" in studio.statusBar().currentMessage().lower()
