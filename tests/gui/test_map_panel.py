@@ -307,14 +307,14 @@ def test_default_choices_say_what_they_resolve_to(qtbot):
     assert colormap.accessibleName() == "colour map"
     assert "Display mapping" in mapping.toolTip() and "Colour map" in colormap.toolTip()
     panel.set_defaults("minmax", "gray")
-    assert mapping.itemText(0) == "default (minmax)"
-    assert colormap.itemText(0) == "default (gray)"
+    assert mapping.itemText(0) == "minmax (default)"
+    assert colormap.itemText(0) == "gray (default)"
     assert "Default: minmax" in mapping.toolTip()
     # Without a push, the panel learns the default from the map drawn with it.
     other = _panel(qtbot)
     _set_map(other, "diverging", None)
-    assert other.mapping_box().itemText(0) == "default (diverging)"
-    assert other.colormap_box().itemText(0) == f"default ({display.DEFAULT_DIVERGING})"
+    assert other.mapping_box().itemText(0) == "diverging (default)"
+    assert other.colormap_box().itemText(0) == f"{display.DEFAULT_DIVERGING} (default)"
     assert other.mapping() == "default" and other.colormap() == ""
 
 

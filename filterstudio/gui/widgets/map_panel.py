@@ -308,8 +308,8 @@ class MapPanelWidget(PanelFrame):
         return self._caption
 
     def set_defaults(self, mapping: str, colormap: str) -> None:
-        """What the two "default" choices stand for, shown as ``default (minmax)`` and
-        ``default (gray)``: the studio's default mapping and colour map (View menu)."""
+        """What the two "default" choices stand for, shown as ``minmax (default)`` and
+        ``gray (default)``: the studio's default mapping and colour map (View menu)."""
         self._pushed_defaults = True
         self._default_mapping = str(mapping or "")
         self._default_colormap = str(colormap or "")
@@ -321,17 +321,18 @@ class MapPanelWidget(PanelFrame):
         return colormap or "gray"
 
     def _update_default_labels(self) -> None:
-        """Name what "default" resolves to, in the items and in the tooltips."""
+        """Name what "default" resolves to, in the items and in the tooltips. The name comes
+        first ("minmax (default)"), so a narrow combo that cuts the text still shows it."""
         mapping, cmap = self._default_mapping, self._default_colormap
         if self._mapping_combo.count():
             self._mapping_combo.setItemText(
-                0, f"{DEFAULT_CHOICE} ({mapping})" if mapping else DEFAULT_CHOICE
+                0, f"{mapping} ({DEFAULT_CHOICE})" if mapping else DEFAULT_CHOICE
             )
         if self._colormap_combo.count():
             kind = self._colormap_combo.property("kind")
             shown_cmap = display.DEFAULT_DIVERGING if kind == "diverging" else cmap
             self._colormap_combo.setItemText(
-                0, f"{DEFAULT_CHOICE} ({shown_cmap})" if shown_cmap else DEFAULT_CHOICE
+                0, f"{shown_cmap} ({DEFAULT_CHOICE})" if shown_cmap else DEFAULT_CHOICE
             )
         self._mapping_combo.setToolTip(
             "Display mapping: how the map's values become grey levels or colours"
