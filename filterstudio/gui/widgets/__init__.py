@@ -10,15 +10,10 @@ from .choices import choice_tip, fill_choices
 from .feature_grid import FeatureGridWidget, grid_shape
 from .filter_list import FilterListWidget
 from .input_panel import InputPanelWidget
+from .kernel_cell import KernelCellWidget, cell_colors, format_cell
 from .kernel_divisor import DivisorWidget
 from .kernel_editor import GRID_SHAPES, GRID_SIZES, KernelEditorWidget
-from .kernel_grid import (
-    KernelCellWidget,
-    KernelGridsWidget,
-    KernelGridView,
-    cell_colors,
-    format_cell,
-)
+from .kernel_grid import KernelGridsWidget, KernelGridView
 from .kernel_text import KernelTextWidget
 from .layer_controls import LayerControlsWidget, formula_text
 from .lesson_canvas import LessonCanvas

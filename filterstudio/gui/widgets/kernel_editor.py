@@ -55,8 +55,9 @@ from filterstudio.core.vocabulary import ACTIVATION_TERMS
 from filterstudio.model.bank import Filter, frozen_kernel
 
 from .choices import fill_choices
+from .kernel_cell import KernelCellWidget, format_cell
 from .kernel_divisor import DivisorWidget
-from .kernel_grid import CHANNEL_NAMES, KernelCellWidget, KernelGridsWidget, format_cell
+from .kernel_grid import CHANNEL_NAMES, KernelGridsWidget
 from .kernel_header import GRID_SHAPES, GRID_SIZES, KernelHeaderWidget, shape_label
 from .kernel_text import KernelTextWidget
 from .kernel_tools import REARRANGING, KernelToolsWidget, transformed
