@@ -14,6 +14,7 @@ import numpy as np
 
 from .limits import FLOAT32_LIMIT, MAX_CALL_BYTES, MAX_DILATION, MAX_PADDING
 from .separable import separable
+from .sizes import kernel_too_large
 
 if TYPE_CHECKING:  # the pool is created on first use: the CLI's start-up does not pay for it
     from concurrent.futures import ThreadPoolExecutor
@@ -233,10 +234,7 @@ def _check_args(image, kernel, stride, padding, border, cval, dilation, flip):
     ph = img.shape[0] + pads[0][0] + pads[0][1]
     pw = img.shape[1] + pads[1][0] + pads[1][1]
     if keh > ph or kew > pw:
-        raise ValueError(
-            f"The kernel ({keh}x{kew} with its dilation) is larger than the padded image "
-            f"({ph}x{pw}); use a smaller kernel or dilation, or more padding."
-        )
+        raise ValueError(kernel_too_large((kh, kw), dils, (ph, pw)))
     oh, ow = (ph - keh) // strides[0] + 1, (pw - kew) // strides[1] + 1
     out_channels = 1 if ker.ndim == 3 else channels
     need = 4 * (ph * pw * channels + oh * ow * out_channels)

@@ -46,7 +46,15 @@ _DIVERGING = {
 }
 COLORMAPS: tuple[str, ...] = tuple(_SEQUENTIAL)
 DIVERGING_COLORMAPS: tuple[str, ...] = tuple(_DIVERGING)
-DEFAULT_DIVERGING = "RdBu_r"
+# The default diverging map is Crameri's vik (Scientific colour maps, Crameri, Shephard and
+# Heron 2020): dark blue through white to dark red-brown, built so that equal steps in value
+# are equal steps in perceived colour and so that it stays readable with red-green or
+# blue-yellow colour blindness (its two halves differ in hue along the blue-yellow axis that
+# those viewers keep, and in lightness). White sits at its centre and its halves are mirror
+# images in lightness, as the SPEC's diverging mapping (centred on 0, symmetric around max
+# abs) needs. RdBu_r, the old default, is built from eleven ColorBrewer classes and its steps
+# are uneven (tests/core/test_display.py measures both).
+DEFAULT_DIVERGING = "vik"
 _BY_LOWER = {name.lower(): name for name in COLORMAPS + DIVERGING_COLORMAPS}
 _DIVERGING_STEPS = 255  # odd, so that one entry sits exactly on the map's centre
 # OpenCV applies gains in float32; above this a gain times a value may overflow it.
@@ -69,7 +77,9 @@ def _lut_from_cmap(name: str, n: int) -> np.ndarray:
     from cmap import Colormap  # imported on first use: it is slow to import
 
     full = {**_SEQUENTIAL, **_DIVERGING}[name]
-    rgba = np.asarray(Colormap(full).lut(n), dtype=np.float64)
+    # Sampled at n evenly spaced points from end to end: Colormap.lut(n) returns a listed map's
+    # own 256 entries whatever n is (vik), and samples others off the ends' exact colours.
+    rgba = np.asarray(Colormap(full)(np.linspace(0.0, 1.0, n)), dtype=np.float64)
     lut = np.rint(np.clip(rgba[:, :3], 0.0, 1.0) * 255.0).astype(np.uint8)
     lut.setflags(write=False)
     return lut

@@ -313,10 +313,7 @@ def test_normalize_zero_sum_kernel_says_so_and_changes_nothing(studio):
     before = studio.bank.filters[2]
     assert float(before.kernel.sum()) == 0
     depth = studio.controller.undo_stack.count()
-    from PySide6.QtWidgets import QToolButton
-
-    buttons = studio.kernel_editor.findChildren(QToolButton)
-    next(b for b in buttons if b.text() == "Normalize").click()
+    studio.kernel_editor.tool_button("normalize").click()
     assert studio.bank.filters[2] == before
     assert studio.controller.undo_stack.count() == depth
     assert "sum" in studio.statusBar().currentMessage().lower()
@@ -330,7 +327,7 @@ def test_kernel_larger_than_the_padded_picture(qtbot, studio):
     _current(qtbot, studio)
     assert studio.map_values(0) is None
     assert "larger than the padded image" in studio.panel(0).error_text()
-    assert "Output 0 x" in studio.layer_controls.geometry_text()
+    assert "Output 0 × " in studio.layer_controls.geometry_text()
     assert "larger than the padded image" in studio.statusBar().currentMessage()
     # The 3x3 filters still fit.
     np.testing.assert_allclose(
@@ -342,7 +339,7 @@ def test_kernel_larger_than_the_padded_picture(qtbot, studio):
     _current(qtbot, studio)
     assert studio.map_values(0).shape == (4, 5)
     assert not studio.panel(0).has_error()
-    assert "Output 4 x 5" in studio.layer_controls.geometry_text()
+    assert "Output 5 × 4 (w × h)" in studio.layer_controls.geometry_text()
 
 
 def _presets() -> tuple[str, ...]:

@@ -63,6 +63,7 @@ class LessonWidget(QWidget):
         self._filter_count = 1
         self._presentation = False
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("lesson: Space plays, arrow keys step")
 
         self._note = QLabel(self)
         self._note.setWordWrap(True)
@@ -73,6 +74,7 @@ class LessonWidget(QWidget):
         self._explain = QTextBrowser(self)
         self._explain.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._explain.setMinimumWidth(220)
+        self._explain.setAccessibleName("explanations of the lesson's words")
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.canvas)
         splitter.addWidget(self._explain)
@@ -120,6 +122,7 @@ class LessonWidget(QWidget):
         self._speed.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._speed.setMaximumWidth(160)
         self._speed.setToolTip("Playing speed")
+        self._speed.setAccessibleName("playing speed")
         self._speed.valueChanged.connect(self._on_speed_value_changed)
         self._step_label = QLabel(self)
         self._step_label.setWordWrap(True)
@@ -356,6 +359,14 @@ class LessonWidget(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self.setFocus(Qt.FocusReason.MouseFocusReason)
         super().mousePressEvent(event)
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().focusInEvent(event)
+        self.canvas.set_focus_shown(True)
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().focusOutEvent(event)
+        self.canvas.set_focus_shown(False)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.shutdown()
