@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .codegen_filter import FilterStep, check_filter_options
 from .convolution import BORDERS, as_pair, resolve_padding
 from .kernels import format_value
 
-__all__ = ["LIBRARIES", "kernel_code"]
+__all__ = ["LIBRARIES", "filter_code", "kernel_code"]
 
 LIBRARIES = ("numpy", "scipy", "opencv", "pytorch", "keras")
 _ALIASES = {"np": "numpy", "cv2": "opencv", "cv": "opencv", "torch": "pytorch", "tf.keras": "keras"}
@@ -54,6 +55,8 @@ class _Job:
     name: str | None
     # ((top, bottom), (left, right)) when they do not depend on the picture, else None
     pads: tuple[tuple[int, int], tuple[int, int]] | None
+    # channel mode, bias and activation of a filter (none for a plain convolve call)
+    step: FilterStep = field(default_factory=FilterStep)
 
     @property
     def depth(self) -> bool:
@@ -154,17 +157,27 @@ def _rows(plane: np.ndarray, indent: str) -> str:
 
 
 def _kernel_lines(job: _Job) -> list[str]:
-    k = job.kernel
+    """The kernel as code, then what the filter's channel mode does to the picture."""
+    k, step = job.kernel, job.step
+    lines = step.kernel_note()
     if not job.depth:
-        return [f"kernel = np.array({_rows(k, '')}, dtype=np.float32)"]
-    kh, kw, c = k.shape
-    lines = [
-        f"# one filter with depth: a {kh}x{kw} kernel for each of the picture's {c} channels",
-        f"kernel = np.zeros(({kh}, {kw}, {c}), dtype=np.float32)",
-    ]
-    for ch in range(c):
-        lines.append(f"kernel[:, :, {ch}] = {_rows(k[:, :, ch], '')}")
-    return lines
+        lines.append(f"kernel = np.array({_rows(k, '')}, dtype=np.float32)")
+    elif (k == k[:, :, :1]).all():
+        kh, kw, c = k.shape
+        lines += [
+            f"# one filter with depth: the same {kh}x{kw} weights on each of the {c} channels",
+            f"kernel = np.array({_rows(k[:, :, 0], '')}, dtype=np.float32)",
+            f"kernel = np.repeat(kernel[:, :, None], {c}, axis=2)",
+        ]
+    else:
+        kh, kw, c = k.shape
+        lines += [
+            f"# one filter with depth: a {kh}x{kw} kernel for each of the picture's {c} channels",
+            f"kernel = np.zeros(({kh}, {kw}, {c}), dtype=np.float32)",
+        ]
+        for ch in range(c):
+            lines.append(f"kernel[:, :, {ch}] = {_rows(k[:, :, ch], '')}")
+    return lines + step.input_lines()
 
 
 def _call(job: _Job) -> str:
@@ -184,12 +197,17 @@ def _call(job: _Job) -> str:
         parts.append(f"dilation={dy if dy == dx else (dy, dx)}")
     if job.flip:
         parts.append("flip=True")
+    if job.step.is_filter:
+        parts[2:2] = job.step.call_options()
+        return f"filterstudio.apply_filter({', '.join(parts)})"
     return f"filterstudio.convolve({', '.join(parts)})"
 
 
 def _header(job: _Job, lib: str) -> list[str]:
     what = f"The {job.name!r} map: " if job.name else "The map "
-    shape = f"(H, W, {job.kernel.shape[2]})" if job.depth else "(H, W) or (H, W, 3)"
+    shape = job.step.image_shape()
+    if shape is None:
+        shape = f"(H, W, {job.kernel.shape[2]})" if job.depth else "(H, W) or (H, W, 3)"
     return [
         f"# {what}{_call(job)}, redone with {_TITLES[lib]} alone.",
         f"# `image`: {shape} float32 (as filterstudio loads it); `out`: the float32 map.",
@@ -619,6 +637,10 @@ def kernel_code(
     dilation=1,
     flip: bool = False,
     name: str | None = None,
+    channel_mode: str | None = None,
+    channels: int | None = None,
+    bias: float = 0.0,
+    activation: str = "none",
 ) -> str:
     """A short program that computes ``convolve``'s map with one library alone.
 
@@ -640,6 +662,18 @@ def kernel_code(
         As for :func:`filterstudio.convolve`, and checked the same way.
     name : str or None
         The filter's name, for the first comment.
+    channel_mode : {None, "color", "gray", "depth"}
+        None (default): the kernel is used as given, as ``convolve`` uses it. A mode: the
+        program redoes :func:`filterstudio.core.pipeline.apply_filter` with that channel mode
+        instead (grey mode first takes the picture's luma; a depth kernel outside depth mode,
+        or on a grey picture, is the sum of its channels; a 2-D kernel in depth mode is the same
+        weights on every channel).
+    channels : int or None
+        With a channel mode: the channels of the picture the program is for (1 for a grey
+        picture, 3 for RGB; default: the depth of a depth kernel in depth mode, else 3).
+    bias, activation
+        As for ``apply_filter``: the bias is added to every value of the map, then the
+        activation (``"none"``, ``"relu"`` or ``"abs"``) is applied, both with numpy.
 
     Returns
     -------
@@ -662,4 +696,25 @@ def kernel_code(
     (4, 5)
     """
     lib, job = _check(kernel, library, stride, padding, border, cval, dilation, flip, name)
-    return "\n".join(_WRITERS[lib](job)) + "\n"
+    applied, step = check_filter_options(job.kernel, channel_mode, channels, bias, activation)
+    job = replace(job, kernel=applied, step=step)
+    return "\n".join(_WRITERS[lib](job) + step.output_lines()) + "\n"
+
+
+def filter_code(flt, layer, library: str, *, channels: int) -> str:
+    """:func:`kernel_code` for a bank filter under its layer, on a picture of ``channels``.
+
+    ``flt`` is a :class:`~filterstudio.model.bank.Filter` (kernel, bias, activation, name)
+    and ``layer`` a :class:`~filterstudio.model.bank.Layer`; the program leaves in ``out``
+    the map :func:`~filterstudio.core.pipeline.apply_bank_filter` gives.
+    """
+    return kernel_code(
+        flt.kernel,
+        library,
+        name=flt.name,
+        channel_mode=layer.channel_mode,
+        channels=channels,
+        bias=flt.bias,
+        activation=flt.activation,
+        **layer.conv_kwargs(),
+    )
