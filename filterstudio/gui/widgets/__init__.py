@@ -7,8 +7,10 @@ main window, the controller or the worker, so each can be built and tested on it
 
 from .arithmetic_view import ArithmeticWidget
 from .choices import choice_tip, fill_choices
+from .code_dialog import LIBRARY_TITLES, CodeDialog
 from .feature_grid import FeatureGridWidget, grid_shape
 from .filter_list import FilterListWidget
+from .frequency_view import FrequencyView
 from .input_panel import InputPanelWidget
 from .kernel_editor import GRID_SIZES, KernelEditorWidget
 from .kernel_grid import (
@@ -18,6 +20,7 @@ from .kernel_grid import (
     cell_colors,
     format_cell,
 )
+from .kernel_insight import FactorRow, KernelInsightWidget
 from .layer_controls import LayerControlsWidget, formula_text
 from .lesson_canvas import LessonCanvas
 from .lesson_exporter import LessonExporterWidget, LessonExportJob
@@ -32,19 +35,24 @@ from .view_sync import ViewSync
 __all__ = [
     "GRID_MIN_PX",
     "GRID_SIZES",
+    "LIBRARY_TITLES",
     "VALUES_MIN_PX",
     "ArithmeticWidget",
+    "CodeDialog",
     "ColorBarWidget",
     "DetailTile",
     "ElidingLabel",
+    "FactorRow",
     "FeatureGridWidget",
     "FilterListWidget",
+    "FrequencyView",
     "HistogramWidget",
     "InputPanelWidget",
     "KernelCellWidget",
     "KernelEditorWidget",
     "KernelGridView",
     "KernelGridsWidget",
+    "KernelInsightWidget",
     "LayerControlsWidget",
     "LessonCanvas",
     "LessonExportJob",
