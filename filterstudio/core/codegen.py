@@ -510,7 +510,8 @@ def _pytorch(job: _Job) -> list[str]:
             "x = torch.as_tensor(x).permute(2, 0, 1)[None]  # (1, C, H, W)",
         ]
     else:
-        lines.append(f"x = torch.as_tensor({src}).permute(2, 0, 1)[None]  # (1, C, H, W)")
+        # torch.tensor copies: as_tensor would share (and warn about) a read-only picture
+        lines.append(f"x = torch.tensor({src}).permute(2, 0, 1)[None]  # (1, C, H, W)")
         if job.padded and not conv_pads:
             if job.border == "edge":
                 lines.append(

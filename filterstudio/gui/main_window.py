@@ -204,6 +204,7 @@ class MainWindow(QMainWindow):
         c.imageChanged.connect(insight.on_image_changed)
         c.selectionChanged.connect(insight.on_selection_changed)
         insight.message.connect(status.show)
+        self.insight_dock.visibilityChanged.connect(self.insight.set_active)
         c.derivedChanged.connect(panels.on_derived_changed)
         c.displayChanged.connect(panels.on_display_changed)
         c.resultApplied.connect(panels.on_result)

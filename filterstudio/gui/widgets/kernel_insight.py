@@ -5,7 +5,8 @@ with its sentence, what a stride does to it (aliasing), and the separability sen
 two 1-D kernels. The numbers come from :func:`filterstudio.core.insight.kernel_insight`, run on
 a pool thread of the panel's own: an edit asks for a new one, only the newest request waiting
 is kept, and an answer older than what is shown is never drawn. While the panel is hidden (its
-dock closed or behind another tab) nothing runs; it catches up when it is shown.
+dock closed, or :meth:`KernelInsightWidget.set_active` says it is behind another tab) nothing
+runs; it catches up when it is seen again.
 """
 
 from __future__ import annotations
@@ -123,6 +124,7 @@ class KernelInsightWidget(QWidget):
         self._waiting = False  # a newer request waits for the running one to end
         self._insight: KernelInsight | None = None
         self._error = ""
+        self._active = True  # whether the panel can be seen where it is placed
 
         self._body = self
         self.view = FrequencyView(self._body)
@@ -222,6 +224,18 @@ class KernelInsightWidget(QWidget):
         """The channel described (None: the sum, or not a depth kernel)."""
         return self._channel.currentData() if self._channel.isVisibleTo(self) else None
 
+    def set_active(self, on: bool) -> None:
+        """Whether the panel can be seen (a dock tab behind another is shown but not seen).
+
+        An inactive panel computes nothing; it catches up once it is active again.
+        """
+        self._active = bool(on)
+        if self._active and not self.is_current():
+            self._start()
+
+    def is_active(self) -> bool:
+        return self._active
+
     def shutdown(self) -> None:
         """Wait for an analysis still running (the window is closing)."""
         self._request = None
@@ -268,7 +282,7 @@ class KernelInsightWidget(QWidget):
 
     # -- running ---------------------------------------------------------------------------
     def _start(self) -> None:
-        if not self.isVisible() or self._request is None:
+        if not (self._active and self.isVisible()) or self._request is None:
             return
         if self._running is not None:
             self._waiting = True
