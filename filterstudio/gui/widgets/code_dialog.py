@@ -89,8 +89,7 @@ class CodeDialog(QDialog):
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
         self._text.setAccessibleName("program")
-        width = self._text.fontMetrics().horizontalAdvance("x" * 100)
-        self._text.setMinimumSize(min(width, 900), 320)
+        self._text.setMinimumHeight(320)
 
         self._status = QLabel(self)
         self._status.setWordWrap(True)
@@ -165,3 +164,19 @@ class CodeDialog(QDialog):
         self._text.setPlainText(code)
         self._status.setText("")
         self._copy.setEnabled(True)
+        self._fit_width(code)
+
+    def _fit_width(self, code: str) -> None:
+        """Room for the longest line and every line (up to most of the screen), never less."""
+        fm = self._text.fontMetrics()
+        lines = code.splitlines()
+        longest = max((fm.horizontalAdvance(line) for line in lines), default=0)
+        screen = self.screen().availableGeometry() if self.screen() else None
+        width, height = (1280, 720) if screen is None else (screen.width(), screen.height())
+        extra = 2 * self._text.frameWidth() + self._text.verticalScrollBar().sizeHint().width()
+        wanted = min(longest + extra + 12, int(width * 0.85) - 40)
+        if wanted > self._text.minimumWidth():
+            self._text.setMinimumWidth(wanted)
+        tall = min(fm.lineSpacing() * (len(lines) + 1) + extra, int(height * 0.6))
+        if tall > self._text.minimumHeight():
+            self._text.setMinimumHeight(tall)
