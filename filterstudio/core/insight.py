@@ -177,7 +177,10 @@ def kernel_insight(
     if depth is not None and channel is None:
         sep_text, factors, cost = describe_separable(arr), None, separable_cost(arr)
     else:
-        sep_text, factors, cost = describe_separable(plane), separable(plane), separable_cost(plane)
+        sep_text, factors = describe_separable(plane), separable(plane)
+        kh, kw = plane.shape
+        split = factors is not None and kh > 1 and kw > 1
+        cost = (kh + kw if split else kh * kw, kh * kw)  # separable_cost, without a third SVD
         if plane.shape[0] == 1 or plane.shape[1] == 1:
             factors = None
     share = _alias_share(response, strides)

@@ -12,7 +12,7 @@ from filterstudio.core.insight import GRID, dilated_response, kernel_insight
 from filterstudio.core.kernels import PRESETS
 from filterstudio.core.lesson import build_lesson
 from filterstudio.core.lesson_concepts import concept_notes, explanations_html
-from filterstudio.core.separable import describe_separable
+from filterstudio.core.separable import describe_separable, separable_cost
 from filterstudio.core.spectrum import describe_response
 from filterstudio.model.bank import Filter, Layer
 
@@ -63,6 +63,8 @@ def test_separable_factors_and_costs():
     laplacian = kernel_insight(PRESETS["laplacian"].kernel)
     assert laplacian.factors is None and laplacian.cost == (9, 9)
     assert kernel_insight(np.ones((1, 5))).factors is None  # already one row
+    for k in [*(p.kernel for p in PRESETS.values()), np.ones((1, 5)), np.zeros((3, 3))]:
+        assert kernel_insight(k).cost == separable_cost(k)
 
 
 def test_a_depth_kernel_is_summed_or_one_channel():

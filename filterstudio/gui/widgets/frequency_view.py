@@ -149,7 +149,7 @@ class FrequencyPlot(QWidget):
         painter.drawText(
             QRectF(rect.left() - 20, title_y - fm.ascent(), rect.width() + 40, fm.height()),
             Qt.AlignmentFlag.AlignHCenter,
-            "left-right frequency",
+            "left-right, cycles/pixel",
         )
         painter.save()
         painter.translate(fm.ascent(), rect.center().y())
@@ -157,7 +157,7 @@ class FrequencyPlot(QWidget):
         painter.drawText(
             QRectF(-rect.height() / 2 - 20, -fm.ascent(), rect.height() + 40, fm.height()),
             Qt.AlignmentFlag.AlignHCenter,
-            "up-down frequency",
+            "up-down, cycles/pixel",
         )
         painter.restore()
         if self._nyquist is not None and self._image is not None:

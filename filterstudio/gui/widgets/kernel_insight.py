@@ -320,7 +320,7 @@ class KernelInsightWidget(QWidget):
     # -- drawing ---------------------------------------------------------------------------
     def _fill_channels(self, depth: int | None) -> None:
         combo = self._channel
-        wanted = [None] if depth is None else [None, *range(depth)]
+        wanted = [] if depth is None else [None, *range(depth)]
         if [combo.itemData(i) for i in range(combo.count())] != wanted:
             with QSignalBlocker(combo):
                 combo.clear()
