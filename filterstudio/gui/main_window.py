@@ -435,7 +435,7 @@ class MainWindow(QMainWindow):
         self._presenting = on
         if on:
             self._chrome_state = self.saveState()
-            for dock in (self.filters_dock, self.layer_dock):
+            for dock in (self.filters_dock, self.layer_dock, self.insight_dock):
                 dock.hide()
             self.menuBar().hide()
             self.statusBar().hide()

@@ -163,3 +163,11 @@ def test_a_burst_of_edits_ends_on_the_newest_and_skips_the_rest(qtbot):
     panel.show_kernel(None)
     assert panel.is_current() and panel.response_text() == "No filter selected."
     panel.shutdown()
+
+
+def test_presentation_mode_hides_the_insight_dock_and_gives_it_back(studio, qtbot):
+    assert studio.insight_dock.isVisible()
+    studio.set_presentation(True)
+    qtbot.waitUntil(lambda: not studio.insight_dock.isVisible(), timeout=WAIT_MS)
+    studio.set_presentation(False)
+    qtbot.waitUntil(studio.insight_dock.isVisible, timeout=WAIT_MS)
