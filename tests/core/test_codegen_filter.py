@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import sys
+import types
 
 import numpy as np
 import pytest
@@ -164,3 +166,29 @@ def test_bad_filter_options_get_one_sentence(options, words):
     with pytest.raises(ValueError, match=words) as info:
         kernel_code(kernel, "numpy", **options)
     assert str(info.value).endswith(".")
+
+
+def test_keras_programs_of_filters_on_emulated_keras(monkeypatch):
+    """Keras' program for every mode, run on the numpy emulation of keras.ops (test_codegen)."""
+    from test_codegen import _tf_conv  # the same emulation test_codegen checks against convolve
+
+    ops = types.SimpleNamespace(
+        conv=lambda x, k, **kw: _tf_conv(x, k, **kw),
+        depthwise_conv=lambda x, k, **kw: _tf_conv(x, k, depthwise=True, **kw),
+        convert_to_numpy=np.asarray,
+    )
+    module = types.ModuleType("keras")
+    module.ops = ops
+    monkeypatch.setitem(sys.modules, "keras", module)
+    rng = np.random.default_rng(7)
+    ran = 0
+    for mode, grey, deep in itertools.product(MODES, (False, True), (False, True)):
+        for _ in range(2):
+            image, kernel, options = case(rng, mode, grey, deep)
+            try:
+                apply_filter(image, kernel, **options)
+            except ValueError:
+                continue
+            check("keras", image, kernel, **options)
+            ran += 1
+    assert ran >= 12
