@@ -34,6 +34,7 @@ from .document import Document
 from .editing import EditingPresenter
 from .exports import Exports
 from .hover import HoverPresenter
+from .insight import InsightPresenter
 from .loading import Loader
 from .menus import VIEW, action_table
 from .panels import MapPanels
@@ -45,6 +46,7 @@ from .widgets import (
     FilterListWidget,
     InputPanelWidget,
     KernelEditorWidget,
+    KernelInsightWidget,
     LayerControlsWidget,
     LessonWidget,
     MapPanelWidget,
@@ -94,6 +96,7 @@ class MainWindow(QMainWindow):
             self.lesson, lambda: self.tabs.currentWidget() is self.lesson, self,
         )  # fmt: skip
         self.hover = HoverPresenter(self.arithmetic, self.input_panel.view, self)
+        self.insight_presenter = InsightPresenter(self.insight, self, self)
         self.actions = build_actions(self, self.menuBar(), action_table(self))
         self._finish_menus()
         self._connect()
@@ -139,6 +142,12 @@ class MainWindow(QMainWindow):
         self.filters_dock = self._dock("Filters", "filtersDock", left)
         self.layer_controls = LayerControlsWidget()
         self.layer_dock = self._dock("Layer", "layerDock", self.layer_controls)
+        # What the kernel does to frequencies and whether it splits: a tab beside the layer's,
+        # so the kernel grid above stays whole on a laptop screen and both show at once.
+        self.insight = KernelInsightWidget()
+        self.insight_dock = self._dock("Kernel Insight", "insightDock", self.insight)
+        self.tabifyDockWidget(self.layer_dock, self.insight_dock)
+        self.layer_dock.raise_()
         self.filter_list.setMinimumHeight(130)
         # The list scrolls past six filters; the kernel grid below keeps its full height.
         self.filter_list.setMaximumHeight(160)
@@ -174,7 +183,8 @@ class MainWindow(QMainWindow):
             follow.connect(lambda t, a=act, w=word: a.setText(f"{w} {t}".strip()))
             act.setText(f"{word} {text()}".strip())
         view = self.actions.menus[VIEW]
-        view.addActions([self.filters_dock.toggleViewAction(), self.layer_dock.toggleViewAction()])
+        view.addActions([self.filters_dock.toggleViewAction(), self.layer_dock.toggleViewAction(),
+                         self.insight_dock.toggleViewAction()])  # fmt: skip
         self.loader.recent.show_in(self.actions.submenus["file.recent"])
         self.document.recent.show_in(self.actions.submenus["file.recent_sessions"])
 
@@ -189,6 +199,12 @@ class MainWindow(QMainWindow):
             c.imageChanged.connect(presenter.on_image_changed)
         c.selectionChanged.connect(panels.on_selection_changed)
         c.selectionChanged.connect(editing.on_selection_changed)
+        insight = self.insight_presenter
+        c.bankChanged.connect(insight.on_bank_changed)
+        c.imageChanged.connect(insight.on_image_changed)
+        c.selectionChanged.connect(insight.on_selection_changed)
+        insight.message.connect(status.show)
+        self.insight_dock.visibilityChanged.connect(self.insight.set_active)
         c.derivedChanged.connect(panels.on_derived_changed)
         c.displayChanged.connect(panels.on_display_changed)
         c.resultApplied.connect(panels.on_result)
@@ -293,6 +309,20 @@ class MainWindow(QMainWindow):
     def busy_text(self) -> str:
         """What the progress bar in the status bar says, e.g. ``"3/8 maps"`` (may be empty)."""
         return self.status.busy_text()
+
+    def filter_code(self, index: int, library: str) -> str:
+        """The program (numpy, scipy, opencv, pytorch, keras) that redoes filter ``index``'s map
+        from the picture, as Filters > Copy as Code shows it."""
+        return self.insight_presenter.filter_code(index, library)
+
+    def show_insight(self) -> None:
+        """Show the Kernel Insight dock in front of the dock it shares a place with."""
+        self.insight_dock.show()
+        self.insight_dock.raise_()
+
+    def copy_code_dialog(self):
+        """Open Filters > Copy as Code for the selected filter; returns the dialog (or None)."""
+        return self.insight_presenter.open_dialog()
 
     def action(self, action_id: str) -> QAction:
         """The menu command ``action_id`` (see :mod:`filterstudio.gui.menus`)."""
@@ -405,7 +435,7 @@ class MainWindow(QMainWindow):
         self._presenting = on
         if on:
             self._chrome_state = self.saveState()
-            for dock in (self.filters_dock, self.layer_dock):
+            for dock in (self.filters_dock, self.layer_dock, self.insight_dock):
                 dock.hide()
             self.menuBar().hide()
             self.statusBar().hide()
@@ -434,6 +464,10 @@ class MainWindow(QMainWindow):
         state = settings.value("windowState")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
+            if not settings.value("insightDockSaved", False, bool):
+                # Saved before the Kernel Insight dock was there: it goes beside the layer's.
+                self.tabifyDockWidget(self.layer_dock, self.insight_dock)
+                self.layer_dock.raise_()
         split = settings.value("splitter")
         column = settings.value("inputColumn")
         if isinstance(split, QByteArray) and not split.isEmpty():
@@ -451,6 +485,7 @@ class MainWindow(QMainWindow):
         settings.setValue(
             "windowState", self.saveState() if not self._presenting else self._chrome_state
         )
+        settings.setValue("insightDockSaved", True)
         settings.setValue("splitter", self.splitter.saveState())
         settings.setValue("inputColumn", self.input_column.saveState())
 
@@ -468,6 +503,7 @@ class MainWindow(QMainWindow):
         self.dialogs.set_closing()
         self.loader.shutdown()  # a picture still decoding is dropped
         self.lesson.shutdown()  # a lesson export still running is cancelled: it writes nothing
+        self.insight.shutdown()
         self._save_settings()
         self.controller.shutdown()
         QThreadPool.globalInstance().waitForDone(5000)

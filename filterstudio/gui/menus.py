@@ -86,6 +86,10 @@ def action_table(w) -> list[ActionSpec]:
         a("filters.combine", "&Combine Maps…", w.combine_maps_dialog, FILTERS, ("Ctrl+M",),
           "A panel showing the magnitude, sum or maximum of two maps"),  # fmt: skip
         a("filters.remove_combined", "Remove Com&bined Maps", c.remove_derived, FILTERS),
+        a("filters.insight", "Kernel &Insight", w.show_insight, FILTERS, ("Ctrl+I",),
+          "What the kernel does to frequencies, and whether it splits into two 1-D passes"),  # fmt: skip
+        a("filters.copy_code", "Copy as Cod&e…", w.copy_code_dialog, FILTERS,
+          tip="The NumPy, SciPy, OpenCV, PyTorch or Keras program that redoes this map"),  # fmt: skip
         separator(FILTERS),
         a("filters.next", "Next Filter", lambda: c.select(selected() + 1), FILTERS, ("Ctrl+]",)),
         a("filters.previous", "Previous Filter", lambda: c.select(selected() - 1), FILTERS,

@@ -7,13 +7,16 @@ main window, the controller or the worker, so each can be built and tested on it
 
 from .arithmetic_view import ArithmeticWidget
 from .choices import choice_tip, fill_choices
+from .code_dialog import LIBRARY_TITLES, CodeDialog
 from .feature_grid import FeatureGridWidget, grid_shape
 from .filter_list import FilterListWidget
+from .frequency_view import FrequencyView
 from .input_panel import InputPanelWidget
 from .kernel_cell import KernelCellWidget, cell_colors, format_cell
 from .kernel_divisor import DivisorWidget
 from .kernel_editor import GRID_SHAPES, GRID_SIZES, KernelEditorWidget
 from .kernel_grid import KernelGridsWidget, KernelGridView
+from .kernel_insight import FactorRow, KernelInsightWidget
 from .kernel_text import KernelTextWidget
 from .layer_controls import LayerControlsWidget, formula_text
 from .lesson_canvas import LessonCanvas
@@ -31,20 +34,25 @@ __all__ = [
     "GRID_MIN_PX",
     "GRID_SHAPES",
     "GRID_SIZES",
+    "LIBRARY_TITLES",
     "VALUES_MIN_PX",
     "ArithmeticWidget",
+    "CodeDialog",
     "ColorBarWidget",
     "DetailTile",
     "DivisorWidget",
     "ElidingLabel",
+    "FactorRow",
     "FeatureGridWidget",
     "FilterListWidget",
+    "FrequencyView",
     "HistogramWidget",
     "InputPanelWidget",
     "KernelCellWidget",
     "KernelEditorWidget",
     "KernelGridView",
     "KernelGridsWidget",
+    "KernelInsightWidget",
     "KernelTextWidget",
     "LayerControlsWidget",
     "LessonCanvas",
