@@ -421,7 +421,7 @@ DAMAGED = [
     ),
     (
         _with(("version",), 99),
-        "This session was saved by a newer Filter Studio (version 99); this one reads version 1.",
+        "This session was saved by a newer Filter Studio (version 99); this one reads versions 1 and 2.",
     ),
     (
         _with(("version",), _DELETE),
