@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from json_paths import json_paths, replaced
 from PIL import Image
 
-from filterstudio.model import session as session_mod
+from filterstudio.model import session_picture as session_mod
 from filterstudio.model.bank import Bank, Filter, Layer
 from filterstudio.model.session import (
     CombinedMap,
