@@ -87,6 +87,9 @@ class Filter:
             raise ValueError("The bias must be a finite number.")
         object.__setattr__(self, "bias", bias)
         object.__setattr__(self, "name", str(self.name) or "filter")
+        # Made once: the compute cycle compares it for every map of a stack at every answer.
+        key = (self.kernel.shape, self.kernel.tobytes(), self.bias, self.activation)
+        object.__setattr__(self, "_content_key", key)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -99,7 +102,7 @@ class Filter:
 
     def content_key(self) -> tuple:
         """What the feature map depends on (not the name, not the uid)."""
-        return (self.kernel.shape, self.kernel.tobytes(), self.bias, self.activation)
+        return self._content_key
 
     def same_content(self, other: Filter) -> bool:
         return self.content_key() == other.content_key()

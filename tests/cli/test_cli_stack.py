@@ -159,3 +159,8 @@ def test_a_one_stage_bank_is_written_as_before(capsys, photo, tmp_path):
     folder = tmp_path / "maps"
     assert run(capsys, "apply", photo, str(folder), "--bank", str(path), "--last-stage")[0] == 0
     assert sorted(os.listdir(folder)) == ["edges.png", "lines.png"]
+
+
+def test_help_says_where_a_stack_goes(capsys):
+    code, out, _ = run(capsys, "apply", "--help")
+    assert code == 0 and "FOLDER/stage<k>/" in " ".join(out.split()) and "--last-stage" in out

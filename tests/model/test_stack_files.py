@@ -212,3 +212,39 @@ def test_a_session_never_writes_display_for_a_map_the_stack_lacks(tmp_path):
     with pytest.raises(SessionError, match="stage 6, which the stack does not have"):
         save_session(tmp_path / "s.fstudio", session)
     assert not list(tmp_path.iterdir())
+
+
+SESSION = None
+
+
+def _valid_session(tmp_path_factory) -> dict:
+    global SESSION
+    if SESSION is None:
+        folder = tmp_path_factory.mktemp("v2")
+        stack = Stack.of(BANK).adding_stage("pool").adding_stage("conv", count=2, size=1)
+        session = Session(stack=stack, display=DisplaySettings(per_map={(2, 1): "abs"}))
+        save_session(folder / "s.fstudio", session)
+        SESSION = json.loads((folder / "s.fstudio").read_text())
+    return SESSION
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data(), json_values)
+def test_fuzz_a_damaged_version_2_session_is_one_session_error(tmp_path_factory, data, new):
+    valid = _valid_session(tmp_path_factory)
+    paths = [p for p in json_paths(valid) if p[:1] in (("bank",), ("display",), ("version",))]
+    path = data.draw(st.sampled_from(paths))
+    folder = tmp_path_factory.mktemp("fuzz")
+    (folder / "s.fstudio").write_text(json.dumps(replaced(valid, path, new)))
+    try:
+        load_session(folder / "s.fstudio")
+    except SessionError as e:
+        assert str(e).endswith(".") and "\n" not in str(e)
+
+
+def test_a_version_2_file_without_later_stages_is_still_a_bank(tmp_path):
+    d = stack_to_dict(Stack.of(BANK))
+    d.update(version=2, stages=[])
+    (tmp_path / "b.json").write_text(json.dumps(d))
+    assert len(load_stack(tmp_path / "b.json")) == 1
+    assert len(load_bank(tmp_path / "b.json").filters) == 2
