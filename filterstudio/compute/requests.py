@@ -102,7 +102,9 @@ class StageRequest:
     map (``pool`` given) one. ``value_key`` is everything the exact map depends on (the
     stack's settings up to this stage and the picture); ``failed`` is the sentence to answer
     with when the map cannot be computed (a map it reads failed, or the stage cannot run).
-    ``preview`` > 1 asks for every ``preview``-th cell only, computed from the full maps.
+    ``preview`` > 1 asks for every ``preview``-th cell only, computed from the full maps;
+    ``may_preview`` False asks for the full map at once (the map only follows maps before it
+    that changed: nobody is dragging this stage, and the exact map comes sooner).
     """
 
     generation: int
@@ -120,6 +122,7 @@ class StageRequest:
     colormap: str | None = None
     max_display_side: int = DEFAULT_DISPLAY_SIDE
     preview: int = 1
+    may_preview: bool = True
 
     def compute_key(self) -> tuple:
         """What the exact map depends on (not how it is displayed)."""

@@ -151,6 +151,7 @@ def _plan_stage(plan, stack, k, image, display, ledger, side, vkeys, shapes, lab
             if ledger.hold(key, inputs):
                 plan.held.append(key)
             continue
+        followed = ledger.is_held(key)  # it waited for the maps before it: no preview first
         generation = ledger.ask(key, inputs)
         if generation is None:
             continue
@@ -161,6 +162,7 @@ def _plan_stage(plan, stack, k, image, display, ledger, side, vkeys, shapes, lab
                 in_hw=shapes.in_hw(stack, k, i), value_key=vkeys[key],
                 flt=flt, layer=None if pool else s.layer, pool=pool, failed=failed,
                 mapping=mapping, colormap=cmap, max_display_side=side,
+                may_preview=not followed,
             )
         )  # fmt: skip
 

@@ -33,7 +33,9 @@ def stage_geometry(req: StageRequest) -> MapGeometry:
 
 def planned_stage(req: StageRequest, cache) -> StageRequest:
     """``req`` as it should be computed first: a strided preview of a large conv map."""
-    if req.pool is not None or req.failed or cache.get(req.uid, req.compute_key()) is not None:
+    if req.pool is not None or req.failed or not req.may_preview:
+        return req
+    if cache.get(req.uid, req.compute_key()) is not None:
         return req
     try:
         geo = stage_geometry(req)

@@ -131,11 +131,19 @@ def test_an_edit_in_stage_one_holds_every_later_map_and_drops_their_late_answers
     assert not cycle.ledger.should_show(late)  # asked before the change: never shown again
     cycle.deliver(late)
     assert cycle.ledger.shown(last) is None
+    before = len(cycle.computed)
     while cycle.step():
         pass
     assert cycle.current()
+    followed = [r for r in cycle.computed[before:] if isinstance(r, StageRequest)]
+    assert followed and not any(r.may_preview for r in followed)
     ref = run_stack(cycle.image.pixels, cycle.stack)
     np.testing.assert_array_equal(cycle.values(2)[last], ref[2][last])
+    # Its own edit is previewed as a drag would be.
+    cycle.stack = cycle.stack.with_stage_kernel(2, 0, np.ones((3, 3, 3)))
+    cycle.plan()
+    (own,) = cycle.pending
+    assert own.uid == last and own.may_preview
 
 
 def test_only_the_pooled_maps_of_the_edited_filter_are_asked_again():
@@ -246,7 +254,9 @@ def test_a_later_preview_is_every_fth_cell_of_the_full_map(f):
     np.testing.assert_allclose(direct, sub[: direct.shape[0], : direct.shape[1]], atol=1e-5)
     assert preview.preview == f and preview.values is None and preview.full_hw == full.values.shape
     # A large later map is previewed first; a cached one never is.
-    big = replace(req, in_hw=(800, 700))  # planning reads sizes, never values
+    big = replace(req, in_hw=(800, 700), may_preview=True)  # planning reads sizes only
     assert planned(big, MapCache()).preview > 1
     assert planned(req, MapCache()).preview == 1  # small: at once in full
     assert planned(big, cycle.cache).preview == 1  # cached: only its display changes
+    # A map that waited for the maps before it comes in full at once.
+    assert planned(replace(big, may_preview=False), MapCache()).preview == 1
