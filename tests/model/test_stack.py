@@ -165,3 +165,23 @@ def test_find_map_and_filter():
     assert s.find_filter(s.stages[2].filters[1].uid) == (2, 1)
     with pytest.raises(KeyError):
         s.find_map("nope")
+
+
+def test_stack_change_names_stages_and_filters():
+    from filterstudio.model.studio import stack_change
+
+    s = two_stage()
+    s2 = s.adding_stage("pool", after=0)
+    change = stack_change(s, s2, 0)
+    assert [(c.index, c.kind, c.new) for c in change.stages] == [(1, "pool", True), (2, "conv", False)]
+    assert change.stages[1].moved and change.stages_changed and not change.added
+    s3 = s2.with_bank(s2.bank.adding(Filter("n", np.ones((3, 3)))))
+    change = stack_change(s2, s3, 0)
+    assert change.added == (s3.bank.filters[-1].uid,)
+    conv = change.stage(s3.stages[2].uid)
+    assert set(conv.changed) == {f.uid for f in s3.stages[2].filters}  # a zero slice each
+    assert change.stage(s3.stages[1].uid) is None  # the pooling stage itself is unchanged
+    gone = stack_change(s3, s3.removing_stage(1), 0)
+    assert gone.stages_removed == (s3.stages[1].uid,)
+    assert stack_change(s, s, 0).stages == ()
+    assert len(stack_change(s, s, 0, reload=True).stages) == 2
