@@ -22,6 +22,7 @@ from .output import (
     reason,
     reporter,
 )
+from .stack import STACK_HELP, add_stack_options
 
 BANK_FORMATS = ("png", "jpg", "bmp", "webp", "tif", "npy")
 
@@ -32,7 +33,7 @@ def apply_parser() -> argparse.ArgumentParser:
         description=(
             "Convolve a picture with one kernel (or every filter of a bank) and write the result. "
             "A .npy output, or a .tif output without --display, holds the exact float32 values; "
-            "other formats are 8-bit through --display."
+            "other formats are 8-bit through --display. " + STACK_HELP
         ),
     )
     parser.add_argument("input", metavar="INPUT", help="the picture to filter")
@@ -67,6 +68,7 @@ def apply_parser() -> argparse.ArgumentParser:
         help="file format of the maps written with --bank (default png)",
     )
     parser.add_argument("--force", "-f", action="store_true", help="overwrite existing outputs")
+    add_stack_options(parser)
     return parser
 
 
@@ -78,7 +80,10 @@ def run_apply(args: argparse.Namespace) -> int:
     float32_value(args.bias, "bias")
     overrides = layer_overrides(args)
     if args.bank is not None:
-        return apply_bank(args, overrides)
+        from .stack import apply_stack
+
+        done = apply_stack(args, overrides)  # a stack runs whole; one stage goes on below
+        return apply_bank(args, overrides) if done is None else done
 
     from ..core.kernels import find_preset
 

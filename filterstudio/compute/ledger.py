@@ -6,6 +6,10 @@ newest request of its map (or a preview on the way to it) and newer than what th
 and never if it was asked for before the picture changed (the *floor*): a map of the previous
 picture must not flash after a load, however late it arrives. Answers come in bursts; the
 inbox keeps the newest per map until the event loop applies them, one per pass.
+
+A map of a later stage of a stack cannot be asked for until the maps it reads are exact, but
+its old answer is wrong as soon as they change: :meth:`Ledger.hold` marks it waiting, with a
+floor of its own, so that nothing asked for it before is shown again.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ class Ledger:
         self._asked_for: dict[MapKey, tuple] = {}
         self._shown: dict[MapKey, ComputeResult] = {}
         self._inbox: dict[MapKey, ComputeResult] = {}
+        self._floors: dict[MapKey, int] = {}  # per map: nothing asked before is shown
+        self._held: dict[MapKey, tuple] = {}  # maps waiting for their inputs, and those inputs
 
     # -- asking ------------------------------------------------------------------------
     def ask(self, uid: MapKey, inputs: tuple) -> int | None:
@@ -46,7 +52,31 @@ class Ledger:
         generation = next(self._generations)
         self._latest[uid] = generation
         self._asked_for[uid] = inputs
+        self._held.pop(uid, None)
         return generation
+
+    def asked_with(self, uid: MapKey) -> tuple | None:
+        """The inputs ``uid``'s newest request was asked with (None if held or never asked)."""
+        return self._asked_for.get(uid)
+
+    def hold(self, uid: MapKey, inputs: tuple) -> bool:
+        """``uid``'s map now depends on ``inputs`` that are not ready yet (a later stage whose
+        maps before it are being computed): nothing asked for it before is shown from now on,
+        and it is not current until asked again. True if it was not already held for them.
+        """
+        if self._held.get(uid) == inputs:
+            return False
+        floor = next(self._generations)
+        self._held[uid] = inputs
+        self._latest[uid] = floor
+        self._floors[uid] = floor
+        self._asked_for.pop(uid, None)
+        self._shown.pop(uid, None)
+        self._inbox.pop(uid, None)
+        return True
+
+    def is_held(self, uid: MapKey) -> bool:
+        return uid in self._held
 
     def new_picture(self) -> None:
         """The picture changed: nothing asked for before now is ever shown again."""
@@ -60,10 +90,13 @@ class Ledger:
         self._asked_for.pop(uid, None)
         self._shown.pop(uid, None)
         self._inbox.pop(uid, None)
+        self._floors.pop(uid, None)
+        self._held.pop(uid, None)
 
     def ask_again(self) -> None:
         """Forget what was asked, so that every map is asked for once more."""
         self._asked_for.clear()
+        self._held.clear()
 
     def known(self) -> set[MapKey]:
         """Every key asked for, shown or waiting."""
@@ -75,8 +108,8 @@ class Ledger:
         latest = self._latest.get(result.uid)
         if latest is None or result.generation > latest:
             return False  # the map is gone, or this is not an answer to anything asked
-        if result.generation < self._floor:
-            return False  # asked for before the picture changed
+        if result.generation < max(self._floor, self._floors.get(result.uid, 0)):
+            return False  # asked for before the picture (or the maps it reads) changed
         shown = self._shown.get(result.uid)
         return shown is None or _rank(result) >= _rank(shown)
 

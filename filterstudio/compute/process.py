@@ -7,7 +7,6 @@ thread, in a test, or in a pool.
 
 from __future__ import annotations
 
-import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -18,9 +17,11 @@ import numpy as np
 from ..core.combine import combine
 from ..core.errors import sentence
 from ..core.geometry import MapGeometry
-from ..core.pipeline import apply_bank_filter, effective_kernel, prepare_input
+from ..core.pipeline import apply_bank_filter, effective_kernel
+from .cache import MapCache
 from .planning import display_copy, preview_cells, preview_factor, preview_layer
-from .requests import CombineRequest, ComputeRequest, ComputeResult, MapKey, Request, answer
+from .requests import CombineRequest, ComputeRequest, ComputeResult, Request, StageRequest, answer
+from .stage_process import planned_stage, process_stage
 
 __all__ = ["Engine", "MapCache", "planned", "process_request"]
 
@@ -28,69 +29,13 @@ __all__ = ["Engine", "MapCache", "planned", "process_request"]
 Engine = Callable[..., np.ndarray]
 
 
-class MapCache:
-    """The last exact map of each filter and the prepared input, shared by successive requests.
-
-    Written on the compute thread only; :meth:`forget` and :meth:`revive` may be called from
-    any thread (a filter removed while its map is being computed never gets it cached).
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._values: dict[MapKey, tuple[tuple, np.ndarray]] = {}
-        self._forgotten: set[MapKey] = set()
-        self._prepared: tuple[tuple, np.ndarray] | None = None
-
-    def get(self, uid: MapKey, key: tuple | None = None) -> np.ndarray | None:
-        """The cached map of ``uid`` (only if it was made for ``key``, when one is given)."""
-        with self._lock:
-            found = self._values.get(uid)
-        if found is None or (key is not None and found[0] != key):
-            return None
-        return found[1]
-
-    def put(self, uid: MapKey, key: tuple, values: np.ndarray) -> None:
-        with self._lock:
-            if uid not in self._forgotten:
-                self._values[uid] = (key, values)
-
-    def drop(self, uid: MapKey) -> None:
-        with self._lock:
-            self._values.pop(uid, None)
-
-    def forget(self, uid: MapKey) -> None:
-        """``uid`` is gone: drop its map, and keep none that is being computed now."""
-        with self._lock:
-            self._forgotten.add(uid)
-            self._values.pop(uid, None)
-
-    def revive(self, uid: MapKey) -> None:
-        """``uid`` is asked for again (an undone removal): its maps may be kept again."""
-        with self._lock:
-            self._forgotten.discard(uid)
-
-    def is_forgotten(self, uid: MapKey) -> bool:
-        with self._lock:
-            return uid in self._forgotten
-
-    def cached_uids(self) -> set[MapKey]:
-        with self._lock:
-            return set(self._values)
-
-    def prepared_input(self, req: ComputeRequest) -> np.ndarray:
-        """The picture as the engine reads it under the request's channel mode (kept once)."""
-        key = (req.image_key, req.layer.channel_mode)
-        if self._prepared is None or self._prepared[0] != key:
-            self._prepared = None  # free the old one before making the new one
-            self._prepared = (key, prepare_input(req.image, req.layer.channel_mode))
-        return self._prepared[1]
-
-
 def planned(req: Request, cache: MapCache) -> Request:
     """``req`` as it should be computed first: a strided preview if its map is large.
 
     A map whose exact values are cached (only the display changed) is never previewed.
     """
+    if isinstance(req, StageRequest):
+        return planned_stage(req, cache)
     if not isinstance(req, ComputeRequest) or cache.get(req.uid, req.compute_key()) is not None:
         return req
     try:
@@ -109,6 +54,8 @@ def process_request(
     """The answer to ``req``; every fault becomes the result's one-sentence ``error``."""
     if isinstance(req, CombineRequest):
         return _combined(req, cache)
+    if isinstance(req, StageRequest):
+        return process_stage(req, cache)
     if req.preview > 1:
         return _preview(req, cache, engine)
     return _full(req, cache, engine)

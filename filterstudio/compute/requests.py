@@ -18,6 +18,7 @@ import numpy as np
 
 from ..core.geometry import MapGeometry
 from ..model.bank import Filter, Layer
+from ..model.stack import PoolStage
 
 __all__ = [
     "DEFAULT_DISPLAY_SIDE",
@@ -26,6 +27,8 @@ __all__ = [
     "ComputeResult",
     "MapKey",
     "Request",
+    "Source",
+    "StageRequest",
     "answer",
 ]
 
@@ -79,7 +82,54 @@ class CombineRequest:
     preview: int = 1
 
 
-Request = ComputeRequest | CombineRequest
+@dataclass(frozen=True, eq=False)
+class Source:
+    """One map a later stage's map reads: its key, the generation of the exact answer its
+    values come from, the colour channel to read (a first-stage map in ``color`` mode) or None,
+    and the read-only values (None: a switched-off filter's map of zeros)."""
+
+    key: MapKey
+    generation: int
+    channel: int | None
+    values: np.ndarray | None = field(repr=False)
+
+
+@dataclass(frozen=True)
+class StageRequest:
+    """One map of a later stage of a stack (``stage`` >= 1), from the exact maps it reads.
+
+    A conv map (``flt`` and ``layer`` given) reads every map of the stage before, a pooling
+    map (``pool`` given) one. ``value_key`` is everything the exact map depends on (the
+    stack's settings up to this stage and the picture); ``failed`` is the sentence to answer
+    with when the map cannot be computed (a map it reads failed, or the stage cannot run).
+    ``preview`` > 1 asks for every ``preview``-th cell only, computed from the full maps;
+    ``may_preview`` False asks for the full map at once (the map only follows maps before it
+    that changed: nobody is dragging this stage, and the exact map comes sooner).
+    """
+
+    generation: int
+    uid: MapKey
+    image_key: int
+    stage: int
+    sources: tuple[Source, ...] = field(repr=False)
+    in_hw: tuple[int, int] | None
+    value_key: tuple = field(repr=False)
+    flt: Filter | None = None
+    layer: Layer | None = None
+    pool: PoolStage | None = None
+    failed: str | None = None
+    mapping: str = "minmax"
+    colormap: str | None = None
+    max_display_side: int = DEFAULT_DISPLAY_SIDE
+    preview: int = 1
+    may_preview: bool = True
+
+    def compute_key(self) -> tuple:
+        """What the exact map depends on (not how it is displayed)."""
+        return self.value_key
+
+
+Request = ComputeRequest | CombineRequest | StageRequest
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,12 @@ class Scheduler:
             self._pending.pop(uid, None)
             self._deferred.pop(uid, None)
 
+    def withdraw(self, uid: MapKey) -> None:
+        """Drop what waits for ``uid`` (it is stale), but keep taking its next request."""
+        with self._cond:
+            self._pending.pop(uid, None)
+            self._deferred.pop(uid, None)
+
     def pending_count(self) -> int:
         with self._cond:
             return len(self._pending) + len(self._deferred)

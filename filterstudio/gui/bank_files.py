@@ -1,6 +1,7 @@
 """Filter banks and CNN weights in and out: bank files, Keras and PyTorch weight arrays.
 
-Importing replaces the filters as one undoable step; exporting writes atomically and asks
+A bank file holds the whole stack (one stage: the bank, as it always did). Importing replaces
+it as one undoable step; weights fill one conv stage. Exporting writes atomically and asks
 before replacing a file. Each method returns whether it succeeded and says why not.
 """
 
@@ -13,9 +14,15 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox
 
 from ..core.errors import sentence
-from ..model.bank import Bank
-from ..model.bank_io import BankFormatError, load_bank, save_bank
-from ..model.weights import AmbiguousLayout, WeightsError, export_weights, import_weights
+from ..model.bank_io import BankFormatError
+from ..model.stack_io import load_stack, save_stack
+from ..model.weights import (
+    AmbiguousLayout,
+    WeightsError,
+    export_weights,
+    import_weights,
+    stack_with_weights,
+)
 from .controller import StudioController
 from .dialogs import Dialogs, SaveChoice
 from .document import Document
@@ -46,23 +53,28 @@ class BankFiles(QObject):
 
     # -- banks ---------------------------------------------------------------------------
     def import_bank(self, path: str | os.PathLike) -> bool:
-        """Replace the filters and layer settings with those of a bank file (undoable)."""
+        """Replace the stack (filters and layer settings, and any later stages) with a bank
+        file's (undoable)."""
         try:
-            bank = load_bank(path)
+            stack = load_stack(path)
         except (BankFormatError, OSError, MemoryError) as exc:
             self._dialogs.failure(exc)
             return False
-        self._c.replace_bank(bank, f"Import {Path(path).name}")
-        self._dialogs.message(f"Imported {len(bank.filters)} filters from {Path(path).name}.")
+        self._c.replace_bank(stack, f"Import {Path(path).name}")
+        name = Path(path).name
+        if len(stack.stages) > 1:
+            self._dialogs.message(f"Imported a stack of {len(stack.stages)} stages from {name}.")
+        else:
+            self._dialogs.message(f"Imported {len(stack.bank.filters)} filters from {name}.")
         return True
 
     def export_bank(self, path: str | os.PathLike, *, overwrite: bool = False) -> bool:
-        """Save the filters and layer settings as a bank file (``.json``)."""
+        """Save the stack as a bank file (``.json``; version 1 when it has one stage)."""
         p = os.fspath(path)
         if not self._dialogs.may_replace([p], overwrite):
             return False
         try:
-            save_bank(p, self._c.bank, overwrite=True)
+            save_stack(p, self._c.stack, overwrite=True)
         except (BankFormatError, OSError) as exc:
             self._dialogs.failure(exc)
             return False
@@ -70,34 +82,36 @@ class BankFiles(QObject):
         return True
 
     # -- weights -------------------------------------------------------------------------
-    def import_weights(self, path: str | os.PathLike, layout: str = "auto") -> bool:
-        """Replace the filters with a CNN's first-layer weights (undoable, one step).
+    def import_weights(
+        self, path: str | os.PathLike, layout: str = "auto", *, stage: int = 0
+    ) -> bool:
+        """Replace a conv stage's filters with a CNN layer's weights (undoable, one step).
 
-        With ``layout="auto"`` and a shape that reads both ways the user chooses the layout.
-        Weights with 3 input channels switch the layer to the ``depth`` channel mode, 1-channel
-        weights leave ``depth`` for ``gray``, in the same undo step.
+        ``stage`` 0 takes first-layer weights: 3 input channels switch the layer to the
+        ``depth`` channel mode, 1-channel weights leave ``depth`` for ``gray``, in the same
+        undo step. A later stage takes weights that read as many maps as it does. With
+        ``layout="auto"`` and a shape that reads both ways the user chooses the layout.
         """
         name = Path(path).name
+        stack = self._c.stack
         try:
-            imported = import_weights(path, layout=layout)
+            channels = stack.maps_in(stage) if stage > 0 else None
+            imported = import_weights(path, layout=layout, channels=channels)
+            new = stack_with_weights(stack, stage, imported)
         except AmbiguousLayout as exc:
             if layout != "auto":
                 self._dialogs.failure(exc)
                 return False
             chosen = self.ask_layout(sentence(exc))
-            return False if chosen is None else self.import_weights(path, chosen)
-        except (WeightsError, OSError, ValueError, MemoryError) as exc:
+            return False if chosen is None else self.import_weights(path, chosen, stage=stage)
+        except (WeightsError, OSError, ValueError, MemoryError, IndexError) as exc:
             self._dialogs.failure(exc)
             return False
-        layer = self._c.bank.layer
-        bank = Bank(filters=imported.filters, layer=layer)
-        if imported.channels == 3 and layer.channel_mode != "depth":
-            bank = bank.with_layer(channel_mode="depth")
-        elif imported.channels == 1 and layer.channel_mode == "depth":
-            bank = bank.with_layer(channel_mode="gray")
-        self._c.replace_bank(bank, f"Import weights from {name}")
+        self._c.replace_bank(new, f"Import weights from {name}")
+        where = f" into stage {stage + 1}" if stage else ""
         summary = (
-            f"Imported {len(bank.filters)} filters ({imported.layout_used} layout) from {name}."
+            f"Imported {len(imported.filters)} filters ({imported.layout_used} layout) "
+            f"from {name}{where}."
         )
         self._dialogs.message(" ".join([summary, *imported.messages]))
         return True

@@ -1,9 +1,10 @@
 """The studio controller: the only place that changes the studio's state, told by signals.
 
 Widgets and scripts call the edit methods; the controller pushes an undo command, asks the
-ledger which maps need computing, submits those to the compute thread, and applies the answers
-the ledger lets through. Every signal carries the data a view needs, so no view reads the
-controller back after one.
+ledger which maps need computing (``compute.stack_plan``: the bank's maps, then each later
+stage's once the maps it reads are exact), submits those to the compute thread, and applies
+the answers the ledger lets through. Every signal carries the data a view needs, so no view
+reads the controller back after one.
 """
 
 from __future__ import annotations
@@ -17,25 +18,23 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
 from ..compute.ledger import Ledger
-from ..compute.requests import (
-    DEFAULT_DISPLAY_SIDE,
-    CombineRequest,
-    ComputeRequest,
-    ComputeResult,
-    MapKey,
-)
+from ..compute.requests import DEFAULT_DISPLAY_SIDE, CombineRequest, ComputeResult, MapKey
+from ..compute.stack_plan import expected_maps, plan_stack, stale_keys
+from ..core.errors import sentence
 from ..core.kernels import get_preset
+from ..model import stack_edits
 from ..model.bank import MAX_FILTERS, Bank, Filter
+from ..model.stack import Stack
 from ..model.studio import (
     BankChange,
     DerivedMap,
     DisplayState,
     ImageState,
-    bank_change,
     filter_at,
     make_derived,
+    stack_change,
 )
-from .undo import BankCommand
+from .undo import StackCommand
 from .worker import ComputeWorker
 
 
@@ -45,7 +44,8 @@ class StudioController(QObject):
     Signals
     -------
     bankChanged(BankChange)
-        The bank was replaced; the change names the filters added, removed, changed, renamed.
+        The stack (its bank first) was replaced; the change names the filters added, removed,
+        changed, renamed, and the stages changed (``change.stages``).
     selectionChanged(int)
         The selected position moved (not emitted when an edit keeps it).
     imageChanged(ImageState | None)
@@ -56,8 +56,11 @@ class StudioController(QObject):
         The combined maps shown, in panel order.
     resultApplied(ComputeResult)
         A map's answer (or a preview of it, or its error) is now the one shown.
+    mapsWaiting(tuple[str, ...])
+        Maps of later stages whose old answer is no longer right: they wait for the maps they
+        read and are asked for again once those are exact (show them as updating).
     progressChanged(int, int)
-        Maps shown at their newest state, out of the enabled filters.
+        Maps shown at their newest state, out of all maps of the stack (enabled filters').
     mapsUpdated(float)
         Every map is current; seconds since the edit (or picture) that asked for the last map.
     mapsCurrent()
@@ -71,6 +74,7 @@ class StudioController(QObject):
     displayChanged = Signal(object)
     derivedChanged = Signal(object)
     resultApplied = Signal(object)
+    mapsWaiting = Signal(object)
     progressChanged = Signal(int, int)
     mapsUpdated = Signal(float)
     mapsCurrent = Signal()
@@ -82,7 +86,7 @@ class StudioController(QObject):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._on_undo_clean_changed)
-        self._bank = Bank()
+        self._stack = Stack.of(Bank())
         self._image: ImageState | None = None
         self._display = DisplayState()
         self._selected = 0
@@ -110,7 +114,13 @@ class StudioController(QObject):
     # -- reading state -------------------------------------------------------------------
     @property
     def bank(self) -> Bank:
-        return self._bank
+        """The stack's first stage: the filters that read the picture."""
+        return self._stack.bank
+
+    @property
+    def stack(self) -> Stack:
+        """The whole stack (immutable): the bank, then any later conv and pooling stages."""
+        return self._stack
 
     @property
     def image(self) -> ImageState | None:
@@ -126,29 +136,39 @@ class StudioController(QObject):
 
     @property
     def selected_filter(self) -> Filter | None:
-        return filter_at(self._bank, self._selected)
+        return filter_at(self.bank, self._selected)
 
     @property
     def derived(self) -> tuple[DerivedMap, ...]:
         return self._derived
 
     def derived_title(self, d: DerivedMap) -> str:
-        names = {f.uid: f.name for f in self._bank.filters}
+        names = {f.uid: f.name for f in self.bank.filters}
         return f"{d.op}({names.get(d.a_uid, '?')}, {names.get(d.b_uid, '?')})"
 
     def result(self, uid: MapKey) -> ComputeResult | None:
-        """The answer map ``uid`` shows now (a preview, a full map or an error), or None."""
+        """The answer map ``uid`` of any stage shows now (a preview, a full map or an error),
+        or None (a later stage's map waiting for the maps it reads has none)."""
         return self.ledger.shown(uid)
+
+    def map_key(self, stage: int, index: int) -> MapKey:
+        """The key of map ``index`` of ``stage`` (0 is the bank; see ``Stack.map_keys``)."""
+        return self._stack.map_keys(stage)[index]
+
+    def stage_result(self, stage: int, index: int) -> ComputeResult | None:
+        """:meth:`result` of map ``index`` of ``stage``."""
+        return self.result(self.map_key(stage, index))
 
     def requested_generation(self, uid: MapKey) -> int | None:
         """The generation of the newest request for map ``uid`` (results carry theirs)."""
         return self.ledger.latest(uid)
 
     def is_current(self) -> bool:
-        """True when every enabled filter and combined map shows the map of the newest state."""
+        """True when every map of every stage (enabled filters') and every combined map shows
+        the map of the newest state."""
         if self._image is None:
             return True
-        if not self.ledger.all_final(f.uid for f in self._bank.filters if f.enabled):
+        if not self.ledger.all_final(expected_maps(self._stack)):
             return False
         for d in self._derived:
             if self._final_values(d.a_uid) is None or self._final_values(d.b_uid) is None:
@@ -158,8 +178,8 @@ class StudioController(QObject):
         return True
 
     def progress(self) -> tuple[int, int]:
-        """How many enabled filters show their newest map, out of how many."""
-        live = [f.uid for f in self._bank.filters if f.enabled]
+        """How many maps of the stack show their newest state, out of how many."""
+        live = expected_maps(self._stack)
         return sum(1 for u in live if self.ledger.is_final(u)), len(live)
 
     def is_dirty(self) -> bool:
@@ -167,33 +187,77 @@ class StudioController(QObject):
 
     # -- edits (each one undoable) ---------------------------------------------------------
     def push_bank(self, new_bank: Bank, text: str, tag: str = "") -> None:
-        if new_bank == self._bank:
+        """Replace the first stage by ``new_bank`` (later stages follow its maps), undoably."""
+        self.push_stack(self._stack.with_bank(new_bank), text, tag)
+
+    def push_stack(self, new_stack: Stack, text: str, tag: str = "") -> None:
+        """Replace the whole stack, as one undo step (``tag``: scrubs fold into one)."""
+        if new_stack == self._stack:
             return
         self.undo_stack.push(
-            BankCommand(self._set_bank, lambda: self._derived, self._bank, new_bank, text, tag)
+            StackCommand(self._set_stack, lambda: self._derived, self._stack, new_stack, text, tag)
         )
 
     def set_kernel(self, index: int, kernel, tag: str = "") -> None:
-        f = self._bank.filters[index]
+        f = self.bank.filters[index]
         self.push_bank(
-            self._bank.with_filter(index, f.with_kernel(kernel)), f"Edit {f.name}", _tag(tag, f)
+            self.bank.with_filter(index, f.with_kernel(kernel)), f"Edit {f.name}", _tag(tag, f)
         )
 
     def set_filter_fields(self, index: int, tag: str = "", **changes) -> None:
-        f = self._bank.filters[index]
+        f = self.bank.filters[index]
         what = ", ".join(changes)
         self.push_bank(
-            self._bank.with_filter_changes(index, **changes),
+            self.bank.with_filter_changes(index, **changes),
             f"Change {what} of {f.name}",
             _tag(tag, f),
         )
 
     def set_layer(self, tag: str = "", **changes) -> None:
         what = ", ".join(k.replace("_", " ") for k in changes)
-        self.push_bank(self._bank.with_layer(**changes), f"Change {what}", tag and f"layer:{tag}")
+        self.push_bank(self.bank.with_layer(**changes), f"Change {what}", tag and f"layer:{tag}")
+
+    # -- stages of the stack (each one undoable; False and a message when refused) ---------
+    def add_stage(self, kind: str, after: int | None = None, **settings) -> bool:
+        """Add a ``"conv"`` stage (filters as deep as the maps it reads) or a ``"pool"`` stage
+        (2x2 max unless ``settings`` say otherwise) after stage ``after`` (default: last)."""
+        return self._edit(stack_edits.add_stage, kind, after, **settings)
+
+    def remove_stage(self, stage: int) -> bool:
+        return self._edit(stack_edits.remove_stage, stage)
+
+    def set_stage(self, stage: int, tag: str = "", **settings) -> bool:
+        """A stage's shared settings: a conv stage's ``stride``, ``padding``, ``border``,
+        ``cval``, ``dilation``; a pooling stage's ``mode``, ``size``, ``stride``, ``padding``."""
+        return self._edit(stack_edits.set_stage, stage, tag, **settings)
+
+    def set_stage_kernel(self, stage: int, index: int, kernel, tag: str = "") -> bool:
+        """Filter ``index`` of conv stage ``stage`` gets ``kernel`` (``(kh, kw, C_in)``)."""
+        return self._edit(stack_edits.set_stage_kernel, stage, index, kernel, tag)
+
+    def set_stage_filter(self, stage: int, index: int, tag: str = "", **changes) -> bool:
+        """A filter's ``name``, ``bias``, ``activation`` or ``enabled`` in any conv stage."""
+        return self._edit(stack_edits.set_stage_filter, stage, index, tag, **changes)
+
+    def add_stage_filter(self, stage: int, kernel=None, name: str | None = None) -> bool:
+        """A filter added to conv stage ``stage`` (random weights of the right depth unless
+        ``kernel`` is given); the next conv stage gets a zero slice for its map."""
+        return self._edit(stack_edits.add_stage_filter, stage, kernel, name)
+
+    def remove_stage_filter(self, stage: int, index: int) -> bool:
+        return self._edit(stack_edits.remove_stage_filter, stage, index)
+
+    def _edit(self, make, *args, **kwargs) -> bool:
+        try:
+            edit = make(self._stack, *args, **kwargs)
+        except (ValueError, TypeError) as exc:
+            self.message.emit(sentence(exc))
+            return False
+        self.push_stack(edit.stack, edit.text, edit.tag)
+        return True
 
     def add_filter(self, preset: str | Filter = "identity", index: int | None = None) -> None:
-        if len(self._bank.filters) >= MAX_FILTERS:
+        if len(self.bank.filters) >= MAX_FILTERS:
             self.message.emit(f"A bank holds at most {MAX_FILTERS} filters.")
             return
         if isinstance(preset, Filter):
@@ -201,53 +265,58 @@ class StudioController(QObject):
         else:
             p = get_preset(preset)
             new = Filter(name=self._unique_name(p.name), kernel=p.kernel)
-        at = len(self._bank.filters) if index is None else index
-        self.push_bank(self._bank.adding(new, at), f"Add {new.name}")
+        at = len(self.bank.filters) if index is None else index
+        self.push_bank(self.bank.adding(new, at), f"Add {new.name}")
         self.select(at)
 
     def duplicate_filter(self, index: int) -> None:
-        if len(self._bank.filters) >= MAX_FILTERS:
+        if len(self.bank.filters) >= MAX_FILTERS:
             self.message.emit(f"A bank holds at most {MAX_FILTERS} filters.")
             return
-        f = self._bank.filters[index]
+        f = self.bank.filters[index]
         self.push_bank(
-            self._bank.adding(f.duplicate(self._unique_name(f.name)), index + 1),
+            self.bank.adding(f.duplicate(self._unique_name(f.name)), index + 1),
             f"Duplicate {f.name}",
         )
         self.select(index + 1)
 
     def remove_filter(self, index: int) -> None:
-        if len(self._bank.filters) <= 1:
+        if len(self.bank.filters) <= 1:
             self.message.emit("The bank keeps at least one filter.")
             return
-        f = self._bank.filters[index]
-        self.push_bank(self._bank.removing(index), f"Remove {f.name}")
+        f = self.bank.filters[index]
+        self.push_bank(self.bank.removing(index), f"Remove {f.name}")
 
     def rename_filter(self, index: int, name: str) -> None:
         name = name.strip()
         if not name:
             self.message.emit("A filter needs a name.")
             # The list shows the name typed; tell it the name kept.
-            uid = self._bank.filters[index].uid
-            self.bankChanged.emit(BankChange(self._bank, renamed=(uid,), selected=self._selected))
+            uid = self.bank.filters[index].uid
+            change = BankChange(self.bank, renamed=(uid,), selected=self._selected, stack=self._stack)
+            self.bankChanged.emit(change)
             return
         self.set_filter_fields(index, name=name)
 
     def move_filter(self, index: int, new_index: int) -> None:
-        if not 0 <= new_index < len(self._bank.filters) or new_index == index:
+        if not 0 <= new_index < len(self.bank.filters) or new_index == index:
             return
-        uid = self._bank.filters[index].uid
+        uid = self.bank.filters[index].uid
         self.push_bank(
-            self._bank.moving(index, new_index), f"Move {self._bank.filters[index].name}"
+            self.bank.moving(index, new_index), f"Move {self.bank.filters[index].name}"
         )
-        self.select(self._bank.index_of(uid))
+        self.select(self.bank.index_of(uid))
 
-    def replace_bank(self, bank: Bank, text: str = "Load filters") -> None:
-        self.push_bank(bank, text)
-        self.select(min(self._selected, len(bank.filters) - 1))
+    def replace_bank(self, bank: Bank | Stack, text: str = "Load filters") -> None:
+        """Replace the bank (later stages kept, following its maps) or, given a stack, all."""
+        if isinstance(bank, Stack):
+            self.push_stack(bank, text)
+        else:
+            self.push_bank(bank, text)
+        self.select(min(self._selected, len(self.bank.filters) - 1))
 
     def select(self, index: int) -> None:
-        index = max(0, min(index, len(self._bank.filters) - 1))
+        index = max(0, min(index, len(self.bank.filters) - 1))
         if index != self._selected:
             self._selected = index
             self.selectionChanged.emit(index)
@@ -266,7 +335,7 @@ class StudioController(QObject):
 
         Sessions keep combined maps, so adding one is an unsaved change.
         """
-        a, b = self._bank.filters[a_index], self._bank.filters[b_index]
+        a, b = self.bank.filters[a_index], self.bank.filters[b_index]
         d = make_derived(a.uid, b.uid, op)
         self._set_derived(self._derived + (d,))
         self._mark_extra_dirty()
@@ -308,22 +377,24 @@ class StudioController(QObject):
 
     def load_state(
         self,
-        bank: Bank,
+        bank: Bank | Stack,
         display: DisplayState | None = None,
         selected: int = 0,
         derived: Sequence[DerivedMap] = (),
     ) -> None:
         """Replace everything (opening a session): not undoable, and the result is clean.
 
-        ``derived`` are the combined maps to show, made by :meth:`make_derived` from the uids
-        of ``bank``'s filters; ``display`` may hold their mappings under their uids.
+        ``bank`` is a bank or a whole stack. ``derived`` are the combined maps to show, made by
+        :meth:`make_derived` from the uids of the bank's filters; ``display`` may hold their
+        mappings under their uids.
         """
+        stack = bank if isinstance(bank, Stack) else Stack.of(bank)
         display = display or DisplayState()
         if display != self._display:
             self._display = display
             self.displayChanged.emit(display)
-        self._selected = max(0, min(selected, len(bank.filters) - 1))
-        self._set_bank(bank, tuple(derived), load=True)
+        self._selected = max(0, min(selected, len(stack.bank.filters) - 1))
+        self._set_stack(stack, tuple(derived), load=True)
         self.undo_stack.clear()
         self._extra_dirty = False
         self.undo_stack.setClean()
@@ -359,7 +430,7 @@ class StudioController(QObject):
         self.dirtyChanged.emit(True)
 
     def _unique_name(self, base: str) -> str:
-        names = {f.name for f in self._bank.filters}
+        names = {f.name for f in self.bank.filters}
         if base not in names:
             return base
         for n in itertools.count(2):
@@ -370,7 +441,7 @@ class StudioController(QObject):
 
     def _set_derived(self, derived: tuple[DerivedMap, ...]) -> None:
         """Show ``derived`` (those whose two sources are in the bank); forget the others."""
-        uids = {f.uid for f in self._bank.filters}
+        uids = {f.uid for f in self.bank.filters}
         derived = tuple(d for d in derived if d.a_uid in uids and d.b_uid in uids)
         if derived == self._derived:
             return
@@ -383,12 +454,13 @@ class StudioController(QObject):
         self.ledger.forget(uid)
         self.worker.forget(uid)
 
-    def _set_bank(
-        self, bank: Bank, derived: tuple[DerivedMap, ...] | None = None, load: bool = False
+    def _set_stack(
+        self, stack: Stack, derived: tuple[DerivedMap, ...] | None = None, load: bool = False
     ) -> None:
-        old = self._bank
+        old_stack = self._stack
         old_sel = self.selected_filter
-        self._bank = bank
+        self._stack = stack
+        bank = stack.bank
         live = {f.uid for f in bank.filters}
         if old_sel is not None and old_sel.uid in live and not load:
             index = bank.index_of(old_sel.uid)
@@ -398,47 +470,35 @@ class StudioController(QObject):
         self._selected = max(index, 0)
         # A filter removed before its first map has no result yet: look everywhere it may be.
         derived_uids = {d.uid for d in (derived or ()) + self._derived}
-        for uid in self.ledger.known() - live - derived_uids:
+        for uid in stale_keys(self.ledger, stack, derived_uids):
             self._forget(uid)
-        for uid in {f.uid for f in old.filters} - live:
+        old_keys = {key for k in range(len(old_stack)) for key in old_stack.map_keys(k)}
+        for uid in old_keys - {key for k in range(len(stack)) for key in stack.map_keys(k)}:
             self.worker.forget(uid)
         self._set_derived(self._derived if derived is None else derived)
         # Views refresh the editor from bankChanged; a selection signal only when the selected
         # position really moved, so an edit costs one refresh, not two.
-        self.bankChanged.emit(bank_change(old, bank, self._selected, reload=load))
+        self.bankChanged.emit(stack_change(old_stack, stack, self._selected, reload=load))
         if moved or load:
             self.selectionChanged.emit(self._selected)
         self._schedule()
         self._emit_progress()
 
-    def _schedule(self) -> None:
-        """Submit every enabled filter whose inputs changed since it was last submitted."""
-        img = self._image
-        if img is None:
-            return
-        for f in self._bank.filters:
-            if not f.enabled:
-                continue
-            mapping, cmap, _ = self._display.for_uid(f.uid)
-            inputs = (img.key, self._bank.layer, f.content_key(), mapping, cmap,
-                      self.max_display_side)  # fmt: skip
-            generation = self.ledger.ask(f.uid, inputs)
-            if generation is None:
-                continue
+    def _schedule(self, after_result: bool = False) -> None:
+        """Submit every map whose inputs changed since it was last submitted; hold the maps of
+        later stages that wait for the maps they read (``compute.stack_plan``)."""
+        plan = plan_stack(
+            self._stack, self._image, self._display, self.ledger, self.max_display_side
+        )
+        for uid in plan.held:
+            self.worker.withdraw(uid)  # a request still waiting reads maps that are no more
+        if plan.submit and not (after_result and self._asked_at is not None):
+            # The time of the edit that asked, not of the later stages that follow its maps.
             self._asked_at = time.perf_counter()
-            self.worker.submit(
-                ComputeRequest(
-                    generation=generation,
-                    uid=f.uid,
-                    image_key=img.key,
-                    image=img.pixels,
-                    flt=f,
-                    layer=self._bank.layer,
-                    mapping=mapping,
-                    colormap=cmap,
-                    max_display_side=self.max_display_side,
-                )
-            )
+        for request in plan.submit:
+            self.worker.submit(request)
+        if plan.held:
+            self.mapsWaiting.emit(tuple(plan.held))
 
     def _final_values(self, uid: MapKey) -> ComputeResult | None:
         """The shown answer of ``uid`` if it is the newest request's exact map."""
@@ -486,15 +546,24 @@ class StudioController(QObject):
     def _show(self, result: ComputeResult) -> None:
         self.resultApplied.emit(result)
         self._schedule_derived()
+        if len(self._stack) > 1 and result.is_final:
+            self._schedule(after_result=True)  # later stages whose maps are now all exact
         if result.error:
-            f = next((f for f in self._bank.filters if f.uid == result.uid), None)
-            self.message.emit(f"{f.name if f else 'A filter'}: {result.error}")
+            self.message.emit(f"{self._map_name(result.uid)}: {result.error}")
         self._emit_progress()
         if self.is_current():
             asked, self._asked_at = self._asked_at, None
             if asked is not None:
                 self.mapsUpdated.emit(time.perf_counter() - asked)
             self.mapsCurrent.emit()
+
+    def _map_name(self, uid: MapKey) -> str:
+        try:
+            k, i = self._stack.find_map(uid)
+        except KeyError:
+            return "A filter"
+        name = self._stack.map_labels(k)[i]
+        return name if k == 0 else f"Stage {k + 1}, {name}"
 
     def _emit_progress(self) -> None:
         self.progressChanged.emit(*self.progress())

@@ -98,7 +98,7 @@ class Document(QObject):
             return False
         session = loaded.session
         state = state_of(session)
-        self._controller.load_state(state.bank, state.display, state.selected, state.derived)
+        self._controller.load_state(state.stack, state.display, state.selected, state.derived)
         self._set_path(path, session.embedded_png is not None)
         self._open_picture(session, loaded.image_abs_path)
         if loaded.messages:
@@ -164,7 +164,7 @@ class Document(QObject):
         img = c.image
         if img is not None and img.path is None and img.sample is None:
             embed = True
-        state = StudioState(c.bank, c.display, c.selected_index, c.derived)
+        state = StudioState(c.bank, c.display, c.selected_index, c.derived, stack=c.stack)
         try:
             save_session(
                 path,

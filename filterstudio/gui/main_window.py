@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ..core.formats import PICTURE_EXTENSIONS
 from ..model.bank import Bank
+from ..model.stack import Stack
 from ..model.studio import default_bank
 from .actions import build_actions
 from .bank_files import BankFiles
@@ -233,6 +234,34 @@ class MainWindow(QMainWindow):
     def bank(self) -> Bank:
         """The current filter bank (immutable)."""
         return self.controller.bank
+
+    @property
+    def stack(self) -> Stack:
+        """The whole stack (immutable): the bank, then any later conv and pooling stages."""
+        return self.controller.stack
+
+    def add_stage(self, kind: str, after: int | None = None, **settings) -> bool:
+        """Add a ``"conv"`` or ``"pool"`` stage after stage ``after`` (default: the last)."""
+        return self.controller.add_stage(kind, after, **settings)
+
+    def remove_stage(self, stage: int) -> bool:
+        """Remove stage ``stage`` (1 or more; 0 is the bank)."""
+        return self.controller.remove_stage(stage)
+
+    def set_stage(self, stage: int, **settings) -> bool:
+        """Change a stage's shared settings (a conv stage's layer, a pooling stage's window)."""
+        return self.controller.set_stage(stage, **settings)
+
+    def set_stage_kernel(self, stage: int, index: int, kernel, tag: str = "") -> bool:
+        """Replace filter ``index``'s kernel in conv stage ``stage`` (undoable)."""
+        return self.controller.set_stage_kernel(stage, index, kernel, tag)
+
+    def stage_map_values(self, stage: int, index: int) -> np.ndarray | None:
+        """The exact float32 map ``index`` of ``stage`` once it is current (else None)."""
+        key = self.controller.map_key(stage, index)
+        res = self.controller.result(key)
+        current = res is not None and res.generation == self.controller.requested_generation(key)
+        return res.values if current and res.is_final else None
 
     def open_path(self, path: str) -> bool:
         """Open an image (in the background) or a ``.fstudio`` session, as File > Open does."""

@@ -1,4 +1,4 @@
-"""One undoable change of the bank for Qt's undo stack; a continuous scrub folds into one step."""
+"""One undoable change of the stack for Qt's undo stack; a continuous scrub folds into one step."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ from collections.abc import Callable
 
 from PySide6.QtGui import QUndoCommand
 
-from ..model.bank import Bank
+from ..model.stack import Stack
 from ..model.studio import DerivedMap
 
 
-class BankCommand(QUndoCommand):
-    """Replace the bank by ``after`` (redo) or ``before`` (undo) through ``apply``.
+class StackCommand(QUndoCommand):
+    """Replace the stack by ``after`` (redo) or ``before`` (undo) through ``apply``.
 
-    ``apply(bank, derived)`` installs a bank; ``derived`` is None to keep the combined maps, or
+    ``apply(stack, derived)`` installs a stack (its bank first, then any later stages);
+    ``derived`` is None to keep the combined maps, or
     the combined maps to show. ``derived_now`` reads the combined maps shown at undo time.
     Consecutive edits with the same non-empty merge ``tag`` within :attr:`MERGE_SECONDS` of
     each other fold into one step.
@@ -25,10 +26,10 @@ class BankCommand(QUndoCommand):
 
     def __init__(
         self,
-        apply: Callable[[Bank, tuple[DerivedMap, ...] | None], None],
+        apply: Callable[[Stack, tuple[DerivedMap, ...] | None], None],
         derived_now: Callable[[], tuple[DerivedMap, ...]],
-        before: Bank,
-        after: Bank,
+        before: Stack,
+        after: Stack,
         text: str,
         tag: str,
     ) -> None:
@@ -46,7 +47,7 @@ class BankCommand(QUndoCommand):
         return self.MERGE_ID if self.tag else -1
 
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
-        if not isinstance(other, BankCommand) or not self.tag or other.tag != self.tag:
+        if not isinstance(other, StackCommand) or not self.tag or other.tag != self.tag:
             return False
         # A pause longer than MERGE_SECONDS starts a new undo step: two separate scrubs of one
         # cell are two steps, one continuous scrub is one.
@@ -66,3 +67,7 @@ class BankCommand(QUndoCommand):
             if d not in now:
                 now.insert(min(index, len(now)), d)
         self._apply(self.before, tuple(now))
+
+
+#: The name the command had when the studio had one stage.
+BankCommand = StackCommand

@@ -36,6 +36,10 @@ class ComputeWorker(QThread):
         self.scheduler.forget(uid)
         self.cache.forget(uid)
 
+    def withdraw(self, uid: MapKey) -> None:
+        """Drop the work waiting for ``uid`` (it reads maps that changed); keep its maps."""
+        self.scheduler.withdraw(uid)
+
     def pending_count(self) -> int:
         return self.scheduler.pending_count()
 

@@ -2,8 +2,8 @@
 
 Nothing here imports Qt. The window's controller holds one of each and replaces them whole;
 what crosses to the compute thread is one of these values or a part of one. A
-:class:`BankChange` says what one replacement of the bank changed, so that each view can touch
-only what it shows.
+:class:`BankChange` says what one replacement of the stack (its bank first) changed, so that
+each view can touch only what it shows.
 """
 
 from __future__ import annotations
@@ -19,15 +19,18 @@ from ..core import display
 from ..core.combine import COMBINE_OPS
 from ..core.kernels import get_preset
 from .bank import Bank, Filter, Layer
+from .stack import PoolStage, Stack, Stage
 
 __all__ = [
     "INPUT_DISPLAY_SIDE",
     "BankChange",
     "DerivedMap",
+    "StageChange",
     "DisplayState",
     "ImageState",
     "bank_change",
     "default_bank",
+    "stack_change",
     "filter_at",
     "image_name",
     "input_display_pixels",
@@ -160,12 +163,40 @@ def make_derived(a_uid: str, b_uid: str, op: str) -> DerivedMap:
 
 
 @dataclass(frozen=True)
+class StageChange:
+    """What one replacement of the stack changed in one stage (by uid; ``index`` after it).
+
+    ``added``, ``removed``, ``changed``, ``renamed`` and ``reordered`` say it of the stage's
+    filters as :class:`BankChange` does of the bank's; ``settings_changed`` of its shared
+    settings (a conv stage's layer, a pooling stage's mode, window, stride, padding). ``new``
+    marks a stage that was not there before; ``moved`` one now at another position.
+    """
+
+    uid: str
+    index: int
+    kind: str
+    new: bool = False
+    moved: bool = False
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    renamed: tuple[str, ...] = ()
+    reordered: bool = False
+    settings_changed: bool = False
+
+
+@dataclass(frozen=True)
 class BankChange:
-    """What one replacement of the bank changed, by filter uid.
+    """What one replacement of the bank (the stack's first stage) changed, by filter uid.
 
     ``changed`` are filters whose map changes (kernel, bias, activation, switched on or off);
     ``renamed`` those whose name alone changed. ``reordered`` means the surviving filters are
     in another order. ``selected`` is the selected position after the change.
+
+    The whole stack: ``stack`` is the stack after the change (its ``bank`` is :attr:`bank`),
+    ``stages`` one :class:`StageChange` per stage that changed (the first stage too),
+    ``stages_removed`` the uids of stages that went. Every map of a stage after a changed one
+    is computed again; the controller's ``mapsWaiting`` names them.
     """
 
     bank: Bank
@@ -176,6 +207,22 @@ class BankChange:
     reordered: bool = False
     layer_changed: bool = False
     selected: int = 0
+    stack: Stack | None = None
+    stages: tuple[StageChange, ...] = ()
+    stages_removed: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.stack is None:
+            object.__setattr__(self, "stack", Stack.of(self.bank))
+
+    def stage(self, uid: str) -> StageChange | None:
+        """What changed in the stage ``uid`` (None: nothing)."""
+        return next((c for c in self.stages if c.uid == uid), None)
+
+    @property
+    def stages_changed(self) -> bool:
+        """Stages came, went or moved: rows per stage need laying out again."""
+        return bool(self.stages_removed) or any(c.new or c.moved for c in self.stages)
 
     @property
     def selected_filter(self) -> Filter | None:
@@ -222,6 +269,67 @@ def bank_change(old: Bank | None, new: Bank, selected: int, *, reload: bool = Fa
         layer_changed=reload or old is None or old.layer != new.layer,
         selected=selected,
     )
+
+
+def _filters_diff(old, new, reload: bool) -> dict:
+    before = {} if old is None else {f.uid: f for f in old}
+    after = {f.uid: f for f in new}
+    changed, renamed = [], []
+    for uid, f in after.items():
+        was = before.get(uid)
+        if was is None:
+            continue
+        if reload or not was.same_content(f) or was.enabled != f.enabled:
+            changed.append(uid)
+        if reload or was.name != f.name:
+            renamed.append(uid)
+    kept_before = [u for u in before if u in after]
+    kept_after = [u for u in after if u in before]
+    return dict(
+        added=tuple(u for u in after if u not in before),
+        removed=tuple(u for u in before if u not in after),
+        changed=tuple(changed),
+        renamed=tuple(renamed),
+        reordered=reload or kept_before != kept_after,
+    )
+
+
+def _settings(stage: Stage) -> tuple:
+    if isinstance(stage, PoolStage):
+        return (stage.mode, stage.size, stage.stride, stage.padding)
+    return (stage.layer,)
+
+
+def stack_change(
+    old: Stack | None, new: Stack, selected: int, *, reload: bool = False
+) -> BankChange:
+    """The difference from ``old`` to ``new``: the bank's as :func:`bank_change` says it, and
+    one :class:`StageChange` per stage that changed (every stage when ``reload``)."""
+    base = bank_change(None if old is None else old.bank, new.bank, selected, reload=reload)
+    before = {} if old is None else {s.uid: (k, s) for k, s in enumerate(old.stages)}
+    stages = []
+    for k, s in enumerate(new.stages):
+        was_k, was = before.get(s.uid, (None, None))
+        diff = _filters_diff(
+            None if was is None else getattr(was, "filters", ()), getattr(s, "filters", ()), reload
+        )
+        change = StageChange(
+            uid=s.uid,
+            index=k,
+            kind=s.kind,
+            new=was is None,
+            moved=was is not None and was_k != k,
+            settings_changed=reload or was is None or _settings(was) != _settings(s),
+            **diff,
+        )
+        interesting = (
+            change.new or change.moved or change.settings_changed or change.added
+            or change.removed or change.changed or change.renamed or diff["reordered"]
+        )  # fmt: skip
+        if interesting:
+            stages.append(change)
+    gone = tuple(u for u in before if u not in {s.uid for s in new.stages})
+    return replace(base, stack=new, stages=tuple(stages), stages_removed=gone)
 
 
 def default_bank() -> Bank:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 from .bank import Bank
 from .session import CombinedMap, DisplaySettings, Session
+from .stack import Stack
 from .studio import DerivedMap, DisplayState, ImageState, make_derived
 
 __all__ = ["StudioState", "session_of", "state_of"]
@@ -17,43 +18,67 @@ __all__ = ["StudioState", "session_of", "state_of"]
 
 @dataclass(frozen=True)
 class StudioState:
-    """What a session restores in the studio: the bank, display, selection, combined maps."""
+    """What a session restores in the studio: the stack, display, selection, combined maps.
+
+    ``bank`` is the stack's first stage; give a ``stack`` for more than one stage.
+    """
 
     bank: Bank
     display: DisplayState
     selected: int
     derived: tuple[DerivedMap, ...]
+    stack: Stack | None = None
+
+    def __post_init__(self) -> None:
+        if self.stack is None:
+            object.__setattr__(self, "stack", Stack.of(self.bank))
+        else:
+            object.__setattr__(self, "bank", self.stack.bank)
 
 
-def display_for_file(state: DisplayState, bank: Bank) -> DisplaySettings:
-    """The uid-keyed display settings of ``bank``'s filters as position-keyed ones."""
-    per, per_cmap = {}, {}
+def display_for_file(state: DisplayState, bank: Bank | Stack) -> DisplaySettings:
+    """The uid-keyed display settings of a stack's maps as position-keyed ones."""
+    stack = bank if isinstance(bank, Stack) else Stack.of(bank)
+    per, per_cmap, per_map, per_map_cmap = {}, {}, {}, {}
     for uid, mapping, cmap in state.per_filter:
         try:
-            index = bank.index_of(uid)
+            k, index = stack.find_map(uid)
         except KeyError:
             continue  # a combined map's own choice: kept with the combined map
-        per[index] = mapping
-        if cmap:
-            per_cmap[index] = cmap
+        if k == 0:
+            per[index] = mapping
+            if cmap:
+                per_cmap[index] = cmap
+        else:
+            per_map[k, index] = mapping
+            if cmap:
+                per_map_cmap[k, index] = cmap
     return DisplaySettings(
         mapping=state.mapping,
         colormap=state.colormap or "gray",
         per_filter=per,
         per_filter_colormap=per_cmap,
+        per_map=per_map,
+        per_map_colormap=per_map_cmap,
     )
 
 
-def display_from_file(settings: DisplaySettings, bank: Bank) -> DisplayState:
-    """Position-keyed display settings as uid-keyed ones for ``bank``'s filters."""
+def display_from_file(settings: DisplaySettings, bank: Bank | Stack) -> DisplayState:
+    """Position-keyed display settings as uid-keyed ones for a stack's maps."""
+    stack = bank if isinstance(bank, Stack) else Stack.of(bank)
+    bank = stack.bank
     cmap = None if settings.colormap == "gray" else settings.colormap
     cmaps = dict(settings.per_filter_colormap)
-    per = tuple(
+    per = [
         (bank.filters[i].uid, mapping, cmaps.get(i))
         for i, mapping in settings.per_filter
         if 0 <= i < len(bank.filters)
-    )
-    return DisplayState(mapping=settings.mapping, colormap=cmap, per_filter=per)
+    ]
+    map_cmaps = dict(settings.per_map_colormap)
+    for (k, i), mapping in settings.per_map:
+        if k < len(stack) and i < len(stack.map_keys(k)):
+            per.append((stack.map_keys(k)[i], mapping, map_cmaps.get((k, i))))
+    return DisplayState(mapping=settings.mapping, colormap=cmap, per_filter=tuple(per))
 
 
 def combined_for_file(
@@ -89,9 +114,9 @@ def derived_from_file(
 
 def state_of(session: Session) -> StudioState:
     """The studio state a loaded session restores (the picture is opened separately)."""
-    display = display_from_file(session.display, session.bank)
+    display = display_from_file(session.display, session.stack)
     derived, display = derived_from_file(session.combined, session.bank, display)
-    return StudioState(session.bank, display, session.selected, derived)
+    return StudioState(session.bank, display, session.selected, derived, stack=session.stack)
 
 
 def session_of(
@@ -101,8 +126,8 @@ def session_of(
     return Session(
         image_path=image.path if image is not None else None,
         sample=image.sample if image is not None else None,
-        bank=state.bank,
-        display=display_for_file(state.display, state.bank),
+        display=display_for_file(state.display, state.stack),
         selected=max(0, state.selected),
         combined=combined_for_file(state.derived, state.display, state.bank),
+        stack=state.stack,
     )
