@@ -22,6 +22,7 @@ from .output import (
     reason,
     reporter,
 )
+from .video import VIDEO_FORMATS, is_video_input
 
 BANK_FORMATS = ("png", "jpg", "bmp", "webp", "tif", "npy")
 
@@ -35,8 +36,15 @@ def apply_parser() -> argparse.ArgumentParser:
             "other formats are 8-bit through --display."
         ),
     )
-    parser.add_argument("input", metavar="INPUT", help="the picture to filter")
-    parser.add_argument("output", metavar="OUTPUT", help="the file to write (a folder with --bank)")
+    parser.add_argument(
+        "input", metavar="INPUT", help="the picture (or video: .mp4 .mov .avi .mkv .webm) to filter"
+    )
+    parser.add_argument(
+        "output",
+        metavar="OUTPUT",
+        help="the file to write (a video for a video: .mp4 .m4v .mov .avi .mkv); "
+        "a folder with --bank",
+    )
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument(
         "--kernel",
@@ -62,15 +70,19 @@ def apply_parser() -> argparse.ArgumentParser:
     parser.add_argument("--colormap", metavar="NAME", help="colour map for 8-bit outputs")
     parser.add_argument(
         "--format",
-        choices=BANK_FORMATS,
-        default="png",
-        help="file format of the maps written with --bank (default png)",
+        choices=BANK_FORMATS + VIDEO_FORMATS,
+        help="file format of the maps written with --bank (default png; mp4 for a video)",
     )
     parser.add_argument("--force", "-f", action="store_true", help="overwrite existing outputs")
     return parser
 
 
 def run_apply(args: argparse.Namespace) -> int:
+    if is_video_input(args.input):  # a video: every frame, into videos (cli/video.py)
+        from .video import run_video
+
+        return run_video(args)
+
     from ..core.imageio import save_format, save_image
     from ..core.pipeline import apply_filter
     from ..model.bank import Layer
@@ -132,7 +144,7 @@ def apply_bank(args: argparse.Namespace, overrides: dict) -> int:
     from ..core.filenames import unique_names
 
     targets = [
-        os.path.join(folder, f"{stem}.{args.format}")
+        os.path.join(folder, f"{stem}.{args.format or BANK_FORMATS[0]}")
         for stem in unique_names(f.name for f in filters)
     ]
     if not args.force:
