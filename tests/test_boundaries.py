@@ -1,4 +1,4 @@
-"""The engine and the model never import Qt: checked in a fresh interpreter, module by module."""
+"""The engine, the model and the media sources never import Qt: a fresh interpreter, module by module."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ NAMED = [
     "filterstudio.model.bank_io",
     "filterstudio.model.session",
     "filterstudio.model.weights",
+    "filterstudio.media.capture",
+    "filterstudio.media.latest",
 ]
 QT = ("PySide6", "shiboken6")
 
@@ -38,7 +40,7 @@ print(json.dumps({{"qt": found, "modules": sorted(sys.modules)}}))
 
 def qt_free_modules() -> list[str]:
     found = []
-    for sub in ("core", "model"):
+    for sub in ("core", "model", "media"):
         for path in sorted((PACKAGE / sub).glob("*.py")):
             name = f"filterstudio.{sub}" if path.stem == "__init__" else \
                 f"filterstudio.{sub}.{path.stem}"
@@ -46,13 +48,13 @@ def qt_free_modules() -> list[str]:
     return found
 
 
-def test_every_core_and_model_module_is_found():
+def test_every_core_model_and_media_module_is_found():
     modules = qt_free_modules()
     for name in NAMED[1:]:
         assert name in modules
 
 
-def test_core_and_model_import_no_qt():
+def test_core_model_and_media_import_no_qt():
     names = list(dict.fromkeys(NAMED + qt_free_modules()))
     result = subprocess.run(
         [sys.executable, "-c", PROBE.format(qt=QT), json.dumps(names)],

@@ -226,6 +226,8 @@ class LatestFrameReader:
 
     def _store(self, frame: Frame) -> None:
         with self._cond:
+            if self._stopping or self._seek is not None:
+                return  # read before a seek (or the close) was asked: never delivered after it
             if self._latest is not None:
                 self._dropped += 1
             self._latest = frame
@@ -259,9 +261,6 @@ class LatestFrameReader:
                     if not self._wait_until(due):
                         # Paused, sought or stopped while waiting: a pause keeps the frame.
                         anchor = None
-                        with self._cond:
-                            if self._stopping or self._seek is not None:
-                                continue
                 else:
                     anchor = None
                 self._store(frame)
