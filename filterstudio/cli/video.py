@@ -117,7 +117,8 @@ class _Progress:
     def begin(self, name: str, total: int | None) -> None:
         self.name = name
         self.total = total
-        self.start = self.shown = time.monotonic()
+        self.start = time.monotonic()
+        self.shown = 0.0  # the first frame is shown at once
 
     def _write(self, text: str) -> None:
         with contextlib.suppress(OSError):

@@ -119,10 +119,11 @@ def transcode(
 
     decoder = threading.Thread(target=decode, name="video-decode", daemon=True)
     encoder = threading.Thread(target=encode, name="video-encode", daemon=True)
-    decoder.start()
-    encoder.start()
     done = 0
     try:
+        # Started inside the try: a signal that arrives between the two starts still ends both.
+        decoder.start()
+        encoder.start()
         while True:
             item = stages.get(stages.decoded)
             if item is _END:
@@ -141,13 +142,26 @@ def transcode(
                 progress(done)
         if not stages.halt.is_set():
             stages.put(stages.encoded, _END)
-            encoder.join()
+            _join(encoder)
         if stages.encode_error is not None:
             raise stages.encode_error
         return done
     finally:
         stages.halt.set()
         # Both threads notice the flag within one poll, or after the read or write in progress
-        # (bounded by the source's timeouts); nothing may touch the source or the writers after.
-        encoder.join()
-        decoder.join()
+        # (bounded by the source's timeouts). The caller closes the source and the writers next,
+        # and OpenCV must not be inside them then: so the joins finish even if a signal comes.
+        _join(encoder)
+        _join(decoder)
+
+
+def _join(thread: threading.Thread) -> None:
+    """Wait for ``thread`` to end; an exception raised meanwhile (a signal) is raised after."""
+    interrupted: BaseException | None = None
+    while thread.ident is not None and thread.is_alive():
+        try:
+            thread.join()
+        except BaseException as exc:  # noqa: BLE001 - re-raised once the thread has ended
+            interrupted = exc
+    if interrupted is not None:
+        raise interrupted

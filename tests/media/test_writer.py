@@ -159,3 +159,37 @@ def test_folders_are_checked_before_writing(tmp_path):
     (tmp_path / "dir.mp4").mkdir()
     with pytest.raises(VideoError, match="it is a folder"):
         VideoWriter(tmp_path / "dir.mp4", 24)
+
+
+def test_an_encoder_that_loses_frames_is_caught_by_the_read_back(tmp_path, monkeypatch):
+    import cv2
+
+    real = cv2.VideoWriter
+
+    class Lossy:
+        """OpenCV's writer that silently loses every other frame (as on a full disk)."""
+
+        def __init__(self, *args):
+            self.inner = real(*args)
+            self.count = 0
+
+        def isOpened(self):  # noqa: N802 - OpenCV's name
+            return self.inner.isOpened()
+
+        def write(self, frame):
+            self.count += 1
+            if self.count % 2:
+                self.inner.write(frame)
+
+        def release(self):
+            self.inner.release()
+
+    monkeypatch.setattr(cv2, "VideoWriter", Lossy)
+    path = tmp_path / "out.mp4"
+    path.write_bytes(b"old")
+    writer = VideoWriter(path, 24, overwrite=True)
+    for frame in clip_frames(6):
+        writer.write(frame)
+    with pytest.raises(VideoError, match="does not read back as 6 frames"):
+        writer.commit()
+    assert path.read_bytes() == b"old" and leftovers(tmp_path) == []
