@@ -194,11 +194,20 @@ def _map_maker(args: argparse.Namespace, layer, filters: list[_Filter]):
     conv = layer.conv_kwargs()
     mode = layer.channel_mode
     single = len(filters) == 1 and args.bank is None
+    # Frames hold values in [0, 1] and padding holds cval, so no map can exceed
+    # 3 * sum|K| * max(1, |cval|) + |bias| (3: a plain kernel in depth mode is summed over
+    # R, G and B); only a filter whose bound nears float32's limit is checked for infinity
+    # frame by frame (a full pass over every map otherwise).
+    reach = 3.0 * max(1.0, abs(float(layer.cval)))
+    unsafe = [
+        float(np.abs(np.asarray(f.kernel, np.float64)).sum()) * reach + abs(f.bias) >= 1e37
+        for f in filters
+    ]
 
     def process(frame) -> list:
         src = prepare_input(frame.pixels, mode)
         pictures = []
-        for f in filters:
+        for f, check in zip(filters, unsafe):
             values = apply_filter(
                 src,
                 f.kernel,
@@ -209,8 +218,9 @@ def _map_maker(args: argparse.Namespace, layer, filters: list[_Filter]):
                 prepared=True,
                 **conv,
             )
-            what = f"map of frame {frame.index + 1}"
-            finite_map(values, what if single else f"{what} for {f.name!r}")
+            if check:
+                what = f"map of frame {frame.index + 1}"
+                finite_map(values, what if single else f"{what} for {f.name!r}")
             pictures.append(to_uint8(values, display, colormap=args.colormap))
         return pictures
 
