@@ -16,6 +16,9 @@ in this process, the limits of the work: frames per second of just the four conv
 (``apply_filter`` on decoded 720p frames, what the studio's playback computes per frame), of
 just decoding, and of just encoding four maps. The studio's playback benchmark prints its frame
 rate beside the first.
+
+On a shared machine the wall times say how much of the cores the runs were given; the CPU
+times (user + system, from the kernel) say how much work each did, whatever the load.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -95,10 +99,15 @@ def bank_filters() -> list[dict]:
     ]
 
 
-def timed(cmd: list[str]) -> float:
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds user + system) of one run of ``cmd``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def spread(times: list[float]) -> str:
@@ -212,13 +221,16 @@ def main() -> int:
             assert a.shape == b.shape, (f["name"], a.shape, b.shape)
             mae = np.abs(a - b).mean()
             assert mae < 1.0, f"{f['name']}: the two outputs differ (mean abs {mae:.2f})"
-        t_ours, t_hand = [], []
+        r_ours, r_hand = [], []
         for _ in range(args.repeats):
-            t_ours.append(timed(ours))
-            t_hand.append(timed(hand))
+            r_ours.append(timed(ours))
+            r_hand.append(timed(hand))
         stage = limits(clip, filters, args.repeats)
 
     n = args.frames
+    t_ours, t_hand = [w for w, _ in r_ours], [w for w, _ in r_hand]
+    c_ours = statistics.median(c for _, c in r_ours)
+    c_hand = statistics.median(c for _, c in r_hand)
     mo, mh = statistics.median(t_ours), statistics.median(t_hand)
     print(f"{n} frames of {WIDTH} x {HEIGHT}, four filters (3x3, 5x5, 7x7, 7x7 Gaussian), "
           f"colour, valid, display abs, four .mp4 outputs; {args.repeats} rounds, "
@@ -228,6 +240,9 @@ def main() -> int:
     print(f"hand-written OpenCV loop (whole process):    {mh:.2f} s = {n / mh:.1f} frames/s  "
           f"{spread(t_hand)}")
     print(f"ratio hand loop / filterstudio:              {mh / mo:.2f}x")
+    print(f"CPU time (user + system): filterstudio {c_ours:.2f} s ({c_ours / mo:.0%} of a core "
+          f"over the run), hand loop {c_hand:.2f} s ({c_hand / mh:.0%}); ratio "
+          f"{c_hand / c_ours:.2f}x")
     print("each stage alone, in one process (median per frame):")
     for name, seconds in stage.items():
         print(f"  {name:32s} {seconds * 1000:7.1f} ms = {1 / seconds:6.1f} frames/s")

@@ -33,7 +33,8 @@ def apply_parser() -> argparse.ArgumentParser:
         description=(
             "Convolve a picture with one kernel (or every filter of a bank) and write the result. "
             "A .npy output, or a .tif output without --display, holds the exact float32 values; "
-            "other formats are 8-bit through --display."
+            "other formats are 8-bit through --display. A video gives a video of the same frame "
+            "count and rate whose frames are the 8-bit maps (.mkv is lossless)."
         ),
     )
     parser.add_argument(
