@@ -237,9 +237,8 @@ def _short_of_stated(done: int, stated: int | None) -> bool:
 
 
 def run_video(args: argparse.Namespace) -> int:
+    """``apply`` for a video input: check everything, then filter every frame into videos."""
     from ..media.capture import VideoFileSource
-    from ..media.transcode import transcode
-    from ..media.writer import VideoWriter
     from .output import _native_messages_discarded
 
     float32_value(args.bias, "bias")
@@ -273,9 +272,7 @@ def run_video(args: argparse.Namespace) -> int:
             try:
                 if progress is not None:
                     progress.begin(source.name, source.frame_count)
-                return _write_all(
-                    args, source, process, filters, targets, transcode, VideoWriter, progress
-                )
+                return _write_all(args, source, process, filters, targets, progress)
             except BaseException:
                 if created_folder is not None:
                     with contextlib.suppress(OSError):
@@ -285,17 +282,17 @@ def run_video(args: argparse.Namespace) -> int:
             source.close()
 
 
-def _write_all(args, source, process, filters, targets, transcode, VideoWriter, progress):
-    lines = [
-        _ReportLine("" if args.bank is None else f"{f.name}: ") for f in filters
-    ]
+def _write_all(args, source, process, filters, targets, progress) -> int:
+    """Every frame into one video per target; all of them in place, or none."""
+    from ..media.transcode import transcode
+    from ..media.writer import VideoWriter
+
+    lines = [_ReportLine("" if args.bank is None else f"{f.name}: ") for f in filters]
     writers: list = []
     committed: list[str] = []
     try:
         for target, line in zip(targets, lines):
-            writer = VideoWriter(
-                target, source.fps, overwrite=args.force, before_commit=line
-            )
+            writer = VideoWriter(target, source.fps, overwrite=args.force, before_commit=line)
             line.writer = writer
             writers.append(writer)
         done = transcode(source, process, writers, progress=progress)

@@ -340,3 +340,27 @@ def test_a_stopped_run_leaves_no_file(tmp_path):
     assert proc.returncode == 128 + signal.SIGTERM, stderr
     assert stderr.decode().strip() == "filterstudio: stopped by signal 15; nothing was written."
     assert files(out.parent) == []
+
+
+def test_frames_claiming_a_huge_size_are_refused_in_bounded_memory(tmp_path):
+    import resource
+
+    data = bytearray(Path(make_clip(tmp_path / "clip.avi", count=4)).read_bytes())
+    at = 0
+    while (at := data.find(b"\xff\xc0", at)) >= 0:  # every JPEG frame says 60000 x 60000
+        data[at + 5 : at + 9] = (60000).to_bytes(2, "big") * 2
+        at += 2
+    bomb = tmp_path / "bomb.avi"
+    bomb.write_bytes(bytes(data))
+    ceiling = 1536 * 2**20
+
+    def limit() -> None:  # pragma: no cover - runs in the child
+        resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
+
+    proc = run_filterstudio("apply", bomb, tmp_path / "out.avi", "-k", "blur",
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=limit)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    lines = stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and "'bomb.avi'" in lines[0], lines
+    assert not (tmp_path / "out.avi").exists()

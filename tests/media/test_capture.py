@@ -71,6 +71,18 @@ def test_seek_returns_the_frame_a_reader_from_the_start_sees(tmp_path):
     np.testing.assert_array_equal(again.pixels, frames[13].pixels)
 
 
+@pytest.mark.parametrize(("name", "fourcc", "kind"), [("clip.mov", "mp4v", "MOV"),
+                                                     ("clip.webm", "VP80", "WebM")])
+def test_mov_and_webm_are_read_too(tmp_path, name, fourcc, kind):
+    path = make_clip(tmp_path / name, count=5, fourcc=fourcc)
+    expected = decode_rgb(path)
+    with VideoFileSource(path) as source:
+        assert source.container.name == kind
+        got = read_all(source)
+    assert len(got) == len(expected) == 5
+    np.testing.assert_array_equal(got[4].pixels * 255, expected[4].astype(np.float32))
+
+
 def test_the_content_decides_not_the_name(tmp_path):
     clip = make_clip(tmp_path / "clip.mkv", count=3)
     renamed = tmp_path / "clip.mp4"
