@@ -71,12 +71,15 @@ def pad_to_even(pixels: np.ndarray) -> np.ndarray:
     return cv2.copyMakeBorder(pixels, 0, h % 2, 0, w % 2, cv2.BORDER_REPLICATE)
 
 
-def _as_bgr(pixels: np.ndarray) -> np.ndarray:
+def _as_bgr(pixels: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``pixels`` (RGB or grey) in OpenCV's BGR order, into ``out`` when it has the shape."""
     import cv2
 
-    if pixels.ndim == 2 or pixels.shape[2] == 1:
-        return cv2.cvtColor(np.ascontiguousarray(pixels), cv2.COLOR_GRAY2BGR)
-    return cv2.cvtColor(np.ascontiguousarray(pixels), cv2.COLOR_RGB2BGR)
+    code = cv2.COLOR_GRAY2BGR if pixels.ndim == 2 or pixels.shape[2] == 1 else cv2.COLOR_RGB2BGR
+    src = np.ascontiguousarray(pixels)
+    if out is not None and out.shape == src.shape[:2] + (3,):
+        return cv2.cvtColor(src, code, dst=out)
+    return cv2.cvtColor(src, code)
 
 
 def _write_error(path: str, exc: OSError) -> VideoError:
@@ -149,6 +152,7 @@ class VideoWriter:
         self.frame_size: tuple[int, int] | None = None
         self.stored_size: tuple[int, int] | None = None
         self.frames_written = 0
+        self._bgr: np.ndarray | None = None
         self._atomic = atomic_write(p, overwrite=overwrite)
         try:
             self._tmp = self._atomic.__enter__()
@@ -205,7 +209,9 @@ class VideoWriter:
                 f"Every frame of {_name(self.path)} must be {w0} x {h0}; this one is "
                 f"{width} x {height}."
             )
-        self._cv.write(_as_bgr(pad_to_even(arr)))
+        # One BGR buffer per writer, reused: OpenCV's encoder copies what it is given.
+        self._bgr = _as_bgr(pad_to_even(arr), self._bgr)
+        self._cv.write(self._bgr)
         self.frames_written += 1
 
     def _check_written(self) -> None:
@@ -250,6 +256,7 @@ class VideoWriter:
             self._atomic.__exit__(_Discarded, _Discarded(), None)
 
     def _release(self) -> None:
+        self._bgr = None
         writer, self._cv = self._cv, None
         if writer is not None:
             writer.release()
