@@ -29,9 +29,11 @@ NAMED = [
     "filterstudio.model.studio",
     "filterstudio.compute.ledger",
     "filterstudio.compute.process",
+    "filterstudio.media.capture",
+    "filterstudio.media.latest",
 ]
 QT = ("PySide6", "shiboken6")
-QT_FREE = ("core", "model", "compute")
+QT_FREE = ("core", "model", "compute", "media")
 MAX_LINES = 600
 
 # Import each module in turn and report the first one after which Qt is loaded.
@@ -135,7 +137,7 @@ def test_every_named_module_is_found():
         assert name in modules
 
 
-def test_core_model_and_compute_import_no_qt():
+def test_core_model_compute_and_media_import_no_qt():
     names = list(dict.fromkeys(NAMED + qt_free_modules()))
     result = subprocess.run(
         [sys.executable, "-c", PROBE.format(qt=QT), json.dumps(names)],

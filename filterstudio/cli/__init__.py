@@ -49,6 +49,8 @@ def _top_parser() -> argparse.ArgumentParser:
             "                                            write the feature map of one filter\n"
             "  filterstudio apply INPUT FOLDER --bank bank.json\n"
             "                                            write one map per filter of a bank\n"
+            "  filterstudio apply CLIP.mp4 OUT.mp4 --kernel K\n"
+            "                                            a video of the maps of every frame\n"
             "  filterstudio fit BEFORE AFTER --size 3    the kernel that turns BEFORE into AFTER\n"
             "  filterstudio presets                      list the preset kernels\n"
             "\nRun 'filterstudio apply --help' for the options of apply."

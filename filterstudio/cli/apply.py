@@ -23,6 +23,7 @@ from .output import (
     reporter,
 )
 from .stack import STACK_HELP, add_stack_options
+from .video import VIDEO_FORMATS, is_video_input
 
 BANK_FORMATS = ("png", "jpg", "bmp", "webp", "tif", "npy")
 
@@ -33,11 +34,19 @@ def apply_parser() -> argparse.ArgumentParser:
         description=(
             "Convolve a picture with one kernel (or every filter of a bank) and write the result. "
             "A .npy output, or a .tif output without --display, holds the exact float32 values; "
-            "other formats are 8-bit through --display. " + STACK_HELP
+            "other formats are 8-bit through --display. A video gives a video of the same frame "
+            "count and rate whose frames are the 8-bit maps (.mkv is lossless). " + STACK_HELP
         ),
     )
-    parser.add_argument("input", metavar="INPUT", help="the picture to filter")
-    parser.add_argument("output", metavar="OUTPUT", help="the file to write (a folder with --bank)")
+    parser.add_argument(
+        "input", metavar="INPUT", help="the picture (or video: .mp4 .mov .avi .mkv .webm) to filter"
+    )
+    parser.add_argument(
+        "output",
+        metavar="OUTPUT",
+        help="the file to write (a video for a video: .mp4 .m4v .mov .avi .mkv); "
+        "a folder with --bank",
+    )
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument(
         "--kernel",
@@ -63,9 +72,8 @@ def apply_parser() -> argparse.ArgumentParser:
     parser.add_argument("--colormap", metavar="NAME", help="colour map for 8-bit outputs")
     parser.add_argument(
         "--format",
-        choices=BANK_FORMATS,
-        default="png",
-        help="file format of the maps written with --bank (default png)",
+        choices=BANK_FORMATS + VIDEO_FORMATS,
+        help="file format of the maps written with --bank (default png; mp4 for a video)",
     )
     parser.add_argument("--force", "-f", action="store_true", help="overwrite existing outputs")
     add_stack_options(parser)
@@ -73,6 +81,11 @@ def apply_parser() -> argparse.ArgumentParser:
 
 
 def run_apply(args: argparse.Namespace) -> int:
+    if is_video_input(args.input):  # a video: every frame, into videos (cli/video.py)
+        from .video import run_video
+
+        return run_video(args)
+
     from ..core.imageio import save_format, save_image
     from ..core.pipeline import apply_filter
     from ..model.bank import Layer
@@ -137,7 +150,7 @@ def apply_bank(args: argparse.Namespace, overrides: dict) -> int:
     from ..core.filenames import unique_names
 
     targets = [
-        os.path.join(folder, f"{stem}.{args.format}")
+        os.path.join(folder, f"{stem}.{args.format or BANK_FORMATS[0]}")
         for stem in unique_names(f.name for f in filters)
     ]
     if not args.force:

@@ -126,7 +126,23 @@ def _as_float32(values) -> np.ndarray:
         arr = arr.astype(np.float32)
     if arr.ndim not in (2, 3):
         raise ValueError(f"A feature map is 2-D or 3-D; this one has {arr.ndim} dimensions.")
-    return np.ascontiguousarray(arr)
+    return _rows_contiguous(arr)
+
+
+def _rows_contiguous(arr: np.ndarray) -> np.ndarray:
+    """``arr`` itself if OpenCV takes it without a copy (each row contiguous), else a copy.
+
+    convolve's "valid" maps are views of a larger filtered array (rows of the full width), and
+    copying one costs more than mapping it to 8 bits: OpenCV takes any row stride as it is.
+    """
+    if arr.flags.c_contiguous:
+        return arr
+    item = arr.itemsize
+    rows_ok = arr.strides[-1] == item and arr.strides[0] >= item * arr.shape[-1]
+    if arr.ndim == 3:
+        rows_ok = rows_ok and arr.strides[1] == item * arr.shape[2]
+        rows_ok = rows_ok and arr.strides[0] >= arr.strides[1] * arr.shape[1]
+    return arr if rows_ok else np.ascontiguousarray(arr)
 
 
 def _scaled_uint8(arr: np.ndarray, alpha: float, beta: float) -> np.ndarray:

@@ -353,3 +353,25 @@ def test_every_diverging_map_gives_its_table_at_any_length():
     for name in D.DIVERGING_COLORMAPS:
         assert D.colorbar(name, length=255, vertical=False).shape == (1, 255, 3)
         assert D.to_uint8(np.array([[-1.0, 1.0]], np.float32), "diverging", colormap=name).shape
+
+
+@pytest.mark.parametrize("mapping", D.MAPPINGS)
+@pytest.mark.parametrize("colormap", [None, "viridis"])
+@pytest.mark.parametrize(
+    "view",
+    [
+        lambda a: a[1:-2, 2:-1],  # a "valid" crop: rows keep the full width's stride
+        lambda a: a[::2, 1:],  # every other row
+        lambda a: a[:, ::2],  # every other column: not rows OpenCV can take as they are
+        lambda a: a[::-1],  # rows upside down
+        lambda a: a[:, :, ::-1] if a.ndim == 3 else a.T,  # channels reversed, or transposed
+    ],
+)
+@pytest.mark.parametrize("channels", [0, 3])
+def test_views_of_larger_maps_give_what_their_copies_give(mapping, colormap, view, channels):
+    rng = np.random.default_rng(7)
+    shape = (9, 11) if channels == 0 else (9, 11, channels)
+    full = rng.normal(0, 1, shape).astype(np.float32)
+    part = view(full)
+    expected = D.to_uint8(np.ascontiguousarray(part), mapping, colormap=colormap)
+    np.testing.assert_array_equal(D.to_uint8(part, mapping, colormap=colormap), expected)
