@@ -99,7 +99,7 @@ def apply_stack(args: argparse.Namespace, overrides: dict) -> int | None:
     del image
     if not maps[-1]:
         raise CommandError(f"The last stage of {args.bank!r} has no enabled filter to apply.")
-    targets = _targets(stack, maps, folder, args.format, args.last_stage)
+    targets = _targets(stack, maps, folder, args.format or "png", args.last_stage)
     if not args.force:
         for path, *_ in targets:
             if os.path.lexists(path):
