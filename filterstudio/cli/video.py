@@ -55,9 +55,15 @@ def _filters(args: argparse.Namespace, overrides: dict):
         return layer, [_Filter("map", kernel, args.bias or 0.0, args.activation or "none")]
     import dataclasses
 
-    from ..model.bank_io import load_bank
+    from ..model.stack_io import load_stack
 
-    bank = load_bank(args.bank)
+    stack = load_stack(args.bank)
+    if len(stack.stages) > 1:
+        raise CommandError(
+            f"The bank {args.bank!r} is a stack of {len(stack.stages)} stages; a video goes "
+            "through one stage's filters, so give a bank of one stage."
+        )
+    bank = stack.stages[0].bank
     layer = dataclasses.replace(bank.layer, **overrides)
     filters = [
         _Filter(

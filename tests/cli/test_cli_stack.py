@@ -164,3 +164,18 @@ def test_a_one_stage_bank_is_written_as_before(capsys, photo, tmp_path):
 def test_help_says_where_a_stack_goes(capsys):
     code, out, _ = run(capsys, "apply", "--help")
     assert code == 0 and "FOLDER/stage<k>/" in " ".join(out.split()) and "--last-stage" in out
+
+
+def test_a_video_through_a_stack_is_refused_in_one_sentence(capsys, stack_file, tmp_path):
+    import cv2
+
+    clip = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 10, (32, 24))
+    for i in range(3):
+        writer.write(np.full((24, 32, 3), 40 * i, np.uint8))
+    writer.release()
+    path, _ = stack_file
+    out = tmp_path / "maps"
+    code, _, err = run(capsys, "apply", str(clip), str(out), "--bank", path)
+    assert code == 2 and err.count("\n") == 1 and "stack of 3 stages" in err
+    assert not out.exists()
