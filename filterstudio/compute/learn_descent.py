@@ -23,6 +23,7 @@ import numpy as np
 
 from ..core.descent import DescentStep, KernelDescent
 from ..core.errors import sentence
+from ..core.fit import KernelFit, fit_verdict
 from .learn_targets import LearnProblem
 from .learn_views import DEFAULT_VIEW_SIDE, MapPreview
 
@@ -35,6 +36,7 @@ __all__ = [
     "DescentLoop",
     "FrameMailbox",
     "LossHistory",
+    "exact_verdict",
     "rate_text",
 ]
 
@@ -56,6 +58,20 @@ def rate_text(scale: float, suggested: float | None) -> str:
 def _frozen(arr: np.ndarray) -> np.ndarray:
     arr.setflags(write=False)
     return arr
+
+
+def exact_verdict(problem: LearnProblem, exact: DescentStep, equations: int) -> str:
+    """The fit's sentence for the exact answer on a descent's working rows (see ``fit_verdict``).
+
+    The target's spread is measured on at most a million of its values (those a mask keeps).
+    """
+    t = problem.target if problem.mask is None else problem.target[problem.mask]
+    flat = t.reshape(-1)
+    sample = flat[:: max(1, flat.size // (1 << 20))]
+    spread = float(np.std(sample, dtype=np.float64))
+    rms = math.sqrt(max(exact.loss, 0.0))
+    fit = KernelFit(exact.kernel, exact.bias, rms, spread, True, 1.0, equations, equations)
+    return fit_verdict(fit, bias=problem.bias)
 
 
 _NO_STEPS = _frozen(np.zeros(0, np.int64))
@@ -100,6 +116,7 @@ class DescentFrame:
     learning_rate: float = 0.0
     suggested_rate: float = 0.0
     running: bool = False
+    verdict: str = ""
     error: str | None = None
 
     def after(self, older: DescentFrame) -> DescentFrame:
@@ -115,6 +132,8 @@ class DescentFrame:
                            residual_limit=older.residual_limit, image_step=older.image_step)  # fmt: skip
         if self.target_pixels is None:
             changes["target_pixels"] = older.target_pixels
+        if not self.verdict:
+            changes["verdict"] = older.verdict
         return replace(self, **changes)
 
 
@@ -242,6 +261,7 @@ class DescentLoop:
                                     start=job.start, **p.fit_kwargs())  # fmt: skip
             preview = MapPreview(p, job.side)
             exact = descent.exact()
+            self._verdict = exact_verdict(p, exact, descent.equations)
         except Exception as exc:  # noqa: BLE001 - becomes the frame's sentence
             self._put(DescentFrame(job.generation, error=sentence(exc)))
             return
@@ -316,7 +336,7 @@ class DescentLoop:
             extra = dict(map_pixels=map_px, residual_pixels=res_px, residual_limit=limit,
                          image_step=state.step)  # fmt: skip
         if target:
-            extra["target_pixels"] = self._preview.target_pixels
+            extra.update(target_pixels=self._preview.target_pixels, verdict=self._verdict)
         steps, losses = self._losses.drain()
         with self._cond:
             running = self._running or self._pending > 0

@@ -20,9 +20,8 @@ from ..core.kernels import format_kernel
 from ..core.mystery import GuessScore, MysteryKernel, mystery_kernel, score_guess
 from ..core.parse import parse_kernel
 from ..core.pipeline import prepare_input
-from .learn_targets import PLAIN, LearnProblem
+from .learn_targets import PLAIN, LearnProblem, display_limits
 from .learn_views import DEFAULT_VIEW_SIDE, MapPreview
-from .planning import value_range
 
 __all__ = [
     "GAME_SIDE",
@@ -75,7 +74,7 @@ def new_round(image: np.ndarray, seed: int | None = None, size: int | None = Non
     pic = _frozen(np.ascontiguousarray(pic, dtype=np.float32))
     target = _frozen(mystery.target(pic))
     shape = tuple(mystery.kernel.shape)
-    problem = LearnProblem(pic, target, shape, PLAIN, True, None, value_range(target))
+    problem = LearnProblem(pic, target, shape, PLAIN, True, None, display_limits(target))
     fit = fit_kernel_report(pic, target, shape)
     preview = MapPreview(problem, side)
     return GameRound(int(seed), mystery, problem, fit, preview.target_pixels)

@@ -22,16 +22,17 @@ from ..core.fit_inputs import unclipped
 from ..core.mystery import MysteryKernel
 from ..core.pipeline import prepare_input, to_luma
 from ..model.bank import Filter, Layer
-from .planning import value_range
 
 __all__ = [
     "KERNEL_SIDES",
     "PLAIN",
     "CellGrid",
     "LearnProblem",
+    "LearnSettings",
     "LearnTarget",
     "align",
     "check_size",
+    "display_limits",
     "layer_label",
     "map_grid",
     "map_target",
@@ -75,6 +76,25 @@ def layer_label(layer: Layer) -> str:
         dy, dx = layer.dilation
         parts.append(f"dilation {dy}" if dy == dx else f"dilation {dy}x{dx}")
     return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class LearnSettings:
+    """The kernel to learn: its size, whether it has a bias, and which layer settings it uses
+    (the bank's, or :data:`PLAIN`)."""
+
+    size: tuple[int, int] = (3, 3)
+    bias: bool = True
+    use_layer: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "size", check_size(self.size))
+        if not isinstance(self.bias, bool) or not isinstance(self.use_layer, bool):
+            raise ValueError("The bias and layer choices are True or False.")
+
+    def layer(self, bank_layer: Layer) -> Layer:
+        """The settings a fit uses: the bank's layer or the plain one."""
+        return bank_layer if self.use_layer else PLAIN
 
 
 @dataclass(frozen=True)
@@ -141,7 +161,8 @@ class LearnProblem:
 
     ``picture`` and ``target`` are read-only float32 arrays as :func:`fit_kernel` takes them;
     ``mask`` (None: every value counts) leaves out the values a photo editor clipped.
-    ``limits`` are the target's ``(min, max)``: the target and a learned map are shown with them.
+    ``limits`` (:func:`display_limits`) are the range the target and every learned map are shown
+    over.
     """
 
     picture: np.ndarray
@@ -155,6 +176,17 @@ class LearnProblem:
     def fit_kwargs(self) -> dict:
         """Keyword arguments for ``fit_kernel_report`` and ``KernelDescent`` (no mask)."""
         return dict(size=self.size, bias=self.bias, **self.layer.conv_kwargs())
+
+
+def display_limits(values: np.ndarray) -> tuple[float, float]:
+    """The range a target is shown over: its 0.5th to 99.5th percentile (of at most a million
+    values), so a few extreme cells (a sharpened edge, text) do not grey out the rest."""
+    flat = values.reshape(-1)
+    sample = flat[:: max(1, flat.size // (1 << 20))]
+    lo, hi = (float(v) for v in np.percentile(sample, [0.5, 99.5]))
+    if not hi > lo:
+        lo, hi = float(flat.min()), float(flat.max())
+    return lo, hi
 
 
 def _readonly(arr: np.ndarray) -> np.ndarray:
@@ -225,7 +257,7 @@ class LearnTarget:
             kept = np.count_nonzero(keep)
             if kept < keep.size and kept >= 10 * (size[0] * size[1] + 1):
                 mask = _readonly(keep)
-        return LearnProblem(pic, target, size, layer, bool(bias), mask, value_range(target))
+        return LearnProblem(pic, target, size, layer, bool(bias), mask, display_limits(target))
 
 
 def map_target(image: np.ndarray, flt: Filter, layer: Layer, values: np.ndarray,
