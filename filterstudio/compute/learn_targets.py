@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from ..core.convolution import output_shape, resolve_padding
-from ..core.fit_inputs import unclipped
+from ..core.fit_inputs import inner_cells, unclipped
 from ..core.mystery import MysteryKernel
 from ..core.pipeline import prepare_input, to_luma
 from ..model.bank import Filter, Layer
@@ -240,15 +240,15 @@ class LearnTarget:
         """
         size = check_size(size)
         pic = self.picture()
+        wanted = map_grid(pic.shape[:2], size, layer)
+        mask = None
         if self.mystery is not None:
-            target = self.mystery.target(pic, **layer.conv_kwargs())
+            target, mask = _mystery_map(self.mystery, pic, layer, wanted)
         else:
-            wanted = map_grid(pic.shape[:2], size, layer)
             target = np.ascontiguousarray(align(self.values, self.grid, wanted))
         if target.size == 0:
             raise ValueError("The kernel does not fit in the picture with these settings.")
         _readonly(target)
-        mask = None
         if self.kind == "picture":
             # A photo editor clips its result to black and white: a value at either end says
             # only that the filter's value was at or past it.
@@ -257,7 +257,35 @@ class LearnTarget:
             kept = np.count_nonzero(keep)
             if kept < keep.size and kept >= 10 * (size[0] * size[1] + 1):
                 mask = _readonly(keep)
+        elif mask is not None and np.count_nonzero(mask) < 10 * (size[0] * size[1] + 1):
+            raise ValueError("The kernel does not fit in the picture with these settings.")
         return LearnProblem(pic, target, size, layer, bool(bias), mask, display_limits(target))
+
+
+def _mystery_map(mystery: MysteryKernel, pic: np.ndarray, layer: Layer, wanted: CellGrid):
+    """A mystery kernel's map on the ``wanted`` grid, and which of its cells to fit.
+
+    Under the layer's own settings when its map covers the wanted cells; else (a kernel of
+    another size whose map reaches further) made with enough padding, the cells whose mystery
+    window read that padding left out of the fit (None when none are).
+    """
+    options = layer.conv_kwargs()
+    grid = map_grid(pic.shape[:2], mystery.kernel.shape, layer)
+    try:
+        return np.ascontiguousarray(align(mystery.target(pic, **options), grid, wanted)), None
+    except ValueError:
+        pass
+    dy, dx = layer.dilation
+    mh, mw = mystery.kernel.shape
+    pad = (max(0, dy * ((mh - 1) // 2) - wanted.offset[0]),
+           max(0, dx * ((mw - 1) // 2) - wanted.offset[1]))  # fmt: skip
+    options["padding"] = pad
+    padded = Layer(layer.stride, pad, layer.border, layer.cval, layer.dilation)
+    grid = map_grid(pic.shape[:2], mystery.kernel.shape, padded)
+    values = align(mystery.target(pic, **options), grid, wanted)
+    inner = align(inner_cells(pic.shape[:2], mystery.kernel.shape, **options), grid, wanted)
+    keep = None if inner.all() else _readonly(np.ascontiguousarray(inner))
+    return np.ascontiguousarray(values), keep
 
 
 def map_target(image: np.ndarray, flt: Filter, layer: Layer, values: np.ndarray,

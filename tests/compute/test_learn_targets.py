@@ -13,6 +13,7 @@ from filterstudio.compute.learn_targets import (
     CellGrid,
     align,
     check_size,
+    display_limits,
     layer_label,
     map_grid,
     map_target,
@@ -164,4 +165,26 @@ def test_a_mystery_target_is_made_for_the_settings_chosen():
     problem = target.problem(3, layer)
     np.testing.assert_array_equal(problem.target, m.target(PICTURE, **layer.conv_kwargs()))
     lo, hi = problem.limits
-    assert lo == problem.target.min() and hi == problem.target.max()
+    assert problem.target.min() <= lo < hi <= problem.target.max()
+
+
+def test_display_limits_leave_out_a_few_extreme_cells():
+    values = np.linspace(0, 1, 10_000).astype(np.float32)
+    values[:5] = -40.0
+    lo, hi = display_limits(values)
+    assert -0.01 < lo < 0.01 and 0.99 < hi <= 1.0
+    assert display_limits(np.full((3, 3), 2.0, np.float32)) == (2.0, 2.0)
+
+
+def test_a_mystery_target_is_lined_up_for_a_kernel_of_another_size():
+    m = mystery_kernel(5, size=3)
+    full = m.target(PICTURE)  # 28x32: the 3x3 kernel's centres on rows and columns 1..
+    smaller = mystery_target(PICTURE, m).problem((1, 3), PLAIN)
+    assert smaller.mask is not None and not smaller.mask[0].any() and smaller.mask[1:-1].all()
+    np.testing.assert_array_equal(smaller.target[1:-1], full)
+    fit = fit_kernel_report(smaller.picture, smaller.target, mask=smaller.mask,
+                            **smaller.fit_kwargs())  # fmt: skip
+    assert fit.kernel.shape == (1, 3) and "only" in fit.verdict
+    wider = mystery_target(PICTURE, m).problem((2, 4), PLAIN)
+    assert wider.target.shape[:2] == (29, 31) and wider.mask[1:-1].all()
+    np.testing.assert_array_equal(wider.target[1:], full[:, :31])
