@@ -304,6 +304,7 @@ class DescentLoop:
                 speed = self._speed
             state = descent.step()
             self._losses.add(state)
+            time.sleep(0)  # hand the interpreter lock to the GUI thread if it is waiting
             with self._cond:
                 if state.diverged:
                     self._running, self._pending = False, 0

@@ -22,6 +22,10 @@ from ..compute.learn_targets import LearnProblem
 from .learn_worker import DescentThread, DescentThreads
 from .widgets import LearnWidget
 
+#: Frames a descent sends at most per second (and never more than one per display refresh):
+#: each costs the GUI thread a slot and two paints, taken between the worker's steps.
+MAX_FRAMES_PER_SECOND = 30.0
+
 DIVERGED = (
     "The loss grew without bound at this learning rate, so the descent stopped: choose a "
     "smaller rate and descend again."
@@ -56,6 +60,7 @@ class DescentPresenter(QObject):
         self._step = 0
         self._frames = 0
         self._pace: deque[tuple[float, int]] = deque()
+        self._said_at = 0.0
         self._rate_scale, self._momentum = 1.0, 0.9
         self._speed: float | None = 20.0
         self._suggested: float | None = None
@@ -130,7 +135,7 @@ class DescentPresenter(QObject):
         refresh = screen.refreshRate() if screen is not None else 60.0
         job = DescentJob(
             self._generation, self._problem, self._rate_scale, self._momentum, self._speed,
-            self._side(), 1.0 / min(max(refresh, 24.0), 240.0),
+            self._side(), 1.0 / min(max(refresh, 24.0), MAX_FRAMES_PER_SECOND),
         )  # fmt: skip
         thread = self._threads.start(job)
         thread.frameReady.connect(lambda t=thread: self._take_frame(t))
@@ -182,11 +187,14 @@ class DescentPresenter(QObject):
         pace.append((now, step))
         while len(pace) > 2 and now - pace[0][0] > 2.0:
             pace.popleft()
+        # A label whose text changes lays the page out again: twice a second is enough.
         if not self._running:
             self.page.set_status(f"Paused at step {step}.")
-        elif len(pace) > 1 and pace[-1][0] > pace[0][0]:
+            self._said_at = 0.0
+        elif len(pace) > 1 and pace[-1][0] > pace[0][0] and now - self._said_at >= 0.5:
             rate = (pace[-1][1] - pace[0][1]) / (pace[-1][0] - pace[0][0])
             self.page.set_status(f"Step {step} · {rate:.3g} steps per second")
+            self._said_at = now
 
     def _show_rate(self) -> None:
         self.page.set_rate_text(rate_text(self._rate_scale, self._suggested))

@@ -51,17 +51,25 @@ class KernelValuesView(QWidget):
     """Weights of a 2-D kernel, tinted blue (negative) to red (positive); the exact values in
     the tooltip."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, title: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._kernel: np.ndarray | None = None
         self._placeholder = ""
+        self._title = title
+        self._caption = ""
         self._font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(3 * (_MIN_CELL_W + _GAP), 3 * (_MIN_CELL_H + _GAP))
         self.setAccessibleName("kernel weights")
 
-    def set_kernel(self, kernel: np.ndarray | None) -> None:
-        """Show ``kernel`` (``(kh, kw)``), or nothing."""
+    def set_kernel(self, kernel: np.ndarray | None, caption: str | None = None) -> None:
+        """Show ``kernel`` (``(kh, kw)``), or nothing, and a new caption if one is given.
+
+        The caption is painted, not a label: a label whose text changes every frame of a
+        descent would lay the whole page out again each time.
+        """
+        if caption is not None:
+            self._caption = caption
         self._kernel = None if kernel is None else np.asarray(kernel, dtype=np.float32)
         if self._kernel is not None:
             rows = "\n".join(" ".join(f"{v:.6g}" for v in row) for row in self._kernel)
@@ -76,6 +84,14 @@ class KernelValuesView(QWidget):
 
     def kernel(self) -> np.ndarray | None:
         return self._kernel
+
+    def caption(self) -> str:
+        return self._caption
+
+    def _top(self) -> int:
+        """Height of the title and the two caption lines above the cells."""
+        lines = (1 if self._title else 0) + (2 if self._title or self._caption else 0)
+        return lines * self.fontMetrics().height() + (4 if lines else 0)
 
     def texts(self) -> list[list[str]]:
         """The numbers as the cells show them (see :func:`format_weight`)."""
@@ -93,20 +109,23 @@ class KernelValuesView(QWidget):
     def _cells(self) -> tuple[float, float, float, float]:
         """Cell width and height and the grid's top-left corner, centred in the widget."""
         kh, kw = self._kernel.shape
+        top = self._top()
         w = min(_MAX_CELL * 1.6, (self.width() - 2 * _PAD) / kw - _GAP)
-        h = min(_MAX_CELL, (self.height() - 2 * _PAD) / kh - _GAP)
+        h = min(_MAX_CELL, (self.height() - top - 2 * _PAD) / kh - _GAP)
         w, h = max(w, 8.0), max(h, 8.0)
         x0 = (self.width() - kw * (w + _GAP)) / 2
-        y0 = (self.height() - kh * (h + _GAP)) / 2
+        y0 = top + (self.height() - top - kh * (h + _GAP)) / 2
         return w, h, x0, y0
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
         p = QPainter(self)
         pal = self.palette()
+        self._paint_text(p)
         k = self._kernel
         if k is None or k.size == 0:
             p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+            box = self.rect().adjusted(0, self._top(), 0, 0)
+            p.drawText(box, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                        self._placeholder)  # fmt: skip
             p.end()
             return
@@ -133,3 +152,20 @@ class KernelValuesView(QWidget):
                 p.setPen(fg)
                 p.drawText(cell, Qt.AlignmentFlag.AlignCenter, texts[r][c])
         p.end()
+
+    def _paint_text(self, p: QPainter) -> None:
+        """The bold title and the caption (wrapped to two lines) above the cells."""
+        line = self.fontMetrics().height()
+        width = self.width() - 8
+        y = 2
+        p.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        if self._title:
+            bold = QFont(self.font())
+            bold.setBold(True)
+            p.setFont(bold)
+            p.drawText(QRectF(4, y, width, line), Qt.AlignmentFlag.AlignLeft, self._title)
+            p.setFont(self.font())
+            y += line
+        if self._caption:
+            flags = Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap
+            p.drawText(QRectF(4, y, width, 2 * line), flags, self._caption)

@@ -96,7 +96,7 @@ class LearnWidget(QWidget):
         self.target_view = PictureView("Target")
         self.map_view = PictureView("Learned kernel's map")
         self.residual_view = PictureView("Residual: map minus target")
-        self.kernel_view = KernelValuesView()
+        self.kernel_view = KernelValuesView("Learned kernel")
         self.loss_curve = LossCurveWidget()
         self.target_view.set_placeholder("Choose a target on the left.")
         self.map_view.set_placeholder("Solve or descend to see the learned map.")
@@ -105,16 +105,6 @@ class LearnWidget(QWidget):
         )
         self.kernel_view.set_placeholder("The learned weights appear here.")
         self.loss_curve.clear("Descend to draw the loss step by step.")
-        self.kernel_title = QLabel("Learned kernel")
-        self.kernel_title.setStyleSheet("font-weight: bold;")
-        self.kernel_caption = QLabel("")
-        self.kernel_caption.setWordWrap(True)
-        kernel_box = QWidget()
-        kl = QVBoxLayout(kernel_box)
-        kl.setContentsMargins(4, 4, 4, 4)
-        kl.addWidget(self.kernel_title)
-        kl.addWidget(self.kernel_caption)
-        kl.addWidget(self.kernel_view, 1)
         self.verdict = QLabel("")
         self.verdict.setWordWrap(True)
         self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -130,7 +120,7 @@ class LearnWidget(QWidget):
         grid.addWidget(self.target_view, 0, 0)
         grid.addWidget(self.map_view, 0, 1)
         grid.addWidget(self.residual_view, 0, 2)
-        grid.addWidget(kernel_box, 1, 0)
+        grid.addWidget(self.kernel_view, 1, 0)
         grid.addWidget(self.loss_curve, 1, 1, 1, 2)
         grid.addWidget(self.verdict, 2, 0, 1, 3)
         grid.setRowStretch(0, 1)
@@ -365,8 +355,7 @@ class LearnWidget(QWidget):
 
     def set_kernel(self, kernel: np.ndarray | None, caption: str = "") -> None:
         """The learned kernel (None: none yet) and what it is (bias, step, loss)."""
-        self.kernel_view.set_kernel(kernel)
-        self.kernel_caption.setText(caption)
+        self.kernel_view.set_kernel(kernel, caption)
         self.use_button.setEnabled(kernel is not None)
 
     def set_curve(self, steps, losses, exact: float | None) -> None:

@@ -11,13 +11,14 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen, QPolygonF
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-__all__ = ["LossCurveWidget", "column_envelope", "nice_step"]
+__all__ = ["LossCurveWidget", "column_envelope", "nice_ceiling", "nice_step"]
 
 _CURVE = QColor(31, 119, 180)
 _EXACT = QColor(44, 160, 44)
+_TITLE = "Loss (mean squared error, log scale) by step"
 # Losses are drawn down to this fraction of the largest (a noise-free fit reaches 1e-20).
 _DEPTH = 1e-14
 
@@ -53,6 +54,15 @@ def column_envelope(x: np.ndarray, y: np.ndarray, columns: int) -> tuple[np.ndar
     return xs, ys
 
 
+def nice_ceiling(value: float) -> float:
+    """The smallest 1, 2 or 5 times a power of ten that is at least ``value`` (> 0)."""
+    power = 10.0 ** math.floor(math.log10(value))
+    for m in (1, 2, 5, 10):
+        if m * power >= value:
+            return m * power
+    return 10 * power
+
+
 def _label(decade: int) -> str:
     return "1" if decade == 0 else f"1e{decade}"
 
@@ -66,6 +76,7 @@ class LossCurveWidget(QWidget):
         self._losses = np.zeros(0)
         self._exact: float | None = None
         self._placeholder = ""
+        self._background: tuple[tuple, QPixmap] | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(200, 120)
         self.setAccessibleName("loss curve")
@@ -99,45 +110,69 @@ class LossCurveWidget(QWidget):
         lo, hi = math.floor(math.log10(low)), math.ceil(math.log10(top))
         return lo, max(hi, lo + 1)
 
+    def _layout(self) -> tuple[QRectF, int, int, float] | None:
+        """The plot's rectangle, its lowest and highest decade and its last step, or None."""
+        fm = self.fontMetrics()
+        line = fm.height()
+        lo, hi = self._decades()
+        left = fm.horizontalAdvance(f"1e{lo}") + 10
+        plot = QRectF(left, line + 8, self.width() - left - 10, self.height() - 2 * line - 16)
+        if plot.width() < 20 or plot.height() < 20:
+            return None
+        # The step axis reaches a round number past the newest step, so it stays put (and the
+        # background is drawn once) while the curve grows into it.
+        last = float(self._steps[-1]) if self._steps.size else 0.0
+        return plot, lo, hi, nice_ceiling(max(last, 10.0))
+
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
         p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        layout = self._layout() if self._steps.size else None
+        if layout is None:
+            self._paint_empty(p)
+            p.end()
+            return
+        plot, lo, hi, last = layout
+        key = (self.size().toTuple(), lo, hi, last, self.devicePixelRatioF())
+        if self._background is None or self._background[0] != key:
+            self._background = (key, self._draw_background(plot, lo, hi, last))
+        p.drawPixmap(0, 0, self._background[1])
+        self._paint_curve(p, plot, lo, hi, last)
+        p.end()
+
+    def _paint_empty(self, p: QPainter) -> None:
         pal = self.palette()
-        ink = pal.color(QPalette.ColorRole.WindowText)
+        p.setPen(pal.color(QPalette.ColorRole.WindowText))
+        p.drawText(QRectF(4, 2, self.width() - 8, self.fontMetrics().height()),
+                   Qt.AlignmentFlag.AlignLeft, _TITLE)  # fmt: skip
+        p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+        p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                   self._placeholder)  # fmt: skip
+
+    def _draw_background(self, plot: QRectF, lo: int, hi: int, last: float) -> QPixmap:
+        """Title, decade lines and labels, step ticks and the frame, drawn once per layout."""
+        ratio = self.devicePixelRatioF()
+        pixmap = QPixmap((self.size().toSizeF() * ratio).toSize())
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(self.palette().color(QPalette.ColorRole.Window))
+        p = QPainter(pixmap)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        ink = self.palette().color(QPalette.ColorRole.WindowText)
         faint = QColor(ink)
         faint.setAlpha(50)
         fm = self.fontMetrics()
         line = fm.height()
         p.setPen(ink)
-        title = "Loss (mean squared error, log scale) by step"
-        title = fm.elidedText(title, Qt.TextElideMode.ElideRight, self.width() - 8)
+        title = fm.elidedText(_TITLE, Qt.TextElideMode.ElideRight, self.width() - 8)
         p.drawText(QRectF(4, 2, self.width() - 8, line), Qt.AlignmentFlag.AlignLeft, title)
-        if self._steps.size == 0:
-            p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                       self._placeholder)  # fmt: skip
-            p.end()
-            return
-        lo, hi = self._decades()
-        left = fm.horizontalAdvance(f"1e{lo}") + 10
-        plot = QRectF(left, line + 8, self.width() - left - 10, self.height() - 2 * line - 16)
-        if plot.width() < 20 or plot.height() < 20:
-            p.end()
-            return
-        last = max(float(self._steps[-1]), 10.0)
-
-        def y_of(log_value):
-            return plot.bottom() - (log_value - lo) / (hi - lo) * plot.height()
-
         # Decade lines, labelled (every n-th when they crowd).
         every = max(1, math.ceil((hi - lo) * line * 1.5 / plot.height()))
         for d in range(lo, hi + 1):
-            y = y_of(d)
+            y = plot.bottom() - (d - lo) / (hi - lo) * plot.height()
             p.setPen(QPen(faint, 1))
             p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
             if (d - lo) % every == 0:
                 p.setPen(ink)
-                p.drawText(QRectF(0, y - line / 2, left - 5, line),
+                p.drawText(QRectF(0, y - line / 2, plot.left() - 5, line),
                            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, _label(d))  # fmt: skip
         # Steps along the bottom.
         step = nice_step(last, max(2, int(plot.width() // 90)))
@@ -153,23 +188,28 @@ class LossCurveWidget(QWidget):
             tick += step
         p.setPen(QPen(ink, 1))
         p.drawRect(plot)
-        # The curve, clamped to the chart's floor.
+        p.end()
+        return pixmap
+
+    def _paint_curve(self, p: QPainter, plot: QRectF, lo: int, hi: int, last: float) -> None:
+        """The curve (clamped to the chart's floor), the exact answer's line, the legend."""
         ok = np.isfinite(self._losses)
         x = self._steps[ok] / last
         y = np.log10(np.clip(self._losses[ok], 10.0**lo, None))
-        xs, ys = column_envelope(x, y, max(1, int(plot.width())))
+        xs, ys = column_envelope(x, y, max(1, int(plot.width() / 2)))
         if xs.size:
-            px = plot.left() + xs * plot.width()
-            py = plot.bottom() - (ys - lo) / (hi - lo) * plot.height()
-            poly = QPolygonF([QPointF(a, b) for a, b in zip(px.tolist(), py.tolist())])
-            p.setPen(QPen(_CURVE, 2))
+            px = (plot.left() + xs * plot.width()).tolist()
+            py = (plot.bottom() - (ys - lo) / (hi - lo) * plot.height()).tolist()
+            # Two one-pixel polylines a pixel apart, not antialiased: an antialiased wide pen
+            # over the zigzag of a momentum run costs hundreds of milliseconds a frame.
+            p.setPen(QPen(_CURVE, 1))
+            poly = QPolygonF([QPointF(a, b) for a, b in zip(px, py)])
             if poly.size() == 1:
-                p.drawEllipse(poly[0], 2, 2)
+                p.drawRect(QRectF(poly[0].x() - 1, poly[0].y() - 1, 2, 2))
             else:
-                path = QPainterPath()
-                path.addPolygon(poly)
-                p.drawPath(path)
-        # The legend, top right: where the descent is now, and where it leads.
+                p.drawPolyline(poly)
+                p.drawPolyline(poly.translated(0.0, 1.0))
+        line = self.fontMetrics().height()
         lines = [(_CURVE, f"step {int(self._steps[-1])}: {self._losses[-1]:.3g}")]
         if self._exact is not None and math.isfinite(self._exact):
             top = float(np.nanmax(self._losses)) if self._losses.size else 0.0
@@ -177,13 +217,13 @@ class LossCurveWidget(QWidget):
             where = "" if self._exact >= 10.0**lo else " (off the chart)"
             lines.append((_EXACT, f"exact answer: {shown}{where}"))
             if not where:
-                ye = y_of(math.log10(self._exact))
+                ye = plot.bottom() - (math.log10(self._exact) - lo) / (hi - lo) * plot.height()
                 p.setPen(QPen(_EXACT, 1.5, Qt.PenStyle.DashLine))
                 p.drawLine(QPointF(plot.left(), ye), QPointF(plot.right(), ye))
         box = plot.adjusted(4, 2, -4, 0)
+        fm = self.fontMetrics()
         for i, (colour, text) in enumerate(lines):
             shown = fm.elidedText(text, Qt.TextElideMode.ElideRight, int(box.width()))
             p.setPen(colour.darker(130))
             p.drawText(QRectF(box.left(), box.top() + i * line, box.width(), line),
                        Qt.AlignmentFlag.AlignRight, shown)  # fmt: skip
-        p.end()
