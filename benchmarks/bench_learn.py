@@ -76,6 +76,13 @@ def run_until(signal, start, timeout: float = 300.0) -> float:
     return time.perf_counter() - t0
 
 
+def spin_until(done, timeout: float = 60.0) -> None:
+    """Run the event loop until ``done()`` (checked every 10 ms) or ``timeout`` seconds."""
+    end = time.perf_counter() + timeout
+    while not done() and time.perf_counter() < end:
+        spin(0.01)
+
+
 def spin(seconds: float) -> None:
     loop = QEventLoop()
     QTimer.singleShot(int(seconds * 1000), loop.quit)
@@ -89,7 +96,8 @@ def descend(win: MainWindow, speed, seconds: float) -> dict:
     page.map_view.installEventFilter(maps)
     page.loss_curve.installEventFilter(curves)
     learn.set_speed(speed)
-    run_until(learn.frameShown, learn.reset, 60)
+    learn.reset()
+    spin_until(lambda: learn.step_count() == 0 and not learn.is_running())
     frames0, step0 = learn.frames_shown(), learn.step_count()
     meter = Lateness()
     meter.start()

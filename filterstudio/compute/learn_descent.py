@@ -253,18 +253,20 @@ class DescentLoop:
 
     # -- the worker thread ----------------------------------------------------------------
     def run(self) -> None:
-        """Step until :meth:`stop`; never raises (a failure to start is an error frame)."""
-        job = self.job
+        """Step until :meth:`stop`; never raises: a failure is a frame carrying its sentence."""
         try:
-            p = job.problem
-            descent = KernelDescent(p.picture, p.target, mask=p.mask, momentum=self._momentum,
-                                    start=job.start, **p.fit_kwargs())  # fmt: skip
-            preview = MapPreview(p, job.side)
-            exact = descent.exact()
-            self._verdict = exact_verdict(p, exact, descent.equations)
+            self._run()
         except Exception as exc:  # noqa: BLE001 - becomes the frame's sentence
-            self._put(DescentFrame(job.generation, error=sentence(exc)))
-            return
+            self._put(DescentFrame(self.job.generation, error=sentence(exc)))
+
+    def _run(self) -> None:
+        job = self.job
+        p = job.problem
+        descent = KernelDescent(p.picture, p.target, mask=p.mask, momentum=self._momentum,
+                                start=job.start, **p.fit_kwargs())  # fmt: skip
+        preview = MapPreview(p, job.side)
+        exact = descent.exact()
+        self._verdict = exact_verdict(p, exact, descent.equations)
         self._descent, self._preview, self._exact = descent, preview, exact
         self._suggested = descent.suggested_learning_rate
         descent.learning_rate = self._suggested * self._rate_scale

@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from ..compute.learn_targets import (
     LearnProblem,
@@ -107,6 +107,10 @@ class LearnPresenter(QObject):
         self._verdict = ""
         self._mystery_seed: int | None = None
         self._connect()
+        app = QCoreApplication.instance()
+        if app is not None:
+            # However the window goes, the descent's thread is stopped before Qt tears down.
+            app.aboutToQuit.connect(self.shutdown)
 
     def _connect(self) -> None:
         p = self.page
@@ -227,8 +231,10 @@ class LearnPresenter(QObject):
         if path:
             self._remember_folder(path)
             self.set_target_picture(path)
-        elif self._target is not None:
-            self.page.set_target(self._target.kind, self.target_text())
+        else:  # cancelled: the choice shown goes back to the target there is
+            kind = self._target.kind if self._target else ("map" if self._map_uid else "")
+            text = self.target_text() if self._target else self.page.target_text.text()
+            self.page.set_target(kind, text)
 
     def set_target_picture(self, path: str, resize: bool | None = None) -> bool:
         """Learn what turns the picture into the picture at ``path`` (decoded off the GUI thread).

@@ -139,6 +139,7 @@ class DescentPresenter(QObject):
         )  # fmt: skip
         thread = self._threads.start(job)
         thread.frameReady.connect(lambda t=thread: self._take_frame(t))
+        self.page.set_status("Setting up the descent…")
         return thread
 
     # == frames ==============================================================================

@@ -190,3 +190,19 @@ def test_the_loss_history_stays_bounded_and_keeps_the_newest_step():
 def test_rate_text_shows_the_rate_and_the_suggested_one():
     assert rate_text(2.0, 0.05) == "0.1 (2x the suggested 1/L = 0.05)"
     assert rate_text(1.0, None) == "1x the suggested rate"
+
+
+def test_a_fault_during_the_steps_is_a_sentence_and_ends_the_thread(runner, monkeypatch):
+    from filterstudio.core.descent import KernelDescent
+
+    def broken(self):
+        raise MemoryError
+
+    monkeypatch.setattr(KernelDescent, "step", broken)
+    r = runner()
+    r.until(lambda f: True)
+    r.loop.play()
+    frame = r.until(lambda f: f.error is not None)
+    assert frame.error.endswith(".")
+    r.thread.join(5)
+    assert not r.thread.is_alive()
