@@ -95,6 +95,7 @@ class DescentPresenter(QObject):
     def pause(self) -> None:
         if self._running and self._threads.current is not None:
             self._threads.current.loop.pause()
+            self.page.set_status(f"Paused at step {self._step}.")
         self._running = False
         self.page.set_running(False)
 
