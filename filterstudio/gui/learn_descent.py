@@ -9,6 +9,7 @@ and the exact answer's verdict. A frame of another generation is dropped.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 from collections.abc import Callable
@@ -112,20 +113,41 @@ class DescentPresenter(QObject):
             self._threads.current.loop.reset()
 
     def set_rate_scale(self, scale: float) -> None:
-        self._rate_scale = float(scale)
+        if not (isinstance(scale, (int, float)) and math.isfinite(scale) and scale > 0):
+            self.message.emit(f"The learning rate scale must be a positive number, not {scale!r}.")
+            return
         if self._threads.current is not None:
-            self._threads.current.loop.set_rate_scale(self._rate_scale)
-        self._show_rate()
+            self._threads.current.loop.set_rate_scale(scale)  # refuses a bad value first
+        self._rate_scale = float(scale)
+        self._show_controls()
 
     def set_momentum(self, momentum: float) -> None:
-        self._momentum = float(momentum)
+        if not (isinstance(momentum, (int, float)) and 0.0 <= momentum < 1.0):
+            self.message.emit(f"The momentum must be from 0 to below 1, not {momentum!r}.")
+            return
         if self._threads.current is not None:
-            self._threads.current.loop.set_momentum(self._momentum)
+            self._threads.current.loop.set_momentum(momentum)
+        self._momentum = float(momentum)
+        self._show_controls()
 
     def set_speed(self, steps_per_second: float | None) -> None:
-        self._speed = steps_per_second
+        ok = steps_per_second is None or (
+            isinstance(steps_per_second, (int, float)) and steps_per_second > 0
+        )
+        if not ok:
+            self.message.emit(
+                f"Steps per second must be a positive number (or None for as fast as it goes), "
+                f"not {steps_per_second!r}."
+            )
+            return
         if self._threads.current is not None:
             self._threads.current.loop.set_speed(steps_per_second)
+        self._speed = steps_per_second
+        self._show_controls()
+
+    def _show_controls(self) -> None:
+        self.page.set_descent_controls(self._rate_scale, self._momentum, self._speed)
+        self._show_rate()
 
     def _thread(self) -> DescentThread:
         """This generation's descent thread, started on first use."""

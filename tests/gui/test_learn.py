@@ -234,3 +234,21 @@ def test_the_game_is_played_from_the_keyboard(win, qtbot):
     cells[0].setFocus()
     with qtbot.waitSignal(game.revealed):
         qtbot.keyClick(cells[0], "r", Qt.KeyboardModifier.ControlModifier)
+
+
+def test_scripted_descent_controls_show_in_the_page_and_bad_ones_are_sentences(win, qtbot):
+    learn, page = win.learn, win.learn.page
+    learn.set_speed(10)
+    assert page.speed_label.text() == "10 steps per second"
+    learn.set_speed(None)
+    assert page.speed_slider.value() == page.speed_slider.maximum()
+    learn.set_learning_rate_scale(2.0)
+    assert "2x the suggested" in page.rate_label.text()
+    learn.set_momentum(0.0)
+    assert page.momentum_combo.currentIndex() == 0
+    for call, bad in ((learn.set_learning_rate_scale, 0), (learn.set_momentum, 1.5),
+                      (learn.set_speed, -3)):  # fmt: skip
+        with qtbot.waitSignal(learn.message) as said:
+            call(bad)
+        assert said.args[0].endswith(".")
+    assert "2x the suggested" in page.rate_label.text()

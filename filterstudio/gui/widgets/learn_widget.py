@@ -9,6 +9,8 @@ and reports what the user asks for; the presenter (:mod:`filterstudio.gui.learn`
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -40,6 +42,12 @@ __all__ = ["LearnWidget", "speed_text"]
 
 #: Mystery sizes offered: 0 draws any of 3, 5 and 7.
 MYSTERY_SIZES = (0, 3, 5, 7)
+
+
+def _nearest(options, value: float) -> int:
+    """The index of the option closest to ``value`` (by ratio: the options grow by factors)."""
+    value = max(float(value), 1e-9)
+    return min(range(len(options)), key=lambda i: abs(math.log(max(options[i], 1e-9) / value)))
 
 
 def speed_text(speed: float | None) -> str:
@@ -343,6 +351,20 @@ class LearnWidget(QWidget):
         self._running = running
         self.play_button.setText("Pause" if running else "Descend")
         self.step_button.setEnabled(not running and self.solve_button.isEnabled())
+
+    def set_descent_controls(self, rate_scale: float, momentum: float, speed: float | None) -> None:
+        """The learning rate (times the suggested), momentum and speed as the presenter holds
+        them; a slider goes to the offered value nearest, its label says the value itself."""
+        self.rate_slider.blockSignals(True)
+        self.rate_slider.setValue(_nearest(RATE_SCALES, rate_scale))
+        self.rate_slider.blockSignals(False)
+        self.momentum_combo.setCurrentIndex(_nearest(MOMENTUMS, momentum))
+        self.speed_slider.blockSignals(True)
+        self.speed_slider.setValue(
+            len(SPEEDS) - 1 if speed is None else _nearest(SPEEDS[:-1], speed)
+        )
+        self.speed_slider.blockSignals(False)
+        self.speed_label.setText(speed_text(speed))
 
     def set_rate_text(self, text: str) -> None:
         self.rate_label.setText(text)
