@@ -252,3 +252,18 @@ def test_scripted_descent_controls_show_in_the_page_and_bad_ones_are_sentences(w
             call(bad)
         assert said.args[0].endswith(".")
     assert "2x the suggested" in page.rate_label.text()
+
+
+def test_a_photo_editors_sharpen_on_an_8_bit_picture_is_recovered_closely(win, qtbot):
+    from filterstudio import convolve
+
+    pix = win.controller.image.pixels
+    sharpen = np.array([[0, -0.5, 0], [-0.5, 3, -0.5], [0, -0.5, 0]], np.float32)
+    edited = convolve(pix, sharpen, padding="same", border="edge")
+    edited = np.round(np.clip(edited, 0, 1) * 255) / 255  # clipped and saved as 8 bits
+    learn = win.learn
+    ready(qtbot, learn, lambda: learn.set_target_pixels(edited, "sharpened.jpg"))
+    solved(qtbot, learn)
+    kernel, bias = learn.current_kernel()
+    assert np.abs(kernel - sharpen).max() < 0.03
+    assert "linear filter" in learn.verdict_text()
