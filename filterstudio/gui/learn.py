@@ -439,7 +439,7 @@ class LearnPresenter(QObject):
 
     def _show_maps(self, map_px, res_px, limit: float) -> None:
         self.page.map_view.set_pixels(map_px, "same limits as the target")
-        self.page.residual_view.set_pixels(res_px, f"blue below, red above, ±{limit:.3g}")
+        self.page.residual_view.set_pixels(res_px, f"±{limit:.3g}: blue below, red above")
 
     # == descent =============================================================================
     def start_descent(self) -> bool:

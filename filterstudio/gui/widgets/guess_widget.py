@@ -201,7 +201,7 @@ class GuessWidget(QWidget):
         self.score_text.setText(sentence)
         self.tries_text.setText(tries)
         self.guess_view.set_pixels(map_pixels, "Same limits as the mystery's map")
-        self.residual_view.set_pixels(residual_pixels, f"blue below, red above, ±{limit:.3g}")
+        self.residual_view.set_pixels(residual_pixels, f"±{limit:.3g}: blue below, red above")
 
     def show_reveal(self, kernel: np.ndarray, text: str) -> None:
         self.reveal_text.setText(text)
