@@ -267,3 +267,16 @@ def test_a_photo_editors_sharpen_on_an_8_bit_picture_is_recovered_closely(win, q
     kernel, bias = learn.current_kernel()
     assert np.abs(kernel - sharpen).max() < 0.03
     assert "linear filter" in learn.verdict_text()
+
+
+def test_a_strided_map_is_learned_with_the_banks_layer_and_refused_plain(win, qtbot):
+    learn = win.learn
+    win.set_layer(stride=2, padding="same", border="reflect")
+    assert win.wait_until_current()
+    with qtbot.waitSignal(learn.targetFailed, timeout=20_000) as blocker:
+        learn.set_target_map(2)  # plain settings: a stride-1 map does not sit on these cells
+    assert "apart" in blocker.args[0]
+    ready(qtbot, learn, lambda: learn.set_settings(use_layer=True))
+    assert "stride 2" in learn.page.layer_combo.currentText()
+    solved(qtbot, learn)
+    np.testing.assert_allclose(learn.current_kernel()[0], win.bank.filters[2].kernel, atol=1e-4)
