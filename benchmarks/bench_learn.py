@@ -170,7 +170,9 @@ def main() -> int:
     app.processEvents()
     cpu = platform.processor() or platform.machine()
     print(f"machine: {cpu}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    print(f"12 MP colour photo (4000x3000), medians of {repeats} repeats, {seconds:g} s of descent each")
+    print(
+        f"12 MP colour photo (4000x3000), medians of {repeats} repeats, {seconds:g} s of descent each"
+    )
     print("stall = longest the event loop was kept from a 5 ms timer (bench_live.py's measure)")
     header = (f"{'kernel':<7}{'line up':>9}{'stall':>8}{'solve':>8}{'stall':>8}  |{'mode':>8}"
               f"{'steps/s':>9}{'frames/s':>10}{'map/s':>7}{'curve/s':>9}{'stall':>8}{'p99':>8}")  # fmt: skip
