@@ -8,6 +8,8 @@ thread waiting for the old one to notice.
 
 from __future__ import annotations
 
+import sys
+
 from PySide6.QtCore import QObject, QThread, Signal
 
 from ..compute.learn_descent import DescentJob, DescentLoop
@@ -26,17 +28,32 @@ class DescentThread(QThread):
         self.loop.run()
 
 
+#: How often (seconds) the interpreter hands its lock to another waiting thread while a descent
+#: runs. The descent's steps run Python between their OpenCV calls; at the default 5 ms the
+#: GUI thread waits that long for each of a frame's slots and paints, and the event loop's
+#: longest stall on a 12 MP photo was about half again as long (bench_learn.py).
+SWITCH_INTERVAL = 0.001
+
+
 class DescentThreads(QObject):
-    """The current descent thread and those asked to stop that have not returned yet."""
+    """The current descent thread and those asked to stop that have not returned yet.
+
+    While any of them runs, the interpreter switches threads every :data:`SWITCH_INTERVAL`;
+    the interval it had is put back once the last one has returned.
+    """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.current: DescentThread | None = None
         self._stopping: set[DescentThread] = set()
+        self._interval: float | None = None  # the interval to put back
 
     def start(self, job: DescentJob) -> DescentThread:
         """Retire the current thread and start one for ``job``."""
         self.retire()
+        if self._interval is None:
+            self._interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(self._interval, SWITCH_INTERVAL))
         thread = DescentThread(job)
         self.current = thread
         thread.start()
@@ -53,10 +70,18 @@ class DescentThreads(QObject):
             thread.finished.connect(lambda t=thread: self._forget(t))
         else:
             thread.deleteLater()
+            self._settle()
 
     def _forget(self, thread: DescentThread) -> None:
         self._stopping.discard(thread)
         thread.deleteLater()
+        self._settle()
+
+    def _settle(self) -> None:
+        """Put the interpreter's switch interval back once no descent thread is left."""
+        if self.current is None and not self._stopping and self._interval is not None:
+            sys.setswitchinterval(self._interval)
+            self._interval = None
 
     def stopping_count(self) -> int:
         return len(self._stopping)
@@ -68,3 +93,4 @@ class DescentThreads(QObject):
             thread.loop.stop()
             thread.wait(ms)
         self._stopping.clear()
+        self._settle()

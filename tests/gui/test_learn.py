@@ -280,3 +280,18 @@ def test_a_strided_map_is_learned_with_the_banks_layer_and_refused_plain(win, qt
     assert "stride 2" in learn.page.layer_combo.currentText()
     solved(qtbot, learn)
     np.testing.assert_allclose(learn.current_kernel()[0], win.bank.filters[2].kernel, atol=1e-4)
+
+
+def test_the_interpreter_switches_threads_often_only_while_a_descent_runs(win, qtbot):
+    import sys
+
+    from filterstudio.gui.learn_worker import SWITCH_INTERVAL
+
+    before = sys.getswitchinterval()
+    learn = win.learn
+    ready(qtbot, learn, lambda: learn.set_target_mystery(seed=2, size=3))
+    with qtbot.waitSignal(learn.frameShown, timeout=20_000):
+        learn.start_descent()
+    assert sys.getswitchinterval() == pytest.approx(min(before, SWITCH_INTERVAL))
+    ready(qtbot, learn, lambda: learn.set_target_mystery(seed=3, size=3))  # the old one retires
+    qtbot.waitUntil(lambda: sys.getswitchinterval() == pytest.approx(before), timeout=10_000)
