@@ -34,6 +34,27 @@ class DescentThread(QThread):
 #: longest stall on a 12 MP photo was about half again as long (bench_learn.py).
 SWITCH_INTERVAL = 0.001
 
+# Descent thread sets holding the short interval, across every window of the process, and the
+# interval to put back when the last lets go.
+_holders = 0
+_interval_before: float | None = None
+
+
+def _hold_short_interval() -> None:
+    global _holders, _interval_before
+    if _holders == 0:
+        _interval_before = sys.getswitchinterval()
+        sys.setswitchinterval(min(_interval_before, SWITCH_INTERVAL))
+    _holders += 1
+
+
+def _release_short_interval() -> None:
+    global _holders, _interval_before
+    _holders -= 1
+    if _holders == 0 and _interval_before is not None:
+        sys.setswitchinterval(_interval_before)
+        _interval_before = None
+
 
 class DescentThreads(QObject):
     """The current descent thread and those asked to stop that have not returned yet.
@@ -46,14 +67,14 @@ class DescentThreads(QObject):
         super().__init__(parent)
         self.current: DescentThread | None = None
         self._stopping: set[DescentThread] = set()
-        self._interval: float | None = None  # the interval to put back
+        self._holding = False  # whether this set holds the short switch interval
 
     def start(self, job: DescentJob) -> DescentThread:
         """Retire the current thread and start one for ``job``."""
         self.retire()
-        if self._interval is None:
-            self._interval = sys.getswitchinterval()
-            sys.setswitchinterval(min(self._interval, SWITCH_INTERVAL))
+        if not self._holding:
+            _hold_short_interval()
+            self._holding = True
         thread = DescentThread(job)
         self.current = thread
         thread.start()
@@ -79,9 +100,9 @@ class DescentThreads(QObject):
 
     def _settle(self) -> None:
         """Put the interpreter's switch interval back once no descent thread is left."""
-        if self.current is None and not self._stopping and self._interval is not None:
-            sys.setswitchinterval(self._interval)
-            self._interval = None
+        if self.current is None and not self._stopping and self._holding:
+            self._holding = False
+            _release_short_interval()
 
     def stopping_count(self) -> int:
         return len(self._stopping)
