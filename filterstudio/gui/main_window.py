@@ -36,6 +36,7 @@ from .editing import EditingPresenter
 from .exports import Exports
 from .hover import HoverPresenter
 from .insight import InsightPresenter
+from .learn import LearnPresenter
 from .loading import Loader
 from .menus import VIEW, action_table
 from .panels import MapPanels
@@ -45,10 +46,12 @@ from .widgets import (
     ArithmeticWidget,
     FeatureGridWidget,
     FilterListWidget,
+    GuessWidget,
     InputPanelWidget,
     KernelEditorWidget,
     KernelInsightWidget,
     LayerControlsWidget,
+    LearnWidget,
     LessonWidget,
     MapPanelWidget,
     ViewSync,
@@ -98,6 +101,10 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         self.hover = HoverPresenter(self.arithmetic, self.input_panel.view, self)
         self.insight_presenter = InsightPresenter(self.insight, self, self)
+        self.learn = LearnPresenter(
+            self.controller, self.learn_page, self.guess_page, self.dialogs,
+            (self.document.start_folder, self.document.remember_folder), self._show_learn, self,
+        )  # fmt: skip
         self.actions = build_actions(self, self.menuBar(), action_table(self))
         self._finish_menus()
         self._connect()
@@ -130,6 +137,14 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("viewTabs")
         self.tabs.addTab(self.splitter, "Studio")
         self.tabs.addTab(self.lesson, "Lesson")
+        self.learn_page = LearnWidget()
+        self.guess_page = GuessWidget()
+        self.learn_tabs = QTabWidget()
+        self.learn_tabs.setObjectName("learnTabs")
+        self.learn_tabs.setDocumentMode(True)
+        self.learn_tabs.addTab(self.learn_page, "Learn a kernel")
+        self.learn_tabs.addTab(self.guess_page, "Guess the mystery kernel")
+        self.tabs.addTab(self.learn_tabs, "Learn")
         self.setCentralWidget(self.tabs)
 
         self.filter_list = FilterListWidget()
@@ -210,6 +225,10 @@ class MainWindow(QMainWindow):
         c.displayChanged.connect(panels.on_display_changed)
         c.resultApplied.connect(panels.on_result)
         c.resultApplied.connect(hover.on_result)
+        c.bankChanged.connect(self.learn.on_bank_changed)
+        c.imageChanged.connect(self.learn.on_image_changed)
+        c.resultApplied.connect(self.learn.on_result)
+        self.learn.message.connect(status.show)
         c.progressChanged.connect(status.set_progress)
         c.busyChanged.connect(status.set_computing)
         c.mapsUpdated.connect(status.set_updated)
@@ -427,6 +446,10 @@ class MainWindow(QMainWindow):
         self.status.set_picture(state)
         QTimer.singleShot(0, self.sync.fit_all)
 
+    def _show_learn(self, page: int) -> None:
+        self.tabs.setCurrentWidget(self.learn_tabs)
+        self.learn_tabs.setCurrentIndex(page)
+
     def _select_uid(self, uid: str) -> None:
         try:
             self.controller.select(self.bank.index_of(uid))
@@ -533,6 +556,7 @@ class MainWindow(QMainWindow):
         self.loader.shutdown()  # a picture still decoding is dropped
         self.lesson.shutdown()  # a lesson export still running is cancelled: it writes nothing
         self.insight.shutdown()
+        self.learn.shutdown()  # a descent still running is stopped
         self._save_settings()
         self.controller.shutdown()
         QThreadPool.globalInstance().waitForDone(5000)
