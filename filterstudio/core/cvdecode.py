@@ -99,6 +99,11 @@ def to_unit_float(samples: np.ndarray) -> np.ndarray:
         unit = np.float32(65535)
     else:
         raise TypeError(f"Only 8- and 16-bit samples are scaled, not {samples.dtype}.")
+    if not samples.flags.c_contiguous:
+        # A turned picture: numpy's copy gathers it in cache-friendly tiles, then one division.
+        out = samples.astype(np.float32, order="C")
+        out /= unit
+        return out
     out = np.empty(samples.shape, dtype=np.float32)
     np.divide(samples, unit, out=out, dtype=np.float32)
     return out
