@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import os
 import shutil
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -58,7 +59,7 @@ def run_folder(args: argparse.Namespace, overrides: dict, kernel_filter) -> int:
 
     started = time.monotonic()
     tally = {"written": 0, "skipped": 0, "failed": 0, "cancelled": 0}
-    with _report_stream() as err:
+    with _report_stream() as err, _stop_requests() as requested:
         bar = _ProgressLine(err) if _is_terminal(err) else None
 
         def on_outcome(outcome) -> None:
@@ -74,25 +75,64 @@ def run_folder(args: argparse.Namespace, overrides: dict, kernel_filter) -> int:
                 out,
                 job,
                 progress=bar.update if bar is not None else None,
+                cancelled=lambda: bool(requested),
                 on_outcome=on_outcome,
             )
-        except (Stopped, KeyboardInterrupt) as exc:
-            if bar is not None:
-                bar.clear()
-            code = exc.exit_code if isinstance(exc, Stopped) else 130
-            how = f"by signal {exc.signum}" if isinstance(exc, Stopped) else "by Ctrl+C"
+        except (Stopped, KeyboardInterrupt) as exc:  # a second signal: stopped at once
+            requested.append(exc.signum if isinstance(exc, Stopped) else signal.SIGINT)
+        if bar is not None:
+            bar.clear()
+        if requested:
             print(
-                f"filterstudio: stopped {how} after {_count(tally['written'], 'picture')} "
-                f"written of {len(pictures)}; no file is half-written, and the same command "
-                "again writes the rest.",
+                f"filterstudio: stopped by signal {requested[0]} after "
+                f"{_count(tally['written'], 'picture')} written of {len(pictures)}; no file is "
+                "half-written, and the same command again writes the rest.",
                 file=err,
                 flush=True,
             )
-            return code
-        if bar is not None:
-            bar.clear()
+            return 128 + int(requested[0])
     _summary(tally, len(pictures), out, others, time.monotonic() - started)
     return 1 if tally["failed"] else 0
+
+
+@contextlib.contextmanager
+def _stop_requests() -> Iterator[list[int]]:
+    """While the block runs, SIGINT, SIGTERM and SIGHUP ask the run to stop; a second one stops.
+
+    The first signal is only noted (in the list yielded): the run stops starting pictures and
+    the pictures in progress stop before their next write, so every map that was being written
+    is finished or never started. An exception raised by a handler at an arbitrary point of the
+    waiting thread could leave a lock of the thread pool held; a flag cannot. A second signal
+    is for a user who will not wait: it removes the writes in progress and raises ``Stopped``
+    as :func:`~filterstudio.core.atomic.stop_on_signals` does. Outside the main thread the
+    handlers cannot be set, and the block runs without them.
+    """
+    import threading
+
+    from ..core.atomic import Stopped, remove_unfinished_writes
+
+    requested: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield requested
+        return
+
+    def on_signal(signum: int, frame) -> None:  # noqa: ARG001 - the signal module's signature
+        if requested:
+            remove_unfinished_writes()
+            raise Stopped(signum)
+        requested.append(signum)
+
+    previous = {}
+    try:
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                signum = getattr(signal, name)
+                previous[signum] = signal.signal(signum, on_signal)
+        yield requested
+    finally:
+        for signum, handler in previous.items():
+            with contextlib.suppress(OSError, ValueError, TypeError):
+                signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
 
 
 def _filters_and_layer(args: argparse.Namespace, overrides: dict, kernel_filter):

@@ -420,6 +420,7 @@ def run_batch(
         progress(0, total, "")
     pool = ThreadPoolExecutor(n_workers, thread_name_prefix="filterstudio-batch")
     running: dict[Any, int] = {}
+    aborted = False
     try:
         queue = iter(range(total))
         exhausted = False
@@ -438,6 +439,9 @@ def run_batch(
             ready, _ = wait(running, timeout=0.1, return_when=FIRST_COMPLETED)
             for future in ready:
                 finished(running.pop(future), future.result())
+    except BaseException:
+        aborted = True
+        raise
     finally:
         # However the loop ended (a cancel, a signal, a callback that raised), the pictures in
         # progress stop before their next write, and none is left half-written.
@@ -445,7 +449,12 @@ def run_batch(
         pool.shutdown(wait=True, cancel_futures=True)
         for future, index in running.items():
             with contextlib.suppress(Exception):
-                outcomes[index] = outcome = future.result()
+                outcome = future.result()
+                if aborted and outcome.status == FAILED:
+                    # A signal handler removes the temporary files of writes in progress, so
+                    # those writes fail: the picture was stopped, not refused.
+                    outcome = Outcome(outcome.source, CANCELLED, written=outcome.written)
+                outcomes[index] = outcome
                 if on_outcome is not None:
                     on_outcome(outcome)
     return [
