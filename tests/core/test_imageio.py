@@ -777,8 +777,12 @@ def test_failing_encoder_leaves_old_file_and_no_temp(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("failure", ["raises", "returns false"])
-def test_opencv_encoder_refusing_leaves_old_file_and_no_temp(monkeypatch, existing, failure):
+def test_opencv_encoder_refusing_leaves_old_file_and_no_temp(monkeypatch, tmp_path, failure):
     import cv2
+
+    path = tmp_path / "keep.jpg"
+    save_image(path, MAP)
+    existing = path, path.read_bytes(), sorted(os.listdir(tmp_path))
 
     def refuse(ext, img, params=None):
         if failure == "raises":
@@ -786,8 +790,8 @@ def test_opencv_encoder_refusing_leaves_old_file_and_no_temp(monkeypatch, existi
         return False, None
 
     monkeypatch.setattr(cv2, "imencode", refuse)
-    with pytest.raises(ImageError, match="PNG encoder refused") as info:
-        save_image(existing[0], MAP * 0 + 1)
+    with pytest.raises(ImageError, match="JPEG encoder refused") as info:
+        save_image(path, MAP * 0 + 1)
     assert_one_sentence(info.value)
     assert_untouched(existing)
 
