@@ -81,16 +81,22 @@ def _filterstudio() -> list[str]:
     return [str(here)] if here.exists() else [sys.executable, "-m", "filterstudio"]
 
 
-def _run(cmd: list[str], env: dict) -> Run:
+_TIME = shutil.which("time") or "/usr/bin/time"
+
+
+def _run(cmd: list[str], env: dict, report: Path) -> Run:
+    """Run ``cmd`` under GNU time, which reports the peak of that process alone.
+
+    (The rusage of a child spawned from this process would count this process's own peak:
+    Linux keeps the larger resident size across the exec of a process made by vfork.)
+    """
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    err = proc.stderr.read().decode(errors="replace")
-    proc.stderr.close()
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run([_TIME, "-o", str(report), "-f", "%M %U %S", *cmd],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, check=False)
     seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
-               proc.returncode, err)
+    kb, user, system = report.read_text().split()[-3:]
+    return Run(seconds, float(user) + float(system), int(kb) / 1024, proc.returncode,
+               proc.stderr.decode(errors="replace"))
 
 
 def _size(path: Path) -> int:
@@ -145,14 +151,13 @@ def commands(case: Case, data: Path, out: Path) -> tuple[list[str], list[str]]:
     return ours, theirs
 
 
-def clear(out: Path, case: Case) -> None:
-    for side in ("ours", "script"):
-        target = out / side / case.output
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-        (out / side).mkdir(parents=True, exist_ok=True)
+def clear(out: Path, case: Case, side: str) -> None:
+    target = out / side / case.output
+    if target.is_dir():
+        shutil.rmtree(target)
+    elif target.exists():
+        target.unlink()
+    (out / side).mkdir(parents=True, exist_ok=True)
 
 
 def same_pixels(case: Case, out: Path) -> str:
@@ -183,8 +188,8 @@ def bench(case: Case, data: Path, out: Path, repeats: int, env: dict) -> dict:
         if i % 2:
             order.reverse()
         for side, cmd in order:
-            clear(out, case)
-            run = _run(cmd, env)
+            clear(out, case, side)
+            run = _run(cmd, env, out / "time.txt")
             if i:
                 runs[side].append(run)
     # The outputs of the last round stay for the checks.
@@ -254,6 +259,8 @@ def main() -> int:
     ap.add_argument("--only", help="run only the cases whose name contains this text")
     args = ap.parse_args()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if not Path(_TIME).exists():
+        ap.error("GNU time (/usr/bin/time) is needed to read each process's peak memory.")
     # A user's installed package has its bytecode cached; so must the one measured here.
     subprocess.run([sys.executable, "-m", "compileall", "-q",
                     str(Path(__file__).resolve().parents[1] / "filterstudio")], check=False)

@@ -272,11 +272,14 @@ def _process(
     layer = job.layer
     try:
         prepared = prepare_input(load_image(source, decoder=decoder), layer.channel_mode)
-        for flt, target in todo:
+        for i, (flt, target) in enumerate(todo):
             if stop.is_set():
                 raise _Stop
+            picture = prepared
+            if i == len(todo) - 1:
+                del prepared  # the last map: the picture is let go before the map is encoded
             result = apply_filter(
-                prepared,
+                picture,
                 flt.kernel,
                 bias=flt.bias,
                 activation=flt.activation,
@@ -285,6 +288,7 @@ def _process(
                 prepared=True,
                 **layer.conv_kwargs(),
             )
+            del picture
             _check_finite(result, flt, source)
             if stop.is_set():
                 raise _Stop

@@ -110,7 +110,7 @@ def to_unit_float(samples: np.ndarray) -> np.ndarray:
 
 
 def decode_fast(
-    fp: BinaryIO, flags: int, width: int, height: int, orientation: int, max_bytes: int
+    fp: BinaryIO, flags: int, width: int, height: int, orientation: int | None, max_bytes: int
 ) -> np.ndarray | None:
     """The picture in ``fp`` as float32 in [0, 1], upright; None when Pillow should decode it.
 
@@ -123,8 +123,9 @@ def decode_fast(
     width, height : int
         The stored size the header gave (before the orientation is applied); a decode of any
         other size is not used.
-    orientation : int
-        The EXIF orientation, 1 to 8.
+    orientation : int or None
+        The EXIF orientation, 1 to 8; None for a PNG whose EXIF was not among the chunks before
+        its pixels: upright unless an ``eXIf`` chunk follows them (then Pillow decodes it).
     max_bytes : int
         A larger file is left to Pillow, which reads in pieces.
     """
@@ -132,8 +133,14 @@ def decode_fast(
 
     fp.seek(0)
     raw = fp.read(max_bytes + 1)
-    if len(raw) > max_bytes:
+    if len(raw) > max_bytes or (raw[:2] == b"\xff\xd8" and not raw.endswith(b"\xff\xd9")):
+        # A JPEG that does not end at its end-of-image marker may be cut short: OpenCV's
+        # decoder reads a cut file as grey below the cut, where Pillow refuses it.
         return None
+    if orientation is None:
+        if b"eXIf" in raw:
+            return None
+        orientation = 1
     try:
         samples = cv2.imdecode(np.frombuffer(raw, dtype=np.uint8), flags)
     except cv2.error:  # a size past OpenCV's own limit, a header it will not read

@@ -557,15 +557,21 @@ def load_image(
             width, height = im.size
             bpp = _MODE_BYTES.get(im.mode, 4)
             target = _target_size(name, width, height, bpp, max_pixels, reduce_to)
-            orientation = _orientation(im)
             flags = fast_flags(fmt, im.mode, head) if decoder == "auto" else None
             if target is None and flags is not None:
+                # Pillow reads a PNG's EXIF only when it comes before the pixels; to look for
+                # one after them it decodes the whole picture, which decode_fast does instead.
+                known = fmt != "PNG" or "exif" in im.info
                 try:
-                    fast = decode_fast(fp, flags, width, height, orientation, MAX_DECODE_BYTES)
+                    fast = decode_fast(
+                        fp, flags, width, height, _orientation(im) if known else None,
+                        MAX_DECODE_BYTES,
+                    )
                 except MemoryError:
                     raise ImageError(f"There is not enough memory to open {name}.") from None
                 if fast is not None:
                     return fast
+            orientation = _orientation(im)
             try:
                 if _high_depth_colour(im, head):
                     if fmt == "PNG":

@@ -250,6 +250,37 @@ def test_damaged_files_get_pillow_s_verdict(tmp_path, fmt, kind):
             np.testing.assert_array_equal(load_image(path), slow)
 
 
+@pytest.mark.parametrize("where", ["before the pixels", "after the pixels"])
+def test_png_exif_orientation_both_ways(tmp_path, where):
+    im = Image.fromarray(RGB)
+    exif = im.getexif()
+    exif[0x0112] = 6
+    buf = io.BytesIO()
+    if where == "before the pixels":
+        im.save(buf, format="PNG", exif=exif.tobytes())
+        data = buf.getvalue()
+    else:
+        im.save(buf, format="PNG")
+        plain = buf.getvalue()
+        data = plain[:-12] + _chunk(b"eXIf", exif.tobytes()[6:]) + plain[-12:]  # before IEND
+    path = tmp_path / "turned.png"
+    path.write_bytes(data)
+    assert (data.find(b"eXIf") < data.find(b"IDAT")) == (where == "before the pixels")
+    fast, slow = both(path)
+    np.testing.assert_array_equal(fast, slow)
+    np.testing.assert_array_equal(fast, to_unit_float(np.rot90(RGB, -1)))
+
+
+@pytest.mark.parametrize("tail", [b"", b"\x00" * 100, b"trailing data after the picture"])
+def test_jpeg_with_bytes_after_its_end_both_ways(tmp_path, tail):
+    buf = io.BytesIO()
+    Image.fromarray(PHOTO).save(buf, format="JPEG")
+    path = tmp_path / "tail.jpg"
+    path.write_bytes(buf.getvalue() + tail)
+    fast, slow = both(path)
+    np.testing.assert_array_equal(fast, slow)
+
+
 def test_the_size_guard_comes_before_either_decoder(tmp_path):
     path = _png(tmp_path / "big.png", Image.fromarray(RGB))
     for decoder in ("auto", "pillow"):
