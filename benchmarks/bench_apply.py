@@ -166,8 +166,8 @@ def same_pixels(case: Case, out: Path) -> str:
 
     pairs = []
     if case.folder:
-        for p in sorted((out / "script" / case.output).iterdir()):
-            pairs.append((out / "ours" / case.output / p.name, p))
+        for p in sorted((out / "ours" / case.output).iterdir()):
+            pairs.append((p, out / "script" / case.output / p.name))
     else:
         pairs.append((out / "ours" / case.output, out / "script" / case.output))
     worst = 0
@@ -205,6 +205,11 @@ def bench(case: Case, data: Path, out: Path, repeats: int, env: dict) -> dict:
         "ours_code": ours_last.code,
         "ours_stderr": ours_last.stderr.strip(),
         "written": len(list((out / "ours" / case.output).glob("*.png"))) if case.folder else 1,
+        "script_written": len(list((out / "script" / case.output).glob("*.png")))
+        if case.folder else 1,
+        "script_stderr": " ".join(
+            line for line in runs["script"][-1].stderr.splitlines() if "cannot read" in line
+        ),
     }
 
 
@@ -234,6 +239,11 @@ def report(result: dict) -> str:
         lines.append(
             f"  filterstudio wrote {result['written']} maps, exit status {result['ours_code']}; "
             f"stderr: {result['ours_stderr']!r}"
+        )
+        lines.append(
+            f"  the script wrote {result['script_written']} maps (cv2.imread reads a cut-short "
+            "JPEG as grey below the cut); its stderr: "
+            f"{result['script_stderr']!r}"
         )
     return "\n".join(lines)
 
