@@ -399,6 +399,17 @@ def run_batch(
         callbacks, or by a signal handler while the run waits (``Stopped``,
         ``KeyboardInterrupt``), ends the run the same way a cancel does, and is raised once
         the pictures in progress have stopped: no map is left half-written.
+
+    Examples
+    --------
+    From a window's background task (``fn(control)`` of ``filterstudio.gui.tasks``):
+
+    >>> def fn(control):                                              # doctest: +SKIP
+    ...     pictures, _ = list_pictures(folder)
+    ...     job = BatchJob(tuple(f for f in bank.filters if f.enabled), bank.layer)
+    ...     return run_batch(pictures, out, job,
+    ...                      progress=lambda done, total, name: control.progress(done, total),
+    ...                      cancelled=control.cancelled)
     """
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 

@@ -18,9 +18,12 @@ from __future__ import annotations
 import struct
 import threading
 import zlib
-from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # the pool is made on first use: a small picture never needs it
+    from concurrent.futures import ThreadPoolExecutor
 
 __all__ = ["adler32_combine", "encode_png"]
 
@@ -39,6 +42,8 @@ def _executor() -> ThreadPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             from .batch import default_workers
 
             _pool = ThreadPoolExecutor(default_workers(), thread_name_prefix="filterstudio-png")
