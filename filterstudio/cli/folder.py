@@ -57,6 +57,9 @@ def run_folder(args: argparse.Namespace, overrides: dict, kernel_filter) -> int:
 
         colormap_lut(args.colormap)  # an unknown name is one sentence now, not one per picture
 
+    from ..core.imageio import quiet_decoder_logs
+
+    quiet_decoder_logs()
     started = time.monotonic()
     tally = {"written": 0, "skipped": 0, "failed": 0, "cancelled": 0}
     with _report_stream() as err, _stop_requests() as requested:

@@ -131,9 +131,8 @@ def decode_fast(
     """
     import cv2
 
-    fp.seek(0)
-    raw = fp.read(max_bytes + 1)
-    if len(raw) > max_bytes or (raw[:2] == b"\xff\xd8" and not raw.endswith(b"\xff\xd9")):
+    raw = _read_all(fp, max_bytes)
+    if raw is None or (raw[:2] == b"\xff\xd8" and not raw.endswith(b"\xff\xd9")):
         # A JPEG that does not end at its end-of-image marker may be cut short: OpenCV's
         # decoder reads a cut file as grey below the cut, where Pillow refuses it.
         return None
@@ -151,3 +150,25 @@ def decode_fast(
     if samples.ndim == 3 and samples.shape[2] == 1:
         samples = samples[:, :, 0]
     return to_unit_float(upright_view(samples, orientation))
+
+
+def _read_all(fp: BinaryIO, max_bytes: int) -> bytearray | None:
+    """The whole file in one buffer of its own size (None if larger than ``max_bytes``).
+
+    ``read(max_bytes + 1)`` would first allocate ``max_bytes`` bytes; the file's size is known.
+    """
+    import os
+
+    try:
+        size = os.fstat(fp.fileno()).st_size
+    except (OSError, AttributeError, ValueError):
+        size = -1
+    fp.seek(0)
+    if not 0 < size <= max_bytes:
+        return None
+    raw = bytearray(size + 1)  # one more: a file that grew since is noticed
+    count = fp.readinto(raw)
+    if count != size:
+        return None
+    del raw[size:]
+    return raw
