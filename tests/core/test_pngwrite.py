@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import zlib
 
 import cv2
@@ -93,6 +95,25 @@ def test_a_map_saved_as_png_reads_back_as_its_8_bit_picture(tmp_path):
 def test_other_arrays_are_refused(bad):
     with pytest.raises(ValueError):
         encode_png(bad)
+
+
+def test_without_zlib_ng_python_s_zlib_writes_the_same_pixels(tmp_path):
+    pixels = photo_like(300, 200, 3)
+    np.save(tmp_path / "p.npy", pixels)
+    code = (
+        "import sys, numpy as np\n"
+        "sys.modules['zlib_ng'] = None  # as if the package were not installed\n"
+        "from filterstudio.core import pngwrite\n"
+        "assert pngwrite._zlib.__name__ == 'zlib'\n"
+        f"pixels = np.load({str(tmp_path / 'p.npy')!r})\n"
+        "sys.stdout.buffer.write(b''.join(pngwrite.encode_png(pixels)))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    pil, cv = decoded_both_ways(proc.stdout)
+    np.testing.assert_array_equal(pil, pixels)
+    np.testing.assert_array_equal(cv, pixels)
+    assert abs(len(proc.stdout) - len(b"".join(encode_png(pixels)))) < 0.01 * len(proc.stdout)
 
 
 @settings(max_examples=40, deadline=None)
