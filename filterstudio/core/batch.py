@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .formats import PICTURE_EXTENSIONS, ImageError
+from .limits import default_workers
 from .userfile import display_name
 
 __all__ = [
@@ -324,15 +325,6 @@ def _check_finite(result, flt, source: str) -> None:
 
 # --------------------------------------------------------------------------------------------
 # The run
-
-
-def default_workers() -> int:
-    """One worker per core this process may use, at most four."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return max(1, min(4, cores))
 
 
 def _make_folders(out_folder: str, job: BatchJob) -> None:

@@ -5,6 +5,8 @@ Kept free of heavy imports so that reading a bank file does not load OpenCV to l
 
 from __future__ import annotations
 
+import os
+
 #: The largest padding given as a number, and the largest dilation and stride, accepted anywhere.
 MAX_PADDING = 1000
 MAX_DILATION = 100
@@ -13,3 +15,12 @@ MAX_STRIDE = 100
 MAX_CALL_BYTES = 2 << 30
 #: The smallest magnitude that rounds to infinity as a float32 (halfway past the largest float32).
 FLOAT32_LIMIT = 2.0**128 - 2.0**103
+
+
+def default_workers() -> int:
+    """Threads for work that runs on every core: one per core this process may use, at most 4."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))

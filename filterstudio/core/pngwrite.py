@@ -52,7 +52,7 @@ def _executor() -> ThreadPoolExecutor:
         if _pool is None:
             from concurrent.futures import ThreadPoolExecutor
 
-            from .batch import default_workers
+            from .limits import default_workers
 
             _pool = ThreadPoolExecutor(default_workers(), thread_name_prefix="filterstudio-png")
         return _pool
