@@ -83,6 +83,8 @@ def run_folder(args: argparse.Namespace, overrides: dict, kernel_filter) -> int:
             )
         except (Stopped, KeyboardInterrupt) as exc:  # a second signal: stopped at once
             requested.append(exc.signum if isinstance(exc, Stopped) else signal.SIGINT)
+        finally:
+            requested.running = False  # nothing is being written now: any signal only notes
         if bar is not None:
             bar.clear()
         if requested:
@@ -98,29 +100,35 @@ def run_folder(args: argparse.Namespace, overrides: dict, kernel_filter) -> int:
     return 1 if tally["failed"] else 0
 
 
+class _Requests(list):
+    """The signals received (a list), and whether maps are being written (``running``)."""
+
+    running = True
+
+
 @contextlib.contextmanager
-def _stop_requests() -> Iterator[list[int]]:
+def _stop_requests() -> Iterator[_Requests]:
     """While the block runs, SIGINT, SIGTERM and SIGHUP ask the run to stop; a second one stops.
 
     The first signal is only noted (in the list yielded): the run stops starting pictures and
     the pictures in progress stop before their next write, so every map that was being written
     is finished or never started. An exception raised by a handler at an arbitrary point of the
     waiting thread could leave a lock of the thread pool held; a flag cannot. A second signal
-    is for a user who will not wait: it removes the writes in progress and raises ``Stopped``
-    as :func:`~filterstudio.core.atomic.stop_on_signals` does. Outside the main thread the
-    handlers cannot be set, and the block runs without them.
+    while maps are being written is for a user who will not wait: it removes the writes in
+    progress and raises ``Stopped`` as :func:`~filterstudio.core.atomic.stop_on_signals` does.
+    Outside the main thread the handlers cannot be set, and the block runs without them.
     """
     import threading
 
     from ..core.atomic import Stopped, remove_unfinished_writes
 
-    requested: list[int] = []
+    requested = _Requests()
     if threading.current_thread() is not threading.main_thread():
         yield requested
         return
 
     def on_signal(signum: int, frame) -> None:  # noqa: ARG001 - the signal module's signature
-        if requested:
+        if requested and requested.running:
             remove_unfinished_writes()
             raise Stopped(signum)
         requested.append(signum)

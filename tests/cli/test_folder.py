@@ -259,3 +259,29 @@ def test_a_stopped_run_leaves_whole_files_and_resumes(tmp_path, signum):
     assert f"{40 - len(written)} of 40 pictures" in again.stdout
     assert f"{len(written)} had" in again.stdout
     assert len(os.listdir(out)) == 40
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_second_ctrl_c_stops_at_once_and_still_leaves_whole_files(tmp_path):
+    folder, out = tmp_path / "photos", tmp_path / "out"
+    _many(folder, 40)
+    argv = [sys.executable, "-m", "filterstudio", "apply", str(folder), str(out), "-k",
+            "gaussian_blur_5x5", "--png-compression", "9"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (out.is_dir() and [n for n in os.listdir(out) if not n.startswith(".")]):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.002)
+        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("filterstudio: stopped by signal 2 after ")
+    assert_clean(out)
+    for name in os.listdir(out):
+        assert pixels(out / name).shape == (92, 124, 3)
