@@ -1,8 +1,12 @@
-"""Live latency of the real window: kernel edits at 30 Hz and stride changes, 12 MP and 1080p.
+"""Live latency of the real window: kernel edits at 30 Hz and stride changes, 12 MP and 1080p,
+and a stack (conv 4 filters -> ReLU -> max pool 2 -> conv 4 filters) on a 12 MP photo.
 
 Drives the main window offscreen through its scripting surface and prints, per picture size:
 edit-to-repainted latency (median, p95), the longest event-loop stall (how late a 5 ms timer
-fired), and peak RSS. Run:  python benchmarks/bench_live.py [--quick]
+fired), and peak RSS (the process's high-water mark so far: the cases run in order of size, so
+the last row is the 16-filter peak). The stack case times an edit in stage 1 and one in the last
+stage until every map of every stage is exact (and the first stage's first map repainted).
+Run:  python benchmarks/bench_live.py [--quick] [--stack-only]
 """
 
 from __future__ import annotations
@@ -89,10 +93,9 @@ def run_case(app, win: MainWindow, label: str, pixels: np.ndarray, n_filters: in
     panel.view.viewport().installEventFilter(watcher)
     latencies: list[float] = []
 
-    def on_result(u: str) -> None:
-        if u != uid:
+    def on_result(res) -> None:
+        if res.uid != uid:
             return
-        res = win.controller.result(u)
         watcher.armed_at = time.perf_counter()
         watcher.generation = res.generation
 
@@ -109,7 +112,7 @@ def run_case(app, win: MainWindow, label: str, pixels: np.ndarray, n_filters: in
         k[1, 1] = float(rng.normal())
         t = time.perf_counter()
         win.set_kernel(0, k, tag="cell:1,1")
-        gen_at_edit.append((t, win.controller._latest[uid]))
+        gen_at_edit.append((t, win.controller.requested_generation(uid)))
         done["n"] += 1
         if done["n"] >= edits:
             timer.stop()
@@ -161,9 +164,48 @@ def run_case(app, win: MainWindow, label: str, pixels: np.ndarray, n_filters: in
     }
 
 
+def run_stack_case(app, win: MainWindow, pixels: np.ndarray, repeats: int) -> dict:
+    """conv 4 (ReLU) -> max pool 2 -> conv 4 on ``pixels``: edits in stage 1 and in stage 3."""
+    filters = tuple(
+        Filter(f"c1 {i}", random_kernel(3, seed=i), activation="relu") for i in range(4)
+    )
+    win.controller.load_state(Bank(filters, Layer(channel_mode="gray", padding="same")))
+    win.set_image_array(pixels, "stack")
+    assert win.wait_until_current(120), "maps never arrived"
+    win.add_stage("pool")
+    win.add_stage("conv", count=4)
+    assert win.wait_until_current(120), "stage maps never arrived"
+    app.processEvents()
+    meter = StallMeter()
+    meter.start()
+    rng = np.random.default_rng(3)
+    timings: dict[str, list[float]] = {"stage 1": [], "stage 3": []}
+    for _ in range(repeats):
+        for label in timings:
+            t = time.perf_counter()
+            if label == "stage 1":
+                k = random_kernel(3, seed=int(rng.integers(1 << 30)))
+                win.set_kernel(0, k)
+            else:
+                k = rng.normal(0, 0.3, (3, 3, 4)).astype(np.float32)
+                win.set_stage_kernel(2, 0, k)
+            assert win.wait_until_current(120), "the stack never became current"
+            timings[label].append((time.perf_counter() - t) * 1000)
+            for _ in range(5):
+                app.processEvents()
+    meter.stop()
+    out = {f"{label} median": statistics.median(v) for label, v in timings.items()}
+    out["stall"] = meter.worst
+    out["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    while len(win.stack) > 1:
+        win.remove_stage(len(win.stack) - 1)
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="fewer edits")
+    ap.add_argument("--stack-only", action="store_true", help="only the stack case")
     args = ap.parse_args()
     edits = 20 if args.quick else 60
     app = create_app()
@@ -172,13 +214,27 @@ def main() -> int:
     win.show()
     app.processEvents()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    stack = run_stack_case(app, win, photo(3000, 4000), 3 if args.quick else 7)
+    print("stack, 12 MP grey: conv 4 x 3x3 same (ReLU) -> max pool 2 -> conv 4 x 3x3x4;")
+    print("edit to every map of every stage exact at full resolution (median of repeats)")
+    print(f"{'stage 1 edit':>14}{'stage 3 edit':>14}{'max stall':>11}{'peak RSS':>10}")
+    print(
+        f"{stack['stage 1 median']:>11.0f} ms{stack['stage 3 median']:>11.0f} ms"
+        f"{stack['stall']:>8.0f} ms{stack['rss']:>7.0f} MB"
+    )
+    if args.stack_only:
+        win.controller.mark_clean()
+        win.close()
+        return 0
     rows = [
         run_case(app, win, "12 MP, 4 filters", photo(3000, 4000), 4, edits, 10),
         run_case(app, win, "1080p, 4 filters", photo(1080, 1920), 4, edits, 10),
         run_case(app, win, "12 MP, 8 filters", photo(3000, 4000), 8, edits // 2, 4),
+        run_case(app, win, "12 MP, 16 filters", photo(3000, 4000), 16, edits // 2, 4),
     ]
     print("edit = edit to repaint of that edit's map (or a newer one); full = last edit of the drag")
-    print("to every map exact at full resolution; stride = a stride change to every map exact")
+    print("to every map exact at full resolution; stride = a stride change to every map exact;")
+    print("max stall = the longest the event loop was kept from a 5 ms timer during the case")
     print(f"{'case':<20}{'edit median':>13}{'edit p95':>10}{'full':>9}{'stride med':>12}{'max stall':>11}{'peak RSS':>10}")
     for r in rows:
         print(

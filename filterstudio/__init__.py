@@ -22,6 +22,16 @@ _LAZY = {
     "output_shape": "core.convolution",
     "resolve_padding": "core.convolution",
     "convolve_reference": "core.reference",
+    "conv2d": "core.conv2d",
+    "conv2d_reference": "core.reference_layers",
+    "pool2d": "core.pooling",
+    "pool2d_argmax": "core.pooling",
+    "pool2d_reference": "core.reference_layers",
+    "compose_kernels": "core.compose",
+    "compose_bias": "core.compose",
+    "StageGeometry": "core.receptive",
+    "receptive_field": "core.receptive",
+    "receptive_size": "core.receptive",
     "apply_filter": "core.pipeline",
     "load_image": "core.imageio",
     "read_image_info": "core.imageio",
@@ -44,6 +54,12 @@ _LAZY = {
     "kernel_code": "core.codegen",
     "to_uint8": "core.display",
     "MAPPINGS": "core.display",
+    "fit_kernel": "core.fit",
+    "fit_kernel_report": "core.fit",
+    "residual_map": "core.fit",
+    "KernelDescent": "core.descent",
+    "mystery_kernel": "core.mystery",
+    "score_guess": "core.mystery",
     "Bank": "model.bank",
     "Filter": "model.bank",
     "Layer": "model.bank",
@@ -53,8 +69,12 @@ __all__ = ["__version__", "preset", *_LAZY]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .core.codegen import kernel_code  # noqa: F401
+    from .core.compose import compose_bias, compose_kernels  # noqa: F401
+    from .core.conv2d import conv2d  # noqa: F401
     from .core.convolution import convolve, output_shape, resolve_padding  # noqa: F401
+    from .core.descent import KernelDescent  # noqa: F401
     from .core.display import MAPPINGS, to_uint8  # noqa: F401
+    from .core.fit import fit_kernel, fit_kernel_report, residual_map  # noqa: F401
     from .core.imageio import (  # noqa: F401
         ImageError,
         ImageTooLarge,
@@ -64,9 +84,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         sniff_format,
     )
     from .core.kernels import PRESETS, get_preset, random_kernel  # noqa: F401
+    from .core.mystery import mystery_kernel, score_guess  # noqa: F401
     from .core.parse import KernelParseError, parse_kernel  # noqa: F401
     from .core.pipeline import apply_filter  # noqa: F401
+    from .core.pooling import pool2d, pool2d_argmax  # noqa: F401
+    from .core.receptive import StageGeometry, receptive_field, receptive_size  # noqa: F401
     from .core.reference import convolve_reference  # noqa: F401
+    from .core.reference_layers import conv2d_reference, pool2d_reference  # noqa: F401
     from .core.separable import describe_separable, separable, separable_cost  # noqa: F401
     from .core.spectrum import (  # noqa: F401
         classify_response,

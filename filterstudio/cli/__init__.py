@@ -35,7 +35,7 @@ __all__ = [
     "main",
 ]
 
-COMMANDS = ("apply", "presets")
+COMMANDS = ("apply", "fit", "presets")
 
 
 def _top_parser() -> argparse.ArgumentParser:
@@ -49,6 +49,9 @@ def _top_parser() -> argparse.ArgumentParser:
             "                                            write the feature map of one filter\n"
             "  filterstudio apply INPUT FOLDER --bank bank.json\n"
             "                                            write one map per filter of a bank\n"
+            "  filterstudio apply CLIP.mp4 OUT.mp4 --kernel K\n"
+            "                                            a video of the maps of every frame\n"
+            "  filterstudio fit BEFORE AFTER --size 3    the kernel that turns BEFORE into AFTER\n"
             "  filterstudio presets                      list the preset kernels\n"
             "\nRun 'filterstudio apply --help' for the options of apply."
         ),
@@ -99,20 +102,6 @@ def _cmd_gui(path: str | None) -> int:
     return int(run_gui(path) or 0)
 
 
-def _sentence(exc: BaseException) -> str:
-    from .output import reason
-
-    if isinstance(exc, MemoryError):
-        return "There is not enough memory for this picture; try a smaller one."
-    if isinstance(exc, (ValueError, OSError)):
-        text = " ".join(reason(exc).split())
-    else:
-        text = f"unexpected {type(exc).__name__}: {' '.join(reason(exc).split())}"
-    if text and text[0].islower() and not isinstance(exc, (ValueError, OSError)):
-        text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
 def _silence_stdout() -> None:
     """Point stdout at the null device so the interpreter's final flush cannot fail again."""
     try:
@@ -150,6 +139,15 @@ def _dispatch(argv: list[str]) -> int:
             # Stopped mid-write (SIGTERM, SIGHUP, Ctrl+C): no hidden temporary file stays behind.
             with stop_on_signals():
                 return run_apply(args)
+        if command == "fit":
+            from .fit import fit_parser, run_fit
+
+            args = fit_parser().parse_args(rest)
+            from ..core.atomic import stop_on_signals
+
+            # Stopped while its bank file is written: no hidden temporary file stays behind.
+            with stop_on_signals():
+                return run_fit(args)
         return _cmd_presets(_presets_parser().parse_args(rest))
     args = _top_parser().parse_args(argv)
     return _cmd_gui(args.path)
@@ -201,7 +199,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return 0
     except Exception as exc:  # noqa: BLE001 - every failure is one line, never a traceback
-        print(f"filterstudio: {_sentence(exc)}", file=sys.stderr)
+        from ..core.errors import sentence
+
+        print(f"filterstudio: {sentence(exc)}", file=sys.stderr)
         return 2
     except BaseException as exc:
         from ..core.atomic import Stopped
@@ -213,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return exc.exit_code
     finally:
-        if argv is None and args[:1] in (["apply"], ["presets"]):
+        if argv is None and args[:1] in (["apply"], ["fit"], ["presets"]):
             # Run as the program, so the process ends with this command. Not after the window:
             # its Qt objects are destroyed as the interpreter collects them.
             _skip_exit_collection()

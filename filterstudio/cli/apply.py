@@ -22,6 +22,8 @@ from .output import (
     reason,
     reporter,
 )
+from .stack import STACK_HELP, add_stack_options
+from .video import VIDEO_FORMATS, is_video_input
 
 BANK_FORMATS = ("png", "jpg", "bmp", "webp", "tif", "npy")
 
@@ -32,7 +34,8 @@ def apply_parser() -> argparse.ArgumentParser:
         description=(
             "Convolve a picture with one kernel (or every filter of a bank) and write the result. "
             "A .npy output, or a .tif output without --display, holds the exact float32 values; "
-            "other formats are 8-bit through --display."
+            "other formats are 8-bit through --display. A video gives a video of the same frame "
+            "count and rate whose frames are the 8-bit maps (.mkv is lossless). " + STACK_HELP
         ),
         epilog=(
             "A folder of pictures: 'filterstudio apply PHOTOS/ OUT/ --kernel K' writes "
@@ -45,11 +48,16 @@ def apply_parser() -> argparse.ArgumentParser:
             "done, 1 some pictures failed, 2 a mistake in the command, 130 stopped by Ctrl+C."
         ),
     )
-    parser.add_argument("input", metavar="INPUT", help="the picture to filter, or a folder of them")
+    parser.add_argument(
+        "input",
+        metavar="INPUT",
+        help="the picture (or video: .mp4 .mov .avi .mkv .webm) to filter, or a folder of pictures",
+    )
     parser.add_argument(
         "output",
         metavar="OUTPUT",
-        help="the file to write (a folder with --bank, or for a folder of pictures)",
+        help="the file to write (a video for a video: .mp4 .m4v .mov .avi .mkv); a folder with "
+        "--bank or for a folder of pictures",
     )
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument(
@@ -76,9 +84,11 @@ def apply_parser() -> argparse.ArgumentParser:
     parser.add_argument("--colormap", metavar="NAME", help="colour map for 8-bit outputs")
     parser.add_argument(
         "--format",
-        choices=BANK_FORMATS,
-        default="png",
-        help="file format of the maps written into a folder (default png)",
+        choices=BANK_FORMATS + VIDEO_FORMATS,
+        help=(
+            "file format of the maps written into a folder (with --bank, or for a folder of "
+            "pictures; default png; mp4 for a video)"
+        ),
     )
     parser.add_argument(
         "--png-compression",
@@ -93,6 +103,7 @@ def apply_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--force", "-f", action="store_true", help="overwrite existing outputs")
+    add_stack_options(parser)
     return parser
 
 
@@ -103,6 +114,11 @@ def png_level(text: str) -> int:
 
 
 def run_apply(args: argparse.Namespace) -> int:
+    if is_video_input(args.input):  # a video: every frame, into videos (cli/video.py)
+        from .video import run_video
+
+        return run_video(args)
+
     from ..core.imageio import save_format, save_image
     from ..core.pipeline import apply_filter
     from ..model.bank import Layer
@@ -123,7 +139,10 @@ def run_apply(args: argparse.Namespace) -> int:
             )
         return run_folder(args, overrides, kernel_filter)
     if args.bank is not None:
-        return apply_bank(args, overrides)
+        from .stack import apply_stack
+
+        done = apply_stack(args, overrides)  # a stack runs whole; one stage goes on below
+        return apply_bank(args, overrides) if done is None else done
 
     layer = Layer(**overrides)  # checks every setting before any work is done
     kernel = read_kernel(args.kernel)
@@ -183,7 +202,7 @@ def apply_bank(args: argparse.Namespace, overrides: dict) -> int:
     from ..core.filenames import unique_names
 
     targets = [
-        os.path.join(folder, f"{stem}.{args.format}")
+        os.path.join(folder, f"{stem}.{args.format or BANK_FORMATS[0]}")
         for stem in unique_names(f.name for f in filters)
     ]
     if not args.force:

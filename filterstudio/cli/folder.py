@@ -47,7 +47,7 @@ def run_folder(args: argparse.Namespace, overrides: dict, kernel_filter) -> int:
         flip=args.flip,
         display=args.display,
         colormap=args.colormap,
-        format=args.format,
+        format=args.format or "png",
         png_compression=args.png_compression,
         per_filter_folders=args.bank is not None,
         overwrite=args.force,
@@ -153,9 +153,16 @@ def _filters_and_layer(args: argparse.Namespace, overrides: dict, kernel_filter)
 
     if args.bank is None:
         return [kernel_filter], Layer(**overrides)
-    from ..model.bank_io import load_bank
+    from ..model.stack_io import load_stack
 
-    bank = load_bank(args.bank)
+    stack = load_stack(args.bank)
+    if len(stack.stages) > 1:
+        raise CommandError(
+            f"The bank {args.bank!r} is a stack of {len(stack.stages)} stages; a folder of "
+            "pictures goes through one stage's filters, so give a bank of one stage (or apply "
+            "the stack to one picture at a time)."
+        )
+    bank = stack.stages[0].bank
     layer = dataclasses.replace(bank.layer, **overrides)
     filters = [f for f in bank.filters if f.enabled]
     if not filters:

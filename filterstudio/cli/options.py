@@ -93,11 +93,14 @@ def layer_overrides(args: argparse.Namespace) -> dict:
     return changes
 
 
-def add_layer_options(parser: argparse.ArgumentParser) -> None:
-    """The options of one convolution layer (stride, padding, border, ...), as ``apply`` takes them."""
+def add_layer_options(parser: argparse.ArgumentParser, *, padding_default: str = "valid") -> None:
+    """The options of one convolution layer (stride, padding, border, ...), as ``apply`` takes them.
+
+    ``padding_default`` is what the help says the padding is when ``--padding`` is not given.
+    """
     parser.add_argument("--stride", metavar="S|SY,SX", help="step between windows (default 1)")
     parser.add_argument(
-        "--padding", metavar="P", help="valid, same, full, N or PY,PX (default valid)"
+        "--padding", metavar="P", help=f"valid, same, full, N or PY,PX (default {padding_default})"
     )
     parser.add_argument(
         "--border", choices=BORDERS, help="how padded cells are filled (default constant)"

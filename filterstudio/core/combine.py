@@ -5,6 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .sizes import SIZE_ORDER, size_text
+
 #: How two maps can be combined, in the order a menu lists them.
 COMBINE_OPS = ("magnitude", "sum", "maximum")
 
@@ -42,7 +44,8 @@ def combine(a: np.ndarray, b: np.ndarray, op: str) -> np.ndarray:
     y = np.ascontiguousarray(b, dtype=np.float32)
     if x.shape != y.shape:
         raise ValueError(
-            f"The two maps have different sizes ({_size(x)} and {_size(y)}) and cannot be combined."
+            f"The two maps have different sizes ({_size(x)} and {_size(y)}, {SIZE_ORDER}) and "
+            "cannot be combined."
         )
     if op == "sum":
         return x + y
@@ -57,8 +60,8 @@ def combine(a: np.ndarray, b: np.ndarray, op: str) -> np.ndarray:
 
 def _size(arr: np.ndarray) -> str:
     if arr.ndim >= 2:
-        text = f"{arr.shape[1]}x{arr.shape[0]}"
+        text = size_text(arr.shape[0], arr.shape[1])
         if arr.ndim == 3:
-            text += f"x{arr.shape[2]}"
+            text += f" × {arr.shape[2]} channels"
         return text
     return "x".join(str(n) for n in arr.shape) or "a single value"

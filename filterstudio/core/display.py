@@ -46,7 +46,15 @@ _DIVERGING = {
 }
 COLORMAPS: tuple[str, ...] = tuple(_SEQUENTIAL)
 DIVERGING_COLORMAPS: tuple[str, ...] = tuple(_DIVERGING)
-DEFAULT_DIVERGING = "RdBu_r"
+# The default diverging map is Crameri's vik (Scientific colour maps, Crameri, Shephard and
+# Heron 2020): dark blue through white to dark red-brown, built so that equal steps in value
+# are equal steps in perceived colour and so that it stays readable with red-green or
+# blue-yellow colour blindness (its two halves differ in hue along the blue-yellow axis that
+# those viewers keep, and in lightness). White sits at its centre and its halves are mirror
+# images in lightness, as the SPEC's diverging mapping (centred on 0, symmetric around max
+# abs) needs. RdBu_r, the old default, is built from eleven ColorBrewer classes and its steps
+# are uneven (tests/core/test_display.py measures both).
+DEFAULT_DIVERGING = "vik"
 _BY_LOWER = {name.lower(): name for name in COLORMAPS + DIVERGING_COLORMAPS}
 _DIVERGING_STEPS = 255  # odd, so that one entry sits exactly on the map's centre
 # OpenCV applies gains in float32; above this a gain times a value may overflow it.
@@ -69,7 +77,9 @@ def _lut_from_cmap(name: str, n: int) -> np.ndarray:
     from cmap import Colormap  # imported on first use: it is slow to import
 
     full = {**_SEQUENTIAL, **_DIVERGING}[name]
-    rgba = np.asarray(Colormap(full).lut(n), dtype=np.float64)
+    # Sampled at n evenly spaced points from end to end: Colormap.lut(n) returns a listed map's
+    # own 256 entries whatever n is (vik), and samples others off the ends' exact colours.
+    rgba = np.asarray(Colormap(full)(np.linspace(0.0, 1.0, n)), dtype=np.float64)
     lut = np.rint(np.clip(rgba[:, :3], 0.0, 1.0) * 255.0).astype(np.uint8)
     lut.setflags(write=False)
     return lut
@@ -116,7 +126,23 @@ def _as_float32(values) -> np.ndarray:
         arr = arr.astype(np.float32)
     if arr.ndim not in (2, 3):
         raise ValueError(f"A feature map is 2-D or 3-D; this one has {arr.ndim} dimensions.")
-    return np.ascontiguousarray(arr)
+    return _rows_contiguous(arr)
+
+
+def _rows_contiguous(arr: np.ndarray) -> np.ndarray:
+    """``arr`` itself if OpenCV takes it without a copy (each row contiguous), else a copy.
+
+    convolve's "valid" maps are views of a larger filtered array (rows of the full width), and
+    copying one costs more than mapping it to 8 bits: OpenCV takes any row stride as it is.
+    """
+    if arr.flags.c_contiguous:
+        return arr
+    item = arr.itemsize
+    rows_ok = arr.strides[-1] == item and arr.strides[0] >= item * arr.shape[-1]
+    if arr.ndim == 3:
+        rows_ok = rows_ok and arr.strides[1] == item * arr.shape[2]
+        rows_ok = rows_ok and arr.strides[0] >= arr.strides[1] * arr.shape[1]
+    return arr if rows_ok else np.ascontiguousarray(arr)
 
 
 def _scaled_uint8(arr: np.ndarray, alpha: float, beta: float) -> np.ndarray:

@@ -10,16 +10,19 @@ import numpy as np
 MAX_KERNEL_SIZE = 15
 
 __all__ = [
+    "FINDS",
     "MAX_KERNEL_SIZE",
     "PRESETS",
     "PRESET_ALIASES",
     "Preset",
     "cleared",
     "find_preset",
+    "finds_caption",
     "flip",
     "format_kernel",
     "format_value",
     "get_preset",
+    "integer_form",
     "normalize",
     "preset_key",
     "random_kernel",
@@ -207,6 +210,50 @@ PRESETS: dict[str, Preset] = {
         Preset("random", "An untrained CNN filter: random He-normal weights.", RANDOM),
     )
 }
+
+#: What each preset finds or does, in a few words: the one-line caption under its map.
+FINDS: dict[str, str] = {
+    "identity": "the picture itself (nothing changes)",
+    "box_blur": "the local average: a blur",
+    "gaussian_blur": "a soft blur that keeps the centre strongest",
+    "gaussian_blur_5x5": "a wider soft blur",
+    "gaussian_blur_7x7": "a strong soft blur",
+    "sharpen": "the picture with its edges strengthened",
+    "unsharp_mask": "the picture with fine detail strengthened",
+    "laplacian": "edges and dots in every direction",
+    "outline": "outlines: pixels unlike their neighbours",
+    "sobel_x": "vertical edges (brightness changing left to right)",
+    "sobel_y": "horizontal edges (brightness changing top to bottom)",
+    "prewitt_x": "vertical edges (brightness changing left to right)",
+    "prewitt_y": "horizontal edges (brightness changing top to bottom)",
+    "scharr_x": "vertical edges, any slant (left to right)",
+    "scharr_y": "horizontal edges, any slant (top to bottom)",
+    "emboss": "slopes lit from the top left",
+    "vertical_line": "vertical lines (bright above and below)",
+    "horizontal_line": "horizontal lines (bright left and right)",
+    "motion_blur": "a smear along the diagonal",
+    "laplacian_of_gaussian": "blobs and edges after smoothing",
+    "random": "whatever random weights respond to, as an untrained CNN",
+}
+
+
+def finds_caption(kernel) -> str:
+    """What a kernel finds, when it is one of the presets (any depth, flipped or not: the
+    preset's own orientation only); ``""`` for any other kernel.
+
+    >>> finds_caption(get_preset("sobel_x").kernel)
+    'vertical edges (brightness changing left to right)'
+    """
+    arr = np.asarray(kernel, dtype=np.float32)
+    if arr.ndim == 3:
+        if not all(np.array_equal(arr[:, :, 0], arr[:, :, c]) for c in range(arr.shape[2])):
+            return ""
+        arr = arr[:, :, 0]
+    for name, preset in PRESETS.items():
+        if preset.kernel.shape == arr.shape and np.array_equal(preset.kernel, arr):
+            return FINDS.get(name, "")
+    return ""
+
 
 PRESET_ALIASES: dict[str, str] = {
     "blur": "box_blur",
@@ -438,6 +485,47 @@ def format_value(x: float) -> str:
     if 1e-4 <= mag < 1e9:
         return np.format_float_positional(v, unique=True, trim="-")
     return np.format_float_scientific(v, unique=True, trim="-", exp_digits=2)
+
+
+#: Divisors :func:`integer_form` tries: every whole number to 1024, then powers of two (a 7x7
+#: binomial Gaussian is divided by 4096).
+_DIVISORS = np.array([*range(1, 1025), *(2**n for n in range(11, 17))], dtype=np.float64)
+#: The largest whole weight :func:`integer_form` writes.
+_LARGEST_WHOLE = 99_999
+
+
+def integer_form(k) -> tuple[np.ndarray, int]:
+    """The kernel as whole numbers over one divisor, as GIMP and ImageJ write kernels.
+
+    Returns ``(grid, divisor)`` with the smallest divisor for which ``grid / divisor`` in
+    float32 is exactly the kernel and every entry of ``grid`` is a whole number (at most
+    99999 in size); ``(k, 1)`` when there is none (random weights, 0.3 typed in).
+
+    Examples
+    --------
+    >>> grid, d = integer_form(get_preset("gaussian_blur").kernel)
+    >>> grid.astype(int).tolist(), d
+    ([[1, 2, 1], [2, 4, 2], [1, 2, 1]], 16)
+    >>> integer_form([[0.5, -1.5]])[1]
+    2
+    """
+    arr = np.asarray(k, dtype=np.float32)
+    wide = arr.astype(np.float64)
+    flat = wide.ravel()
+    nonzero = flat[flat != 0]
+    if nonzero.size == 0 or not np.all(np.isfinite(flat)):
+        return wide.copy(), 1
+    # A cheap first pass on the largest weight keeps only the divisors it allows.
+    lead = nonzero[np.argmax(np.abs(nonzero))]
+    whole = np.rint(lead * _DIVISORS)
+    ok = (np.abs(whole) <= _LARGEST_WHOLE) & (
+        (whole / _DIVISORS).astype(np.float32) == np.float32(lead)
+    )
+    for d in _DIVISORS[ok]:
+        grid = np.rint(wide * d)
+        if np.array_equal((grid / d).astype(np.float32), arr):
+            return grid + 0.0, int(d)
+    return wide.copy(), 1
 
 
 def format_kernel(k) -> str:

@@ -9,7 +9,11 @@ import cv2
 import numpy as np
 
 from .geometry import MapGeometry
+
+# format_number is read from here by older callers; it lives with the lesson's other number rules.
+from .lesson_numbers import NumberForm, format_number, number_form  # noqa: F401
 from .pipeline import apply_filter, effective_kernel, prepare_input
+from .sizes import SIZE_ORDER, kernel_too_large, size_label, size_text
 
 #: Breakdown layouts: one 2-D input, one output per colour channel, or one depth filter.
 BREAKDOWN_MODES = ("gray", "color", "depth")
@@ -147,7 +151,7 @@ class _Setup:
         g = self.geometry
         oh, ow = g.out_hw
         if not (0 <= i < oh and 0 <= j < ow):
-            raise ValueError(f"The feature map has no cell ({i}, {j}); it is {oh}x{ow}.")
+            raise ValueError(f"The feature map has no cell ({i}, {j}); it is {size_label(oh, ow)}.")
         taps = g.taps(i, j)
         pt, pl = g.pad_top, g.pad_left
         k = self.kernel
@@ -255,8 +259,9 @@ def reduce_to_lesson(image: np.ndarray, max_side: int = 16) -> tuple[np.ndarray,
         # OpenCV drops a single channel axis; keep the caller's shape.
         small = small[:, :, None]
     note = (
-        f"The image ({w}x{h} pixels) was reduced to {new_w}x{new_h} by averaging "
-        f"neighbouring pixels, so that every number fits on the screen."
+        f"The image ({size_text(h, w)} pixels, {SIZE_ORDER}) was reduced to "
+        f"{size_text(new_h, new_w)} by averaging neighbouring pixels, so that every number "
+        "fits on the screen."
     )
     return np.ascontiguousarray(small, dtype=np.float32), note
 
@@ -307,12 +312,9 @@ class LessonPlan:
         self.activation = s.activation
         oh, ow = self.geometry.out_hw
         if oh == 0 or ow == 0:
-            kh, kw = self.geometry.effective_kernel_hw
-            h, w = self.geometry.in_hw
-            raise ValueError(
-                f"The kernel ({kw}x{kh} with dilation) does not fit in the image ({w}x{h}); "
-                "add padding or choose a smaller kernel."
-            )
+            g = self.geometry
+            padded = (g.in_hw[0] + g.pad_top + g.pad_bottom, g.in_hw[1] + g.pad_left + g.pad_right)
+            raise ValueError(kernel_too_large(g.kernel_hw, g.dilation, padded))
         self.steps: tuple[tuple[int, int], ...] = tuple(
             (i, j) for i in range(oh) for j in range(ow)
         )
@@ -330,6 +332,8 @@ class LessonPlan:
         self.result = result
         self._cache: dict[int, CellBreakdown] = {}
         self._binary = _is_binary(self.kernel) and _is_binary(self.padded_image)
+        #: How this lesson writes its numbers: exactly where it can, the same in every step.
+        self.number_form: NumberForm = number_form(self.padded_image, self.kernel)
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -359,7 +363,7 @@ class LessonPlan:
         """The step that makes output cell ``(i, j)``."""
         oh, ow = self.geometry.out_hw
         if not (0 <= i < oh and 0 <= j < ow):
-            raise ValueError(f"The feature map has no cell ({i}, {j}); it is {oh}x{ow}.")
+            raise ValueError(f"The feature map has no cell ({i}, {j}); it is {size_label(oh, ow)}.")
         return int(i) * ow + int(j)
 
     def window_origin(self, k: int) -> tuple[int, int]:
@@ -446,18 +450,6 @@ def build_lesson(
     return LessonPlan(small, flt, layer, flip=flip, note=note)
 
 
-def format_number(value: float, precision: int = 3) -> str:
-    """``value`` with at most ``precision`` decimals and no trailing zeros (``1``, ``0.5``)."""
-    if not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    text = f"{value:.{max(0, int(precision))}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    if text in ("-0", ""):
-        text = "0"
-    return text
-
-
 def channel_label(channel: int | None) -> str:
     """``"red"``, ``"green"`` ... for a channel index, ``""`` for None."""
     if channel is None:
@@ -468,87 +460,3 @@ def channel_label(channel: int | None) -> str:
 def activation_label(activation: str) -> str:
     """How an activation reads in an equation: ``ReLU``, ``abs`` or ``""`` for none."""
     return {"relu": "ReLU", "abs": "abs", "none": ""}.get(activation, activation)
-
-
-def equation_lines(
-    out: OutputBreakdown,
-    *,
-    precision: int = 2,
-    per_line: int | None = None,
-    times: str = "×",
-    products_only: bool = False,
-) -> list[str]:
-    """The arithmetic of one output as short text lines, for drawing.
-
-    Each part becomes ``value×weight + ...`` lines, one per kernel row (or ``per_line`` terms
-    a line), ending with ``= sum``; then the bias, the activation and the value. Depth parts
-    are named by channel and followed by a total line. ``times`` is the multiplication sign
-    (``"x"`` for a font without ``×``). ``products_only`` writes each term as its product, in
-    brackets when negative: ``(-0.5) + 0.25 + ...``, which keeps a 7x7 kernel's rows short.
-    """
-
-    def f(v: float) -> str:
-        return format_number(v, precision)
-
-    def term(t: Term) -> str:
-        if products_only:
-            p = f(t.product)
-            return f"({p})" if p.startswith("-") else p
-        return f"{f(t.value)}{times}{f(t.weight)}"
-
-    lines: list[str] = []
-    for part in out.parts:
-        prefix = f"{channel_label(part.channel).capitalize()}: " if len(out.parts) > 1 else ""
-        rows: dict[int, list[str]] = {}
-        if per_line:
-            for n, t in enumerate(part.terms):
-                rows.setdefault(n // per_line, []).append(term(t))
-        else:
-            for t in part.terms:
-                rows.setdefault(t.a, []).append(term(t))
-        row_texts = [" + ".join(r) for r in rows.values()]
-        for n, text in enumerate(row_texts):
-            lead = prefix if n == 0 else " " * len(prefix)
-            tail = " +" if n < len(row_texts) - 1 else f" = {f(part.total)}"
-            lines.append(f"{lead}{text}{tail}")
-    if len(out.parts) > 1:
-        lines.append("Total: " + " + ".join(f(p.total) for p in out.parts) + f" = {f(out.total)}")
-    if out.bias:
-        lines.append(f"{f(out.total)} + bias {f(out.bias)} = {f(out.pre_activation)}")
-    act = activation_label(out.activation)
-    if act:
-        lines.append(f"{act}({f(out.pre_activation)}) = {f(out.value)}")
-    return lines
-
-
-def step_lines(
-    plan: LessonPlan,
-    k: int,
-    *,
-    precision: int = 2,
-    times: str = "×",
-    arrow: str = "→",
-    products_only: bool = False,
-) -> list[str]:
-    """The equation a lesson shows at step ``k``: every output's arithmetic and the map value.
-
-    Colour mode gives one block per channel; a 0/1 lesson ends with its matching-cell count.
-    ``products_only`` writes each product as one number (short lines for wide kernels).
-    """
-    bd = plan.breakdown(k)
-    lines: list[str] = []
-    for out in bd.outputs:
-        if out.channel is not None:
-            lines.append(f"{channel_label(out.channel).capitalize()} channel:")
-        eq = equation_lines(out, precision=precision, times=times, products_only=products_only)
-        value = format_number(out.value, precision)
-        if out.bias == 0 and out.activation == "none":
-            eq[-1] += f"  {arrow} map value {value}"
-        else:
-            eq.append(f"Map value: {value}")
-        lines.extend(eq)
-    m = plan.matches(k)
-    if m is not None:
-        word = "cell" if m.count == 1 else "cells"
-        lines.append(f"{m.count} matching {word}: kernel 1 on input 1.")
-    return lines

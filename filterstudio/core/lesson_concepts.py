@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 
+from .insight import kernel_insight
 from .lesson import LessonPlan
 
 #: (key, title, text) for every idea the lesson shows, in the order a class meets them.
@@ -107,17 +108,42 @@ CONCEPTS: tuple[tuple[str, str, str], ...] = (
             "that looks the same turned around, both give the same map."
         ),
     ),
+    (
+        "frequencies",
+        "What a kernel does to frequencies",
+        (
+            "A picture is a sum of stripe patterns, from coarse (brightness changing slowly) to "
+            "fine (a change at every pixel). A kernel multiplies each pattern by a gain of its "
+            "own: its frequency response, drawn in Filters > Kernel Insight. A blur keeps coarse "
+            "patterns and weakens fine ones: it is low-pass. An edge detector's weights sum to 0, "
+            "so it removes flat areas and keeps fast changes: it is high-pass. Sharpening keeps "
+            "both and boosts the fine ones."
+        ),
+    ),
+    (
+        "aliasing",
+        "Why stride without blur aliases",
+        (
+            "A stride of 2 keeps every other value, so the map cannot hold a pattern finer than "
+            "4 pixels across. Finer detail does not vanish: it folds back as a false, coarser "
+            "pattern (aliasing). The checkerboard sample at stride 2 with the identity kernel "
+            "comes out all one colour, and fine stripes can come out as wide ones. Blur first "
+            "(a low-pass kernel such as gaussian_blur) and that detail is gone before the stride "
+            "can fold it: the checkerboard becomes the even grey it looks like from afar. "
+            "Networks and picture resizers blur before they shrink for this reason."
+        ),
+    ),
 )
 
 
 def relevant_concepts(plan: LessonPlan | None, *, filter_count: int = 1) -> set[str]:
     """The concepts the current lesson settings bring into play."""
-    keys = {"input", "kernel", "map"}
+    keys = {"input", "kernel", "map", "frequencies"}
     if plan is None:
         return keys
     g = plan.geometry
     if g.stride != (1, 1):
-        keys.add("stride")
+        keys.update(("stride", "aliasing"))
     if g.pad_top or g.pad_bottom or g.pad_left or g.pad_right:
         keys.add("padding")
     if g.dilation != (1, 1):
@@ -135,8 +161,39 @@ def relevant_concepts(plan: LessonPlan | None, *, filter_count: int = 1) -> set[
     return keys
 
 
-def explanations_html(relevant: set[str], *, presentation: bool = False) -> str:
-    """The explanations panel: every concept, those in play first and highlighted."""
+def concept_notes(plan: LessonPlan | None) -> dict[str, str]:
+    """What the lesson's own kernel adds to the cards, by concept key.
+
+    ``frequencies``: the sentence on what this kernel does to frequencies; ``aliasing`` (with a
+    stride above 1): how much of what it lets through the stride cannot hold.
+    """
+    if plan is None:
+        return {}
+    stride = plan.geometry.stride
+    try:
+        insight = kernel_insight(plan.kernel, stride=stride)
+    except ValueError:
+        return {}
+    notes = {"frequencies": f"This kernel: {insight.response_text}"}
+    if stride != (1, 1):
+        sy, sx = stride
+        share = 100.0 * insight.alias_share
+        amount = f"{share:.0f}%" if share >= 1 else ("under 1%" if share > 0 else "none")
+        notes["aliasing"] = (
+            f"This kernel at stride {sy if sy == sx else f'{sy} x {sx}'}: {amount} of what it "
+            "lets through is finer than the map can hold."
+        )
+    return notes
+
+
+def explanations_html(
+    relevant: set[str], *, presentation: bool = False, notes: dict[str, str] | None = None
+) -> str:
+    """The explanations panel: every concept, those in play first and highlighted.
+
+    ``notes`` (from :func:`concept_notes`) adds a line about the lesson's own kernel to a card.
+    """
+    notes = notes or {}
     size = 16 if presentation else 10
     ordered = [c for c in CONCEPTS if c[0] in relevant] + [
         c for c in CONCEPTS if c[0] not in relevant
@@ -151,9 +208,10 @@ def explanations_html(relevant: set[str], *, presentation: bool = False) -> str:
             title_html = html.escape(title)
         if n and key not in relevant and ordered[n - 1][0] in relevant:
             parts.append("<hr/>")
+        note = f"<br/><i>{html.escape(notes[key])}</i>" if key in notes else ""
         parts.append(
             f"<div style='{style};margin-bottom:6px'><a name='{key}'></a>"
-            f"<b>{title_html}</b><br/>{html.escape(text)}</div>"
+            f"<b>{title_html}</b><br/>{html.escape(text)}{note}</div>"
         )
     parts.append("</div>")
     return "".join(parts)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from PIL import Image, ImageDraw, ImageFont
 from .colors import WHITE as _WHITE
 from .colors import ink_on, pixel_rgb
 from .imageio import atomic_write
-from .lesson import LessonPlan, format_number, step_lines
+from .lesson import LessonPlan
 from .lesson_layout import (
     kernel_limit,
     kernel_slices,
@@ -29,6 +30,8 @@ from .lesson_layout import (
     weight_cell_rgb,
     window_cells,
 )
+from .lesson_numbers import NumberForm
+from .lesson_text import step_lines
 
 _INK = (20, 20, 20)
 _GRID = (150, 150, 150)
@@ -81,8 +84,8 @@ def _has_symbols(font) -> bool:
     return getattr(font, "getname", lambda: ("",))()[0] != "Aileron"
 
 
-def _values_text(values: np.ndarray, precision: int) -> str:
-    return "\n".join(format_number(float(v), precision) for v in np.atleast_1d(values))
+def _values_text(values: np.ndarray, form: NumberForm) -> str:
+    return "\n".join(form.cell_text(float(v)) for v in np.atleast_1d(values))
 
 
 class _FrameRenderer:
@@ -91,6 +94,8 @@ class _FrameRenderer:
     def __init__(self, plan: LessonPlan, *, precision: int = 2) -> None:
         self.plan = plan
         self.precision = precision
+        # The numbers as the lesson writes them, exactly where they can be (lesson_numbers).
+        self.form = replace(plan.number_form, fallback=precision)
         g = plan.geometry
         ph, pw = plan.padded_image.shape[:2]
         oh, ow = g.out_hw
@@ -240,7 +245,7 @@ class _FrameRenderer:
                         outline=_PAD_INK,
                     )
                 self._text_centered(
-                    draw, box, _values_text(vals, self.precision), self.value_font, ink
+                    draw, box, _values_text(vals, self.form), self.value_font, ink
                 )
         x0, y0 = self.input_xy
         draw.rectangle(
@@ -261,7 +266,7 @@ class _FrameRenderer:
                         float(weights[a, b]), self.kernel_limit, _POSITIVE, _NEGATIVE
                     )
                     draw.rectangle(box, fill=fill, outline=_GRID)
-                    text = format_number(float(weights[a, b]), self.precision)
+                    text = self.form.weight(float(weights[a, b])).text
                     self._text_centered(draw, box, text, self.value_font, _INK)
             if len(self.slices) > 1:
                 label_y = ky + weights.shape[0] * c + 4
@@ -289,7 +294,7 @@ class _FrameRenderer:
                 self._text_centered(
                     tdraw,
                     (0, 0, c, c),
-                    _values_text(vals, self.precision),
+                    _values_text(vals, self.form),
                     self.value_font,
                     ink_on(fill, _INK),
                 )

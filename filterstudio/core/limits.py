@@ -15,6 +15,12 @@ MAX_STRIDE = 100
 MAX_CALL_BYTES = 2 << 30
 #: The smallest magnitude that rounds to infinity as a float32 (halfway past the largest float32).
 FLOAT32_LIMIT = 2.0**128 - 2.0**103
+#: A stack holds at most this many stages, and a stage reads at most this many maps (the depth
+#: of a later conv stage's kernels; the first stage reads the picture's 1 to 4 channels).
+MAX_STAGES = 8
+MAX_STAGE_DEPTH = 64
+#: The most memory one stage's maps may take together (every map of a stage is kept for the next).
+MAX_STAGE_BYTES = 2 << 30
 
 
 def default_workers() -> int:

@@ -56,7 +56,13 @@ def prepare_input(image: np.ndarray, channel_mode: str) -> np.ndarray:
 
 
 def _cv_channels(values: np.ndarray) -> bool:
-    """Whether OpenCV sees ``values`` as one image of at most four channels."""
+    """Whether OpenCV sees ``values`` as one image of at most four channels.
+
+    A single pixel is not: OpenCV's Python binding reads a 1x1 array of up to four channels
+    as a scalar, and ``cv2.max`` then leaves it as it was.
+    """
+    if values.ndim < 2 or values.shape[0] * values.shape[1] == 1:
+        return False
     return values.ndim == 2 or (values.ndim == 3 and values.shape[2] <= 4)
 
 

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from .sizes import kernel_too_large
 from .vocabulary import BORDERS
 
 
@@ -111,10 +112,7 @@ def convolve_reference(
     else:
         p = np.pad(x, ((pt, pb), (pl, pr), (0, 0)), mode=border)
     if keh > p.shape[0] or kew > p.shape[1]:
-        raise ValueError(
-            f"The kernel ({keh}x{kew} with its dilation) is larger than the padded image "
-            f"({p.shape[0]}x{p.shape[1]}); use a smaller kernel or dilation, or more padding."
-        )
+        raise ValueError(kernel_too_large((kh, kw), (dy, dx), p.shape[:2]))
     oh = (p.shape[0] - keh) // sy + 1
     ow = (p.shape[1] - kew) // sx + 1
 

@@ -33,6 +33,35 @@ def create_app(argv: list[str] | None = None):
     return app
 
 
+def stop_cleanly_on_signals(app, window) -> None:
+    """SIGTERM, SIGHUP or Ctrl+C close the window without a question and end the program.
+
+    Temporary files of writes in progress are removed at once (what was being written is left
+    as it was), then the window closes as it does from the menu: workers stop, threads are
+    waited for. Python runs signal handlers only between its own instructions, so a timer
+    gives it a moment now and then while Qt's event loop waits.
+    """
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    from ..core.atomic import remove_unfinished_writes
+
+    def stop(signum: int, _frame) -> None:
+        remove_unfinished_writes()
+        QTimer.singleShot(0, window.close_without_asking)
+        QTimer.singleShot(0, lambda: app.exit(128 + signum))
+
+    for name in ("SIGTERM", "SIGHUP", "SIGINT"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
+    tick = QTimer(app)
+    tick.setObjectName("signalTick")
+    tick.timeout.connect(lambda: None)
+    tick.start(250)
+    app.aboutToQuit.connect(remove_unfinished_writes)
+
+
 def run_gui(path: str | None = None) -> int:
     """Open the studio on ``path`` (an image or a ``.fstudio`` session) or on the sample picture."""
     if not display_available():
@@ -43,12 +72,15 @@ def run_gui(path: str | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - a platform plugin failure must not be a traceback
         print(f"filterstudio: the window could not start ({exc}).", file=sys.stderr)
         return 2
+    from ..core.imageio import quiet_decoder_logs
     from .main_window import MainWindow
 
+    quiet_decoder_logs()
     window = MainWindow()
+    stop_cleanly_on_signals(app, window)
     window.show()
     if path:
-        window.open_path(path)
+        window.open_at_start(path)
     else:
         window.open_sample("photo")
     return app.exec()

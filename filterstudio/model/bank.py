@@ -10,10 +10,14 @@ from typing import Union
 import numpy as np
 
 # The choices live in the vocabulary; importing them here keeps ``bank.BORDERS`` etc. working.
+from ..core.limits import MAX_STAGE_DEPTH
 from ..core.vocabulary import ACTIVATIONS, BORDERS, CHANNEL_MODES, PADDING_NAMES
 
 MAX_FILTERS = 16
 MAX_KERNEL_SIZE = 15
+#: A first-stage kernel reads the picture: 1 to 4 channels deep. Kernels of later stages of a
+#: stack read the previous stage's maps, up to ``MAX_STAGE_DEPTH`` (see ``model.stack``).
+MAX_FIRST_DEPTH = 4
 
 Padding = Union[str, tuple[int, int]]  # noqa: UP007 - a runtime alias on Python 3.10
 
@@ -25,8 +29,13 @@ def new_uid() -> str:
     return f"f{next(_uid_counter)}"
 
 
-def frozen_kernel(kernel) -> np.ndarray:
-    """Return a read-only float32 copy of ``kernel``, checked for shape and finiteness."""
+def frozen_kernel(kernel, max_depth: int = MAX_STAGE_DEPTH) -> np.ndarray:
+    """Return a read-only float32 copy of ``kernel``, checked for shape and finiteness.
+
+    A depth kernel ``(kh, kw, C)`` may have 1 to ``max_depth`` channels; a filter may sit in any
+    stage of a stack, so :class:`Filter` allows the depth of any stage and the stack holds its
+    first stage to :data:`MAX_FIRST_DEPTH`.
+    """
     try:
         # Values beyond float32 become inf here and are refused below with a sentence.
         with np.errstate(over="ignore", invalid="ignore"):
@@ -44,8 +53,10 @@ def frozen_kernel(kernel) -> np.ndarray:
         raise ValueError(
             f"A kernel may be at most {MAX_KERNEL_SIZE}x{MAX_KERNEL_SIZE}; this one is {kh}x{kw}."
         )
-    if arr.ndim == 3 and not 1 <= arr.shape[2] <= 4:
-        raise ValueError(f"A depth kernel has 1 to 4 channels; this one has {arr.shape[2]}.")
+    if arr.ndim == 3 and not 1 <= arr.shape[2] <= max_depth:
+        raise ValueError(
+            f"A depth kernel has 1 to {max_depth} channels; this one has {arr.shape[2]}."
+        )
     if not np.all(np.isfinite(arr)):
         raise ValueError("A kernel value is not a finite number (NaN or infinity).")
     arr.setflags(write=False)
@@ -76,6 +87,9 @@ class Filter:
             raise ValueError("The bias must be a finite number.")
         object.__setattr__(self, "bias", bias)
         object.__setattr__(self, "name", str(self.name) or "filter")
+        # Made once: the compute cycle compares it for every map of a stack at every answer.
+        key = (self.kernel.shape, self.kernel.tobytes(), self.bias, self.activation)
+        object.__setattr__(self, "_content_key", key)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -88,7 +102,7 @@ class Filter:
 
     def content_key(self) -> tuple:
         """What the feature map depends on (not the name, not the uid)."""
-        return (self.kernel.shape, self.kernel.tobytes(), self.bias, self.activation)
+        return self._content_key
 
     def same_content(self, other: Filter) -> bool:
         return self.content_key() == other.content_key()

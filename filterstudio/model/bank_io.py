@@ -32,7 +32,11 @@ from .bank import (
 
 FORMAT = "filterstudio-bank"
 SESSION_FORMAT = "filterstudio-session"
-VERSION = 1
+#: The newest version written and read. Version 1 holds one stage (the bank); version 2 adds
+#: ``stages``, the later stages of a stack (see ``model.stack_io``). A file is written as
+#: version 2 only when it has later stages, so programs that read version 1 keep reading banks.
+VERSION = 2
+OLDEST_VERSION = 1
 #: A bank file larger than this is refused before it is read.
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_NAME_LENGTH = 200
@@ -88,7 +92,7 @@ def bank_to_dict(bank: Bank, *, header: bool = True) -> dict:
     out: dict[str, Any] = {}
     if header:
         out["format"] = FORMAT
-        out["version"] = VERSION
+        out["version"] = OLDEST_VERSION  # one stage: what every reader of version 1 reads
     out["layer"] = {
         "stride": _pair_or_name(layer.stride),
         "padding": _pair_or_name(layer.padding),
@@ -216,19 +220,20 @@ def describe(value: Any) -> str:
 
 
 def check_version(value: Any, what: str, error: type[ValueError]) -> None:
-    """Raise ``error`` unless ``value`` is a version this program reads (``VERSION``)."""
+    """Raise ``error`` unless ``value`` is a version this program reads (1 to ``VERSION``)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise error(f"The {what}'s version must be a whole number, not {describe(value)}.")
+    readable = f"versions {OLDEST_VERSION} and {VERSION}"
     if value > VERSION:
         shown = describe(value)
         raise error(
             f"This {what} was saved by a newer Filter Studio (version {shown}); "
-            f"this one reads version {VERSION}."
+            f"this one reads {readable}."
         )
-    if value < VERSION:
+    if value < OLDEST_VERSION:
         raise error(
             f"This {what} has version {describe(value)}, which Filter Studio does not know; "
-            f"it reads version {VERSION}."
+            f"it reads {readable}."
         )
 
 
@@ -288,7 +293,7 @@ def _choice(value: Any, where: str, what: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-def _kernel(value: Any, where: str) -> np.ndarray:
+def _kernel(value: Any, where: str, max_depth: int = MAX_DEPTH) -> np.ndarray:
     if not isinstance(value, list):
         raise _fail(where, f"the kernel must be a list of rows, not {describe(value)}")
     if not value:
@@ -306,8 +311,8 @@ def _kernel(value: Any, where: str) -> np.ndarray:
     if width > MAX_KERNEL_SIZE:
         raise _fail(where, f"the kernel has {width} columns; at most {MAX_KERNEL_SIZE} are allowed")
     depth = len(first[0]) if isinstance(first[0], list) else None
-    if depth is not None and not 1 <= depth <= MAX_DEPTH:
-        raise _fail(where, f"a depth kernel has 1 to {MAX_DEPTH} channels, not {depth}")
+    if depth is not None and not 1 <= depth <= max_depth:
+        raise _fail(where, f"a depth kernel has 1 to {max_depth} channels, not {depth}")
     rows = []
     for r, row in enumerate(value, 1):
         if not isinstance(row, list):
@@ -331,8 +336,8 @@ def _kernel(value: Any, where: str) -> np.ndarray:
     return np.array(rows, dtype=np.float32)
 
 
-def _filter(value: Any, index: int) -> Filter:
-    where = f"Filter {index}"
+def _filter(value: Any, index: int, max_depth: int = MAX_DEPTH, stage: str = "") -> Filter:
+    where = f"{stage}filter {index}" if stage else f"Filter {index}"
     if not isinstance(value, dict):
         raise _fail(where, f"expected an object with a name and a kernel, not {describe(value)}")
     name = value.get("name", f"filter {index}")
@@ -343,10 +348,10 @@ def _filter(value: Any, index: int) -> Filter:
             where, f"the name has {len(name)} characters; at most {MAX_NAME_LENGTH} are allowed"
         )
     if "name" in value:
-        where = f"Filter {index} ({describe(name)})"
+        where = f"{where} ({describe(name)})"
     if "kernel" not in value:
         raise _fail(where, "the kernel is missing")
-    kernel = _kernel(value["kernel"], where)
+    kernel = _kernel(value["kernel"], where, max_depth)
     bias = _number(value.get("bias", 0.0), where, "the bias")
     activation = _choice(value.get("activation", "none"), where, "the activation", ACTIVATIONS)
     enabled = value.get("enabled", True)
@@ -359,10 +364,11 @@ def _filter(value: Any, index: int) -> Filter:
         raise _fail(where, msg[:1].lower() + msg[1:]) from None
 
 
-def _layer(value: Any) -> Layer:
-    where = "Layer"
+def _layer(value: Any, stage: str = "") -> Layer:
+    where = f"{stage}layer" if stage else "Layer"
     if not isinstance(value, dict):
-        raise BankFormatError(f"The layer settings must be an object, not {describe(value)}.")
+        what = f"{stage}layer settings" if stage else "The layer settings"
+        raise BankFormatError(f"{what} must be an object, not {describe(value)}.")
     stride = _pair(value.get("stride", 1), where, "the stride", 1, MAX_STRIDE)
     dilation = _pair(value.get("dilation", 1), where, "the dilation", 1, MAX_DILATION)
     padding: Any = value.get("padding", "valid")
@@ -383,7 +389,8 @@ def _layer(value: Any) -> Layer:
         )
     border = _choice(value.get("border", "constant"), where, "the border", BORDERS)
     cval = _number(value.get("cval", 0.0), where, "the border value (cval)")
-    mode = _choice(value.get("channel_mode", "color"), where, "the channel mode", CHANNEL_MODES)
+    default_mode = "depth" if stage else "color"
+    mode = _choice(value.get("channel_mode", default_mode), where, "the channel mode", CHANNEL_MODES)
     try:
         return Layer(
             stride=stride,
@@ -516,7 +523,8 @@ def load_bank(path: str | os.PathLike) -> Bank:
         ) from None
 
 
-def _load_bank(path: str | os.PathLike, name: str) -> Bank:
+def bank_file_data(path: str | os.PathLike, name: str) -> dict:
+    """The JSON object of the bank file at ``path``, its format and version checked."""
     data = read_json(path, what="bank", max_bytes=MAX_FILE_BYTES, error=BankFormatError)
     if not isinstance(data, dict):
         raise BankFormatError(
@@ -532,4 +540,17 @@ def _load_bank(path: str | os.PathLike, name: str) -> Bank:
         raise BankFormatError(f"{name} is not a Filter Studio bank ({detail}).")
     if "version" not in data:
         raise BankFormatError(f"{name} has no version number, so it cannot be read as a bank.")
-    return bank_from_dict(data)
+    check_version(data["version"], "bank", BankFormatError)
+    return data
+
+
+def _load_bank(path: str | os.PathLike, name: str) -> Bank:
+    data = bank_file_data(path, name)
+    bank = bank_from_dict(data)
+    later = data.get("stages") if data["version"] >= 2 else None
+    if later:
+        n = len(later) + 1 if isinstance(later, list) else "several"
+        raise BankFormatError(
+            f"{name} holds a stack of {n} stages, not one bank; open it as a stack."
+        )
+    return bank

@@ -1,23 +1,27 @@
-"""CNN first-layer weights: import them as filters and export a bank, in Keras or PyTorch layout.
+"""CNN weights: import them as a stage's filters and export a bank, in Keras or PyTorch layout.
 
 Keras stores a convolution's weights as ``(kh, kw, C_in, F)``, PyTorch as ``(F, C_in, kh, kw)``.
 Both libraries compute cross-correlation, as the studio does with ``flip=False``, so a kernel is
-taken over as it is. ``C_in = 3`` gives depth kernels ``(kh, kw, 3)`` that the ``depth`` channel
-mode sums over RGB; ``C_in = 1`` gives plain 2-D kernels.
+taken over as it is. For the first stage ``C_in = 3`` gives depth kernels ``(kh, kw, 3)`` that
+the ``depth`` channel mode sums over RGB, and ``C_in = 1`` plain 2-D kernels. A later stage of a
+stack reads the maps of the stage before, so its weights must read exactly that many
+(``import_weights(..., channels=C)``, then :func:`stack_with_weights`).
 """
 
 from __future__ import annotations
 
 import io
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..core.limits import MAX_STAGE_DEPTH
 from ..core.npyfile import open_npz, read_npy
 from ..core.pipeline import effective_kernel
 from .bank import MAX_FILTERS, MAX_KERNEL_SIZE, Bank, Filter
 from .bank_io import write_file
+from .stack import ConvStage, Stack
 
 LAYOUTS = ("keras", "pytorch")
 #: A weights file larger than this is refused before it is read.
@@ -46,8 +50,9 @@ class AmbiguousLayout(WeightsError):
 class ImportedWeights:
     """Filters made from a weights file.
 
-    ``layout_used`` is ``"keras"`` or ``"pytorch"``; ``channels`` is ``C_in`` (1: plain kernels,
-    3: depth kernels for the ``depth`` channel mode); ``messages`` are notes for the user.
+    ``layout_used`` is ``"keras"`` or ``"pytorch"``; ``channels`` is ``C_in`` (first stage,
+    1: plain kernels, 3: depth kernels for the ``depth`` channel mode; a later stage's kernels are
+    always ``(kh, kw, C_in)``); ``messages`` are notes for the user.
     """
 
     filters: tuple[Filter, ...]
@@ -56,16 +61,18 @@ class ImportedWeights:
     messages: tuple[str, ...] = ()
 
 
-def _plausible(kh: int, kw: int, c_in: int, *, square: bool) -> bool:
-    fits = 1 <= kh <= MAX_KERNEL_SIZE and 1 <= kw <= MAX_KERNEL_SIZE and 1 <= c_in <= 4
+def _plausible(kh: int, kw: int, c_in: int, *, square: bool, channels: int | None = None) -> bool:
+    fits = 1 <= kh <= MAX_KERNEL_SIZE and 1 <= kw <= MAX_KERNEL_SIZE
+    fits = fits and (1 <= c_in <= 4 if channels is None else c_in == channels)
     return fits and (kh == kw or not square)
 
 
-def guess_layout(shape: tuple[int, ...]) -> str:
+def guess_layout(shape: tuple[int, ...], channels: int | None = None) -> str:
     """``"keras"`` or ``"pytorch"`` for a 4-D weight shape, when only one reading makes sense.
 
-    A reading makes sense when its kernel is 1..15 on a side and its ``C_in`` is 1..4; square
-    kernels are preferred, as nearly every CNN uses them.
+    A reading makes sense when its kernel is 1..15 on a side and its ``C_in`` is 1..4 (or,
+    for a later stage, ``channels``: the maps it reads); square kernels are preferred, as
+    nearly every CNN uses them.
 
     Raises
     ------
@@ -76,8 +83,8 @@ def guess_layout(shape: tuple[int, ...]) -> str:
     """
     a, b, c, d = (int(n) for n in shape)
     for square in (True, False):
-        keras = _plausible(a, b, c, square=square)
-        torch = _plausible(c, d, b, square=square)
+        keras = _plausible(a, b, c, square=square, channels=channels)
+        torch = _plausible(c, d, b, square=square, channels=channels)
         if keras and torch:
             raise AmbiguousLayout(
                 f"The weights have shape {_shape(shape)}, which reads both as Keras "
@@ -86,6 +93,12 @@ def guess_layout(shape: tuple[int, ...]) -> str:
             )
         if keras or torch:
             return "keras" if keras else "pytorch"
+    if channels is not None:
+        raise WeightsError(
+            f"The weights have shape {_shape(shape)}, which reads neither as Keras (kh, kw, C_in, "
+            f"F) nor as PyTorch (F, C_in, kh, kw) weights with C_in = {channels}, the maps this "
+            "stage reads."
+        )
     raise WeightsError(
         f"The weights have shape {_shape(shape)}, which reads neither as Keras (kh, kw, C_in, F) "
         "nor as PyTorch (F, C_in, kh, kw) first-layer weights with kernels up to "
@@ -113,7 +126,9 @@ def _bias_candidates(weight_key: str) -> list[str]:
     return derived + list(BIAS_NAMES)
 
 
-def _layout_of(shape: tuple[int, ...], layout: str) -> tuple[str, int, int, int, int]:
+def _layout_of(
+    shape: tuple[int, ...], layout: str, channels: int | None = None
+) -> tuple[str, int, int, int, int]:
     """(layout used, kh, kw, C_in, F) for a weight array's shape, or a one-sentence refusal.
 
     Judged from the file's header, before any of its values are read.
@@ -124,12 +139,18 @@ def _layout_of(shape: tuple[int, ...], layout: str) -> tuple[str, int, int, int,
     if 0 in shape:
         raise WeightsError(f"The weights have shape {_shape(shape)}, which holds no "
                            "filter.")
-    used = guess_layout(shape) if layout == "auto" else layout
+    used = guess_layout(shape, channels) if layout == "auto" else layout
     if used == "keras":
         kh, kw, c_in, n = shape
     else:
         n, c_in, kh, kw = shape
-    if c_in not in (1, 3):
+    if channels is not None:
+        if c_in != channels:
+            raise WeightsError(
+                f"These weights read {c_in} maps, but the stage reads {channels} (the maps of "
+                "the stage before it)."
+            )
+    elif c_in not in (1, 3):
         raise WeightsError(f"These weights take {c_in} input channels; Filter Studio reads 1 "
                            "(grey) or 3 (RGB).")
     if not (1 <= kh <= MAX_KERNEL_SIZE and 1 <= kw <= MAX_KERNEL_SIZE):
@@ -139,7 +160,7 @@ def _layout_of(shape: tuple[int, ...], layout: str) -> tuple[str, int, int, int,
 
 
 def _read_arrays(
-    path: str, layout: str
+    path: str, layout: str, channels: int | None = None
 ) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
     """(weights, bias or None, notes) from a .npy or .npz file, headers checked before data."""
     name = os.path.basename(path) or path
@@ -153,7 +174,7 @@ def _read_arrays(
             path,
             max_bytes=MAX_ARRAY_BYTES,
             max_file_bytes=MAX_FILE_BYTES,
-            check=lambda header: _layout_of(header.shape, layout),
+            check=lambda header: _layout_of(header.shape, layout, channels),
             what="weights file",
             error=WeightsError,
         )
@@ -168,7 +189,7 @@ def _read_arrays(
         if weight_key is None:
             listed = ", ".join(repr(k) for k in keys[:8]) or "nothing"
             raise WeightsError(f"{name} holds no 4-D weight array (it holds {listed}).")
-        _used, _kh, _kw, _c_in, n = _layout_of(npz.header(weight_key).shape, layout)
+        _used, _kh, _kw, _c_in, n = _layout_of(npz.header(weight_key).shape, layout, channels)
         bias_key = next((k for k in _bias_candidates(weight_key)
                          if k in keys and k != weight_key), None)
         bias = None
@@ -194,8 +215,10 @@ def _finite(values: np.ndarray, what: str) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def import_weights(path: str | os.PathLike, *, layout: str = "auto") -> ImportedWeights:
-    """Make filters ``"conv 1"``, ``"conv 2"``, ... from CNN first-layer weights.
+def import_weights(
+    path: str | os.PathLike, *, layout: str = "auto", channels: int | None = None
+) -> ImportedWeights:
+    """Make filters ``"conv 1"``, ``"conv 2"``, ... from a CNN layer's weights.
 
     Parameters
     ----------
@@ -207,6 +230,9 @@ def import_weights(path: str | os.PathLike, *, layout: str = "auto") -> Imported
     layout : {"auto", "keras", "pytorch"}
         Keras ``(kh, kw, C_in, F)`` or PyTorch ``(F, C_in, kh, kw)``; ``"auto"`` decides from
         the shape when only one reading makes sense (see :func:`guess_layout`).
+    channels : int, optional
+        None: first-layer weights (``C_in`` 1 or 3). For a later stage of a stack, the number
+        of maps it reads: ``C_in`` must be exactly that, and every kernel is ``(kh, kw, C_in)``.
 
     Returns
     -------
@@ -227,8 +253,12 @@ def import_weights(path: str | os.PathLike, *, layout: str = "auto") -> Imported
     (7, 7, 3)
     """
     _check_layout(layout, allow_auto=True)
+    if channels is not None and not (
+        isinstance(channels, int) and 1 <= channels <= MAX_STAGE_DEPTH
+    ):
+        raise WeightsError(f"A stage reads 1 to {MAX_STAGE_DEPTH} maps, not {channels!r}.")
     try:
-        return _import(os.fspath(path), layout)
+        return _import(os.fspath(path), layout, channels)
     except WeightsError:
         raise
     except MemoryError:
@@ -238,9 +268,9 @@ def import_weights(path: str | os.PathLike, *, layout: str = "auto") -> Imported
         raise WeightsError(f"{name} could not be read as weights.") from None
 
 
-def _import(path: str, layout: str) -> ImportedWeights:
-    weights, bias, messages = _read_arrays(path, layout)
-    used, kh, kw, c_in, n = _layout_of(weights.shape, layout)
+def _import(path: str, layout: str, channels: int | None) -> ImportedWeights:
+    weights, bias, messages = _read_arrays(path, layout, channels)
+    used, kh, kw, c_in, n = _layout_of(weights.shape, layout, channels)
     kept = min(n, MAX_FILTERS)
     if n > kept:
         messages.append(f"The file holds {n} filters; the first {kept} were imported.")
@@ -251,11 +281,52 @@ def _import(path: str, layout: str) -> ImportedWeights:
     biases = (_finite(np.asarray(bias[:kept]), "biases") if bias is not None
               else np.zeros(kept, np.float32))
     del weights, part
+    plain = c_in == 1 and channels is None  # a first layer on grey pictures: 2-D kernels
     filters = tuple(
-        Filter(name=f"conv {i + 1}", kernel=k[:, :, 0] if c_in == 1 else k, bias=float(b))
+        Filter(name=f"conv {i + 1}", kernel=k[:, :, 0] if plain else k, bias=float(b))
         for i, (k, b) in enumerate(zip(kernels, biases, strict=True))
     )
     return ImportedWeights(filters, used, int(c_in), tuple(messages))
+
+
+def stack_with_weights(stack: Stack, k: int, imported: ImportedWeights) -> Stack:
+    """``stack`` with conv stage ``k``'s filters replaced by imported ones (its layer kept).
+
+    The first stage switches to the ``depth`` channel mode for 3-channel weights and leaves
+    ``depth`` for ``gray`` with 1-channel weights. A later stage must read as many maps as the
+    weights do (import them with ``channels=stack.maps_in(k)``). When the stack has later stages
+    the imported filters take over the identities of the filters they replace, position by
+    position, so that the next stage's kernels keep their slices for them.
+
+    Raises
+    ------
+    WeightsError
+        Stage ``k`` is not a conv stage, or the weights read another number of maps.
+    """
+    if not 0 <= k < len(stack.stages) or not isinstance(stack.stages[k], ConvStage):
+        raise WeightsError(f"Stage {k + 1} is not a conv stage, so it takes no weights.")
+    filters = imported.filters
+    if len(stack.stages) > 1:
+        old = stack.stages[k].filters
+        filters = tuple(
+            replace(f, uid=old[i].uid) if i < len(old) else f for i, f in enumerate(filters)
+        )
+    stage = stack.stages[k]
+    layer = stage.layer
+    if k == 0:
+        if imported.channels == 3 and layer.channel_mode != "depth":
+            layer = replace(layer, channel_mode="depth")
+        elif imported.channels == 1 and layer.channel_mode == "depth":
+            layer = replace(layer, channel_mode="gray")
+    elif imported.channels != stack.maps_in(k):
+        raise WeightsError(
+            f"These weights read {imported.channels} maps, but stage {k + 1} reads "
+            f"{stack.maps_in(k)} (the maps of stage {k})."
+        )
+    try:
+        return stack.with_stage(k, stage.with_bank(Bank(filters, layer)))
+    except ValueError as e:
+        raise WeightsError(str(e)) from None
 
 
 def export_weights(

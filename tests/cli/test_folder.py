@@ -134,6 +134,19 @@ def test_a_bank_writes_one_sub_folder_per_filter(capsys, photos, tmp_path):
     np.testing.assert_array_equal(np.load(out / "blur" / "one.npy"), expected)
 
 
+def test_a_stack_of_several_stages_is_refused_for_a_folder(capsys, photos, tmp_path):
+    from filterstudio.model.bank import Bank, Filter, Layer
+    from filterstudio.model.stack import Stack
+    from filterstudio.model.stack_io import save_stack
+
+    bank = Bank((Filter("edges", PRESETS["sobel_x"].kernel),), Layer(padding="same"))
+    save_stack(tmp_path / "stack.json", Stack.of(bank).adding_stage("pool", size=2))
+    code, _, err = run(capsys, "apply", photos, tmp_path / "out", "--bank",
+                       tmp_path / "stack.json")
+    assert code == 2 and err.count("\n") == 1 and "stack of 2 stages" in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_other_files_and_sub_folders_are_left_alone(capsys, photos, tmp_path):
     (photos / "notes.txt").write_text("not a picture")
     (photos / "raw").mkdir()

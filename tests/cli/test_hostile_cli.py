@@ -27,6 +27,10 @@ import hostile_files as H  # noqa: E402
 
 MEMORY_CEILING = 1536 * 2**20
 
+# A refusal comes from headers, in milliseconds; this bound only catches a hang or a thrash
+# (the files would otherwise decode for minutes), with room for a loaded machine.
+HANG_SECONDS = 10
+
 
 def _limit_memory() -> None:  # pragma: no cover - runs in the child
     import resource
@@ -261,7 +265,7 @@ def test_the_engine_refuses_what_it_cannot_do_quickly():
     with pytest.raises(ValueError, match="more than the 2 GB one call may use"):
         convolve(np.broadcast_to(np.float32(0), (20_000, 20_000)), np.ones((3, 3)),
                  padding=1000, border="reflect")
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < HANG_SECONDS
     # 'same' and 'full' follow from the kernel and dilation: they are not held to the number.
     assert output_shape((8, 8), (15, 15), padding="full", dilation=100) == (1408, 1408)
     assert convolve(np.ones((8, 8)), np.ones((3, 3)), padding="full", dilation=100,

@@ -44,7 +44,9 @@ def test_inputs_are_not_modified():
 
 
 def test_size_mismatch_is_a_sentence():
-    with pytest.raises(ValueError, match=r"^The two maps have different sizes \(5x4 and 4x4\)"):
+    with pytest.raises(
+        ValueError, match=r"^The two maps have different sizes \(5 × 4 and 4 × 4, w × h\)"
+    ):
         combine(np.zeros((4, 5)), np.zeros((4, 4)), "sum")
 
 

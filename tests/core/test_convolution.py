@@ -403,3 +403,19 @@ def test_reused_band_buffers_never_leak_into_results(parallel):
             results.append((got, got.copy()))
     for got, first in results:
         np.testing.assert_array_equal(got, first)
+
+
+@pytest.mark.parametrize("border", ["constant", "edge", "reflect", "symmetric", "wrap"])
+@pytest.mark.parametrize(("stride", "padding"), [(1, "full"), ((2, 3), (70, 90)), (3, "same")])
+def test_widely_dilated_kernels_match_the_reference(border, stride, padding):
+    # A 5x5 kernel at dilation (20, 24) spans 81x97 cells, nearly all of them the zeros between
+    # taps: the engine applies it tap by tap rather than through the whole span.
+    rng = np.random.default_rng(7)
+    image = rng.random((30, 40, 2)).astype(np.float32)
+    kernel = rng.normal(size=(5, 5))
+    kernel[2, 3] = 0.0
+    kwargs = dict(stride=stride, padding=padding, border=border, cval=0.25, dilation=(20, 24))
+    got = convolve(image, kernel, **kwargs)
+    want = convolve_reference(image, kernel, **kwargs)
+    assert got.dtype == np.float32 and got.shape == want.shape
+    np.testing.assert_allclose(got, want, atol=1e-4 * (1 + np.abs(kernel).sum()))

@@ -34,6 +34,10 @@ import hostile_files as H  # noqa: E402
 
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif")
 
+# A refusal comes from headers, in milliseconds; this bound only catches a hang or a thrash
+# (the files would otherwise decode for minutes), with room for a loaded machine.
+HANG_SECONDS = 10
+
 
 def one_sentence(text: str) -> bool:
     text = str(text)
@@ -92,7 +96,7 @@ def test_other_formats_under_picture_names_are_refused(tmp_path, no_programs, ki
             reader(path)
         assert one_sentence(info.value), info.value
         assert "PNG, JPEG, BMP, TIFF, WebP or GIF" in str(info.value)
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < HANG_SECONDS
 
 
 @pytest.mark.parametrize(
@@ -213,7 +217,7 @@ def test_huge_claimed_sizes_are_refused_from_the_header(tmp_path, monkeypatch, n
         assert "safe limit" in str(info.value)
         assert one_sentence(info.value)
     assert decoded == []
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < HANG_SECONDS
 
 
 @pytest.mark.parametrize(("first", "last"), [(12_000, 10), (10, 12_000), (10, 11), (60_000, 4)])

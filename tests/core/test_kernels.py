@@ -277,3 +277,12 @@ def test_format_value_is_exact_and_short(x):
     assert np.float32(float(text)) == np.float32(x)
     assert not text.endswith(".0")
     assert len(text) <= 16
+
+
+def test_every_preset_says_what_it_finds():
+    from filterstudio.core.kernels import FINDS, PRESETS, finds_caption, get_preset
+
+    assert set(FINDS) == set(PRESETS)
+    assert all(0 < len(text) <= 60 for text in FINDS.values())
+    assert finds_caption(get_preset("sobel_x").kernel).startswith("vertical edges")
+    assert finds_caption(np.ones((2, 2), np.float32)) == ""

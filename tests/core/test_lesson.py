@@ -10,10 +10,10 @@ import pytest
 from filterstudio.core.lesson import (
     build_lesson,
     cell_breakdown,
-    equation_lines,
     format_number,
     reduce_to_lesson,
 )
+from filterstudio.core.lesson_text import equation_lines
 from filterstudio.core.pipeline import apply_filter
 from filterstudio.model.bank import Filter, Layer
 
@@ -265,7 +265,7 @@ def test_reduce_to_lesson_area_averages_large_images():
     assert small.shape == (16, 8)
     np.testing.assert_allclose(small[:, :4], 1)
     np.testing.assert_allclose(small[:, 4:], 0)
-    assert "32x64" in note and "8x16" in note and note.endswith(".")
+    assert "32 × 64 pixels, w × h" in note and "to 8 × 16 by" in note and note.endswith(".")
     colour, note = reduce_to_lesson(rng_image((40, 40, 3)), max_side=10)
     assert colour.shape == (10, 10, 3) and colour.dtype == np.float32 and note
 

@@ -9,7 +9,9 @@ from filterstudio.core.convolution import convolve
 from filterstudio.core.pipeline import activate, apply_filter, prepare_input
 
 
-@pytest.mark.parametrize("shape", [(6, 9), (6, 9, 1), (6, 9, 3), (6, 9, 4), (6, 9, 6)])
+@pytest.mark.parametrize(
+    "shape", [(6, 9), (6, 9, 1), (6, 9, 3), (6, 9, 4), (6, 9, 6), (1, 1), (1, 1, 3), (1, 2)]
+)
 @pytest.mark.parametrize("activation", ["none", "relu", "abs"])
 def test_activation_is_applied_in_place_in_every_layout(shape, activation):
     values = np.random.default_rng(len(shape)).standard_normal(shape).astype(np.float32)

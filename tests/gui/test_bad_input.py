@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 import filterstudio.core.imageio as imageio
-import filterstudio.gui.main_window as main_window
+import filterstudio.gui.loading as loading
 from filterstudio.core.kernels import get_preset
 from filterstudio.core.pipeline import apply_bank_filter
 from filterstudio.gui.widgets import KernelCellWidget
@@ -231,7 +231,7 @@ def _limit_pixels(monkeypatch, limit: int) -> None:
 def test_large_picture_reduced_copy_accepted(qtbot, studio, tmp_path, monkeypatch):
     path = _png(tmp_path / "large.png", (60, 80, 3))
     _limit_pixels(monkeypatch, 1000)
-    monkeypatch.setattr(main_window, "REDUCED_PIXELS", 1000)
+    monkeypatch.setattr(loading, "REDUCED_PIXELS", 1000)
     asked = _answer(monkeypatch, QMessageBox.StandardButton.Yes)
     with qtbot.waitSignal(studio.imageLoaded, timeout=WAIT_MS):
         assert studio.open_image(path) is True
@@ -313,7 +313,7 @@ def test_normalize_zero_sum_kernel_says_so_and_changes_nothing(studio):
     before = studio.bank.filters[2]
     assert float(before.kernel.sum()) == 0
     depth = studio.controller.undo_stack.count()
-    studio.kernel_editor._tool_buttons["normalize"].click()
+    studio.kernel_editor.tool_button("normalize").click()
     assert studio.bank.filters[2] == before
     assert studio.controller.undo_stack.count() == depth
     assert "sum" in studio.statusBar().currentMessage().lower()
@@ -327,7 +327,7 @@ def test_kernel_larger_than_the_padded_picture(qtbot, studio):
     _current(qtbot, studio)
     assert studio.map_values(0) is None
     assert "larger than the padded image" in studio.panel(0).error_text()
-    assert "Output 0 x" in studio.layer_controls.geometry_text()
+    assert "Output 0 × " in studio.layer_controls.geometry_text()
     assert "larger than the padded image" in studio.statusBar().currentMessage()
     # The 3x3 filters still fit.
     np.testing.assert_allclose(
@@ -339,7 +339,7 @@ def test_kernel_larger_than_the_padded_picture(qtbot, studio):
     _current(qtbot, studio)
     assert studio.map_values(0).shape == (4, 5)
     assert not studio.panel(0).has_error()
-    assert "Output 4 x 5" in studio.layer_controls.geometry_text()
+    assert "Output 5 × 4 (w × h)" in studio.layer_controls.geometry_text()
 
 
 def _presets() -> tuple[str, ...]:
@@ -425,7 +425,7 @@ def test_close_with_unsaved_changes_cancel_then_discard_then_again(qtbot, studio
 # == saving maps =================================================================================
 def test_save_map_into_a_missing_folder(studio, tmp_path):
     target = tmp_path / "no such folder" / "map.png"
-    assert studio.file_actions.save_map(0, target) is False
+    assert studio.exports.save_map(0, target) is False
     assert not target.parent.exists()
     assert list(tmp_path.iterdir()) == []
     (box,) = _error_boxes(studio)
@@ -434,7 +434,7 @@ def test_save_map_into_a_missing_folder(studio, tmp_path):
 
 def test_save_map_with_an_unknown_extension(studio, tmp_path):
     target = tmp_path / "map.xyz"
-    assert studio.file_actions.save_map(0, target) is False
+    assert studio.exports.save_map(0, target) is False
     assert list(tmp_path.iterdir()) == []
     (box,) = _error_boxes(studio)
     assert _one_sentence(box.text()), box.text()
@@ -450,7 +450,7 @@ def test_save_map_when_the_final_rename_fails(studio, tmp_path, monkeypatch, nam
 
     real_replace = os.replace
     monkeypatch.setattr(os, "replace", refuse)
-    assert studio.file_actions.save_map(0, target, overwrite=True) is False
+    assert studio.exports.save_map(0, target, overwrite=True) is False
     monkeypatch.setattr(os, "replace", real_replace)
     assert target.read_bytes() == b"the old file"
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]
@@ -459,5 +459,86 @@ def test_save_map_when_the_final_rename_fails(studio, tmp_path, monkeypatch, nam
     assert "disk is full" in box.text()
     # Once the disk is fine again the same call works.
     _close_error_boxes(studio)
-    assert studio.file_actions.save_map(0, target, overwrite=True) is True
+    assert studio.exports.save_map(0, target, overwrite=True) is True
     assert target.read_bytes() != b"the old file"
+
+
+# == pictures that are huge, hang, or are still loading at close =================================
+def test_a_pasted_picture_over_the_limit_is_offered_as_a_reduced_copy(qtbot, studio, monkeypatch):
+    from PySide6.QtGui import QGuiApplication, QImage
+
+    image = QImage(80, 60, QImage.Format.Format_RGB888)
+    image.fill(Qt.GlobalColor.green)
+    QGuiApplication.clipboard().setImage(image)
+    monkeypatch.setattr(imageio, "DEFAULT_MAX_PIXELS", 1000)
+    monkeypatch.setattr(loading, "REDUCED_PIXELS", 1000)
+    before = studio.controller.image
+    asked = _answer(monkeypatch, QMessageBox.StandardButton.No)
+    studio.tabs.setFocus()
+    studio.action("file.paste").trigger()
+    assert len(asked) == 1 and "4,800" in asked[0][2]
+    assert studio.controller.image is before
+    asked = _answer(monkeypatch, QMessageBox.StandardButton.Yes)
+    with qtbot.waitSignal(studio.imageLoaded, timeout=WAIT_MS):
+        studio.action("file.paste").trigger()
+    h, w = studio.controller.image.pixels.shape[:2]
+    assert h * w <= 1000 and abs(w / h - 80 / 60) < 0.1
+    assert "reduced copy" in studio.statusBar().currentMessage()
+
+
+def _hanging_decoder(monkeypatch):
+    """load_image that blocks until the returned event is set (a file that never ends)."""
+    import threading
+
+    real = imageio.load_image
+    release = threading.Event()
+
+    def hang(*args, **kwargs):
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(imageio, "load_image", hang)
+    return release
+
+
+def test_a_file_that_never_finishes_decoding_leaves_the_window_working(qtbot, studio, tmp_path,
+                                                                        monkeypatch):  # fmt: skip
+    release = _hanging_decoder(monkeypatch)
+    path = _png(tmp_path / "slow.png")
+    try:
+        assert studio.open_image(path, wait=False)
+        qtbot.wait(50)  # the event loop runs: timers fire, edits are computed
+        studio.set_kernel(1, np.eye(3))
+        _current(qtbot, studio)
+        assert studio.controller.image.name == "start"
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: studio.controller.image.name == "slow.png", timeout=WAIT_MS)
+
+
+def test_a_sessions_picture_is_decoded_in_the_background(qtbot, studio, tmp_path, monkeypatch):
+    assert studio.open_image(_png(tmp_path / "photo.png"))
+    session = tmp_path / "s.fstudio"
+    assert studio.document.save_session(session)
+    release = _hanging_decoder(monkeypatch)
+    try:
+        assert studio.document.open_session(session)  # returns while the picture decodes
+        assert studio.loader.is_loading()
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not studio.loader.is_loading(), timeout=WAIT_MS)
+    assert studio.controller.image.path == str(tmp_path / "photo.png")
+
+
+def test_closing_while_a_picture_loads_exits_cleanly(qtbot, window, tmp_path, monkeypatch):
+    release = _hanging_decoder(monkeypatch)
+    shown = []
+    window.loader.imageLoaded.connect(shown.append)
+    assert window.open_image(_png(tmp_path / "late.png"), wait=False)
+    window.controller.mark_clean()
+    release.set()  # the decode ends while the window closes
+    assert window.close()
+    assert window.controller.worker.isFinished()
+    assert not window.loader.is_loading()
+    qtbot.wait(50)
+    assert shown == []

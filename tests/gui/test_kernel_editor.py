@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QWheelEvent
-from PySide6.QtWidgets import QApplication, QInputDialog, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QMainWindow, QVBoxLayout, QWidget
 
 from filterstudio.core import kernels
 from filterstudio.gui.widgets import (
+    GRID_SHAPES,
     KernelEditorWidget,
     cell_colors,
     format_cell,
 )
+from filterstudio.gui.widgets.number_box import NumberBox
 from filterstudio.model.bank import Filter
 
 SOBEL_X = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float32)
@@ -139,10 +141,33 @@ def test_sum_label_follows_the_kernel(qtbot, editor):
     type_into(qtbot, editor, 1, 1, "1")
     assert editor.sum_text() == "Sum of weights: 1"
     editor.set_filter(Filter("box", np.full((3, 3), 1 / 9, dtype=np.float32)))
-    assert editor.sum_text() == "Sum of weights: 1"
+    assert editor.sum_text() == "Sum of weights: 1  (grid 9 ÷ 9)"
 
 
 # -- keyboard navigation ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", [(0, 1), (1, 1), (2, 2)])
+def test_a_click_selects_the_number_so_typing_replaces_it(qtbot, editor, where):
+    r, c = where
+    cell(editor, 0, 0).setFocus(Qt.FocusReason.TabFocusReason)
+    target = cell(editor, r, c)
+    qtbot.mouseClick(target, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(target.hasFocus)
+    assert target.selectedText() == target.text()
+    with qtbot.waitSignal(editor.kernelEdited) as blocker:
+        qtbot.keyClicks(target, "-1")
+        qtbot.keyClick(target, Qt.Key.Key_Return)
+    assert blocker.args[0][r, c] == -1
+    assert not target.error
+
+
+def test_a_second_click_puts_the_caret_in_the_number(qtbot, editor):
+    target = cell(editor, 1, 0)
+    qtbot.mouseClick(target, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(target.hasFocus)
+    qtbot.mouseClick(target, Qt.MouseButton.LeftButton)
+    assert not target.hasSelectedText() and target.caret_mode
 
 
 def test_tab_and_arrows_move_between_cells(qtbot, editor):
@@ -246,10 +271,12 @@ def test_odd_size_from_a_file_is_shown_as_it_is(qtbot, editor):
     assert editor.size_selector().currentText() == "9x9"
     assert editor.grid_size() == (9, 9)
     editor.set_filter(Filter("row", np.array([[0, 1, 0]], dtype=np.float32)))
-    assert editor.size_selector().currentText() == "1x3"
+    assert editor.size_selector().currentText() == "1x3 (row)"
+    editor.set_filter(Filter("wide", np.ones((3, 9), dtype=np.float32)))
+    assert editor.size_selector().currentText() == "3x9"
     editor.set_filter(Filter("small", SOBEL_X))
     assert editor.size_selector().currentText() == "3x3"
-    assert editor.size_selector().count() == 3
+    assert editor.size_selector().count() == len(GRID_SHAPES)
 
 
 # -- transforms ------------------------------------------------------------------------------------
@@ -284,12 +311,25 @@ def test_normalize_with_zero_sum_only_says_so(qtbot, editor):
     assert "zero" in blocker.args[0]
 
 
-def test_scale_asks_for_a_factor(qtbot, editor, monkeypatch):
-    monkeypatch.setattr(QInputDialog, "getDouble", lambda *a, **k: (0.5, True))
+def answer_dialog(qtbot, text, *, accept=True):
+    """Type ``text`` into the modal number dialog about to open, then OK (or Cancel) it."""
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        box = dialog.findChild(NumberBox)
+        box.lineEdit().selectAll()
+        qtbot.keyClicks(box.lineEdit(), text)
+        dialog.accept() if accept else dialog.reject()
+
+    QTimer.singleShot(0, answer)
+
+
+def test_scale_asks_for_a_factor(qtbot, editor):
+    answer_dialog(qtbot, "0.5")
     with qtbot.waitSignal(editor.kernelEdited) as blocker:
         editor.tool_button("scale").click()
     np.testing.assert_array_equal(blocker.args[0], SOBEL_X * 0.5)
-    monkeypatch.setattr(QInputDialog, "getDouble", lambda *a, **k: (3.0, False))
+    answer_dialog(qtbot, "3", accept=False)
     with qtbot.assertNotEmitted(editor.kernelEdited):
         editor.tool_button("scale").click()
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from filterstudio.gui.widgets import LayerControlsWidget, formula_text
 from filterstudio.model.bank import Layer
+from filterstudio.model.bank_io import MAX_DILATION, MAX_PADDING, MAX_STRIDE
 
 
 @pytest.fixture
@@ -129,25 +131,26 @@ def test_formula_for_a_known_case(qtbot, controls):
     controls.set_layer(Layer(stride=2, padding="same"))
     controls.set_geometry_info((2000, 3000), (3, 3))
     text = controls.geometry_text()
-    assert text.splitlines()[0] == "Output 1000 x 1500"
+    # Width first, labelled, as every size in the studio is written.
+    assert text.splitlines()[0] == "Output 1500 × 1000 (w × h)"
     lines = text.splitlines()
-    assert lines[1] == "rows: floor((2000 + 0 + 1 - 1·(3 - 1) - 1) / 2) + 1"
-    assert lines[2].strip() == "= 1000"
-    assert lines[3] == "cols: floor((3000 + 0 + 1 - 1·(3 - 1) - 1) / 2) + 1"
-    assert lines[4].strip() == "= 1500"
+    assert lines[1] == "width: floor((3000 + 0 + 1 - 1·(3 - 1) - 1) / 2) + 1"
+    assert lines[2].strip() == "= 1500"
+    assert lines[3] == "height: floor((2000 + 0 + 1 - 1·(3 - 1) - 1) / 2) + 1"
+    assert lines[4].strip() == "= 1000"
 
 
 def test_formula_follows_edits(qtbot, controls):
     controls.set_geometry_info((8, 8), (3, 3))
-    assert controls.geometry_text().startswith("Output 6 x 6")
+    assert controls.geometry_text().startswith("Output 6 × 6")
     controls.stride_spins()[0].setValue(2)
-    assert controls.geometry_text().startswith("Output 3 x 3")
+    assert controls.geometry_text().startswith("Output 3 × 3")
 
 
 def test_kernel_bigger_than_the_image(qtbot, controls):
     controls.set_geometry_info((4, 4), (7, 7))
     text = controls.geometry_text()
-    assert text.startswith("Output 0 x 0: the kernel is larger than the padded image.")
+    assert text.startswith("Output 0 × 0 (w × h): the kernel is larger than the padded image.")
     assert "color" in controls.geometry_label().styleSheet()
     controls.set_geometry_info((40, 40), (7, 7))
     assert controls.geometry_label().styleSheet() == ""
@@ -164,5 +167,42 @@ def test_formula_text_with_dilation_and_custom_padding():
     text, empty = formula_text((7, 10), (3, 5), Layer(padding=(1, 2), dilation=(2, 1)))
     assert not empty
     flat = " ".join(text.split())
-    assert "rows: floor((7 + 1 + 1 - 2·(3 - 1) - 1) / 1) + 1 = 5" in flat
-    assert "cols: floor((10 + 2 + 2 - 1·(5 - 1) - 1) / 1) + 1 = 10" in flat
+    assert "height: floor((7 + 1 + 1 - 2·(3 - 1) - 1) / 1) + 1 = 5" in flat
+    assert "width: floor((10 + 2 + 2 - 1·(5 - 1) - 1) / 1) + 1 = 10" in flat
+    assert text.startswith("Output 10 × 5 (w × h)")
+
+
+@pytest.mark.parametrize("box", ["padding", "dilation", "stride"])
+def test_the_boxes_take_what_the_engine_takes(qtbot, controls, box):
+    if box == "padding":
+        choose(controls.padding_box(), "custom")
+    spin = getattr(controls, f"{box}_spins")()[0]
+    limit = {"padding": MAX_PADDING, "dilation": MAX_DILATION, "stride": MAX_STRIDE}[box]
+    assert spin.maximum() == limit
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus)
+    spin.lineEdit().selectAll()
+    with qtbot.waitSignal(controls.layerEdited) as blocker:
+        qtbot.keyClicks(spin.lineEdit(), "60")
+        qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert blocker.args[0][box] == (60, 60)
+
+
+@pytest.mark.parametrize("text", ["5000", "-3", "1.5"])
+def test_a_value_out_of_range_is_refused_aloud(qtbot, controls, text):
+    choose(controls.padding_box(), "custom")
+    spin = controls.padding_spins()[0]
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus)
+    spin.lineEdit().selectAll()
+    with qtbot.assertNotEmitted(controls.layerEdited), qtbot.waitSignal(controls.message) as said:
+        qtbot.keyClicks(spin.lineEdit(), text)
+        qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert "Padding" in said.args[0] and "stays 0" in said.args[0]
+    assert controls.note_text() == said.args[0]
+    assert controls.layer().padding == (0, 0)
+    # The next accepted edit clears the note.
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin.lineEdit(), "2")
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert controls.layer().padding == (2, 2) and controls.note_text() == ""

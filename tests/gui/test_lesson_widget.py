@@ -187,6 +187,8 @@ def test_explanations_highlight_current_settings(qtbot):
         "bias",
         "relu",
         "flip",
+        "frequencies",
+        "aliasing",
     }
     text = w.explanations_text()
     for title in (

@@ -190,7 +190,9 @@ def test_input_panel(qtbot):
 
 @pytest.mark.parametrize(
     ("count", "expected"),
-    [(1, (1, 1)), (2, (1, 2)), (4, (2, 2)), (6, (2, 3)), (9, (3, 3)), (16, (4, 4))],
+    # 16 maps: three rows of six give larger pictures than four of four, now that a colour
+    # bar takes no width from a panel's picture.
+    [(1, (1, 1)), (2, (1, 2)), (4, (2, 2)), (6, (2, 3)), (9, (3, 3)), (16, (3, 6))],
 )
 def test_grid_shape_at_1200x800(count, expected):
     assert grid_shape(count, 1200, 800, aspect=4 / 3) == expected
@@ -273,3 +275,58 @@ def test_busy_note_does_not_lay_the_panel_out_again(qtbot):
     panel.set_busy(True)
     assert panel.map_area().geometry().contains(panel.busy_label().geometry())
     assert panel.title_label().geometry().right() >= panel.width() - 12
+
+
+@pytest.mark.parametrize("size", [(420, 320), (260, 200), (600, 500)])
+def test_a_colour_bar_does_not_shrink_the_map(qtbot, size):
+    """Panels side by side line up: the map area is the same with and without a colour bar."""
+    plain, barred = _panel(qtbot, size), _panel(qtbot, size)
+    _set_map(plain, "minmax", "gray")
+    _set_map(barred, "diverging", "RdBu_r")
+    assert barred.colorbar_widget().isVisible() and not plain.colorbar_widget().isVisible()
+    for panel in (plain, barred):
+        panel.layout().activate()
+
+    def map_rect(panel):
+        viewport = panel.view.viewport()
+        return viewport.mapTo(panel, QPoint(0, 0)), viewport.size()
+
+    assert map_rect(plain) == map_rect(barred)
+    # The bar stays inside the panel and clear of the map.
+    bar = barred.colorbar_widget()
+    top_left, map_size = map_rect(barred)
+    bar_rect = bar.geometry().translated(bar.parentWidget().mapTo(barred, QPoint(0, 0)))
+    assert barred.rect().contains(bar_rect)
+    assert bar_rect.bottom() < top_left.y() or bar_rect.top() > top_left.y() + map_size.height()
+
+
+def test_default_choices_say_what_they_resolve_to(qtbot):
+    panel = _panel(qtbot)
+    mapping, colormap = panel.mapping_box(), panel.colormap_box()
+    assert mapping.accessibleName() == "display mapping"
+    assert colormap.accessibleName() == "colour map"
+    assert "Display mapping" in mapping.toolTip() and "Colour map" in colormap.toolTip()
+    panel.set_defaults("minmax", "gray")
+    assert mapping.itemText(0) == "minmax (default)"
+    assert colormap.itemText(0) == "gray (default)"
+    assert "Default: minmax" in mapping.toolTip()
+    # Without a push, the panel learns the default from the map drawn with it.
+    other = _panel(qtbot)
+    _set_map(other, "diverging", None)
+    assert other.mapping_box().itemText(0) == "diverging (default)"
+    assert other.colormap_box().itemText(0) == f"{display.DEFAULT_DIVERGING} (default)"
+    assert other.mapping() == "default" and other.colormap() == ""
+
+
+def test_caption_says_what_the_filter_finds_without_moving_the_map(qtbot):
+    plain, captioned = _panel(qtbot), _panel(qtbot)
+    for panel in (plain, captioned):
+        _set_map(panel)
+    captioned.set_caption("vertical edges (brightness changing left to right)")
+    assert captioned.caption().startswith("vertical edges")
+    assert captioned.caption_label().isVisible()
+    for panel in (plain, captioned):
+        panel.layout().activate()
+    assert plain.view.viewport().geometry() == captioned.view.viewport().geometry()
+    captioned.set_caption("")
+    assert captioned.caption() == ""

@@ -220,4 +220,4 @@ def test_a_filter_removed_mid_computation_leaves_no_cached_map(qtbot, window):
     live = {f.uid for f in window.bank.filters}
     assert gone not in live
     # The worker's per-filter map cache (what a later edit reuses) holds only live filters.
-    assert set(worker._values) <= live
+    assert worker.cached_uids() <= live

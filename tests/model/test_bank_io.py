@@ -126,10 +126,10 @@ DAMAGED_DICTS = [
     ({"filters": [{"kernel": [[1]]}] * 50}, "A bank holds at most 16 filters; this one has 50."),
     ({"format": "photo"}, "This is not a Filter Studio bank (its format is 'photo')."),
     ({"version": 99, "filters": []},
-     "This bank was saved by a newer Filter Studio (version 99); this one reads version 1."),
+     "This bank was saved by a newer Filter Studio (version 99); this one reads versions 1 and 2."),
     ({"version": "1", "filters": []}, "The bank's version must be a whole number, not '1'."),
     ({"version": 0, "filters": []},
-     "This bank has version 0, which Filter Studio does not know; it reads version 1."),
+     "This bank has version 0, which Filter Studio does not know; it reads versions 1 and 2."),
     (_bank(kernel="[[1, 2]]"), ("Filter 2 ('edges'): the kernel must be a list of rows, not "
                                "'[[1, 2]]'.")),
     (_bank(kernel=[[1, 2], [3]]), "Filter 2 ('edges'): the kernel rows have different lengths."),
@@ -224,7 +224,7 @@ DAMAGED_FILES = [
     (b"{\"format\": \"filterstudio-bank\", \"filters\": []}",
      "bank.json has no version number, so it cannot be read as a bank."),
     (b"{\"format\": \"filterstudio-bank\", \"version\": 3, \"filters\": []}",
-     "This bank was saved by a newer Filter Studio (version 3); this one reads version 1."),
+     "This bank was saved by a newer Filter Studio (version 3); this one reads versions 1 and 2."),
     ((b"{\"format\": \"filterstudio-bank\", \"version\": 1, "
       b"\"filters\": [{\"name\": \"n\", \"kernel\": [[NaN, 1]]}]}"),
      "Filter 1 ('n'): the kernel value at row 1, column 1 is not a finite number."),

@@ -28,6 +28,10 @@ import hostile_files as H  # noqa: E402
 FAST = settings(max_examples=80, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 
+# A refusal comes from headers, in milliseconds; this bound only catches a hang or a thrash
+# (the files would otherwise decode for minutes), with room for a loaded machine.
+HANG_SECONDS = 10
+
 
 def one_sentence(exc: BaseException) -> None:
     text = str(exc)
@@ -70,7 +74,7 @@ def test_an_npy_header_claiming_a_huge_array_is_refused_from_the_header(tmp_path
     one_sentence(info.value)
     assert "claims an array" in str(info.value) or "4 dimensions" in str(info.value)
     assert "memory" not in str(info.value)
-    assert time.perf_counter() - started < 1
+    assert time.perf_counter() - started < HANG_SECONDS
 
 
 def test_an_80_gb_header_says_it_claims_too_large_an_array(tmp_path):
@@ -102,7 +106,7 @@ def test_an_npz_inflation_bomb_is_refused_before_inflating(tmp_path):
     started = time.perf_counter()
     with pytest.raises(WeightsError, match="claims an array"):
         import_weights(path, layout="pytorch")
-    assert time.perf_counter() - started < 1
+    assert time.perf_counter() - started < HANG_SECONDS
 
 
 def test_renamed_npy_and_npz_files_say_so(tmp_path):

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from json_paths import json_paths, replaced
 from PIL import Image
 
-from filterstudio.model import session as session_mod
+from filterstudio.model import session_picture as session_mod
 from filterstudio.model.bank import Bank, Filter, Layer
 from filterstudio.model.session import (
     CombinedMap,
@@ -421,7 +421,7 @@ DAMAGED = [
     ),
     (
         _with(("version",), 99),
-        "This session was saved by a newer Filter Studio (version 99); this one reads version 1.",
+        "This session was saved by a newer Filter Studio (version 99); this one reads versions 1 and 2.",
     ),
     (
         _with(("version",), _DELETE),

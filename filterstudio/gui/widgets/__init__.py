@@ -7,17 +7,17 @@ main window, the controller or the worker, so each can be built and tested on it
 
 from .arithmetic_view import ArithmeticWidget
 from .choices import choice_tip, fill_choices
+from .code_dialog import LIBRARY_TITLES, CodeDialog
 from .feature_grid import FeatureGridWidget, grid_shape
 from .filter_list import FilterListWidget
+from .frequency_view import FrequencyView
 from .input_panel import InputPanelWidget
-from .kernel_editor import GRID_SIZES, KernelEditorWidget
-from .kernel_grid import (
-    KernelCellWidget,
-    KernelGridsWidget,
-    KernelGridView,
-    cell_colors,
-    format_cell,
-)
+from .kernel_cell import KernelCellWidget, cell_colors, format_cell
+from .kernel_divisor import DivisorWidget
+from .kernel_editor import GRID_SHAPES, GRID_SIZES, KernelEditorWidget
+from .kernel_grid import KernelGridsWidget, KernelGridView
+from .kernel_insight import FactorRow, KernelInsightWidget
+from .kernel_text import KernelTextWidget
 from .layer_controls import LayerControlsWidget, formula_text
 from .lesson_canvas import LessonCanvas
 from .lesson_exporter import LessonExporterWidget, LessonExportJob
@@ -26,25 +26,34 @@ from .map_detail import DetailTile, ShownPicture
 from .map_panel import MapPanelWidget
 from .map_style import GRID_MIN_PX, VALUES_MIN_PX, detail_level, format_value
 from .map_view import MapView
+from .number_box import NumberBox
 from .panel_parts import ColorBarWidget, ElidingLabel, HistogramWidget, format_stats
 from .view_sync import ViewSync
 
 __all__ = [
     "GRID_MIN_PX",
+    "GRID_SHAPES",
     "GRID_SIZES",
+    "LIBRARY_TITLES",
     "VALUES_MIN_PX",
     "ArithmeticWidget",
+    "CodeDialog",
     "ColorBarWidget",
     "DetailTile",
+    "DivisorWidget",
     "ElidingLabel",
+    "FactorRow",
     "FeatureGridWidget",
     "FilterListWidget",
+    "FrequencyView",
     "HistogramWidget",
     "InputPanelWidget",
     "KernelCellWidget",
     "KernelEditorWidget",
     "KernelGridView",
     "KernelGridsWidget",
+    "KernelInsightWidget",
+    "KernelTextWidget",
     "LayerControlsWidget",
     "LessonCanvas",
     "LessonExportJob",
@@ -52,6 +61,7 @@ __all__ = [
     "LessonWidget",
     "MapPanelWidget",
     "MapView",
+    "NumberBox",
     "ShownPicture",
     "ViewSync",
     "cell_colors",

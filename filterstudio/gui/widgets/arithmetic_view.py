@@ -14,8 +14,8 @@ from ...core.lesson import (
     OutputBreakdown,
     activation_label,
     channel_label,
-    format_number,
 )
+from ...core.lesson_numbers import NumberForm, Shown, format_number, number_form
 
 #: Up to this many terms a tap reads "value × weight"; above it only the product is shown.
 FULL_TERMS_LIMIT = 25
@@ -23,6 +23,8 @@ FULL_TERMS_LIMIT = 25
 _PAD_STYLE = "color:#b06000;font-style:italic"
 _MUTED = "color:#777"
 _EMPTY_TEXT = "Point at a feature-map cell to see how its value is computed."
+#: A term never breaks inside: lines wrap only between terms.
+_NOWRAP = "white-space:nowrap"
 
 
 class ArithmeticWidget(QWidget):
@@ -30,7 +32,9 @@ class ArithmeticWidget(QWidget):
 
     In colour mode there is one block per colour channel; in depth mode the partial sum of
     each channel comes first, then their total. Kernels larger than 5x5 are shown as a grid of
-    products laid out like the kernel.
+    products laid out like the kernel. Numbers are written as the lesson writes them
+    (:mod:`filterstudio.core.lesson_numbers`): weights exactly where they can be, and a sum
+    that rests on a rounded number says ``≈``. Lines wrap only between terms.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -38,22 +42,58 @@ class ArithmeticWidget(QWidget):
         self._browser = QTextBrowser(self)
         self._browser.setOpenLinks(False)
         self._browser.setReadOnly(True)
+        self._browser.setAccessibleName("arithmetic of the map cell under the pointer")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._browser)
         self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
+        self._font_pt = 11.0
+        self._last: tuple | None = None
         self.show_breakdown(None)
 
     # -- public API ---------------------------------------------------------------------------
-    def show_breakdown(self, bd: CellBreakdown | None, *, precision: int = 3) -> None:
-        """Show the arithmetic of ``bd``; None shows a short hint instead."""
+    def show_breakdown(
+        self,
+        bd: CellBreakdown | None,
+        *,
+        precision: int = 3,
+        title: str = "",
+        filter_index: int | None = None,
+    ) -> None:
+        """Show the arithmetic of ``bd``; None shows a short hint instead.
+
+        Parameters
+        ----------
+        bd : CellBreakdown or None
+            The cell's arithmetic.
+        precision : int
+            Decimals of a number that cannot be written exactly.
+        title : str
+            The filter the cell belongs to (its name), shown first so nobody has to guess
+            which map the numbers are from.
+        filter_index : int, optional
+            The filter's position in the bank (shown as "filter 2").
+        """
+        self._last = ("breakdown", bd, precision, title, filter_index)
         if bd is None:
             self._set_html(f"<p style='{_MUTED}'>{html.escape(_EMPTY_TEXT)}</p>")
             return
-        blocks = [f"<p><b>Feature-map cell ({bd.i}, {bd.j})</b></p>"]
+        terms = [t for o in bd.outputs for p in o.parts for t in p.terms]
+        form = number_form(
+            [t.value for t in terms], [t.weight for t in terms], fallback=int(precision)
+        )
+        where = f"map cell at row {bd.i}, column {bd.j}"
+        if title:
+            which = html.escape(title)
+            if filter_index is not None:
+                which += f" <span style='{_MUTED}'>(filter {int(filter_index) + 1})</span>"
+            heading = f"<b>{which}</b>: {where}"
+        else:
+            heading = f"<b>Feature-{where}</b>"
+        blocks = [f"<p>{heading}</p>"]
         for out in bd.outputs:
-            blocks.append(self._output_html(out, precision))
-        if any(t.inside is False for o in bd.outputs for p in o.parts for t in p.terms):
+            blocks.append(self._output_html(out, form))
+        if any(t.inside is False for t in terms):
             blocks.append(
                 f"<p style='{_MUTED}'><span style='{_PAD_STYLE}'>pad</span>: the window reaches "
                 "past the edge; these values come from the padding.</p>"
@@ -64,21 +104,28 @@ class ArithmeticWidget(QWidget):
         self, y: int, x: int, values: float | Sequence[float], *, precision: int = 3
     ) -> None:
         """Show the value(s) of input pixel ``(y, x)``: one number, or one per colour channel."""
+        self._last = ("pixel", y, x, values, precision)
         if isinstance(values, (int, float)):
             vals = [float(values)]
         else:
             vals = [float(v) for v in values]
         if len(vals) == 1:
-            body = self._num(vals[0], precision)
+            body = self._num(format_number(vals[0], precision))
         else:
             body = ", ".join(
-                f"{channel_label(c)} {self._num(v, precision)}" for c, v in enumerate(vals)
+                f"{channel_label(c)} {self._num(format_number(v, precision))}"
+                for c, v in enumerate(vals)
             )
         self._set_html(f"<p><b>Input pixel (row {y}, column {x})</b></p><p>{body}</p>")
 
     def clear(self) -> None:
         """Show the hint again."""
         self.show_breakdown(None)
+
+    def set_presentation(self, on: bool) -> None:
+        """Projector size: larger type for every number (the window scales the rest)."""
+        self._font_pt = 16.0 if on else 11.0
+        self._show_last()
 
     def plain_text(self) -> str:
         """What is shown, as plain text (for tests and for copying)."""
@@ -88,67 +135,118 @@ class ArithmeticWidget(QWidget):
         """What is shown, as HTML."""
         return self._browser.toHtml()
 
+    def browser(self) -> QTextBrowser:
+        """The text area the arithmetic is written in."""
+        return self._browser
+
     # -- building blocks ----------------------------------------------------------------------
+    def _show_last(self) -> None:
+        last = self._last
+        if last is None:
+            return
+        if last[0] == "breakdown":
+            _, bd, precision, title, index = last
+            self.show_breakdown(bd, precision=precision, title=title, filter_index=index)
+        else:
+            _, y, x, values, precision = last
+            self.show_input_pixel(y, x, values, precision=precision)
+
     def _set_html(self, body: str) -> None:
-        self._browser.setHtml(f"<div style='font-size:11pt'>{body}</div>")
+        self._browser.setHtml(f"<div style='font-size:{self._font_pt:g}pt'>{body}</div>")
 
-    def _num(self, v: float, precision: int) -> str:
-        return f"<span style='font-family:\"{self._mono}\"'>{format_number(v, precision)}</span>"
+    def _num(self, text: str) -> str:
+        return f"<span style='font-family:\"{self._mono}\";{_NOWRAP}'>{text}</span>"
 
-    def _output_html(self, out: OutputBreakdown, precision: int) -> str:
-
-        def f(v: float) -> str:
-            return self._num(v, precision)
+    def _output_html(self, out: OutputBreakdown, form: NumberForm) -> str:
+        def f(shown: Shown) -> str:
+            return self._num(html.escape(shown.text))
 
         parts = []
         if out.channel is not None:
             parts.append(f"<p><b>{channel_label(out.channel).capitalize()} channel</b></p>")
+        totals: list[Shown] = []
         for part in out.parts:
             if len(out.parts) > 1:
                 parts.append(
                     f"<p style='margin-top:6px'><b>{channel_label(part.channel).capitalize()}"
                     "</b> slice of the kernel:</p>"
                 )
-            parts.append(self._terms_html(part, precision))
-            parts.append(f"<p>sum = <b>{f(part.total)}</b></p>")
+            terms_html, written = self._terms_html(part, form)
+            parts.append(terms_html)
+            rel, total = form.total(written, part.total)
+            totals.append(total)
+            parts.append(f"<p>sum {rel} <b>{f(total)}</b></p>")
+        total = totals[0]
         if len(out.parts) > 1:
-            sums = " + ".join(f(p.total) for p in out.parts)
-            parts.append(f"<p>total over channels = {sums} = <b>{f(out.total)}</b></p>")
+            rel, total = form.total(totals, out.total)
+            sums = " + ".join(f(t) for t in totals)
+            parts.append(f"<p>total over channels = {sums} {rel} <b>{f(total)}</b></p>")
+        pre = total
         if out.bias:
-            parts.append(
-                f"<p>{f(out.total)} + bias {f(out.bias)} = <b>{f(out.pre_activation)}</b></p>"
-            )
+            bias = form.number(out.bias)
+            rel, pre = form.total([total, bias], out.pre_activation)
+            parts.append(f"<p>{f(total)} + bias {f(bias)} {rel} <b>{f(pre)}</b></p>")
+        value, rel = pre, "=" if pre.is_exact else "≈"
         act = activation_label(out.activation)
         if act:
-            parts.append(f"<p>{act}({f(out.pre_activation)}) = <b>{f(out.value)}</b></p>")
-        parts.append(f"<p style='font-size:13pt'>value = <b>{f(out.value)}</b></p>")
+            if pre.is_exact:
+                clipped = out.activation == "relu" and pre.exact < 0
+                flipped = out.activation == "abs" and pre.exact < 0
+                value = Shown("0", pre.exact * 0) if clipped else pre
+                if flipped:
+                    value = Shown(pre.text.lstrip("-"), -pre.exact)
+            else:
+                value = Shown(format_number(out.value, form.fallback), None)
+            rel = "=" if value.is_exact else "≈"
+            parts.append(f"<p>{act}({f(pre)}) {rel} <b>{f(value)}</b></p>")
+        parts.append(
+            f"<p style='font-size:{self._font_pt + 2:g}pt'>value {rel} <b>{f(value)}</b></p>"
+        )
         return "".join(parts)
 
-    def _terms_html(self, part: ChannelPart, precision: int) -> str:
-        """The terms as a table shaped like the kernel, ``value × weight`` or just products."""
+    def _terms_html(self, part: ChannelPart, form: NumberForm) -> tuple[str, list[Shown]]:
+        """The terms, one kernel row a line (``value × weight``, wrapping only between terms),
+        or for a large kernel a table of products shaped like the kernel; and each term's
+        product as written."""
         full = len(part.terms) <= FULL_TERMS_LIMIT
         rows: dict[int, list[str]] = {}
+        written: list[Shown] = []
         for t in part.terms:
+            sv, sw = form.value(t.value), form.weight(t.weight)
             if full:
-                text = (
-                    f"{format_number(t.value, precision)}&nbsp;×&nbsp;"
-                    f"{format_number(t.weight, precision)}"
-                )
+                weight = f"({sw.text})" if sw.text.startswith("-") else sw.text
+                text = f"{sv.text}&nbsp;×&nbsp;{weight}"
+                exact = sv.exact * sw.exact if sv.is_exact and sw.is_exact else None
+                written.append(Shown("", exact))
             else:
-                text = format_number(t.product, precision)
-            style = f'font-family:"{self._mono}";padding:1px 6px'
+                product = form.product(t.value, t.weight)
+                text = product.text
+                written.append(product)
+            style = f'font-family:"{self._mono}";{_NOWRAP}'
             if not t.inside:
                 style += ";" + _PAD_STYLE
                 text += "&nbsp;<small>pad</small>"
-            title = (
-                f"input ({t.y}, {t.x}) = {format_number(t.value, precision)}, "
-                f"weight [{t.a}, {t.b}] = {format_number(t.weight, precision)}"
-            )
+            title = f"input ({t.y}, {t.x}) = {sv.text}, weight [{t.a}, {t.b}] = {sw.text}"
             rows.setdefault(t.a, []).append(
-                f"<td align='right' style='{style}' title='{html.escape(title)}'>{text}</td>"
+                (style, html.escape(title), text)  # type: ignore[arg-type]
             )
-        caption = (
-            "" if full else f"<p style='{_MUTED}'>Each cell: input × weight (the product).</p>"
+        if full:
+            lines = []
+            ordered = list(rows.values())
+            for n, cells in enumerate(ordered):
+                spans = [f"<span style='{s}' title='{tt}'>{x}</span>" for s, tt, x in cells]
+                tail = " +" if n < len(ordered) - 1 else ""
+                lines.append(f"<p style='margin:0'>{' + '.join(spans)}{tail}</p>")
+            return "".join(lines), written
+        caption = f"<p style='{_MUTED}'>Each cell: input × weight (the product).</p>"
+        body = "".join(
+            "<tr>"
+            + "".join(
+                f"<td align='right' style='{s};padding:1px 6px' title='{tt}'>{x}</td>"
+                for s, tt, x in cells
+            )
+            + "</tr>"
+            for cells in rows.values()
         )
-        body = "".join(f"<tr>{''.join(cells)}</tr>" for cells in rows.values())
-        return f"{caption}<table cellspacing='0' style='border-collapse:collapse'>{body}</table>"
+        table = f"<table cellspacing='0' style='border-collapse:collapse'>{body}</table>"
+        return caption + table, written

@@ -95,6 +95,7 @@ class FeatureGridWidget(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._panels: list[QWidget] = []
+        self._presenting = False
         self._shape: tuple[int, int] = (0, 0)
         self._aspect: float | None = None
         self._minimum_hint = QSize(GRID_MINIMUM[0], GRID_MINIMUM[1])
@@ -153,6 +154,15 @@ class FeatureGridWidget(QWidget):
         """Current ``(rows, cols)``."""
         return self._shape
 
+    def set_presentation(self, on: bool) -> None:
+        """Projector size for every panel, now and added later."""
+        self._presenting = bool(on)
+        for panel in self._panels:
+            if hasattr(panel, "set_presentation"):
+                panel.set_presentation(self._presenting)
+        self._update_minimum_hint()
+        self._relayout(force=True)
+
     def set_aspect(self, aspect: float | None) -> None:
         """Width / height of the pictures; None takes it from the first panel's input."""
         self._aspect = aspect
@@ -165,6 +175,10 @@ class FeatureGridWidget(QWidget):
         caller.
         """
         new = list(panels)
+        for panel in new:
+            # A panel added while presenting presents too.
+            if hasattr(panel, "set_presentation"):
+                panel.set_presentation(self._presenting)
         for old in self._panels:
             if old not in new:
                 self._layout.removeWidget(old)

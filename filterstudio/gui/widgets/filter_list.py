@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
 from filterstudio.core import kernels
 from filterstudio.model.bank import MAX_FILTERS, Bank
 
+from .presentation import present
+
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
@@ -42,6 +44,7 @@ class FilterTreeView(QTreeWidget):
         super().__init__(parent)
         self.setColumnCount(2)
         self.setHeaderLabels(["Filter", "Size"])
+        self.setAccessibleName("filters: name, size (rows x columns) and on/off")
         self.setRootIsDecorated(False)
         self.setUniformRowHeights(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -172,6 +175,10 @@ class FilterListWidget(QWidget):
         self._update_buttons()
 
     # ---------------------------------------------------------------- model -> widget
+
+    def set_presentation(self, on: bool) -> None:
+        """Projector size: the list and its buttons grow with the presentation scale."""
+        present(self, on)
 
     def set_bank(self, bank: Bank, selected_index: int) -> None:
         """Show the filters of ``bank`` with ``selected_index`` selected, without emitting.

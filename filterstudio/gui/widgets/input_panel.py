@@ -13,6 +13,7 @@ from filterstudio.core import display
 
 from .map_view import MapView
 from .panel_parts import ElidingLabel, PanelFrame
+from .presentation import present
 
 
 class InputPanelWidget(PanelFrame):
@@ -40,6 +41,14 @@ class InputPanelWidget(PanelFrame):
         layout.addWidget(self._title)
         layout.addWidget(self._view, 1)
         self._view.hoveredCell.connect(self.hoveredPixel)
+
+    def set_presentation(self, on: bool) -> None:
+        """Projector size for the title and the numbers drawn in zoomed-in pixels."""
+        present(self, on)
+        title_font = QFont(self.font())
+        title_font.setBold(True)
+        self._title.setFont(title_font)
+        self._view.setFont(self.font())
 
     def sizeHint(self) -> QSize:
         return QSize(420, 420)

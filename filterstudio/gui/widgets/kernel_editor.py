@@ -1,15 +1,26 @@
-"""The kernel editor: a tinted, keyboard-driven grid of weights with bias, activation and tools.
+"""The kernel editor: a tinted, keyboard-driven grid of weights with divisor, bias, activation, tools.
 
 The editor never changes the model. Every edit is emitted (``kernelEdited``, ``biasEdited``,
 ``activationEdited``) and the controller pushes the resulting model state back with
 :meth:`KernelEditorWidget.set_filter`, which blocks signals so nothing loops. The editor also
 shows an edit at once, so it stays usable (and testable) without a controller.
 
+Grid and divisor
+----------------
+As in GIMP's convolution matrix, the result is ``sum(grid × input) / divisor + bias`` (the
+bias is GIMP's offset). The kernel the model keeps is ``grid / divisor``; the editor writes a
+kernel as whole numbers over a divisor whenever it can (a Gaussian shows 1 2 1 / 2 4 2 /
+1 2 1 over 16, a box blur ones over 9), and keeps that divisor for the filter while the user
+edits cells, so the grid never jumps to another form under the user's hands. A new kernel as a
+whole (a preset, a paste, normalize, scale, randomize, text) is written anew. With
+auto-normalise on, the divisor follows the sum of the grid.
+
 Keyboard
 --------
 - Tab / Shift+Tab: next / previous cell (row by row), then on to the tools.
-- Arrow keys: move between cells, committing what was typed. F2 (or a mouse click) puts the
-  caret in the text, so Left/Right move the caret until the value is committed.
+- A click (or Tab) selects the cell's number, so typing replaces it. Arrow keys move between
+  cells, committing what was typed. F2 (or a second click) puts the caret in the text, so
+  Left/Right move the caret until the value is committed.
 - Enter commits, Escape undoes the typing in a cell.
 - Alt+Up / Alt+Down or PageUp / PageDown: nudge the value by 0.1 (Shift: 1, Ctrl: 0.01), as the
   mouse wheel over a cell does. One burst of nudges is one undo step (merge tag ``cell:r,c``).
@@ -21,42 +32,44 @@ Keyboard
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 
 import numpy as np
 from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence, QResizeEvent
+from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
-    QGridLayout,
-    QHBoxLayout,
-    QInputDialog,
     QLabel,
-    QMenu,
-    QSizePolicy,
+    QLayout,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from filterstudio.core import kernels
+from filterstudio.core.kernel_form import grid_of, kernel_of, tidy, whole_over
 from filterstudio.core.parse import parse_cell_value, parse_kernel_text
 from filterstudio.core.vocabulary import ACTIVATION_TERMS
 from filterstudio.model.bank import Filter, frozen_kernel
 
 from .choices import fill_choices
-from .kernel_grid import CHANNEL_NAMES, KernelCellWidget, KernelGridsWidget, format_cell
+from .kernel_cell import KernelCellWidget, format_cell
+from .kernel_divisor import DivisorWidget
+from .kernel_grid import CHANNEL_NAMES, KernelGridsWidget
+from .kernel_header import GRID_SHAPES, GRID_SIZES, KernelHeaderWidget, shape_label
+from .kernel_text import KernelTextWidget
+from .kernel_tools import REARRANGING, KernelToolsWidget, transformed
+from .number_box import NumberBox, ask_number
+from .presentation import PRESENTATION_SCALE, present
 
-GRID_SIZES = (3, 5, 7)
-"""Sizes offered by the size selector; other odd sizes from files are shown as they are."""
+#: The bias box takes -BIAS_LIMIT to BIAS_LIMIT.
+BIAS_LIMIT = 1000.0
 
 
 class KernelEditorWidget(QWidget):
-    """Edit one filter: its kernel grid, bias and activation, plus presets and transforms.
+    """Edit one filter: its kernel grid, divisor, bias and activation, plus presets and tools.
 
     Signals
     -------
@@ -80,36 +93,19 @@ class KernelEditorWidget(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._kernel = np.zeros((3, 3), dtype=np.float32)
+        self._divisor = 1.0
+        self._auto = False
+        # Divisor and auto-normalise per filter, kept while the filter is edited.
+        self._memory: dict[str, tuple[float, bool]] = {}
         self._depth_channels = 1
         self._uid: str | None = None
         self._rng = np.random.default_rng()
 
-        # Top row: size and presets.
-        self._size_combo = QComboBox(self)
-        for n in GRID_SIZES:
-            self._size_combo.addItem(f"{n}x{n}", n)
-        self._size_combo.setToolTip(
-            "Kernel size. Resizing keeps the centre: growing adds zeros around the edge."
-        )
-        self._size_combo.setAccessibleName("kernel size")
-        self._size_combo.activated.connect(self._on_size_activated)
-
-        self._preset_button = QToolButton(self)
-        self._preset_button.setText("Preset")
-        self._preset_button.setToolTip("Replace the kernel with a named preset.")
-        self._preset_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self._preset_menu = QMenu(self._preset_button)
-        self._preset_menu.setToolTipsVisible(True)
-        for name, preset in kernels.PRESETS.items():
-            kh, kw = preset.kernel.shape[:2]
-            action = self._preset_menu.addAction(f"{name}  ({kh}x{kw})")
-            action.setData(name)
-            action.setToolTip(preset.description)
-            action.setStatusTip(preset.description)
-            action.triggered.connect(functools.partial(self._on_preset_triggered, name))
-        self._preset_button.setMenu(self._preset_menu)
-        # Room for the menu arrow, which otherwise covers the last letter.
-        self._preset_button.setMinimumWidth(self._preset_button.sizeHint().width() + 16)
+        self._header = KernelHeaderWidget(self)
+        self._header.shapeChosen.connect(self._on_shape_chosen)
+        self._header.presetChosen.connect(self._on_preset_triggered)
+        self._header.textToggled.connect(self._on_text_toggled)
+        self._size_combo = self._header.size_selector()
 
         self._sum_label = QLabel(self)
         self._sum_label.setToolTip(
@@ -117,15 +113,6 @@ class KernelEditorWidget(QWidget):
         )
         self._sum_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        top = QHBoxLayout()
-        size_label = QLabel("&Size", self)
-        size_label.setBuddy(self._size_combo)
-        top.addWidget(size_label)
-        top.addWidget(self._size_combo)
-        top.addWidget(self._preset_button)
-        top.addStretch(1)
-
-        # The grids live in a scroll area so a 15x15 or a depth kernel is never clipped.
         self._grids = KernelGridsWidget(self)
         self._grids.commitRequested.connect(self._on_cell_commit)
         self._grids.nudgeRequested.connect(self._on_cell_nudge)
@@ -134,58 +121,48 @@ class KernelEditorWidget(QWidget):
         self._grids.pasteRequested.connect(self._on_paste_clicked)
         self._grids.rebuilt.connect(self._fix_tab_order)
 
-        # Tools.
-        self._tool_buttons: dict[str, QToolButton] = {}
-        tools = QGridLayout()
-        tools.setSpacing(4)
-        specs = (
-            ("normalize", "Normalize", "Divide by the sum of the weights, so they add up to 1."),
-            ("scale", "Scale…", "Multiply every weight by a factor."),
-            (
-                "flip",
-                "Flip",
-                "Rotate 180°: cross-correlation with the flipped kernel is true convolution.",
-            ),
-            ("rotate90", "Rotate 90°", "Rotate a quarter turn clockwise."),
-            ("transpose", "Transpose", "Swap rows and columns (Sobel X becomes Sobel Y)."),
-            ("clear", "Clear", "Set every weight to zero."),
-            ("randomize", "Randomize", "Random weights, like an untrained CNN filter."),
-            ("copy", "Copy", "Copy the kernel as text (Ctrl+C while the editor has focus)."),
-            ("paste", "Paste", "Paste a kernel from text (Ctrl+V while the editor has focus)."),
-        )
-        for i, (key, text, tip) in enumerate(specs):
-            button = QToolButton(self)
-            button.setText(text)
-            button.setToolTip(tip)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            button.clicked.connect(getattr(self, f"_on_{key}_clicked"))
-            # Three columns keep every label whole in a narrow side panel.
-            tools.addWidget(button, i // 3, i % 3)
-            self._tool_buttons[key] = button
+        self._text = KernelTextWidget(self)
+        self._text.gridApplied.connect(self._on_text_applied)
+        self._text.message.connect(self.message)
+        self._text.hide()
 
-        # Bias and activation.
-        self._bias_spin = QDoubleSpinBox(self)
-        self._bias_spin.setRange(-1000.0, 1000.0)
-        self._bias_spin.setDecimals(3)
-        self._bias_spin.setSingleStep(0.1)
-        self._bias_spin.setToolTip("Added to every output value after the weighted sum.")
+        self._tools = KernelToolsWidget(self)
+        self._tools.toolClicked.connect(self._on_tool_clicked)
+
+        # Divisor, bias (GIMP's offset) and activation.
+        self._divisor_row = DivisorWidget(self)
+        self._divisor_row.divisorEdited.connect(self._on_divisor_edited)
+        self._divisor_row.autoToggled.connect(self._on_auto_toggled)
+        self._divisor_row.message.connect(self.message)
+        self._bias_spin = NumberBox("The bias", -BIAS_LIMIT, BIAS_LIMIT, step=0.1, parent=self)
+        self._bias_spin.setToolTip(
+            "Added to every output value after the weighted sum (GIMP's offset)."
+        )
         self._bias_spin.valueChanged.connect(self._on_bias_changed)
+        self._bias_spin.rejected.connect(self.message)
         self._activation_combo = QComboBox(self)
         fill_choices(self._activation_combo, ACTIVATION_TERMS)
         self._activation_combo.setToolTip(
             "Applied last: none keeps negatives, ReLU sets them to 0, abs makes them positive."
         )
+        self._activation_combo.setAccessibleName("activation")
         self._activation_combo.activated.connect(self._on_activation_activated)
         form = QFormLayout()
+        divisor_label = QLabel("Di&visor", self)
+        divisor_label.setBuddy(self._divisor_row.divisor_box())
+        form.addRow(divisor_label, self._divisor_row)
         form.addRow("&Bias", self._bias_spin)
         form.addRow("&Activation", self._activation_combo)
 
         layout = QVBoxLayout(self)
-        layout.addLayout(top)
+        # The editor is never squeezed below what its grid and tools need (an explicit minimum
+        # height set from outside would let the tools slide over the last rows of cells).
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+        layout.addWidget(self._header)
         layout.addWidget(self._grids)
         layout.addWidget(self._sum_label)
-        layout.addLayout(tools)
+        layout.addWidget(self._text)
+        layout.addWidget(self._tools)
         layout.addLayout(form)
         layout.addStretch(1)
 
@@ -195,6 +172,10 @@ class KernelEditorWidget(QWidget):
 
     def set_filter(self, flt: Filter | None) -> None:
         """Show ``flt`` (kernel, bias, activation) without emitting; ``None`` disables the editor.
+
+        The divisor is kept for a filter while its cells are edited here; a kernel that changed
+        from outside (undo, a script) and a filter seen for the first time are written anew, as
+        whole numbers over the smallest divisor that gives them.
 
         Parameters
         ----------
@@ -206,19 +187,29 @@ class KernelEditorWidget(QWidget):
             if flt is None:
                 self._uid = None
                 self._kernel = np.zeros((3, 3), dtype=np.float32)
-                self._bias_spin.setValue(0.0)
+                self._divisor, self._auto = 1.0, False
+                self._bias_spin.set_value_quietly(0.0)
                 self._activation_combo.setCurrentIndex(0)
                 self._refresh()
                 self.setEnabled(False)
                 return
             self.setEnabled(True)
+            kernel = np.array(flt.kernel, dtype=np.float32)
             if flt.uid != self._uid:
                 for cell in self._iter_cells():
                     cell.set_error("")
                     cell.setModified(False)
+                divisor, auto = self._memory.get(flt.uid, (None, False))
+                if divisor is None or not whole_over(kernel, divisor):
+                    divisor = float(kernels.integer_form(kernel)[1])
+                self._divisor, self._auto = divisor, auto
+            elif not np.array_equal(kernel, self._kernel):
+                # Changed from outside (undo, a script): written anew, as a preset would be.
+                self._divisor = float(kernels.integer_form(kernel)[1])
             self._uid = flt.uid
-            self._kernel = np.array(flt.kernel, dtype=np.float32)
-            self._bias_spin.setValue(flt.bias)
+            self._kernel = kernel
+            self._remember()
+            self._bias_spin.set_value_quietly(flt.bias)
             self._activation_combo.setCurrentIndex(
                 max(0, self._activation_combo.findData(flt.activation))
             )
@@ -238,9 +229,23 @@ class KernelEditorWidget(QWidget):
         self._depth_channels = n
         self._refresh()
 
+    def set_presentation(self, on: bool) -> None:
+        """Projector size: the cells, their numbers and every control grow with the
+        presentation scale."""
+        present(self, on)
+        self._grids.set_scale(PRESENTATION_SCALE if on else 1.0)
+
     def kernel(self) -> np.ndarray:
         """A copy of the kernel the editor shows (2-D, or 3-D for a depth kernel)."""
         return self._kernel.copy()
+
+    def divisor(self) -> float:
+        """The divisor the grid is shown over (the kernel is ``grid / divisor``)."""
+        return self._divisor
+
+    def grid(self) -> np.ndarray:
+        """The grid as shown: ``kernel × divisor``, whole numbers where the kernel allows."""
+        return self._edit_grid()
 
     def copy_kernel(self) -> None:
         """Put the kernel on the clipboard as text (``format_kernel``), as the Copy button does."""
@@ -271,25 +276,42 @@ class KernelEditorWidget(QWidget):
         """The sum line under the grid, e.g. ``Sum of weights: 1``."""
         return self._sum_label.text()
 
+    def grid_area(self) -> KernelGridsWidget:
+        """The scroll area that holds the grids of cells."""
+        return self._grids
+
     def size_selector(self) -> QComboBox:
-        """The kernel size box (3x3, 5x5, 7x7, and an odd size read from a file)."""
-        return self._size_combo
+        """The kernel size box (item data: ``"1x5"`` text, rows x columns; a size read from a
+        file that it does not offer is added as the last item, with data None)."""
+        return self._header.size_selector()
 
     def preset_button(self) -> QToolButton:
         """The button whose menu holds the presets."""
-        return self._preset_button
+        return self._header.preset_button()
 
     def preset_actions(self) -> list[QAction]:
         """The preset menu's actions; each one's ``data()`` is the preset's name."""
-        return self._preset_menu.actions()
+        return self._header.preset_actions()
 
     def tool_button(self, key: str) -> QToolButton:
         """A tool button: ``normalize``, ``scale``, ``flip``, ``rotate90``, ``transpose``,
         ``clear``, ``randomize``, ``copy`` or ``paste``."""
-        return self._tool_buttons[key]
+        return self._tools.button(key)
 
-    def bias_box(self) -> QDoubleSpinBox:
-        """The bias spin box."""
+    def text_toggle(self) -> QToolButton:
+        """The button that shows or hides the kernel text box."""
+        return self._header.text_toggle()
+
+    def text_entry(self) -> KernelTextWidget:
+        """The kernel as text (shown with :meth:`text_toggle`)."""
+        return self._text
+
+    def divisor_row(self) -> DivisorWidget:
+        """The divisor box and the auto-normalise switch."""
+        return self._divisor_row
+
+    def bias_box(self) -> NumberBox:
+        """The bias box (a :class:`~.number_box.NumberBox`)."""
         return self._bias_spin
 
     def activation_box(self) -> QComboBox:
@@ -312,72 +334,93 @@ class KernelEditorWidget(QWidget):
             return np.repeat(k[:, :, None], self._depth_channels, axis=2)
         return k.copy()
 
+    def _edit_grid(self) -> np.ndarray:
+        """The grid to edit (float64): ``_edit_base() × divisor``, float noise rounded away."""
+        return grid_of(self._edit_base(), self._divisor)
+
+    def _shown_grid(self) -> np.ndarray:
+        """The grid as ``(kh, kw, grids)``."""
+        return grid_of(self._display_kernel(), self._divisor)
+
     def _iter_cells(self):
         return iter(self._grids.cells())
 
-    def _refresh(self) -> None:
-        """Bring grids, size selector and sum label in line with ``self._kernel``."""
-        shown = self._display_kernel()
-        kh, kw, _n = shown.shape
-        self._grids.set_room(self.width())
-        self._grids.show_kernel(shown, depth=self._kernel.ndim == 3)
-        self._sync_size_combo(kh, kw)
-        self._update_sum()
+    def _remember(self) -> None:
+        if self._uid is not None:
+            self._memory[self._uid] = (self._divisor, self._auto)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._grids.set_room(self.width())
+    def _refresh(self) -> None:
+        """Bring grids, size selector, divisor, text and sum in line with ``self._kernel``."""
+        shown = self._shown_grid()
+        kh, kw, _n = shown.shape
+        self._grids.show_kernel(shown, depth=self._kernel.ndim == 3)
+        self._header.show_shape(kh, kw)
+        self._divisor_row.set_state(self._divisor, self._auto)
+        if self._text.isVisibleTo(self):
+            self._text.set_grid(self._edit_grid())
+        self._update_sum()
 
     def _fix_tab_order(self) -> None:
         """Size, then the cells row by row (channel by channel), then presets and tools."""
         chain: list[QWidget] = [self._size_combo]
         chain += self._grids.cells()
-        chain.append(self._preset_button)
-        chain += list(self._tool_buttons.values())
+        chain += [self.preset_button(), self.text_toggle()]
+        chain += [self._text.text_box(), self._text.apply_button()]
+        chain += self._tools.buttons()
+        chain += [self._divisor_row.divisor_box(), self._divisor_row.auto_box()]
         chain += [self._bias_spin, self._activation_combo]
         for a, b in itertools.pairwise(chain):
             QWidget.setTabOrder(a, b)
 
-    def _sync_size_combo(self, kh: int, kw: int) -> None:
-        combo = self._size_combo
-        with QSignalBlocker(combo):
-            # Remove a previous odd size, then add the current one if the presets lack it.
-            while combo.count() > len(GRID_SIZES):
-                combo.removeItem(combo.count() - 1)
-            if kh == kw and kh in GRID_SIZES:
-                combo.setCurrentIndex(GRID_SIZES.index(kh))
-            else:
-                combo.addItem(f"{kh}x{kw}", None)
-                combo.setCurrentIndex(combo.count() - 1)
-
     def _update_sum(self, preview: tuple[KernelCellWidget, float] | None = None) -> None:
-        shown = self._display_kernel().astype(np.float64)
+        grid = self._shown_grid()
         if preview is not None:
             cell, value = preview
-            shown[cell.row, cell.col, cell.channel] = value
-        total = float(shown.sum())
-        text = f"Sum of weights: {format_cell(_tidy(total))}"
-        if shown.shape[2] > 1:
+            grid[cell.row, cell.col, cell.channel] = value
+        d = self._divisor
+        text = f"Sum of weights: {format_cell(tidy(float(grid.sum()) / d))}"
+        if d != 1:
+            text += f"  (grid {format_cell(tidy(float(grid.sum())))} ÷ {format_cell(d)})"
+        if grid.shape[2] > 1:
             parts = ", ".join(
                 f"{CHANNEL_NAMES[c] if c < len(CHANNEL_NAMES) else c} "
-                f"{format_cell(_tidy(float(shown[:, :, c].sum())))}"
-                for c in range(shown.shape[2])
+                f"{format_cell(tidy(float(grid[:, :, c].sum()) / d))}"
+                for c in range(grid.shape[2])
             )
             text += f"  ({parts})"
         self._sum_label.setText(text)
 
     # ---------------------------------------------------------------- emitting
 
-    def _emit_kernel(self, kernel: np.ndarray, tag: str = "") -> None:
-        """Show ``kernel`` at once and emit it; the controller's ``set_filter`` confirms it."""
+    def _emit_kernel(self, kernel: np.ndarray, tag: str = "", *, anew: bool = False) -> None:
+        """Show ``kernel`` at once and emit it; the controller's ``set_filter`` confirms it.
+
+        ``anew``: a new kernel as a whole, written as whole numbers over a divisor where it can
+        be (with auto-normalise on, divided by the sum of those whole numbers).
+        """
         try:
             kernel = np.array(frozen_kernel(kernel), dtype=np.float32)
         except ValueError as exc:
             self.message.emit(str(exc))
             return
+        if anew:
+            grid, divisor = kernels.integer_form(kernel)
+            total = float(grid.sum())
+            if self._auto and total != 0:
+                kernel = np.array(frozen_kernel(grid / total), dtype=np.float32)
+                divisor = total
+            self._divisor = float(divisor)
         self._kernel = kernel
+        self._remember()
         self._refresh()
         self.kernelEdited.emit(kernel.copy(), tag)
+
+    def _emit_grid(self, grid: np.ndarray, tag: str = "") -> None:
+        """Emit ``grid / divisor``; with auto-normalise the divisor becomes the grid's sum."""
+        kernel, self._divisor, note = kernel_of(grid, self._divisor, auto=self._auto)
+        if note:
+            self.message.emit(note)
+        self._emit_kernel(kernel, tag)
 
     def _cell_tag(self, cell: KernelCellWidget, base: np.ndarray) -> str:
         if base.ndim == 3:
@@ -393,12 +436,11 @@ class KernelEditorWidget(QWidget):
     # ---------------------------------------------------------------- cell slots
 
     def _on_cell_commit(self, cell: KernelCellWidget) -> None:
-        shown = self._display_kernel()
+        shown = self._shown_grid()
         old = float(shown[cell.row, cell.col, cell.channel])
         if not cell.isModified():
             # Nothing typed (or Escape): make sure the last good value is what the cell shows.
-            if cell.text() != format_cell(old):
-                cell.setText(format_cell(old))
+            cell.restore()
             self._update_sum()
             return
         text = cell.text()
@@ -413,9 +455,7 @@ class KernelEditorWidget(QWidget):
             reason = str(exc)
             where = f"row {cell.row + 1}, column {cell.col + 1}"
             cell.set_error(f"Rejected {text.strip()!r}: {reason}")
-            cell.setText(format_cell(old))
-            if cell.hasFocus() and not cell.caret_mode:
-                cell.selectAll()
+            cell.restore()
             self._refresh()
             self.message.emit(f"The weight at {where} stays {format_cell(old)}: {reason}")
             return
@@ -423,9 +463,9 @@ class KernelEditorWidget(QWidget):
         if np.float32(value) == np.float32(old):
             self._refresh()
             return
-        base = self._edit_base()
-        self._set_cell(base, cell, value)
-        self._emit_kernel(base, "")
+        grid = self._edit_grid()
+        self._set_cell(grid, cell, value)
+        self._emit_grid(grid, "")
 
     def _on_cell_text_edited(self, cell: KernelCellWidget, text: str) -> None:
         try:
@@ -438,25 +478,55 @@ class KernelEditorWidget(QWidget):
     def _on_cell_nudge(self, cell: KernelCellWidget, delta: float) -> None:
         if cell.isModified():
             self._on_cell_commit(cell)
-        base = self._edit_base()
-        index = (cell.row, cell.col, cell.channel) if base.ndim == 3 else (cell.row, cell.col)
-        old = float(base[index])
-        value = _tidy(round(old + delta, 6))
+        grid = self._edit_grid()
+        index = (cell.row, cell.col, cell.channel) if grid.ndim == 3 else (cell.row, cell.col)
+        value = tidy(round(float(grid[index]) + delta, 6))
         cell.set_error("")
-        self._set_cell(base, cell, value)
-        self._emit_kernel(base, self._cell_tag(cell, base))
+        self._set_cell(grid, cell, value)
+        self._emit_grid(grid, self._cell_tag(cell, grid))
+
+    # ---------------------------------------------------------------- divisor and text
+
+    def _on_divisor_edited(self, divisor: float) -> None:
+        if divisor == self._divisor:
+            return
+        grid = self._edit_grid()
+        self._divisor = float(divisor)
+        self._emit_kernel(grid / self._divisor, "")
+
+    def _on_auto_toggled(self, on: bool) -> None:
+        self._auto = bool(on)
+        self._remember()
+        if on:
+            self._emit_grid(self._edit_grid(), "")
+        else:
+            self._refresh()
+
+    def _on_text_toggled(self, on: bool) -> None:
+        self._text.setVisible(on)
+        if on:
+            self._text.set_grid(self._edit_grid())
+            self._text.text_box().setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _on_text_applied(self, grid: np.ndarray) -> None:
+        grid = np.asarray(grid, dtype=np.float64)
+        if grid.ndim == 3 and self._depth_channels > 1 and grid.shape[2] != self._depth_channels:
+            self.message.emit(
+                f"The text has {grid.shape[2]} channels; depth mode needs {self._depth_channels}."
+            )
+            return
+        self._emit_grid(self._with_depth(grid), "")
 
     # ---------------------------------------------------------------- tool slots
 
-    def _on_size_activated(self, index: int) -> None:
-        size = self._size_combo.itemData(index)
-        if size is None or self._kernel.shape[:2] == (size, size):
+    def _on_shape_chosen(self, shape: tuple[int, int]) -> None:
+        if self._kernel.shape[:2] == tuple(shape):
             return
-        self._emit_kernel(kernels.resize_centered(self._edit_base(), size), "")
+        self._emit_kernel(kernels.resize_centered(self._edit_base(), tuple(shape)), "")
 
     def _on_preset_triggered(self, name: str) -> None:
         k = np.array(kernels.get_preset(name).kernel, dtype=np.float32)
-        self._emit_kernel(self._with_depth(k), "")
+        self._emit_kernel(self._with_depth(k), "", anew=True)
 
     def _with_depth(self, k: np.ndarray) -> np.ndarray:
         """``k`` made 3-D when depth mode shows channels, so every edit there is a depth kernel."""
@@ -464,17 +534,26 @@ class KernelEditorWidget(QWidget):
             return np.repeat(k[:, :, None], self._depth_channels, axis=2)
         return k
 
+    def _on_tool_clicked(self, key: str) -> None:
+        handler = getattr(self, f"_on_{key}_clicked", None)
+        if handler is not None:
+            handler()
+            return
+        k = transformed(key, self._edit_base(), self._rng)
+        self._emit_kernel(k, "", anew=key not in REARRANGING)
+
     def _on_normalize_clicked(self) -> None:
         k, note = kernels.normalize(self._edit_base())
         if note:
             self.message.emit(note)
             return
-        self._emit_kernel(k, "")
+        self._emit_kernel(k, "", anew=True)
 
     def _on_scale_clicked(self) -> None:
-        factor, ok = QInputDialog.getDouble(
-            self, "Scale kernel", "Multiply every weight by:", 2.0, -1000.0, 1000.0, 4
-        )
+        factor, ok = ask_number(
+            self, "Scale kernel", "Multiply every weight by:", 2.0, -1000.0, 1000.0,
+            name="The factor",
+        )  # fmt: skip
         if not ok:
             return
         try:
@@ -482,29 +561,7 @@ class KernelEditorWidget(QWidget):
         except ValueError as exc:
             self.message.emit(str(exc))
             return
-        self._emit_kernel(k, "")
-
-    def _on_flip_clicked(self) -> None:
-        self._emit_kernel(kernels.flip(self._edit_base()), "")
-
-    def _on_rotate90_clicked(self) -> None:
-        self._emit_kernel(kernels.rotate90(self._edit_base()), "")
-
-    def _on_transpose_clicked(self) -> None:
-        self._emit_kernel(kernels.transpose(self._edit_base()), "")
-
-    def _on_clear_clicked(self) -> None:
-        self._emit_kernel(kernels.cleared(self._edit_base()), "")
-
-    def _on_randomize_clicked(self) -> None:
-        base = self._edit_base()
-        kh, kw = base.shape[:2]
-        seed = int(self._rng.integers(0, 2**31 - 1))
-        depth = base.shape[2] if base.ndim == 3 else None
-        k = kernels.random_kernel(kh, seed=seed, depth=depth)
-        if (kh, kw) != k.shape[:2]:
-            k = kernels.resize_centered(k, (kh, kw))
-        self._emit_kernel(k, "")
+        self._emit_kernel(k, "", anew=True)
 
     def _on_copy_clicked(self) -> None:
         QGuiApplication.clipboard().setText(kernels.format_kernel(self._kernel))
@@ -526,7 +583,7 @@ class KernelEditorWidget(QWidget):
         except ValueError as exc:
             self.message.emit(f"Could not paste a kernel: {exc}")
             return
-        self._emit_kernel(self._with_depth(k), "")
+        self._emit_kernel(self._with_depth(k), "", anew=True)
 
     # ---------------------------------------------------------------- bias and activation
 
@@ -548,6 +605,7 @@ class KernelEditorWidget(QWidget):
                 event.matches(QKeySequence.StandardKey.Copy)
                 or event.matches(QKeySequence.StandardKey.Paste)
             )
+            and not self._text.text_box().hasFocus()
         ):
             event.accept()
             return True
@@ -562,11 +620,4 @@ class KernelEditorWidget(QWidget):
             super().keyPressEvent(event)
 
 
-def _tidy(value: float) -> float:
-    """Drop float noise such as ``0.30000000000000004`` and the sign of ``-0.0``."""
-    v = float(np.float32(value))
-    v = float(f"{v:.7g}")
-    return v + 0.0
-
-
-__all__ = ["GRID_SIZES", "KernelEditorWidget"]
+__all__ = ["GRID_SHAPES", "GRID_SIZES", "KernelEditorWidget", "shape_label"]

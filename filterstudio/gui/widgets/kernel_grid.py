@@ -1,251 +1,66 @@
 """The grid of weights: tinted cells that navigate like a spreadsheet and scrub with the wheel.
 
-:class:`KernelCellWidget` is one weight; :class:`KernelGridView` the cells of one channel;
-:class:`KernelGridsWidget` all channels of a kernel in a scroll area, sized so every number
-fits, side by side or stacked. The grids only show and report: the editor around them
+:class:`KernelGridView` holds the cells (:mod:`.kernel_cell`) of one channel;
+:class:`KernelGridsWidget` every channel of a kernel, its cells sized to the width it is
+given, side by side or stacked. The grids only show and report: the editor around them
 (:mod:`.kernel_editor`) decides what a commit, a nudge or a paste does.
 """
 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import (
     QColor,
-    QFocusEvent,
     QFont,
     QFontDatabase,
     QFontMetrics,
-    QGuiApplication,
-    QKeyEvent,
-    QKeySequence,
     QPainter,
     QPaintEvent,
-    QPalette,
     QPen,
-    QWheelEvent,
 )
 from PySide6.QtWidgets import (
     QApplication,
     QGridLayout,
     QLabel,
-    QLineEdit,
     QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
-from filterstudio.core.colors import contrast_ink, weight_rgb
-
-STEP = 0.1
-STEP_COARSE = 1.0
-STEP_FINE = 0.01
+from .kernel_cell import KernelCellWidget, cell_colors, format_cell
 
 CHANNEL_NAMES = ("R", "G", "B", "A")
 CHANNEL_COLORS = ("#d62728", "#2ca02c", "#1f77b4", "#7f7f7f")
 
-# Diverging tint: blue for negative weights, red for positive ones, white for zero.
-_POSITIVE = (178, 24, 43)
-_NEGATIVE = (33, 102, 172)
-_INVALID = QColor("#e00000")
+#: Space between cells, between channel grids, and inside a channel grid's coloured frame.
+CELL_SPACING = 1
+GRIDS_GAP = 8
+FRAME_MARGIN = 6
+#: The widest a cell grows, and the narrowest it becomes before the grid scrolls sideways.
+CELL_MAX_WIDTH = 64
+CELL_MIN_WIDTH = 24
+#: Room around the number inside a cell.
+CELL_PADDING = 4
+#: What a grid tries, best first: (font size in points, significant digits). The font shrinks
+#: first, to 9 points; below that a narrow cell shows fewer digits (the full value is in its
+#: tooltip and comes back when the cell is edited) before the font reaches its 8-point floor.
+FIT_STEPS = ((12, 4), (11, 4), (10, 4), (9, 4), (9, 3), (8, 3), (8, 2))
 
 
-def format_cell(value: float) -> str:
-    """Compact text for a weight: integers without decimals, otherwise 4 significant digits.
+@dataclass(frozen=True)
+class GridFit:
+    """How the cells are drawn at a given width: font, digits, cell size, grids side by side."""
 
-    Parameters
-    ----------
-    value : float
-        The weight.
-
-    Returns
-    -------
-    str
-        For example ``"-2"``, ``"0.0625"``, ``"0.3333"``, ``"1e-05"``.
-    """
-    v = float(value)
-    if v == 0:
-        return "0"
-    if abs(v) < 1e7 and v == round(v):
-        return str(round(v))
-    text = f"{v:.4g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}e{int(exponent)}"
-    return text
-
-
-def cell_colors(value: float, max_abs: float) -> tuple[QColor, QColor]:
-    """Background and text colour for a cell holding ``value``.
-
-    Parameters
-    ----------
-    value : float
-        The weight shown.
-    max_abs : float
-        ``max |K|`` over the kernel; the saturation is ``|value| / max_abs``.
-
-    Returns
-    -------
-    (QColor, QColor)
-        The tint (blue negative, red positive, white zero) and black or white text, whichever
-        contrasts more with the tint.
-    """
-    bg = weight_rgb(value, max_abs, _POSITIVE, _NEGATIVE)
-    return QColor(*bg), QColor(*contrast_ink(bg))
-
-
-def _nudge_step(modifiers: Qt.KeyboardModifier) -> float:
-    if modifiers & Qt.KeyboardModifier.ShiftModifier:
-        return STEP_COARSE
-    if modifiers & Qt.KeyboardModifier.ControlModifier:
-        return STEP_FINE
-    return STEP
-
-
-class KernelCellWidget(QLineEdit):
-    """One weight of the grid: a line edit that navigates like a spreadsheet cell.
-
-    The cell only reports; :class:`KernelEditorWidget` decides what each request does.
-    """
-
-    commitRequested = Signal()
-    navigateRequested = Signal(str)
-    nudgeRequested = Signal(float)
-    kernelCopyRequested = Signal()
-    kernelPasteRequested = Signal()
-
-    def __init__(self, channel: int, row: int, col: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.channel = channel
-        self.row = row
-        self.col = col
-        self.error = ""
-        self.caret_mode = False
-        self._wheel_rest = 0
-        self._bg = QColor("white")
-        self._centre = False
-        self.setFrame(False)
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setAccessibleName(f"weight row {row + 1} column {col + 1}")
-        self.setToolTipDuration(8000)
-
-    # -- appearance -------------------------------------------------------------------------
-
-    def set_tint(self, bg: QColor, fg: QColor) -> None:
-        """Show the cell on ``bg`` with ``fg`` text."""
-        self._bg = bg
-        pal = self.palette()
-        pal.setColor(QPalette.ColorRole.Base, bg)
-        pal.setColor(QPalette.ColorRole.Text, fg)
-        # Selected text keeps the tint readable: invert it instead of the system highlight.
-        pal.setColor(QPalette.ColorRole.Highlight, fg)
-        pal.setColor(QPalette.ColorRole.HighlightedText, bg)
-        self.setPalette(pal)
-
-    def set_centre(self, centre: bool) -> None:
-        """Mark the kernel's centre cell (the pixel the output belongs to)."""
-        self._centre = centre
-
-    def set_error(self, error: str) -> None:
-        """Show (or with ``""`` clear) a rejected input: red border and the reason as tooltip."""
-        self.error = error
-        self.update()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        p = QPainter(self)
-        p.fillRect(self.rect(), self._bg)
-        p.end()
-        super().paintEvent(event)
-        p = QPainter(self)
-        r = self.rect()
-        if self.error:
-            p.setPen(QPen(_INVALID, 3))
-            p.drawRect(r.adjusted(1, 1, -2, -2))
-        elif self.hasFocus():
-            p.setPen(QPen(self.palette().color(QPalette.ColorRole.Text), 3))
-            p.drawRect(r.adjusted(1, 1, -2, -2))
-        else:
-            p.setPen(QPen(QColor(170, 170, 170), 1))
-            p.drawRect(r.adjusted(0, 0, -1, -1))
-        if self._centre:
-            # A small corner mark: the output value belongs to the pixel under this weight.
-            mark = QColor(self.palette().color(QPalette.ColorRole.Text))
-            mark.setAlpha(150)
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(mark)
-            p.drawEllipse(5, 5, 6, 6)
-        p.end()
-
-    # -- focus and keys -----------------------------------------------------------------------
-
-    def focusInEvent(self, event: QFocusEvent) -> None:
-        super().focusInEvent(event)
-        if event.reason() == Qt.FocusReason.MouseFocusReason:
-            self.caret_mode = True
-        else:
-            self.caret_mode = False
-            self.selectAll()
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:
-        super().focusOutEvent(event)
-        self.caret_mode = False
-        self.commitRequested.emit()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        key = event.key()
-        mods = event.modifiers()
-        alt = bool(mods & Qt.KeyboardModifier.AltModifier)
-        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and alt:
-            self.nudgeRequested.emit(_nudge_step(mods) * (1 if key == Qt.Key.Key_Up else -1))
-        elif key in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
-            self.nudgeRequested.emit(_nudge_step(mods) * (1 if key == Qt.Key.Key_PageUp else -1))
-        elif key == Qt.Key.Key_Up:
-            self.navigateRequested.emit("up")
-        elif key == Qt.Key.Key_Down:
-            self.navigateRequested.emit("down")
-        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and not self.caret_mode:
-            self.navigateRequested.emit("left" if key == Qt.Key.Key_Left else "right")
-        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.commitRequested.emit()
-            self.caret_mode = False
-            self.selectAll()
-        elif key == Qt.Key.Key_Escape and self.isModified():
-            self.setModified(False)
-            self.commitRequested.emit()  # with nothing modified this restores the shown value
-            self.selectAll()
-        elif key == Qt.Key.Key_F2:
-            self.caret_mode = True
-            self.deselect()
-            self.end(False)
-        elif event.matches(QKeySequence.StandardKey.Copy) and not (
-            self.caret_mode and self.hasSelectedText()
-        ):
-            self.kernelCopyRequested.emit()
-        elif event.matches(QKeySequence.StandardKey.Paste) and _clipboard_holds_grid():
-            self.kernelPasteRequested.emit()
-        else:
-            super().keyPressEvent(event)
-
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        delta = event.angleDelta()
-        amount = delta.y() or delta.x()
-        self._wheel_rest += amount
-        notches = int(self._wheel_rest / 120)
-        if notches:
-            self._wheel_rest -= notches * 120
-            self.nudgeRequested.emit(round(notches * _nudge_step(event.modifiers()), 6))
-        event.accept()
-
-
-def _clipboard_holds_grid() -> bool:
-    """True when the clipboard text looks like a kernel (more than one value), not one number."""
-    text = QGuiApplication.clipboard().text()
-    return len(text.replace(",", " ").replace(";", " ").split()) > 1
+    point_size: int
+    digits: int
+    cell_width: int
+    cell_height: int
+    side_by_side: bool
 
 
 class KernelGridView(QWidget):
@@ -258,14 +73,12 @@ class KernelGridView(QWidget):
         *,
         title: str = "",
         color: str = "",
-        cell_size: tuple[int, int] = (60, 36),
-        font: QFont | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._color = QColor(color) if color else None
         layout = QVBoxLayout(self)
-        margin = 6 if self._color else 0
+        margin = FRAME_MARGIN if self._color else 0
         layout.setContentsMargins(margin, margin, margin, margin)
         layout.setSpacing(4)
         if title:
@@ -273,7 +86,7 @@ class KernelGridView(QWidget):
             label.setStyleSheet(f"color: {color}; font-weight: bold;")
             layout.addWidget(label)
         grid = QGridLayout()
-        grid.setSpacing(2)
+        grid.setSpacing(CELL_SPACING)
         layout.addLayout(grid)
         kh, kw = shape
         self.cells: list[list[KernelCellWidget]] = []
@@ -281,14 +94,15 @@ class KernelGridView(QWidget):
             row = []
             for c in range(kw):
                 cell = KernelCellWidget(channel, r, c, self)
-                cell.setFixedSize(*cell_size)
-                if font is not None:
-                    cell.setFont(font)
                 cell.set_centre(kh % 2 == 1 and kw % 2 == 1 and r == kh // 2 and c == kw // 2)
                 grid.addWidget(cell, r, c)
                 row.append(cell)
             self.cells.append(row)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+
+    def frame_width(self) -> int:
+        """Width the grid adds around its cells (its coloured frame)."""
+        return 2 * FRAME_MARGIN if self._color else 0
 
     def paintEvent(self, event: QPaintEvent) -> None:
         if self._color is None:
@@ -300,8 +114,14 @@ class KernelGridView(QWidget):
 
 
 class KernelGridsWidget(QScrollArea):
-    """Every channel grid of a kernel, in a scroll area so a 15x15 or a depth kernel is never
-    clipped; cells sized so the longest number fits, grids side by side when there is room.
+    """Every channel grid of a kernel, sized to the width it is given so every cell shows whole.
+
+    The cells take the width the side panel gives them (up to :data:`CELL_MAX_WIDTH`); the font
+    shrinks to fit the longest number, then a narrow grid shows fewer digits, never below an
+    8-point font. The area is exactly as tall as its grids, so a kernel is never cut off at
+    the bottom nor hidden under the controls below it; only a kernel wider than a readable
+    minimum (a 15x15, or long decimals in a very narrow panel) scrolls sideways. Channel grids
+    stand side by side when they fit, else one under the other.
 
     Signals
     -------
@@ -329,24 +149,21 @@ class KernelGridsWidget(QScrollArea):
         self._grids: list[KernelGridView] = []
         self._cells: list[list[list[KernelCellWidget]]] = []
         self._grid_key: tuple | None = None
-        self._side_by_side: bool | None = None
-        self._min_cell_width = 52
-        self._cell_width = self._min_cell_width
-        self._room = 0
-        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        self._cell_font = QFont(fixed)
-        self._cell_font.setPointSize(12)
-        self._small_cell_font = QFont(fixed)
-        self._small_cell_font.setPointSize(10)
+        self._values: np.ndarray | None = None
+        self._fit: GridFit | None = None
+        self._scale = 1.0
+        self._fixed_family = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
         self._host = QWidget(self)
         self._layout = QGridLayout(self._host)
         self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(8)
+        self._layout.setSpacing(GRIDS_GAP)
         self.setWidget(self._host)
         self.setWidgetResizable(True)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     # -- public API -------------------------------------------------------------------------------
     def cells(self) -> list[KernelCellWidget]:
@@ -363,13 +180,21 @@ class KernelGridsWidget(QScrollArea):
 
     def is_side_by_side(self) -> bool:
         """Whether the channel grids stand side by side (else stacked)."""
-        return bool(self._side_by_side)
+        return bool(self._fit and self._fit.side_by_side)
+
+    def fit(self) -> GridFit | None:
+        """How the cells are drawn now (font, digits, cell size), None before any kernel."""
+        return self._fit
 
     def set_room(self, width: int) -> None:
-        """The editor's width, which decides the cell font and whether grids stack."""
-        self._room = int(width)
-        self._fit_cell_width()
-        self._place_grids()
+        """Kept for callers that pass the editor's width; the grids follow their own width."""
+        self._refit()
+
+    def set_scale(self, scale: float) -> None:
+        """Grow the cells and their numbers by ``scale`` (presentation on a projector: 1.5)."""
+        self._scale = max(0.5, float(scale))
+        self._fit = None
+        self._refit()
 
     def show_kernel(self, shown: np.ndarray, *, depth: bool) -> None:
         """Show ``shown`` (``(kh, kw, grids)``), each grid titled by its channel when ``depth``.
@@ -381,6 +206,8 @@ class KernelGridsWidget(QScrollArea):
         if key != self._grid_key:
             self._rebuild(kh, kw, n, depth)
             self._grid_key = key
+            self._fit = None
+        self._values = np.array(shown, dtype=np.float64)
         max_abs = float(np.abs(shown).max()) if shown.size else 0.0
         for cell in self.cells():
             value = float(shown[cell.row, cell.col, cell.channel])
@@ -390,70 +217,102 @@ class KernelGridsWidget(QScrollArea):
             if cell.error:
                 tip = f"{cell.error}\n{tip}"
             cell.setToolTip(tip)
-            text = format_cell(value)
-            if cell.text() != text and not cell.isModified():
-                cell.setText(text)
-                if cell.hasFocus() and not cell.caret_mode:
-                    cell.selectAll()
             cell.update()
-        self._fit_cell_width()
-        self._place_grids()
+        self._fit = None
+        self._refit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._refit()
 
     # -- layout -----------------------------------------------------------------------------------
-    def _fit_cell_width(self) -> None:
-        """Size every cell so the longest number fits: nothing is ever cut off.
+    def _font(self, points: float) -> QFont:
+        font = QFont(self._fixed_family)
+        font.setStyleHint(QFont.StyleHint.Monospace)
+        font.setPointSizeF(points)
+        return font
 
-        A grid wider than the editor first switches to the smaller font; beyond that the
-        scroll area takes over.
-        """
-        cells = self.cells()
-        if not cells:
+    def _choose(self, width: int) -> GridFit:
+        """The best :data:`FIT_STEPS` entry whose longest number fits the cells ``width`` allows."""
+        values = self._values
+        n = len(self._grids)
+        kw = len(self._cells[0][0])
+        frame = self._grids[0].frame_width()
+        scale = self._scale
+        max_w = round(CELL_MAX_WIDTH * scale)
+
+        def cell_room(side_by_side: bool) -> int:
+            per_grid = (width - GRIDS_GAP * (n - 1)) / n if side_by_side else width
+            return int((per_grid - frame - CELL_SPACING * (kw - 1)) // kw)
+
+        def attempt(side_by_side: bool) -> GridFit | None:
+            room = min(cell_room(side_by_side), max_w)
+            for points, digits in FIT_STEPS:
+                font = self._font(points * scale)
+                metrics = QFontMetrics(font)
+                widest = max(
+                    metrics.horizontalAdvance(format_cell(v, digits)) for v in values.ravel()
+                )
+                need = widest + CELL_PADDING
+                if need <= room:
+                    height = min(max(metrics.height() + 12, 24), round(40 * scale))
+                    cell_w = max(room, round(CELL_MIN_WIDTH * scale))
+                    return GridFit(points, digits, cell_w, height, side_by_side)
+            return None
+
+        if n > 1:
+            # Side by side only while the numbers stay at least 9 points with every digit.
+            beside = attempt(True)
+            if beside is not None and beside.point_size >= 9 and beside.digits == 4:
+                return beside
+        best = attempt(False)
+        if best is not None:
+            return best
+        # Too narrow even for the smallest form: the smallest form, and the grid scrolls.
+        points, digits = FIT_STEPS[-1]
+        metrics = QFontMetrics(self._font(points * scale))
+        widest = max(metrics.horizontalAdvance(format_cell(v, digits)) for v in values.ravel())
+        return GridFit(points, digits, max(widest + CELL_PADDING, CELL_MIN_WIDTH),
+                       min(max(metrics.height() + 12, 24), 40), False)  # fmt: skip
+
+    def _refit(self) -> None:
+        if not self._grids or self._values is None:
             return
-        kh, kw = len(self._cells[0]), len(self._cells[0][0])
-        texts = [c.text() for c in cells]
+        width = self.width()
+        fit = self._choose(width)
+        if fit != self._fit:
+            self._apply(fit)
+        self._update_texts()
 
-        def width_for(font: QFont) -> int:
-            metrics = QFontMetrics(font)
-            return max(self._min_cell_width, max(map(metrics.horizontalAdvance, texts)) + 14)
-
-        font = self._cell_font
-        if len(self._cells) > 1 or max(kh, kw) > 7:
-            font = self._small_cell_font
-        width = width_for(font)
-        if font is self._cell_font and kw * (width + 2) > max(self._room - 30, 150):
-            font = self._small_cell_font
-            width = width_for(font)
-        if width != self._cell_width or cells[0].width() != width or cells[0].font() != font:
-            self._cell_width = width
-            for c in cells:
-                c.setFont(font)
-                c.setFixedWidth(width)
-            for grid in self._grids:
-                grid.adjustSize()
-            self._side_by_side = None
-
-    def _place_grids(self) -> None:
-        """Channel grids side by side when they fit the editor's width, otherwise stacked."""
-        if not self._grids:
-            return
-        spacing = self._layout.horizontalSpacing()
-        needed = sum(g.sizeHint().width() for g in self._grids) + spacing * (len(self._grids) - 1)
-        available = max(self._room - 24, 200)
-        side_by_side = len(self._grids) == 1 or needed <= available
-        if side_by_side == self._side_by_side:
-            return
-        self._side_by_side = side_by_side
+    def _apply(self, fit: GridFit) -> None:
+        self._fit = fit
+        font = self._font(fit.point_size * self._scale)
+        for cell in self.cells():
+            cell.setFont(font)
+            cell.setFixedSize(fit.cell_width, fit.cell_height)
         for grid in self._grids:
             self._layout.removeWidget(grid)
         for i, grid in enumerate(self._grids):
-            if side_by_side:
+            if fit.side_by_side:
                 self._layout.addWidget(grid, 0, i, Qt.AlignmentFlag.AlignTop)
             else:
                 self._layout.addWidget(grid, i, 0, Qt.AlignmentFlag.AlignLeft)
+        for grid in self._grids:
+            grid.adjustSize()
         self._host.adjustSize()
-        height = self._layout.sizeHint().height()
-        bar = self.horizontalScrollBar().sizeHint().height()
-        self.setMinimumHeight(min(height + bar + 6, 560))
+        content = self._layout.sizeHint()
+        height = content.height()
+        if content.width() > self.width():
+            height += self.horizontalScrollBar().sizeHint().height()
+        # Exactly as tall as the grids: the layout around gives the area that much room.
+        self.setFixedHeight(height)
+
+    def _update_texts(self) -> None:
+        values = self._values
+        digits = self._fit.digits if self._fit else 4
+        for cell in self.cells():
+            value = float(values[cell.row, cell.col, cell.channel])
+            cell.show_value(format_cell(value), format_cell(value, digits))
 
     def _rebuild(self, kh: int, kw: int, n: int, depth: bool) -> None:
         focus = QApplication.focusWidget()
@@ -469,16 +328,12 @@ class KernelGridsWidget(QScrollArea):
             grid.deleteLater()
         self._grids = []
         self._cells = []
-        small = n > 1 or max(kh, kw) > 7
-        cell_size = (self._cell_width, 32 if small else 38)
-        font = self._small_cell_font if small else self._cell_font
         for ch in range(n):
             titled = n > 1 or depth
             name = CHANNEL_NAMES[ch] if ch < len(CHANNEL_NAMES) else str(ch)
             title = f"{name} channel" if titled else ""
             color = CHANNEL_COLORS[ch] if titled and ch < len(CHANNEL_COLORS) else ""
-            grid = KernelGridView(ch, (kh, kw), title=title, color=color,
-                                  cell_size=cell_size, font=font, parent=self._host)  # fmt: skip
+            grid = KernelGridView(ch, (kh, kw), title=title, color=color, parent=self._host)
             for cell in (c for row in grid.cells for c in row):
                 where = f"row {cell.row + 1} column {cell.col + 1}"
                 cell.setAccessibleName(f"{title} {where}" if title else f"weight {where}")
@@ -490,7 +345,7 @@ class KernelGridsWidget(QScrollArea):
                 cell.kernelPasteRequested.connect(self.pasteRequested)
             self._grids.append(grid)
             self._cells.append(grid.cells)
-        self._side_by_side = None
+            grid.show()
         self.rebuilt.emit()
         if refocus is not None:
             ch, r, c = refocus

@@ -10,33 +10,39 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from filterstudio.core.convolution import output_shape, resolve_padding
+from filterstudio.core.sizes import size_label
 from filterstudio.core.vocabulary import (
     BORDER_TERMS,
     CHANNEL_MODE_TERMS,
     CUSTOM_PADDING,
     PADDING_TERMS,
 )
+from filterstudio.model import bank_io
 from filterstudio.model.bank import Layer
 
 from .choices import choice_tip, fill_choices
+from .number_box import NumberBox
+from .presentation import present, presentation_font
 
-MAX_STRIDE = 7
-MAX_DILATION = 4
-MAX_PADDING = 15
+# The boxes take what the engine and the bank files take, no less: a value the studio can
+# compute is never refused (or cut short) by the box it is typed into.
+MAX_STRIDE = bank_io.MAX_STRIDE
+MAX_DILATION = bank_io.MAX_DILATION
+MAX_PADDING = bank_io.MAX_PADDING
+#: The border value box takes -CVAL_LIMIT to CVAL_LIMIT (pictures are 0 to 1).
+CVAL_LIMIT = 1000.0
 
 #: The padding choices: the named paddings, then numbers typed in.
 PADDING_CHOICES = (*PADDING_TERMS, CUSTOM_PADDING)
@@ -44,12 +50,18 @@ PADDING_CHOICES = (*PADDING_TERMS, CUSTOM_PADDING)
 WARNING_COLOR = "#c0392b"
 
 
-def _pair_spin(minimum: int, maximum: int, tip: str, parent: QWidget) -> QSpinBox:
-    spin = QSpinBox(parent)
-    spin.setRange(minimum, maximum)
-    spin.setToolTip(tip)
-    spin.setKeyboardTracking(False)
+def _pair_spin(name: str, minimum: int, maximum: int, tip: str, parent: QWidget) -> NumberBox:
+    spin = NumberBox(name, minimum, maximum, whole=True, parent=parent)
+    spin.setToolTip(f"{tip} ({minimum} to {maximum})")
     return spin
+
+
+def _formula_font(presenting: bool) -> QFont:
+    """The fixed-width font of the formula: a notch smaller than the body text so a formula
+    line fits the side panel, scaled while presenting."""
+    fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    fixed.setPointSizeF(max(7.0, fixed.pointSizeF() * 0.9))
+    return presentation_font(presenting, fixed)
 
 
 def formula_text(
@@ -69,8 +81,9 @@ def formula_text(
     Returns
     -------
     text : str
-        ``Output OH x OW`` followed by ``floor((n + p_before + p_after - d·(k - 1) - 1) / s) + 1``
-        with the numbers substituted, for rows and for columns.
+        ``Output W × H (w × h)`` (:func:`~filterstudio.core.sizes.size_label`) followed by
+        ``floor((n + p_before + p_after - d·(k - 1) - 1) / s) + 1`` with the numbers
+        substituted, for the width (columns), then for the height (rows).
     empty : bool
         True when the kernel does not fit the padded image (an axis of size 0).
     """
@@ -80,10 +93,10 @@ def formula_text(
     lines = []
     empty = oh == 0 or ow == 0
     if empty:
-        lines.append(f"Output {oh} x {ow}: the kernel is larger than the padded image.")
+        lines.append(f"Output {size_label(oh, ow)}: the kernel is larger than the padded image.")
     else:
-        lines.append(f"Output {oh} x {ow}")
-    for axis, name in ((0, "rows"), (1, "cols")):
+        lines.append(f"Output {size_label(oh, ow)}")
+    for axis, name in ((1, "width"), (0, "height")):
         n, k = int(in_hw[axis]), int(kernel_hw[axis])
         before, after = pads[axis]
         s, d = layer.stride[axis], layer.dilation[axis]
@@ -107,9 +120,13 @@ class LayerControlsWidget(QWidget):
     -------
     layerEdited(dict)
         Only the changed :class:`~filterstudio.model.bank.Layer` fields, in model values.
+    message(str)
+        A typed value was refused (out of range, not a number); the sentence is also shown
+        under the controls until the next accepted edit.
     """
 
     layerEdited = Signal(dict)
+    message = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -124,17 +141,29 @@ class LayerControlsWidget(QWidget):
         self._separate_check.toggled.connect(self._on_separate_toggled)
 
         self._stride_spins = (
-            _pair_spin(1, MAX_STRIDE, "Stride: how many pixels the kernel moves each step.", self),
-            _pair_spin(1, MAX_STRIDE, "Stride along columns (horizontal step).", self),
+            _pair_spin("Stride", 1, MAX_STRIDE,
+                       "Stride: how many pixels the kernel moves each step", self),
+            _pair_spin("Stride across columns", 1, MAX_STRIDE,
+                       "Stride along columns (horizontal step)", self),
         )
         self._dilation_spins = (
-            _pair_spin(1, MAX_DILATION, "Dilation: spacing of the kernel's taps (1 = none).", self),
-            _pair_spin(1, MAX_DILATION, "Dilation along columns.", self),
+            _pair_spin("Dilation", 1, MAX_DILATION,
+                       "Dilation: spacing of the kernel's taps (1 = none)", self),
+            _pair_spin("Dilation across columns", 1, MAX_DILATION,
+                       "Dilation along columns", self),
         )
         self._padding_spins = (
-            _pair_spin(0, MAX_PADDING, "Cells of padding on each side.", self),
-            _pair_spin(0, MAX_PADDING, "Cells of padding on the left and right.", self),
-        )
+            _pair_spin("Padding", 0, MAX_PADDING, "Cells of padding on each side", self),
+            _pair_spin("Padding left and right", 0, MAX_PADDING,
+                       "Cells of padding on the left and right", self),
+        )  # fmt: skip
+        self._note = QLabel(self)
+        self._note.setWordWrap(True)
+        self._note.setStyleSheet(f"color: {WARNING_COLOR};")
+        self._note.setAccessibleName("layer message")
+        self._note.hide()
+        for spin in (*self._stride_spins, *self._dilation_spins, *self._padding_spins):
+            spin.rejected.connect(self._on_box_rejected)
         for spin in self._stride_spins:
             spin.valueChanged.connect(self._on_stride_changed)
         for spin in self._dilation_spins:
@@ -150,28 +179,24 @@ class LayerControlsWidget(QWidget):
         fill_choices(self._border_combo, BORDER_TERMS)
         self._border_combo.activated.connect(self._on_border_activated)
 
-        self._cval_spin = QDoubleSpinBox(self)
-        self._cval_spin.setRange(-10.0, 10.0)
-        self._cval_spin.setDecimals(3)
-        self._cval_spin.setSingleStep(0.1)
-        self._cval_spin.setKeyboardTracking(False)
+        self._cval_spin = NumberBox("The border value", -CVAL_LIMIT, CVAL_LIMIT, step=0.1,
+                                    parent=self)  # fmt: skip
         self._cval_spin.setToolTip("Value of padded cells with the constant border (0 = black).")
         self._cval_spin.valueChanged.connect(self._on_cval_changed)
+        self._cval_spin.rejected.connect(self._on_box_rejected)
 
         self._channel_combo = QComboBox(self)
         fill_choices(self._channel_combo, CHANNEL_MODE_TERMS)
         self._channel_combo.activated.connect(self._on_channel_activated)
 
         self._geometry_label = QLabel(self)
-        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        # A notch smaller than the body text so a formula line fits the side panel.
-        fixed.setPointSizeF(max(7.0, fixed.pointSizeF() * 0.9))
-        self._geometry_label.setFont(fixed)
+        self._geometry_label.setFont(_formula_font(False))
         self._geometry_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._geometry_label.setWordWrap(False)
         self._geometry_label.setToolTip(
-            "Output size per axis: floor((n + p_before + p_after - d·(k - 1) - 1) / s) + 1, "
-            "with n the image size, p the padding, k the kernel size, d the dilation, s the stride."
+            "Output size, width × height, then per axis: "
+            "floor((n + p_before + p_after - d·(k - 1) - 1) / s) + 1, with n the image's width "
+            "or height, p the padding, k the kernel size, d the dilation, s the stride."
         )
 
         form = QFormLayout()
@@ -195,6 +220,7 @@ class LayerControlsWidget(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self._note)
         layout.addWidget(self._geometry_label)
         layout.addStretch(1)
 
@@ -216,6 +242,11 @@ class LayerControlsWidget(QWidget):
         self._layer = layer
         self._show_layer()
         self._update_geometry()
+
+    def set_presentation(self, on: bool) -> None:
+        """Projector size: every control and the formula grow with the presentation scale."""
+        present(self, on)
+        self._geometry_label.setFont(_formula_font(on))
 
     def layer(self) -> Layer:
         """The layer the controls show."""
@@ -243,15 +274,15 @@ class LayerControlsWidget(QWidget):
         return self._geometry_label.text()
 
     # -- parts, for scripts and tests ---------------------------------------------------------
-    def stride_spins(self) -> tuple[QSpinBox, QSpinBox]:
+    def stride_spins(self) -> tuple[NumberBox, NumberBox]:
         """The stride boxes: rows, columns (the second hidden unless rows and columns differ)."""
         return self._stride_spins
 
-    def dilation_spins(self) -> tuple[QSpinBox, QSpinBox]:
+    def dilation_spins(self) -> tuple[NumberBox, NumberBox]:
         """The dilation boxes: rows, columns."""
         return self._dilation_spins
 
-    def padding_spins(self) -> tuple[QSpinBox, ...]:
+    def padding_spins(self) -> tuple[NumberBox, ...]:
         """The custom padding boxes."""
         return self._padding_spins
 
@@ -267,13 +298,17 @@ class LayerControlsWidget(QWidget):
         """The border mode choice (item data: a border name)."""
         return self._border_combo
 
-    def cval_box(self) -> QDoubleSpinBox:
+    def cval_box(self) -> NumberBox:
         """The constant that fills the border in ``constant`` mode."""
         return self._cval_spin
 
     def channel_box(self) -> QComboBox:
         """The channel mode choice (item data: a channel mode name)."""
         return self._channel_combo
+
+    def note_text(self) -> str:
+        """The sentence shown under the controls about a refused value (``""`` when none)."""
+        return self._note.text() if not self._note.isHidden() else ""
 
     def geometry_label(self) -> QLabel:
         """The output size and its formula (in a warning colour when the output is empty)."""
@@ -308,14 +343,14 @@ class LayerControlsWidget(QWidget):
                 (self._dilation_spins, layer.dilation),
                 (self._padding_spins, pad),
             ):
-                spins[0].setValue(values[0])
-                spins[1].setValue(values[1])
+                spins[0].set_value_quietly(values[0])
+                spins[1].set_value_quietly(values[1])
             self._padding_combo.setCurrentIndex(
                 self._padding_combo.findData("custom" if custom else layer.padding)
             )
             self._border_combo.setCurrentIndex(self._border_combo.findData(layer.border))
             self._border_combo.setToolTip(choice_tip(self._border_combo))
-            self._cval_spin.setValue(layer.cval)
+            self._cval_spin.set_value_quietly(layer.cval)
             self._channel_combo.setCurrentIndex(self._channel_combo.findData(layer.channel_mode))
             self._channel_combo.setToolTip(choice_tip(self._channel_combo))
         finally:
@@ -352,8 +387,14 @@ class LayerControlsWidget(QWidget):
 
     # ---------------------------------------------------------------- widget -> controller
 
+    def _on_box_rejected(self, sentence: str) -> None:
+        self._note.setText(sentence)
+        self._note.show()
+        self.message.emit(sentence)
+
     def _emit(self, **changes) -> None:
         """Emit the fields that differ from the shown layer, and show them at once."""
+        self._note.hide()
         changed = {k: v for k, v in changes.items() if getattr(self._layer, k) != v}
         if not changed:
             return
@@ -364,9 +405,11 @@ class LayerControlsWidget(QWidget):
         self._update_geometry()
         self.layerEdited.emit(changed)
 
-    def _pair(self, spins: tuple[QSpinBox, QSpinBox]) -> tuple[int, int]:
-        first = spins[0].value()
-        return (first, spins[1].value()) if self._separate_check.isChecked() else (first, first)
+    def _pair(self, spins: tuple[NumberBox, NumberBox]) -> tuple[int, int]:
+        first = int(spins[0].value())
+        if self._separate_check.isChecked():
+            return first, int(spins[1].value())
+        return first, first
 
     def _on_stride_changed(self, _value: int) -> None:
         self._emit(stride=self._pair(self._stride_spins))

@@ -19,12 +19,13 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QPalette,
     QPen,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from filterstudio.core.colors import RGB, ink_on, pixel_rgb
-from filterstudio.core.lesson import LessonPlan, format_number, step_lines
+from filterstudio.core.lesson import LessonPlan
 from filterstudio.core.lesson_layout import (
     kernel_limit,
     kernel_slices,
@@ -35,6 +36,7 @@ from filterstudio.core.lesson_layout import (
     weight_cell_rgb,
     window_cells,
 )
+from filterstudio.core.lesson_text import step_lines
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,7 @@ class LessonCanvas(QWidget):
         self._plan: LessonPlan | None = None
         self._step = 0
         self._palette = _NORMAL
+        self._focus_shown = False
         self._message = "Choose an image and a filter to start a lesson."
         self._lines: dict[int, list[str]] = {}
         self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
@@ -123,6 +126,12 @@ class LessonCanvas(QWidget):
     def set_presentation(self, on: bool) -> None:
         self._palette = _PROJECTOR if on else _NORMAL
         self.update()
+
+    def set_focus_shown(self, on: bool) -> None:
+        """Frame the drawing: the lesson around it has the keyboard focus (its keys step)."""
+        if self._focus_shown != bool(on):
+            self._focus_shown = bool(on)
+            self.update()
 
     def step_lines(self, k: int) -> list[str]:
         """The equation lines of step ``k`` (computed once)."""
@@ -248,6 +257,7 @@ class LessonCanvas(QWidget):
                 int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap),
                 self._message,
             )
+            self._draw_focus(p)
             p.end()
             return
         self._draw_titles(p, lay)
@@ -256,7 +266,14 @@ class LessonCanvas(QWidget):
         self._draw_map(p, lay)
         self._draw_connector(p, lay)
         self._draw_equation(p, lay)
+        self._draw_focus(p)
         p.end()
+
+    def _draw_focus(self, p: QPainter) -> None:
+        if self._focus_shown:
+            p.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 3))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5))
 
     # -- painting helpers ---------------------------------------------------------------------
     def _font(self, px: float, *, bold: bool = False, mono: bool = False) -> QFont:
@@ -273,10 +290,17 @@ class LessonCanvas(QWidget):
     def _cell_rect(self, origin: QPointF, r: float, c: float, cell: float) -> QRectF:
         return QRectF(origin.x() + c * cell, origin.y() + r * cell, cell, cell)
 
-    def _draw_values(self, p: QPainter, rect: QRectF, values, px: float, ink: QColor) -> None:
+    def _draw_values(self, p: QPainter, rect: QRectF, values, px: float, ink: QColor,
+                     *, weight: bool = False) -> None:  # fmt: skip
+        """The cell's number(s) as the lesson writes them: a weight exactly (0.0625, 1/9), a
+        value exactly where it has up to 4 decimals, else rounded to 2."""
         if px < 5:
             return
-        texts = [format_number(float(v), 2) for v in np.atleast_1d(values)]
+        form = self._plan.number_form
+        texts = [
+            form.weight(float(v)).text if weight else form.cell_text(float(v))
+            for v in np.atleast_1d(values)
+        ]
         font = self._font(px)
         widest = max(QFontMetricsF(font).horizontalAdvance(t) for t in texts)
         room = rect.width() * 0.92
@@ -391,7 +415,7 @@ class LessonCanvas(QWidget):
                     p.fillRect(rect, fill)
                     p.setPen(self._pen(pal.grid, 1))
                     p.drawRect(rect)
-                    self._draw_values(p, rect, w, px, _ink_on(fill, pal))
+                    self._draw_values(p, rect, w, px, _ink_on(fill, pal), weight=True)
             p.setPen(self._pen(pal.window, 3))
             p.drawRect(QRectF(origin.x(), origin.y(), weights.shape[1] * cell,
                               weights.shape[0] * cell))  # fmt: skip

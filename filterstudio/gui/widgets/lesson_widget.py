@@ -24,7 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from filterstudio.core.lesson import LessonPlan, build_lesson
-from filterstudio.core.lesson_concepts import explanations_html, relevant_concepts
+from filterstudio.core.lesson_concepts import (
+    concept_notes,
+    explanations_html,
+    relevant_concepts,
+)
 
 from .lesson_canvas import LessonCanvas
 from .lesson_exporter import LessonExporterWidget
@@ -59,10 +63,12 @@ class LessonWidget(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._plan: LessonPlan | None = None
+        self._notes: dict[str, str] = {}  # what the lesson's kernel adds to the cards
         self._step = 0
         self._filter_count = 1
         self._presentation = False
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("lesson: Space plays, arrow keys step")
 
         self._note = QLabel(self)
         self._note.setWordWrap(True)
@@ -73,6 +79,7 @@ class LessonWidget(QWidget):
         self._explain = QTextBrowser(self)
         self._explain.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._explain.setMinimumWidth(220)
+        self._explain.setAccessibleName("explanations of the lesson's words")
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.canvas)
         splitter.addWidget(self._explain)
@@ -120,6 +127,7 @@ class LessonWidget(QWidget):
         self._speed.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._speed.setMaximumWidth(160)
         self._speed.setToolTip("Playing speed")
+        self._speed.setAccessibleName("playing speed")
         self._speed.valueChanged.connect(self._on_speed_value_changed)
         self._step_label = QLabel(self)
         self._step_label.setWordWrap(True)
@@ -170,12 +178,14 @@ class LessonWidget(QWidget):
             plan = build_lesson(image, flt, layer, flip=flip)
         except ValueError as exc:
             self._plan = None
+            self._notes = {}
             self.canvas.set_plan(None, str(exc))
             self._show_note(str(exc), error=True)
             self._step = 0
             self._refresh()
             return False
         self._plan = plan
+        self._notes = concept_notes(plan)
         self._step = 0
         self.canvas.set_plan(plan)
         self._show_note(plan.note or "", error=False)
@@ -357,6 +367,14 @@ class LessonWidget(QWidget):
         self.setFocus(Qt.FocusReason.MouseFocusReason)
         super().mousePressEvent(event)
 
+    def focusInEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().focusInEvent(event)
+        self.canvas.set_focus_shown(True)
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().focusOutEvent(event)
+        self.canvas.set_focus_shown(False)
+
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.shutdown()
         super().closeEvent(event)
@@ -450,7 +468,9 @@ class LessonWidget(QWidget):
         )
         self._play_btn.setIcon(self.style().standardIcon(icon))
         relevant = relevant_concepts(plan, filter_count=self._filter_count)
-        html_text = explanations_html(relevant, presentation=self._presentation)
+        html_text = explanations_html(
+            relevant, presentation=self._presentation, notes=self._notes
+        )
         if html_text != getattr(self, "_explain_html", None):
             self._explain_html = html_text
             self._explain.setHtml(html_text)

@@ -38,6 +38,7 @@ from .panel_parts import (
     mono_font,
     small_font,
 )
+from .presentation import present
 
 DEFAULT_CHOICE = "default"
 DEFAULT_MAPPING = Term(DEFAULT_CHOICE, DEFAULT_CHOICE, "The mapping chosen for every map (View menu).")
@@ -75,14 +76,11 @@ class MapPanelWidget(PanelFrame):
         self._stats_full = ""
         self._stats_compact = ""
 
+        self._presenting = False
         self._title = ElidingLabel("")
-        title_font = QFont(self.font())
-        title_font.setBold(True)
-        self._title.setFont(title_font)
         # Shown and hidden with every preview of a large map: a note over the picture's corner,
         # outside the layout, so it neither takes room from the title nor lays the panel out.
         self._busy_label = QLabel("updating\u2026", self)
-        self._busy_label.setFont(small_font(self))
         self._busy_label.setStyleSheet(
             "color: rgb(235, 235, 235); background: rgba(30, 30, 30, 170); padding: 1px 4px;"
         )
@@ -91,7 +89,9 @@ class MapPanelWidget(PanelFrame):
         self._busy_label.setVisible(False)
 
         self._view = MapView()
-        self._colorbar = ColorBarWidget()
+        # The colour bar runs along the title row, so a panel with one keeps the same map area
+        # as its neighbours without one, and the maps of the grid line up.
+        self._colorbar = ColorBarWidget(horizontal=True)
         self._colorbar.setVisible(False)
         self._error = QLabel()
         self._error.setWordWrap(True)
@@ -103,14 +103,17 @@ class MapPanelWidget(PanelFrame):
         self._stack.addWidget(self._view)
         self._stack.addWidget(self._error)
 
-        small = small_font(self)
+        # What "default" stands for: pushed by the window (set_defaults), else learnt from the
+        # last map drawn with the default.
+        self._default_mapping = ""
+        self._default_colormap = ""
+        self._pushed_defaults = False
         self._mapping_combo = QComboBox()
-        self._mapping_combo.setToolTip("How values become grey levels or colours")
+        self._mapping_combo.setAccessibleName("display mapping")
         fill_choices(self._mapping_combo, (DEFAULT_MAPPING, *MAPPING_TERMS))
         self._colormap_combo = QComboBox()
-        self._colormap_combo.setToolTip("Colour map")
+        self._colormap_combo.setAccessibleName("colour map")
         for combo in (self._mapping_combo, self._colormap_combo):
-            combo.setFont(small)
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
@@ -120,13 +123,24 @@ class MapPanelWidget(PanelFrame):
         self._fill_colormaps(self._colormap_kind(DEFAULT_CHOICE), "")
         self._relu_button = QToolButton()
         self._relu_button.setText("ReLU")
-        self._relu_button.setFont(small)
         self._relu_button.setCheckable(True)
         self._relu_button.setToolTip("Activation: max(0, v) after the bias")
+        self._relu_button.setAccessibleName("ReLU activation")
         self._histogram = HistogramWidget()
         self._histogram.setToolTip("Histogram of the values (blue below zero, orange above)")
+        self._histogram.setAccessibleName("histogram of the map's values")
         self._stats = ElidingLabel("")
-        self._stats.setFont(mono_font(self))
+        self._stats.setAccessibleName("map statistics")
+        self._title.setAccessibleName("map title")
+        # The caption lies over the foot of the map, outside the layout, so a panel with one
+        # keeps the same map area as a panel without (the grid's maps line up).
+        self._caption = ElidingLabel("", self)
+        self._caption.setAccessibleName("what the filter finds")
+        self._caption.setStyleSheet(
+            "color: rgb(240, 240, 240); background: rgba(20, 20, 20, 185); padding: 1px 4px;"
+        )
+        self._caption.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._caption.setVisible(False)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(5, 4, 5, 4)
@@ -136,12 +150,9 @@ class MapPanelWidget(PanelFrame):
         title_row = QHBoxLayout()
         title_row.setSpacing(4)
         title_row.addWidget(self._title, 1)
+        title_row.addWidget(self._colorbar, 0)
         layout.addLayout(title_row)
-        picture_row = QHBoxLayout()
-        picture_row.setSpacing(3)
-        picture_row.addWidget(self._stack, 1)
-        picture_row.addWidget(self._colorbar)
-        layout.addLayout(picture_row, 1)
+        layout.addWidget(self._stack, 1)
         self._controls = controls = QHBoxLayout()
         controls.setSpacing(3)
         controls.addWidget(self._mapping_combo, 1)
@@ -154,6 +165,7 @@ class MapPanelWidget(PanelFrame):
         self._click_filter = ClickFilter(self.selectRequested.emit, self)
         for child in (
             self._title,
+            self._caption,
             self._busy_label,
             self._colorbar,
             self._error,
@@ -165,6 +177,8 @@ class MapPanelWidget(PanelFrame):
         ):
             child.installEventFilter(self._click_filter)
 
+        self._update_default_labels()
+        self._apply_fonts()
         self._view.clicked.connect(self.selectRequested)
         self._view.hoveredCell.connect(self.hoveredCell)
         self._mapping_combo.currentIndexChanged.connect(self._on_mapping_combo_changed)
@@ -207,7 +221,7 @@ class MapPanelWidget(PanelFrame):
         return str(self._colormap_combo.currentData())
 
     def colorbar_widget(self) -> ColorBarWidget:
-        """The colour bar beside the map."""
+        """The colour bar, along the title row over the map."""
         return self._colorbar
 
     def histogram_widget(self) -> HistogramWidget:
@@ -246,6 +260,88 @@ class MapPanelWidget(PanelFrame):
         """Set the title line, e.g. ``"sobel_x  3x3 -> 1500x2000"``."""
         self._title.setText(text)
         self._title.setToolTip(text)
+
+    def set_presentation(self, on: bool) -> None:
+        """Projector size: the title, the controls, the statistics and the numbers drawn in
+        zoomed-in cells grow by :data:`~.presentation.PRESENTATION_SCALE`."""
+        if self._presenting != bool(on):
+            self._presenting = bool(on)
+            present(self, self._presenting)
+            self._apply_fonts()
+
+    def is_presentation(self) -> bool:
+        """Whether the panel is at projector size."""
+        return self._presenting
+
+    def _apply_fonts(self) -> None:
+        """Fonts of the parts, from the panel's own (which presentation scales)."""
+        title_font = QFont(self.font())
+        title_font.setBold(True)
+        self._title.setFont(title_font)
+        small = small_font(self)
+        for part in (self._busy_label, self._mapping_combo, self._colormap_combo,
+                     self._relu_button, self._caption):  # fmt: skip
+            part.setFont(small)
+        self._busy_label.adjustSize()
+        self._stats.setFont(mono_font(self))
+        self._colorbar.setFont(small_font(self, -1.5))
+        self._view.setFont(self.font())
+        self.updateGeometry()
+        self._apply_compact_mode()
+        self._place_caption()
+
+    def set_caption(self, text: str) -> None:
+        """A one-line caption saying what the filter finds (``""`` hides it), e.g.
+        ``"vertical edges (brightness changing left to right)"``, over the foot of the map so
+        the map keeps its area (see :func:`filterstudio.core.kernels.finds_caption`)."""
+        self._caption.setText(text)
+        self._caption.setToolTip(text)
+        self._title.setToolTip(f"{self._title.text()}\n{text}" if text else self._title.text())
+        self._place_caption()
+
+    def caption(self) -> str:
+        """The caption (``""`` when none)."""
+        return self._caption.text()
+
+    def caption_label(self) -> ElidingLabel:
+        """The caption over the foot of the map."""
+        return self._caption
+
+    def set_defaults(self, mapping: str, colormap: str) -> None:
+        """What the two "default" choices stand for, shown as ``minmax (default)`` and
+        ``gray (default)``: the studio's default mapping and colour map (View menu)."""
+        self._pushed_defaults = True
+        self._default_mapping = str(mapping or "")
+        self._default_colormap = str(colormap or "")
+        self._update_default_labels()
+
+    def _resolved_colormap(self, mapping: str | None, colormap: str | None) -> str:
+        if mapping == "diverging" and colormap not in display.DIVERGING_COLORMAPS:
+            return display.DEFAULT_DIVERGING
+        return colormap or "gray"
+
+    def _update_default_labels(self) -> None:
+        """Name what "default" resolves to, in the items and in the tooltips. The name comes
+        first ("minmax (default)"), so a narrow combo that cuts the text still shows it."""
+        mapping, cmap = self._default_mapping, self._default_colormap
+        if self._mapping_combo.count():
+            self._mapping_combo.setItemText(
+                0, f"{mapping} ({DEFAULT_CHOICE})" if mapping else DEFAULT_CHOICE
+            )
+        if self._colormap_combo.count():
+            kind = self._colormap_combo.property("kind")
+            shown_cmap = display.DEFAULT_DIVERGING if kind == "diverging" else cmap
+            self._colormap_combo.setItemText(
+                0, f"{shown_cmap} ({DEFAULT_CHOICE})" if shown_cmap else DEFAULT_CHOICE
+            )
+        self._mapping_combo.setToolTip(
+            "Display mapping: how the map's values become grey levels or colours"
+            + (f". Default: {mapping} (View menu)." if mapping else ".")
+        )
+        self._colormap_combo.setToolTip(
+            "Colour map: the colours the mapped values are drawn in"
+            + (f". Default: {cmap} (View menu)." if cmap else ".")
+        )
 
     def set_map(
         self,
@@ -293,6 +389,11 @@ class MapPanelWidget(PanelFrame):
         self._shown_mapping = mapping
         if self.mapping() == DEFAULT_CHOICE:
             self._refill_colormaps_for_mapping()
+            if mapping and not self._pushed_defaults:
+                self._default_mapping = mapping
+        if self.colormap() == "" and not self._pushed_defaults:
+            self._default_colormap = self._resolved_colormap(mapping, colormap)
+        self._update_default_labels()
         if stats is not None:
             self._stats_full = format_stats(stats)
             self._stats_compact = format_stats(stats, compact=True)
@@ -325,6 +426,17 @@ class MapPanelWidget(PanelFrame):
                 self._place_busy_label()
                 self._busy_label.raise_()
             self._busy_label.setVisible(self._busy)
+
+    def _place_caption(self) -> None:
+        """Along the foot of the map area; hidden when there is none or the map is tiny."""
+        label = self._caption
+        area = self._stack.geometry()
+        show = bool(label.text()) and area.width() >= 120 and area.height() >= 60
+        if show:
+            height = label.sizeHint().height()
+            label.setGeometry(area.left(), area.bottom() - height + 1, area.width(), height)
+            label.raise_()
+        label.setVisible(show)
 
     def _place_busy_label(self) -> None:
         area = self._stack.geometry()
@@ -387,6 +499,7 @@ class MapPanelWidget(PanelFrame):
             combo.addItem(name, name)
         combo.setProperty("kind", kind)
         combo.setCurrentIndex(max(0, combo.findData(current)))
+        self._update_default_labels()
 
     def _refill_colormaps_for_mapping(self) -> None:
         self._colormap_combo.blockSignals(True)
@@ -475,6 +588,7 @@ class MapPanelWidget(PanelFrame):
         super().resizeEvent(event)
         self._apply_compact_mode()
         self._place_busy_label()
+        self._place_caption()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self.selectRequested.emit()

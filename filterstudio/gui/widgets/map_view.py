@@ -14,6 +14,8 @@ from PySide6.QtGui import (
     QKeyEvent,
     QMouseEvent,
     QPainter,
+    QPalette,
+    QPen,
     QPixmap,
     QTransform,
     QWheelEvent,
@@ -92,6 +94,7 @@ class MapView(QGraphicsView):
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("map view: zoom with the wheel or + and -, drag to pan")
         self.setMouseTracking(True)
         self.viewport().setMouseTracking(True)
         self.setMinimumSize(32, 32)
@@ -564,6 +567,25 @@ class MapView(QGraphicsView):
             self.hoveredCell.emit(cell[0], cell[1])
 
     # ------------------------------------------------------------------ painting
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().paintEvent(event)
+        if self.hasFocus():
+            # The keyboard focus shows as a frame inside the view (the map is custom painted,
+            # so no style draws one for it).
+            painter = QPainter(self.viewport())
+            pen = QPen(self.palette().color(QPalette.ColorRole.Highlight), 2.0)
+            painter.setPen(pen)
+            painter.drawRect(QRectF(self.viewport().rect()).adjusted(1, 1, -1, -1))
+            painter.end()
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().focusInEvent(event)
+        self.viewport().update()
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().focusOutEvent(event)
+        self.viewport().update()
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         level = self.current_detail_level()

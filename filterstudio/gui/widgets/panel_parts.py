@@ -18,8 +18,9 @@ from .map_style import BACKGROUND, format_value
 ACCENT = QColor(45, 140, 255)
 NEGATIVE_BAR = QColor(96, 150, 220)
 POSITIVE_BAR = QColor(230, 150, 60)
-#: Space a panel needs around its picture: colour bar (width) and title, controls, stats (height).
-PANEL_OVERHEAD = (40, 76)
+#: Space a panel needs around its picture: margins (width) and title, controls, stats (height).
+#: The colour bar runs along the title row, so it takes no width from the picture.
+PANEL_OVERHEAD = (12, 76)
 
 
 def small_font(widget: QWidget, delta: float = -1.0) -> QFont:
@@ -177,23 +178,37 @@ class HistogramWidget(QWidget):
 
 
 class ColorBarWidget(QWidget):
-    """A vertical colour bar (high end on top) with value labels at its ticks."""
+    """A colour bar with value labels at its ticks: vertical (high end on top), or horizontal
+    (low end at the left, the end labels beside it) to sit in a panel's title row, so that a
+    panel with a colour bar keeps the same map area as one without."""
 
     BAR_WIDTH = 10
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, horizontal: bool = False) -> None:
         super().__init__(parent)
+        self._horizontal = bool(horizontal)
         self._bar: np.ndarray | None = None
         self._image: QImage | None = None
         self._ticks: list[tuple[float, str]] = []
         self.setFont(small_font(self, -1.5))
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+        if self._horizontal:
+            self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        else:
+            self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+
+    def is_horizontal(self) -> bool:
+        """Whether the bar runs left to right."""
+        return self._horizontal
 
     def set_colorbar(self, colormap: str | None, ticks: Sequence[tuple[float, str]]) -> None:
         """Show the bar of ``colormap`` with ``ticks`` ``(position 0..1 from the low end, label)``."""
-        self._bar = display.colorbar(colormap, 256, True)
+        self._bar = display.colorbar(colormap, 256, not self._horizontal)
         self._image = array_to_qimage(self._bar)
         self._ticks = list(ticks)
+        labels = ", ".join(label for _, label in self._ticks)
+        self.setToolTip(f"Colour bar: {labels}" if labels else "Colour bar")
+        self.setAccessibleName(f"colour bar from {self._ticks[0][1]} to {self._ticks[-1][1]}"
+                               if self._ticks else "colour bar")  # fmt: skip
         self.updateGeometry()
         self.update()
 
@@ -201,12 +216,26 @@ class ColorBarWidget(QWidget):
         """The ticks shown."""
         return list(self._ticks)
 
+    def _end_labels(self) -> tuple[str, str]:
+        if not self._ticks:
+            return "", ""
+        return self._ticks[0][1], self._ticks[-1][1]
+
     def sizeHint(self) -> QSize:
         fm = self.fontMetrics()
+        if self._horizontal:
+            lo, hi = self._end_labels()
+            width = fm.horizontalAdvance(lo) + fm.horizontalAdvance(hi) + 8 + 72
+            return QSize(width, fm.height())
         label_w = max((fm.horizontalAdvance(t) for _, t in self._ticks), default=0)
         return QSize(self.BAR_WIDTH + 6 + label_w + 2, 60)
 
     def minimumSizeHint(self) -> QSize:
+        if self._horizontal:
+            fm = self.fontMetrics()
+            lo, hi = self._end_labels()
+            width = fm.horizontalAdvance(lo) + fm.horizontalAdvance(hi) + 8 + 28
+            return QSize(width, fm.height())
         return QSize(self.sizeHint().width(), 20)
 
     def paintEvent(self, event) -> None:
@@ -214,15 +243,39 @@ class ColorBarWidget(QWidget):
             return
         painter = QPainter(self)
         fm = self.fontMetrics()
+        ink = self.palette().windowText().color()
+        if self._horizontal:
+            self._paint_horizontal(painter, fm, ink)
+            painter.end()
+            return
         pad = fm.ascent() / 2.0 + 1
         bar = QRectF(1, pad, self.BAR_WIDTH, max(1.0, self.height() - 2 * pad))
         painter.drawImage(bar, self._image)
-        painter.setPen(QPen(self.palette().windowText().color(), 1.0))
+        painter.setPen(QPen(ink, 1.0))
         painter.drawRect(bar)
         for pos, label in self._ticks:
             y = bar.bottom() - pos * bar.height()
             painter.drawLine(QPointF(bar.right(), y), QPointF(bar.right() + 3, y))
             painter.drawText(QPointF(bar.right() + 5, y + fm.ascent() / 2.0 - 1), label)
+        painter.end()
+
+    def _paint_horizontal(self, painter: QPainter, fm, ink: QColor) -> None:
+        lo, hi = self._end_labels()
+        lo_w, hi_w = fm.horizontalAdvance(lo), fm.horizontalAdvance(hi)
+        height = self.height()
+        thickness = max(4.0, min(self.BAR_WIDTH, height - 4.0))
+        bar = QRectF(lo_w + 4, (height - thickness) / 2.0,
+                     max(1.0, self.width() - lo_w - hi_w - 8), thickness)  # fmt: skip
+        painter.drawImage(bar, self._image)
+        painter.setPen(QPen(ink, 1.0))
+        painter.drawRect(bar)
+        baseline = (height + fm.ascent() - fm.descent()) / 2.0
+        painter.drawText(QPointF(0, baseline), lo)
+        painter.drawText(QPointF(bar.right() + 4, baseline), hi)
+        for pos, _label in self._ticks[1:-1]:
+            # Inner ticks (0 on a diverging bar) as marks across the bar; values in the tooltip.
+            x = bar.left() + pos * bar.width()
+            painter.drawLine(QPointF(x, bar.top() - 1), QPointF(x, bar.bottom() + 1))
 
 
 class ClickFilter(QObject):

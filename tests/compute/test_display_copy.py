@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from filterstudio.compute.planning import display_copy, value_range
 from filterstudio.core import display
-from filterstudio.gui.worker import display_copy, fast_downscale, value_range
 
 
 @pytest.mark.parametrize("shape", [(7,), (40, 33), (40, 33, 1), (40, 33, 3), (40, 33, 6)])
@@ -25,17 +25,6 @@ def test_value_range_of_a_map_with_nan_reports_the_finite_values():
     assert value_range(values) == (-5.0, 6.0)
 
 
-@pytest.mark.parametrize("channels", [None, 3, 5])
-def test_fast_downscale_averages_whole_blocks_of_a_view(channels):
-    rng = np.random.default_rng(3)
-    shape = (61, 90) if channels is None else (61, 90, channels)
-    values = rng.random(shape, dtype=np.float32)
-    small = fast_downscale(values, 30)  # factor 3: 20 x 30
-    assert small.shape[:2] == (20, 30) and small.shape[2:] == shape[2:]
-    blocks = values[:60, :90].reshape((20, 3, 30, 3) + shape[2:]).mean(axis=(1, 3))
-    np.testing.assert_allclose(small, blocks, rtol=1e-5, atol=1e-6)
-
-
 def test_display_copy_reports_the_full_maps_limits():
     values = np.zeros((400, 300), np.float32)
     values[5, 7] = -3.0  # a single extreme cell that area averaging would blur away
@@ -43,6 +32,6 @@ def test_display_copy_reports_the_full_maps_limits():
     pixels, stats = display_copy(values, "diverging", None, 100)
     assert pixels.shape[:2] == (100, 75)
     assert (stats.min, stats.max) == (-3.0, 2.0)
-    expected = display.map_stats(fast_downscale(values, 100), exact_limits=(-3.0, 2.0))
+    expected = display.map_stats(display.downscale_for_display(values, 100, whole_factor=True), exact_limits=(-3.0, 2.0))
     np.testing.assert_array_equal(stats.histogram, expected.histogram)
     assert stats.mean == pytest.approx(expected.mean)

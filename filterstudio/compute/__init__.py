@@ -1,0 +1,1 @@
+"""The studio's compute cycle without Qt: requests, planning, processing, scheduling, the ledger."""

@@ -1,0 +1,115 @@
+"""What the compute thread keeps between requests: exact maps, the prepared picture, split maps.
+
+Written on the compute thread only; :meth:`MapCache.forget` and :meth:`MapCache.revive` may be
+called from any thread (a filter removed while its map is being computed never gets it cached).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from ..core.pipeline import prepare_input
+from .requests import ComputeRequest, MapKey, StageRequest
+from .stagework import split_colour
+
+__all__ = ["SPLIT_BYTES", "MapCache"]
+
+#: The most memory kept for first-stage colour maps split into their channels for the next
+#: stage (each split once per version of the map); past it the channels are split per request.
+SPLIT_BYTES = 1 << 30
+
+
+class MapCache:
+    """The last exact map of each filter and the prepared input, shared by successive requests.
+
+    Written on the compute thread only; :meth:`forget` and :meth:`revive` may be called from
+    any thread (a filter removed while its map is being computed never gets it cached).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: dict[MapKey, tuple[tuple, np.ndarray]] = {}
+        self._forgotten: set[MapKey] = set()
+        self._prepared: tuple[tuple, np.ndarray] | None = None
+        self._split: dict[MapKey, tuple[int, tuple[np.ndarray, ...]]] = {}
+
+    def get(self, uid: MapKey, key: tuple | None = None) -> np.ndarray | None:
+        """The cached map of ``uid`` (only if it was made for ``key``, when one is given)."""
+        with self._lock:
+            found = self._values.get(uid)
+        if found is None or (key is not None and found[0] != key):
+            return None
+        return found[1]
+
+    def put(self, uid: MapKey, key: tuple, values: np.ndarray) -> None:
+        with self._lock:
+            if uid not in self._forgotten:
+                self._values[uid] = (key, values)
+
+    def drop(self, uid: MapKey) -> None:
+        with self._lock:
+            self._values.pop(uid, None)
+            self._split.pop(uid, None)
+
+    def forget(self, uid: MapKey) -> None:
+        """``uid`` is gone: drop its map, and keep none that is being computed now."""
+        with self._lock:
+            self._forgotten.add(uid)
+            self._values.pop(uid, None)
+            self._split.pop(uid, None)
+
+    def revive(self, uid: MapKey) -> None:
+        """``uid`` is asked for again (an undone removal): its maps may be kept again."""
+        with self._lock:
+            self._forgotten.discard(uid)
+
+    def is_forgotten(self, uid: MapKey) -> bool:
+        with self._lock:
+            return uid in self._forgotten
+
+    def cached_uids(self) -> set[MapKey]:
+        with self._lock:
+            return set(self._values)
+
+    def prepared_input(self, req: ComputeRequest) -> np.ndarray:
+        """The picture as the engine reads it under the request's channel mode (kept once)."""
+        key = (req.image_key, req.layer.channel_mode)
+        if self._prepared is None or self._prepared[0] != key:
+            self._prepared = None  # free the old one before making the new one
+            self._prepared = (key, prepare_input(req.image, req.layer.channel_mode))
+        return self._prepared[1]
+
+    def planes(self, req: StageRequest) -> list[np.ndarray | None]:
+        """The maps ``req`` reads, in order; a colour map is split into channels once per
+        version (its generation) and kept while that version is read, within ``SPLIT_BYTES``."""
+        out: list[np.ndarray | None] = []
+        made: dict[MapKey, tuple[np.ndarray, ...]] = {}
+        for src in req.sources:
+            if src.values is None or src.channel is None:
+                out.append(src.values)
+                continue
+            planes = made.get(src.key)
+            if planes is None:
+                with self._lock:
+                    kept = self._split.get(src.key)
+                if src.values.ndim == 2:  # a grey picture's map: three times the same map
+                    planes = (src.values,) * 3
+                elif kept is not None and kept[0] == src.generation:
+                    planes = kept[1]
+                else:
+                    planes = split_colour(src.values)
+                    self._keep_split(src.key, src.generation, planes)
+                made[src.key] = planes
+            out.append(planes[src.channel])
+        return out
+
+    def _keep_split(self, key: MapKey, generation: int, planes: tuple[np.ndarray, ...]) -> None:
+        with self._lock:
+            self._split.pop(key, None)  # the older version is never read again
+            if key in self._forgotten:
+                return
+            held = sum(p.nbytes for _, ps in self._split.values() for p in ps)
+            if held + sum(p.nbytes for p in planes) <= SPLIT_BYTES:
+                self._split[key] = (generation, planes)

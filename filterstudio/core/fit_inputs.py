@@ -1,0 +1,203 @@
+"""What a kernel fit takes: a picture and a target checked as a pair, and which values count.
+
+:func:`check_pair` turns a picture, a target and the options into float32 arrays and the fit's
+geometry, or one sentence saying why not. :func:`unclipped` and :func:`inner_cells` are the masks
+a fit of a photo editor's result needs: values the editor clipped, and cells whose window reads
+padding filled by a rule the editor does not say.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .normal_equations import FitGeometry, fit_geometry
+
+__all__ = ["check_flag", "check_mask", "check_pair", "check_ridge", "inner_cells", "unclipped"]
+
+
+def _picture(value, what: str) -> np.ndarray:
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"The {what} must be an array of real numbers.") from None
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"The {what} must hold real numbers, not values of type {arr.dtype}.")
+    if arr.ndim not in (2, 3):
+        raise ValueError(f"The {what} must be 2-D (H, W) or 3-D (H, W, C), not {arr.ndim}-D.")
+    if arr.size == 0:
+        raise ValueError(f"The {what} is empty (shape {arr.shape}).")
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        raise ValueError(f"The {what} contains a value that is not a finite number.")
+    with np.errstate(over="ignore"):
+        out = np.ascontiguousarray(arr, dtype=np.float32)
+    if out.dtype != arr.dtype and not np.isfinite(out).all():
+        raise ValueError(f"The {what} holds values too large for 32-bit floats.")
+    return out
+
+
+def _shape_text(shape) -> str:
+    text = f"{shape[0]}x{shape[1]}"
+    if len(shape) == 3:
+        text += f" with {shape[2]} channel{'s' if shape[2] != 1 else ''}"
+    return text
+
+
+def check_pair(
+    image,
+    target,
+    size=3,
+    *,
+    stride=1,
+    padding="valid",
+    border="constant",
+    cval=0.0,
+    dilation=1,
+    bias: bool = True,
+) -> tuple[np.ndarray, np.ndarray, FitGeometry]:
+    """Check a picture, a target and the options of a fit; return both as float32 and the layout.
+
+    Raises
+    ------
+    ValueError
+        With one sentence: a bad array or option, a target whose shape is not the map's, or
+        fewer target cells than unknowns.
+    """
+    img = _picture(image, "picture")
+    tgt = _picture(target, "target")
+    geom = fit_geometry(
+        img.shape,
+        size,
+        stride=stride,
+        padding=padding,
+        border=border,
+        cval=cval,
+        dilation=dilation,
+    )
+    want = (geom.oh, geom.ow) + img.shape[2:]
+    if tgt.shape != want:
+        if tgt.ndim != img.ndim or tgt.shape[2:] != img.shape[2:]:
+            raise ValueError(
+                f"The target is {_shape_text(tgt.shape)} but the picture is "
+                f"{_shape_text(img.shape)}: one kernel maps each channel of the picture to the "
+                "same channel of the target, so both need the same channels."
+            )
+        hint = ""
+        if tgt.shape[:2] == img.shape[:2] and isinstance(padding, str) and padding == "valid":
+            hint = "; a target of the picture's own size needs padding 'same'"
+        raise ValueError(
+            f"The target is {tgt.shape[0]}x{tgt.shape[1]} but a {geom.kh}x{geom.kw} kernel with "
+            f"these options maps this {img.shape[0]}x{img.shape[1]} picture to "
+            f"{geom.oh}x{geom.ow}{hint}."
+        )
+    unknowns = geom.taps + (1 if bias else 0)
+    if geom.equations < unknowns:
+        what = f"{geom.taps} weights" + (" and the bias" if bias else "")
+        raise ValueError(
+            f"The target has {geom.equations} value{'s' if geom.equations != 1 else ''} for "
+            f"{unknowns} unknowns ({what}); use a larger picture or a smaller kernel."
+        )
+    return img, tgt, geom
+
+
+def check_ridge(ridge) -> float:
+    """``ridge`` as a finite float of at least 0, or a ValueError."""
+    if isinstance(ridge, (bool, np.bool_)):
+        raise ValueError(f"The ridge must be a number of at least 0, not {ridge!r}.")
+    try:
+        value = float(ridge)
+    except (TypeError, ValueError):
+        raise ValueError(f"The ridge must be a number of at least 0, not {ridge!r}.") from None
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"The ridge must be a finite number of at least 0, not {ridge!r}.")
+    return value
+
+
+def check_flag(value, what: str) -> bool:
+    """``value`` as a bool when it is one, or a ValueError naming ``what``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"The {what} option must be True or False, not {value!r}.")
+    return bool(value)
+
+
+def check_mask(mask, target: np.ndarray, unknowns: int) -> np.ndarray | None:
+    """``mask`` as a bool array of the target's shape (a 2-D mask covers every channel).
+
+    None stays None; a mask that keeps fewer values than ``unknowns`` is refused.
+    """
+    if mask is None:
+        return None
+    m = np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise ValueError(f"The mask must hold True/False values, not values of type {m.dtype}.")
+    if m.shape != target.shape:
+        if target.ndim == 3 and m.shape == target.shape[:2]:
+            m = np.broadcast_to(m[:, :, None], target.shape)
+        else:
+            raise ValueError(
+                f"The mask is {'x'.join(map(str, m.shape))} but the target is "
+                f"{'x'.join(map(str, target.shape))}; they must match."
+            )
+    kept = int(np.count_nonzero(m))
+    if kept < unknowns:
+        raise ValueError(
+            f"The mask keeps {kept} of the target's values for {unknowns} unknowns; "
+            "keep more of the target or fit a smaller kernel."
+        )
+    return np.ascontiguousarray(m)
+
+
+def unclipped(target, low: float = 0.0, high: float = 1.0) -> np.ndarray:
+    """Where ``target`` was not clipped: every value but those exactly at ``low`` or ``high``.
+
+    A photo editor clips its result to black and white; a value at either end says only that
+    the filter's value was at or beyond it, so a fit that counts it is pulled away from the
+    kernel. A target with any value outside ``[low, high]`` was not clipped: all True. Pass the
+    result as the ``mask`` of :func:`fit_kernel_report` to leave the clipped values out.
+
+    Examples
+    --------
+    >>> unclipped(np.array([0.0, 0.5, 1.0])).tolist()
+    [False, True, False]
+    >>> unclipped(np.array([-0.5, 0.0, 1.0])).tolist()
+    [True, True, True]
+    """
+    t = np.asarray(target)
+    if t.size and (t.min() < low or t.max() > high):
+        return np.ones(t.shape, bool)
+    out = t != low
+    out &= t != high
+    return out
+
+
+def inner_cells(
+    shape, size, *, stride=1, padding="valid", border="constant", cval=0.0, dilation=1
+) -> np.ndarray:
+    """Which cells of the map read only the picture, none of its padding: bool ``(OH, OW)``.
+
+    A target made by a program whose border rule is not known (a photo editor) matches the
+    kernel only there; pass the result (``&`` any other mask) as the ``mask`` of
+    :func:`fit_kernel_report`.
+
+    Examples
+    --------
+    >>> inner_cells((5, 6), 3, padding="same").astype(int)
+    array([[0, 0, 0, 0, 0, 0],
+           [0, 1, 1, 1, 1, 0],
+           [0, 1, 1, 1, 1, 0],
+           [0, 1, 1, 1, 1, 0],
+           [0, 0, 0, 0, 0, 0]])
+    """
+    geom = fit_geometry(
+        shape, size, stride=stride, padding=padding, border=border, cval=cval, dilation=dilation
+    )
+    (pt, _), (pl, _) = geom.pads
+
+    def inside(n_out, step, span, before, n_in):
+        first = np.arange(n_out) * step  # the first padded row (column) a cell reads
+        return (first >= before) & (first + span - 1 < before + n_in)
+
+    rows = inside(geom.oh, geom.stride[0], geom.dilation[0] * (geom.kh - 1) + 1, pt, geom.height)
+    cols = inside(geom.ow, geom.stride[1], geom.dilation[1] * (geom.kw - 1) + 1, pl, geom.width)
+    return rows[:, None] & cols[None, :]

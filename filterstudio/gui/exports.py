@@ -1,0 +1,316 @@
+"""Maps out of the studio: save one or all (combined maps too), copy one, export a montage.
+
+Every file is written from the exact float maps, never from the panels' display copies: a
+saved picture is the map through its panel's mapping at full size, ``.npy`` and float32 TIFF
+hold the values themselves. Each method returns whether it succeeded and says why not in one
+sentence; methods that write take ``overwrite`` (False: ask before replacing a file).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QGuiApplication
+
+from ..core import display
+from ..core.errors import sentence
+from ..core.imageio import ImageError, atomic_write, save_format, save_image
+from ..core.montage import render_montage, safe_filename, unique_names
+from .controller import StudioController
+from .dialogs import Dialogs, SaveChoice
+from .document import Document
+from .imaging import array_to_qimage
+
+#: Save Map's types: maps as displayed (8-bit through the panel's mapping), then exact values.
+MAP_CHOICES = (
+    SaveChoice("PNG image (*.png)", (".png",), False),
+    SaveChoice("JPEG image (*.jpg *.jpeg)", (".jpg", ".jpeg"), False),
+    SaveChoice("TIFF image as displayed (*.tif *.tiff)", (".tif", ".tiff"), False),
+    SaveChoice("WebP image (*.webp)", (".webp",), False),
+    SaveChoice("BMP image (*.bmp)", (".bmp",), False),
+    SaveChoice("TIFF float32 (*.tif)", (".tif", ".tiff"), True),
+    SaveChoice("NumPy (*.npy)", (".npy",), True),
+)
+#: Save All Maps' formats: label -> (extension, exact).
+ALL_MAPS_FORMATS = {
+    "PNG images, as displayed": ("png", False),
+    "JPEG images, as displayed": ("jpg", False),
+    "TIFF images, as displayed": ("tif", False),
+    "WebP images, as displayed": ("webp", False),
+    "BMP images, as displayed": ("bmp", False),
+    "TIFF float32, exact values": ("tif", True),
+    "NumPy arrays, exact values": ("npy", True),
+}
+MONTAGE_CHOICES = (
+    SaveChoice("PNG image (*.png)", (".png",)),
+    SaveChoice("JPEG image (*.jpg *.jpeg)", (".jpg", ".jpeg")),
+    SaveChoice("WebP image (*.webp)", (".webp",)),
+    SaveChoice("BMP image (*.bmp)", (".bmp",)),
+)
+_EXACT_SUFFIXES = (".npy", ".tif", ".tiff")
+_WAIT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class _Map:
+    """One map ready to write: its name, exact values and how its panel shows it."""
+
+    name: str
+    values: np.ndarray
+    mapping: str
+    colormap: str | None
+    kernel: np.ndarray | None
+
+
+def _pair_text(pair: tuple[int, int]) -> str:
+    """``2`` for ``(2, 2)``, ``2x1`` for ``(2, 1)``."""
+    return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}x{pair[1]}"
+
+
+class Exports(QObject):
+    """Saves, copies and lays out maps of ``controller``'s current state."""
+
+    def __init__(
+        self,
+        controller: StudioController,
+        dialogs: Dialogs,
+        document: Document,
+        wait_current: Callable[[float], bool],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._c = controller
+        self._dialogs = dialogs
+        self._document = document
+        self._wait_current = wait_current
+
+    # -- finding maps ------------------------------------------------------------------
+    def _current(self) -> None:
+        if not self._c.is_current():
+            self._wait_current(_WAIT_SECONDS)
+
+    def _map_of(self, uid: str, name: str, kernel=None) -> _Map | None:
+        res = self._c.result(uid)
+        if res is None or res.values is None:
+            reason = res.error if res is not None and res.error else "it is not computed yet"
+            self._dialogs.error(f"The map of {name} cannot be saved: {reason.rstrip('.')}.")
+            return None
+        mapping, cmap, _ = self._c.display.for_uid(uid)
+        return _Map(name, res.values, mapping, cmap, kernel)
+
+    def _filter_map(self, index: int) -> _Map | None:
+        """Filter ``index``'s map, or None after a message."""
+        bank = self._c.bank
+        if not 0 <= index < len(bank.filters):
+            self._dialogs.error("There is no filter at that position.")
+            return None
+        if self._c.image is None:
+            self._dialogs.error("Open a picture first: there are no maps yet.")
+            return None
+        f = bank.filters[index]
+        if not f.enabled:
+            self._dialogs.error(f"The filter {f.name} is switched off, so it has no map.")
+            return None
+        self._current()
+        return self._map_of(f.uid, f.name, f.kernel)
+
+    def _all_maps(self) -> list[_Map] | None:
+        """Every enabled filter's map, then every combined map, or None after a message."""
+        c = self._c
+        wanted = [(f.uid, f.name, f.kernel) for f in c.bank.filters if f.enabled]
+        wanted += [(d.uid, c.derived_title(d), None) for d in c.derived]
+        if c.image is None or not wanted:
+            self._dialogs.error("There are no maps to save: open a picture and switch a filter on.")
+            return None
+        self._current()
+        maps = [self._map_of(*w) for w in wanted]
+        return None if any(m is None for m in maps) else maps
+
+    # -- writing -------------------------------------------------------------------------
+    def _checked_target(self, path: str, exact: bool | None) -> bool | None:
+        """Whether ``path`` takes exact values (None after a message when it cannot)."""
+        suffix = Path(path).suffix.lower()
+        if exact is None:
+            exact = suffix in _EXACT_SUFFIXES
+        if exact and suffix not in _EXACT_SUFFIXES:
+            self._dialogs.error("Exact values are saved as .npy or as float32 .tif files.")
+            return None
+        if not exact and suffix == ".npy":
+            self._dialogs.error("A .npy file holds exact values; choose PNG or TIFF for the picture.")
+            return None
+        try:
+            save_format(path)
+        except ImageError as exc:
+            self._dialogs.failure(exc)
+            return None
+        return exact
+
+    def _write(self, m: _Map, path: str, exact: bool) -> bool:
+        try:
+            if exact:
+                save_image(path, m.values)
+            else:
+                save_image(path, m.values, display=m.mapping, colormap=m.colormap)
+        except (ImageError, OSError, MemoryError) as exc:
+            self._dialogs.failure(exc)
+            return False
+        return True
+
+    def save_map(
+        self, index: int, path: str | os.PathLike, *, exact: bool | None = None,
+        overwrite: bool = False,
+    ) -> bool:  # fmt: skip
+        """Save filter ``index``'s map, as displayed or with its exact values.
+
+        ``.png``, ``.jpg``, ``.webp``, ``.bmp``: 8-bit through the panel's mapping and colour
+        map; ``.npy``: exact float32; ``.tif``/``.tiff``: either (``exact`` None: exact for
+        ``.npy`` and ``.tif``).
+        """
+        p = os.fspath(path)
+        exact = self._checked_target(p, exact)
+        if exact is None:
+            return False
+        m = self._filter_map(index)
+        if m is None or not self._dialogs.may_replace([p], overwrite):
+            return False
+        if not self._write(m, p, exact):
+            return False
+        self._dialogs.message(f"Saved {Path(p).name}.")
+        return True
+
+    def save_all_maps(
+        self, folder: str | os.PathLike, fmt: str = "png", *, exact: bool | None = None,
+        overwrite: bool = False,
+    ) -> list[Path]:  # fmt: skip
+        """Save every enabled filter's map and every combined map into ``folder``.
+
+        Files are named ``<safe name>.<fmt>`` (a combined map by what it combines). Existing
+        files are replaced only with ``overwrite`` or after one question for all of them.
+        Returns the files written (fewer than the maps if a write failed, after a message).
+        """
+        target = Path(folder)
+        ext = "." + fmt.lower().lstrip(".")
+        if not target.is_dir():
+            self._dialogs.error(f"The folder {str(target)!r} does not exist.")
+            return []
+        exact = self._checked_target(str(target / f"map{ext}"), exact)
+        if exact is None:
+            return []
+        maps = self._all_maps()
+        if maps is None:
+            return []
+        names = unique_names(m.name for m in maps)
+        paths = [target / f"{name}{ext}" for name in names]
+        if not self._dialogs.may_replace(paths, overwrite):
+            return []
+        written: list[Path] = []
+        for m, p in zip(maps, paths):
+            if not self._write(m, str(p), exact):
+                break
+            written.append(p)
+        if len(written) == len(paths):
+            self._dialogs.message(f"Saved {len(written)} maps in {target.name or target}.")
+        return written
+
+    def copy_map(self, index: int | None = None) -> bool:
+        """Put filter ``index``'s map (default: the selected one), as displayed, on the clipboard."""
+        m = self._filter_map(self._c.selected_index if index is None else index)
+        if m is None:
+            return False
+        try:
+            pixels = display.to_uint8(m.values, m.mapping, colormap=m.colormap)
+        except (ValueError, MemoryError) as exc:
+            self._dialogs.failure(exc)
+            return False
+        QGuiApplication.clipboard().setImage(array_to_qimage(pixels, copy=True))
+        self._dialogs.message("Copied the map to the clipboard.")
+        return True
+
+    # -- montage -------------------------------------------------------------------------
+    def montage(self) -> np.ndarray | None:
+        """The montage of the picture and every map at full size, as 8-bit RGB (None: message)."""
+        img = self._c.image
+        if img is None:
+            self._dialogs.error("Open a picture first: a montage shows it with its maps.")
+            return None
+        maps = self._all_maps()
+        if maps is None:
+            return None
+        layer = self._c.bank.layer
+        padding = layer.padding if isinstance(layer.padding, str) else _pair_text(layer.padding)
+        title = (
+            f"{img.name}: stride {_pair_text(layer.stride)}, {padding} padding, "
+            f"{layer.border} border"
+        )
+        if layer.channel_mode != "color":
+            title += f", {layer.channel_mode} mode"
+        try:
+            shown = [
+                (m.name, display.to_uint8(m.values, m.mapping, colormap=m.colormap), m.kernel)
+                for m in maps
+            ]
+            return render_montage(display.to_uint8(img.pixels, "clip"), shown, title=title)
+        except (ValueError, MemoryError) as exc:
+            self._dialogs.failure(exc)
+            return None
+
+    def export_montage(self, path: str | os.PathLike, *, overwrite: bool = False) -> bool:
+        """Save the montage (input, every map and kernel) as a PNG, JPEG, WebP or BMP picture."""
+        p = os.fspath(path)
+        try:
+            fmt = save_format(p)
+        except ImageError as exc:
+            self._dialogs.failure(exc)
+            return False
+        if fmt not in ("PNG", "JPEG", "WEBP", "BMP"):
+            self._dialogs.error("A montage is saved as a PNG picture (or JPEG, WebP, BMP).")
+            return False
+        if not self._dialogs.may_replace([p], overwrite):
+            return False
+        pixels = self.montage()
+        if pixels is None:
+            return False
+        options = {"quality": 95} if fmt == "JPEG" else {}
+        try:
+            with atomic_write(p) as tmp:
+                Image.fromarray(pixels).save(tmp, format=fmt, **options)
+        except (OSError, ValueError, MemoryError) as exc:
+            self._dialogs.error(sentence(exc))
+            return False
+        self._dialogs.message(f"Saved the montage as {Path(p).name}.")
+        return True
+
+    # -- menu commands -------------------------------------------------------------------
+    def save_map_dialog(self) -> None:
+        index = self._c.selected_index
+        if self._filter_map(index) is None:
+            return
+        stem = safe_filename(self._c.bank.filters[index].name)
+        chosen = self._document.ask_save_path("Save Map", ".png", MAP_CHOICES, stem)
+        if chosen is not None:
+            path, choice, asked = chosen
+            self.save_map(index, path, exact=bool(choice.meaning), overwrite=asked)
+
+    def save_all_maps_dialog(self) -> None:
+        label = self._dialogs.choose(
+            "Save All Maps", "Save every map as:", list(ALL_MAPS_FORMATS), "allMapsFormat"
+        )
+        if label is None:
+            return
+        folder = self._dialogs.folder("Save All Maps Into", self._document.start_folder())
+        if folder:
+            self._document.remember_folder(str(Path(folder) / "x"))
+            ext, exact = ALL_MAPS_FORMATS[label]
+            self.save_all_maps(folder, ext, exact=exact)
+
+    def export_montage_dialog(self) -> None:
+        chosen = self._document.ask_save_path("Export Montage", "-montage.png", MONTAGE_CHOICES)
+        if chosen is not None:
+            path, _, asked = chosen
+            self.export_montage(path, overwrite=asked)

@@ -1,0 +1,213 @@
+"""The map panels: one per filter and per combined map, told only what changed for them.
+
+:class:`MapPanels` keeps its own copy of what it was pushed (bank, picture, display, combined
+maps) and never reads the controller. An edit of one filter touches that filter's panel; a
+layer change retitles every panel (every map's size changes); a result repaints its panel.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from ..compute.requests import ComputeResult
+from ..core.geometry import MapGeometry
+from ..model.bank import Bank
+from ..model.studio import BankChange, DerivedMap, DisplayState, ImageState, filter_at
+from .widgets import FeatureGridWidget, MapPanelWidget, ViewSync
+
+
+class MapPanels(QObject):
+    """Owns the map panels of ``grid`` and keeps their views in ``sync``.
+
+    Signals (user intent, keyed by map uid)
+    ---------------------------------------
+    selectRequested(str), hoveredCell(str, int, int), mappingChanged(str, str, str),
+    reluToggled(str, bool), panelMade(MapPanelWidget), displaySideWanted()
+    """
+
+    selectRequested = Signal(str)
+    hoveredCell = Signal(str, int, int)
+    mappingChanged = Signal(str, str, str)
+    reluToggled = Signal(str, bool)
+    panelMade = Signal(object)
+    displaySideWanted = Signal()
+
+    def __init__(self, grid: FeatureGridWidget, sync: ViewSync, parent=None) -> None:
+        super().__init__(parent)
+        self.grid = grid
+        self.sync = sync
+        self._panels: dict[str, MapPanelWidget] = {}
+        self._shown: dict[str, ComputeResult] = {}
+        self._bank = Bank()
+        self._derived: tuple[DerivedMap, ...] = ()
+        self._display = DisplayState()
+        self._image: ImageState | None = None
+        self._selected_uid: str | None = None
+        # Display copies follow the panels' size, settled 250 ms after panels come or go.
+        self._side_timer = QTimer(self)
+        self._side_timer.setSingleShot(True)
+        self._side_timer.setInterval(250)
+        self._side_timer.timeout.connect(self.displaySideWanted)
+
+    # -- reading -----------------------------------------------------------------------
+    def panel(self, uid: str) -> MapPanelWidget:
+        return self._panels[uid]
+
+    def shown(self, uid: str) -> ComputeResult | None:
+        """The answer panel ``uid`` shows (None while it waits for one)."""
+        return self._shown.get(uid)
+
+    def display_side(self, device_ratio: float) -> int | None:
+        """Pixels on the longer side of the largest panel's view (whole tiles of 64)."""
+        views = [p.view.viewport() for p in self._panels.values()]
+        if not views:
+            return None
+        side = max(max(v.width(), v.height()) for v in views) * device_ratio
+        return int(-(-side // 64) * 64)
+
+    def request_display_side(self) -> None:
+        """Ask (once the panels have settled) for display copies the panels' size."""
+        self._side_timer.start()
+
+    # -- model -> panels ---------------------------------------------------------------
+    def on_bank_changed(self, change: BankChange) -> None:
+        self._bank = change.bank
+        for uid in change.removed:
+            self._drop(uid)
+        for uid in change.added:
+            if uid not in self._panels:
+                self._make(uid)
+        for f in change.bank.filters:
+            if change.layer_changed or change.map_changed(f.uid):
+                self._refresh_filter(f.uid)
+            elif f.uid in change.renamed:
+                self._retitle(f.uid)
+        if change.renamed:
+            for d in self._derived:
+                if d.a_uid in change.renamed or d.b_uid in change.renamed:
+                    self._retitle(d.uid)
+        if change.structure_changed:
+            self._lay_out()
+        self._select(change.selected_filter.uid if change.selected_filter else None)
+
+    def on_selection_changed(self, index: int) -> None:
+        f = filter_at(self._bank, index)
+        self._select(None if f is None else f.uid)
+
+    def on_derived_changed(self, derived: tuple[DerivedMap, ...]) -> None:
+        gone = {d.uid for d in self._derived} - {d.uid for d in derived}
+        self._derived = tuple(derived)
+        for uid in gone:
+            self._drop(uid)
+        for d in derived:
+            if d.uid not in self._panels:
+                self._make(d.uid)
+                self._retitle(d.uid)
+        self._lay_out()
+
+    def on_display_changed(self, display: DisplayState) -> None:
+        uids = list(self._panels)
+        changed = self._display.changed_uids(display, uids)
+        self._display = display
+        for uid in changed:
+            self._show_mapping(uid)
+
+    def on_image_changed(self, state: ImageState | None) -> None:
+        self._image = state
+        self._shown.clear()
+        for uid, panel in self._panels.items():
+            panel.set_busy(state is not None)
+            self._retitle(uid)
+
+    def on_result(self, res: ComputeResult) -> None:
+        panel = self._panels.get(res.uid)
+        if panel is None:
+            return
+        panel.set_busy(res.preview > 1)  # a preview: the full-resolution map is on its way
+        if res.error:
+            self._shown.pop(res.uid, None)
+            panel.set_error(res.error)
+        else:
+            self._shown[res.uid] = res
+            panel.set_map(
+                res.pixels,
+                geometry=res.geometry,
+                values=res.values,
+                full_hw=res.full_hw,
+                stats=res.stats,
+                mapping=res.mapping,
+                colormap=res.colormap,
+            )
+        if res.uid in {d.uid for d in self._derived}:
+            self._retitle(res.uid)  # a combined map's title says its size once it is known
+
+    # -- panels --------------------------------------------------------------------------
+    def _make(self, uid: str) -> MapPanelWidget:
+        panel = MapPanelWidget()
+        self._panels[uid] = panel
+        self.sync.add(panel.view)
+        panel.selectRequested.connect(lambda u=uid: self.selectRequested.emit(u))
+        panel.hoveredCell.connect(lambda i, j, u=uid: self.hoveredCell.emit(u, i, j))
+        panel.mappingChanged.connect(lambda m, c, u=uid: self.mappingChanged.emit(u, m, c))
+        panel.reluToggled.connect(lambda on, u=uid: self.reluToggled.emit(u, on))
+        panel.set_busy(self._image is not None)
+        self._show_mapping(uid)
+        self.panelMade.emit(panel)
+        return panel
+
+    def _drop(self, uid: str) -> None:
+        panel = self._panels.pop(uid, None)
+        self._shown.pop(uid, None)
+        if panel is not None:
+            self.sync.remove(panel.view)
+            panel.deleteLater()
+
+    def _lay_out(self) -> None:
+        order = [f.uid for f in self._bank.filters] + [d.uid for d in self._derived]
+        self.grid.set_panels([self._panels[u] for u in order if u in self._panels])
+        self.request_display_side()
+
+    def _select(self, uid: str | None) -> None:
+        if uid == self._selected_uid:
+            return
+        for u in (self._selected_uid, uid):
+            if u in self._panels:
+                self._panels[u].set_selected(u == uid)
+        self._selected_uid = uid
+
+    def _show_mapping(self, uid: str) -> None:
+        mapping, cmap, overridden = self._display.for_uid(uid)
+        self._panels[uid].set_mapping(mapping if overridden else "default", cmap or "")
+
+    def _refresh_filter(self, uid: str) -> None:
+        """A filter's panel after its filter changed: title, ReLU button, switched off."""
+        f = self._bank.filters[self._bank.index_of(uid)]
+        panel = self._panels[uid]
+        panel.set_relu(f.activation == "relu")
+        if not f.enabled:
+            self._shown.pop(uid, None)
+            panel.set_busy(False)
+            panel.set_error("This filter is switched off.")
+        self._retitle(uid)
+
+    def _retitle(self, uid: str) -> None:
+        panel = self._panels.get(uid)
+        if panel is None:
+            return
+        d = next((d for d in self._derived if d.uid == uid), None)
+        if d is not None:
+            names = {f.uid: f.name for f in self._bank.filters}
+            res = self._shown.get(uid)
+            size = "" if res is None else "  -> {1}x{0}".format(*res.values.shape[:2])
+            title = f"{d.op}({names.get(d.a_uid, '?')}, {names.get(d.b_uid, '?')})"
+            panel.set_title(title + size)
+            return
+        f = self._bank.filters[self._bank.index_of(uid)]
+        if self._image is None:
+            panel.set_title(f"{f.name}  {f.size_label}")
+            return
+        geo = MapGeometry.for_layer(self._image.pixels.shape[:2], f.size, self._bank.layer)
+        oh, ow = geo.out_hw
+        act = "" if f.activation == "none" else f"  {f.activation}"
+        panel.set_title(f"{f.name}  {f.size_label} -> {ow}x{oh}{act}")
+

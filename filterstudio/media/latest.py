@@ -1,0 +1,276 @@
+"""LatestFrameReader: a source read on its own thread, only the newest frame kept for a consumer.
+
+A live view computes on whatever frame is newest when it is ready for one; frames that arrived
+meanwhile are dropped, never queued (newest wins, as for edits), and counted. A video file is
+paced at its frame rate (a camera paces itself), and can be paused, stepped and sought; those
+commands run on the reader's thread, so the source is only ever touched by one thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from .frames import Frame, FrameSource
+
+__all__ = ["LatestFrameReader"]
+
+
+class LatestFrameReader:
+    """Read ``source`` on a thread of its own and keep only the newest frame.
+
+    Parameters
+    ----------
+    source : FrameSource
+        Owned from now on: the reader closes it when it is closed.
+    pace : bool, optional
+        Deliver frames when their timestamps fall due (play at the video's rate). Default: for
+        a source that is not live and states its frame rate.
+    on_frame : callable, optional
+        Called on the reader's thread after each new frame is stored (for example to post an
+        event to a window's thread); it must not block.
+
+    Notes
+    -----
+    :meth:`take` and :meth:`wait` hand out each frame at most once. :attr:`dropped` counts the
+    frames that were replaced by a newer one before anyone took them.
+
+    Examples
+    --------
+    >>> reader = LatestFrameReader(CameraSource(0))           # doctest: +SKIP
+    >>> frame = reader.wait(timeout=1.0)                       # the newest frame, or None
+    >>> reader.close()
+    """
+
+    def __init__(
+        self,
+        source: FrameSource,
+        *,
+        pace: bool | None = None,
+        on_frame: Callable[[], None] | None = None,
+    ) -> None:
+        self.source = source
+        self.pace = bool(not source.live and source.fps) if pace is None else bool(pace)
+        self._on_frame = on_frame
+        self._cond = threading.Condition()
+        self._latest: Frame | None = None
+        self._dropped = 0
+        self._frames_read = 0
+        self._taken = 0
+        self._paused = False
+        self._steps = 0
+        self._seek: int | None = None
+        self._stopping = False
+        self._at_end = False
+        self._error: BaseException | None = None
+        self._done = False
+        self._thread = threading.Thread(target=self._run, name="frame-reader", daemon=True)
+        self._thread.start()
+
+    # ---------------------------------------------------------------------------------------
+    # What a consumer reads
+
+    def take(self) -> Frame | None:
+        """The newest frame not yet taken, or None at once if there is none."""
+        with self._cond:
+            frame, self._latest = self._latest, None
+            if frame is not None:
+                self._taken += 1
+            return frame
+
+    def wait(self, timeout: float | None = None) -> Frame | None:
+        """The newest frame not yet taken, waiting up to ``timeout`` seconds for one.
+
+        Returns None at the timeout, at the end of the source, or once the reader stopped.
+        """
+        with self._cond:
+            self._cond.wait_for(
+                lambda: self._latest is not None or self._at_end or self._done or self._stopping,
+                timeout,
+            )
+        return self.take()
+
+    @property
+    def dropped(self) -> int:
+        """Frames replaced by a newer one before they were taken."""
+        with self._cond:
+            return self._dropped
+
+    @property
+    def frames_read(self) -> int:
+        """Frames read from the source so far."""
+        with self._cond:
+            return self._frames_read
+
+    @property
+    def frames_taken(self) -> int:
+        """Frames handed out by :meth:`take` and :meth:`wait`."""
+        with self._cond:
+            return self._taken
+
+    @property
+    def at_end(self) -> bool:
+        """The source has no more frames (until a :meth:`seek`)."""
+        with self._cond:
+            return self._at_end
+
+    @property
+    def error(self) -> BaseException | None:
+        """What the source raised, if reading stopped on an error."""
+        with self._cond:
+            return self._error
+
+    @property
+    def running(self) -> bool:
+        """The reader's thread is alive (it stays alive at the end, waiting for a seek)."""
+        with self._cond:
+            return not self._done
+
+    def wait_for_end(self, timeout: float | None = None) -> bool:
+        """Wait until the source has no more frames or the reader stopped; True if so."""
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: self._at_end or self._done, timeout
+            )
+
+    # ---------------------------------------------------------------------------------------
+    # Commands (run on the reader's thread)
+
+    @property
+    def paused(self) -> bool:
+        with self._cond:
+            return self._paused
+
+    def pause(self) -> None:
+        """Stop reading after the frame in progress."""
+        with self._cond:
+            self._paused = True
+            self._cond.notify_all()
+
+    def resume(self) -> None:
+        """Read again; a paced video continues at its rate from the next frame."""
+        with self._cond:
+            self._paused = False
+            self._cond.notify_all()
+
+    def step(self) -> None:
+        """While paused, read exactly one more frame."""
+        with self._cond:
+            self._steps += 1
+            self._cond.notify_all()
+
+    def seek(self, index: int) -> None:
+        """Continue from frame ``index``; ``ValueError`` for a source that cannot seek."""
+        if not self.source.can_seek:
+            raise ValueError("This source cannot seek; only video files can.")
+        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            raise ValueError(f"A frame index is a whole number from 0, not {index!r}.")
+        count = self.source.frame_count
+        if count is not None and index >= count:
+            raise ValueError(f"This video has {count} frames, so there is no frame {index}.")
+        with self._cond:
+            self._seek = index
+            self._at_end = False
+            self._latest = None
+            self._cond.notify_all()
+
+    def close(self, timeout: float | None = 5.0) -> bool:
+        """Stop the thread and close the source; True when the thread has ended.
+
+        The thread finishes the read in progress first (bounded by the source's own timeout);
+        the source is closed by the thread itself, so never while it is being read.
+        """
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def __enter__(self) -> LatestFrameReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------------------------------
+    # The thread
+
+    def _next_command(self) -> tuple[str, int | None]:
+        """Block until there is something to do: ('stop' | 'seek' | 'read' | 'step', arg)."""
+        with self._cond:
+            while True:
+                if self._stopping:
+                    return "stop", None
+                if self._seek is not None:
+                    index, self._seek = self._seek, None
+                    return "seek", index
+                if self._at_end:
+                    self._cond.wait()
+                    continue
+                if not self._paused:
+                    return "read", None
+                if self._steps:
+                    self._steps -= 1
+                    return "step", None
+                self._cond.wait()
+
+    def _wait_until(self, due: float) -> bool:
+        """Sleep until ``due`` (monotonic); False if a command came first."""
+        with self._cond:
+            return not self._cond.wait_for(
+                lambda: self._stopping or self._seek is not None or self._paused,
+                max(0.0, due - time.monotonic()),
+            )
+
+    def _store(self, frame: Frame) -> None:
+        with self._cond:
+            if self._stopping or self._seek is not None:
+                return  # read before a seek (or the close) was asked: never delivered after it
+            if self._latest is not None:
+                self._dropped += 1
+            self._latest = frame
+            self._frames_read += 1
+            self._cond.notify_all()
+        if self._on_frame is not None:
+            self._on_frame()
+
+    def _run(self) -> None:
+        anchor: tuple[float, float] | None = None  # (monotonic time, frame timestamp)
+        try:
+            while True:
+                command, index = self._next_command()
+                if command == "stop":
+                    return
+                if command == "seek":
+                    self.source.seek(index)
+                    anchor = None
+                    continue
+                frame = self.source.read()
+                if frame is None:
+                    with self._cond:
+                        self._at_end = True
+                        self._cond.notify_all()
+                    anchor = None
+                    continue
+                if self.pace and command == "read":
+                    if anchor is None:
+                        anchor = (time.monotonic(), frame.timestamp)
+                    due = anchor[0] + (frame.timestamp - anchor[1])
+                    if not self._wait_until(due):
+                        # Paused, sought or stopped while waiting: a pause keeps the frame.
+                        anchor = None
+                else:
+                    anchor = None
+                self._store(frame)
+        except BaseException as exc:  # noqa: BLE001 - kept for the consumer to read
+            with self._cond:
+                self._error = exc
+        finally:
+            try:
+                self.source.close()
+            finally:
+                with self._cond:
+                    self._done = True
+                    self._cond.notify_all()
