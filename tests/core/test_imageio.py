@@ -758,15 +758,40 @@ def assert_untouched(existing) -> None:
     assert sorted(os.listdir(path.parent)) == listing  # no temporary file left behind
 
 
-def test_failing_encoder_leaves_old_file_and_no_temp(monkeypatch, existing):
+def test_failing_encoder_leaves_old_file_and_no_temp(monkeypatch, tmp_path):
+    # BMP is encoded by Pillow straight into the temporary file.
+    path = tmp_path / "keep.bmp"
+    save_image(path, MAP)
+    existing = path, path.read_bytes(), sorted(os.listdir(tmp_path))
+
     def half_then_fail(self, fp, format=None, **params):
         with open(fp, "wb") as f:
-            f.write(b"\x89PNG half a picture")
+            f.write(b"BM half a picture")
         raise RuntimeError("encoder exploded")
 
     monkeypatch.setattr(Image.Image, "save", half_then_fail)
     with pytest.raises(ImageError, match="encoder exploded") as info:
-        save_image(existing[0], MAP * 0 + 1)
+        save_image(path, MAP * 0 + 1)
+    assert_one_sentence(info.value)
+    assert_untouched(existing)
+
+
+@pytest.mark.parametrize("failure", ["raises", "returns false"])
+def test_opencv_encoder_refusing_leaves_old_file_and_no_temp(monkeypatch, tmp_path, failure):
+    import cv2
+
+    path = tmp_path / "keep.jpg"
+    save_image(path, MAP)
+    existing = path, path.read_bytes(), sorted(os.listdir(tmp_path))
+
+    def refuse(ext, img, params=None):
+        if failure == "raises":
+            raise cv2.error("encoder exploded")
+        return False, None
+
+    monkeypatch.setattr(cv2, "imencode", refuse)
+    with pytest.raises(ImageError, match="JPEG encoder refused") as info:
+        save_image(path, MAP * 0 + 1)
     assert_one_sentence(info.value)
     assert_untouched(existing)
 
