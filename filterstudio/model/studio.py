@@ -18,6 +18,7 @@ import numpy as np
 from ..core import display
 from ..core.combine import COMBINE_OPS
 from ..core.kernels import get_preset
+from ..core.sizes import size_label
 from .bank import Bank, Filter, Layer
 
 __all__ = [
@@ -65,8 +66,9 @@ class ImageState:
 
     @property
     def size_label(self) -> str:
+        """The picture's size as the studio writes sizes: ``"800 × 600 (w × h)"``."""
         h, w = self.pixels.shape[:2]
-        return f"{w}x{h}"
+        return size_label(h, w)
 
 
 def input_display_pixels(pixels: np.ndarray, max_side: int = INPUT_DISPLAY_SIDE) -> np.ndarray:

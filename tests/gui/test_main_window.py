@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QComboBox, QMessageBox
 
 from filterstudio.core.kernels import get_preset
 from filterstudio.core.pipeline import apply_bank_filter
+from filterstudio.core.sizes import size_label
 
 
 def _current(qtbot, win):
@@ -38,7 +39,7 @@ def test_opens_on_a_sample_with_four_visible_maps(qtbot, window):
         np.testing.assert_allclose(window.map_values(i), _expected(window, i), atol=1e-4)
     h, w = window.controller.image.pixels.shape[:2]
     assert window.input_panel.isVisible()
-    assert f"{w}x{h}" in window.status.size_label.text()
+    assert size_label(h, w) in window.status.size_label.text()
 
 
 def test_kernel_editor_edit_recomputes_and_model_flows_back(qtbot, window):
