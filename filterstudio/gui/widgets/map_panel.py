@@ -7,7 +7,7 @@ from functools import partial
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QFont, QMouseEvent
+from PySide6.QtGui import QFont, QFontMetrics, QMouseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -41,9 +41,13 @@ from .panel_parts import (
 from .presentation import present
 
 DEFAULT_CHOICE = "default"
-DEFAULT_MAPPING = Term(DEFAULT_CHOICE, DEFAULT_CHOICE, "The mapping chosen for every map (View menu).")
+DEFAULT_MAPPING = Term(
+    DEFAULT_CHOICE, DEFAULT_CHOICE, "The mapping chosen for every map (View menu)."
+)
 #: The least a map panel shrinks to, even when its compact form would fit in less.
 PANEL_FLOOR = (120, 100)
+#: The least map height a panel keeps when it also shows its statistics line.
+STATS_MAP_MIN_HEIGHT = 48
 
 
 class MapPanelWidget(PanelFrame):
@@ -73,8 +77,7 @@ class MapPanelWidget(PanelFrame):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._shown_mapping: str | None = None
         self._busy = False
-        self._stats_full = ""
-        self._stats_compact = ""
+        self._stats_forms: tuple[str, ...] = ()  # widest first
 
         self._presenting = False
         self._title = ElidingLabel("")
@@ -198,7 +201,11 @@ class MapPanelWidget(PanelFrame):
 
     def stats_text(self) -> str:
         """The full statistics line (a narrow panel shows a shorter form)."""
-        return self._stats_full
+        return self._stats_forms[0] if self._stats_forms else ""
+
+    def stats_label(self) -> ElidingLabel:
+        """The statistics line under the controls (its ``shown_text()`` is what fits)."""
+        return self._stats
 
     def error_text(self) -> str:
         """The error message shown instead of the map, or ``""``."""
@@ -395,12 +402,15 @@ class MapPanelWidget(PanelFrame):
             self._default_colormap = self._resolved_colormap(mapping, colormap)
         self._update_default_labels()
         if stats is not None:
-            self._stats_full = format_stats(stats)
-            self._stats_compact = format_stats(stats, compact=True)
-            self._stats.setToolTip(self._stats_full)
+            self._stats_forms = (
+                format_stats(stats),
+                format_stats(stats, compact=True),
+                format_stats(stats, tight=True),
+            )
+            self._stats.setToolTip(self._stats_forms[0])
             self._histogram.set_histogram(stats.histogram, stats.edges)
         else:
-            self._stats_full = self._stats_compact = ""
+            self._stats_forms = ()
             self._histogram.set_histogram(None, None)
         self._update_colorbar(mapping, colormap, stats, values, ticks)
         self._apply_compact_mode()
@@ -413,7 +423,7 @@ class MapPanelWidget(PanelFrame):
         self._error.setText(message)
         self._stack.setCurrentWidget(self._error)
         self._view.set_content(None, geometry=None)
-        self._stats_full = self._stats_compact = ""
+        self._stats_forms = ()
         self._stats.setText("")
         self._histogram.set_histogram(None, None)
         self._colorbar.setVisible(False)
@@ -578,11 +588,28 @@ class MapPanelWidget(PanelFrame):
         self._histogram.setVisible(
             w >= 300 and room >= self._controls_width(colormap=True, histogram=True)
         )
-        self._stats.setVisible(h >= 150)
+        # The numbers stay while the map keeps a readable picture above them.
+        spacing = self.layout().spacing()
+        above_map = margins.top() + margins.bottom() + self._title.sizeHint().height() + spacing
+        controls = self._mapping_combo.sizeHint().height() + 2 * spacing
+        stats_h = self._stats.sizeHint().height()
+        self._stats.setVisible(h - above_map - controls - stats_h >= STATS_MAP_MIN_HEIGHT)
         self._colormap_combo.setVisible(w >= 200 and room >= self._controls_width(colormap=True))
-        fm = self._stats.fontMetrics()
-        wide = fm.horizontalAdvance(self._stats_full) <= w - 12
-        self._stats.setText(self._stats_full if wide else self._stats_compact)
+        # The widest form that fits: the minimum, maximum and mean stay in every one. Columns
+        # of figures line up in the fixed-width font; the narrowest forms take the narrower
+        # proportional one.
+        mono, narrow, smallest = mono_font(self), small_font(self), small_font(self, -2.0)
+        full, compact, tight = self._stats_forms or ("", "", "")
+        choices = (
+            (full, mono), (compact, mono), (compact, narrow), (tight, narrow), (tight, smallest),
+        )  # fmt: skip
+        text, font = next(
+            ((t, f) for t, f in choices if QFontMetrics(f).horizontalAdvance(t) <= room),
+            choices[-1],
+        )
+        if self._stats.font() != font:
+            self._stats.setFont(font)
+        self._stats.setText(text)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -41,21 +41,28 @@ def mono_font(widget: QWidget) -> QFont:
     return font
 
 
-def format_stats(stats, *, compact: bool = False) -> str:
+def format_stats(stats, *, compact: bool = False, tight: bool = False) -> str:
     """The statistics line of a :class:`~filterstudio.core.display.MapStats`.
+
+    Every form keeps the minimum, maximum and mean; narrower forms leave out the share of
+    negative values (the histogram shows it) and the words.
 
     Parameters
     ----------
     stats : MapStats
         Minimum, maximum, mean and share of negative values.
     compact : bool
-        Leave out the mean and use single spaces, for narrow panels.
+        Leave out the negative share and use single spaces, for narrow panels.
+    tight : bool
+        The range and the mean in the fewest characters, for the narrowest panels.
 
     Returns
     -------
     str
-        ``"min -2.31  max 3.02  mean 0.01  neg 48%"`` (compact: ``"min -2.31 max 3.02 neg 48%"``).
-        A mean that is float noise next to the range (below a millionth of it) is written ``0``.
+        ``"min -2.31  max 3.02  mean 0.01  neg 48%"``; compact ``"min -2.31 max 3.02 mean 0.01"``;
+        tight ``"-2.31 to 3.02, mean 0.01"``. A mean that is float noise next to the range
+        (below a millionth of it) is written ``0``; in the tight form a mean below a thousandth
+        of the range is written ``≈0``.
     """
     neg = float(stats.negative_fraction) * 100.0
     if 0.0 < neg < 0.5:
@@ -68,10 +75,15 @@ def format_stats(stats, *, compact: bool = False) -> str:
     mean = float(stats.mean)
     if abs(mean) <= 1e-6 * scale:
         mean = 0.0
-    lo, hi = format_value(stats.min), format_value(stats.max)
+    lo, hi, mid = format_value(stats.min), format_value(stats.max), format_value(mean)
+    if tight:
+        # A mean within a thousandth of the range of zero reads as zero at this size.
+        if mean != 0.0 and abs(mean) < 1e-3 * scale:
+            mid = "\u22480"
+        return f"{lo} to {hi}, mean {mid}"
     if compact:
-        return f"min {lo} max {hi} neg {neg_text}"
-    return f"min {lo}  max {hi}  mean {format_value(mean)}  neg {neg_text}"
+        return f"min {lo} max {hi} mean {mid}"
+    return f"min {lo}  max {hi}  mean {mid}  neg {neg_text}"
 
 
 class ElidingLabel(QLabel):
@@ -93,6 +105,10 @@ class ElidingLabel(QLabel):
 
     def text(self) -> str:
         return self._full
+
+    def shown_text(self) -> str:
+        """What is painted: the text, shortened with "…" when it does not fit."""
+        return super().text()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
