@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -50,6 +49,7 @@ from .widgets import (
     MapPanelWidget,
     ViewSync,
 )
+from .window_fit import DockScrollArea, SideDocks, available_geometry, clamped, first_geometry
 
 IMAGE_FILTER = (
     f"Images and sessions ({' '.join('*' + ext for ext in PICTURE_EXTENSIONS)} *.fstudio);;"
@@ -139,17 +139,15 @@ class MainWindow(QMainWindow):
         self.filters_dock = self._dock("Filters", "filtersDock", left)
         self.layer_controls = LayerControlsWidget()
         self.layer_dock = self._dock("Layer", "layerDock", self.layer_controls)
+        # Stacked while both fit the window's height whole, tabbed while they do not.
+        self.side_docks = SideDocks(self, self.filters_dock, self.layer_dock)
         self.filter_list.setMinimumHeight(130)
         # The list scrolls past six filters; the kernel grid below keeps its full height.
         self.filter_list.setMaximumHeight(160)
-        self.kernel_editor.setMinimumHeight(340)
 
     def _dock(self, title: str, name: str, content: QWidget) -> QDockWidget:
-        """A left dock holding ``content`` in a scroll area wide enough for a 5x5 grid."""
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(content)
-        scroll.setMinimumWidth(392)
+        """A left dock holding ``content`` in a scroll area (the content holds its own minimum)."""
+        scroll = DockScrollArea(content)
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(scroll)
@@ -201,6 +199,7 @@ class MainWindow(QMainWindow):
         editing.message.connect(status.show)
         hover.message.connect(status.show)
         self.tabs.currentChanged.connect(lambda _i: editing.on_tab_changed())
+        self.tabs.currentChanged.connect(lambda _i: self._show_docks_for_tab())
         panels.selectRequested.connect(self._select_uid)
         panels.hoveredCell.connect(hover.on_panel_hovered)
         panels.mappingChanged.connect(lambda u, m, cm: c.set_display(m, cm or None, uid=u))
@@ -363,7 +362,7 @@ class MainWindow(QMainWindow):
     def _on_image_changed(self, state) -> None:
         if state is None:
             return
-        title = f"{state.name}  {state.size_label} {state.mode_label}"
+        title = f"{state.name}  {state.size_label}, {state.mode_label}"
         self.input_panel.set_image(state.display_pixels, state.pixels, title=title)
         self.status.set_picture(state)
         QTimer.singleShot(0, self.sync.fit_all)
@@ -393,20 +392,25 @@ class MainWindow(QMainWindow):
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         self.panels.request_display_side()
+        self.side_docks.request_fit()
 
     # == presentation ======================================================================
     def toggle_presentation(self) -> None:
         self.set_presentation(not self._presenting)
 
     def set_presentation(self, on: bool) -> None:
-        """Full screen, projector-sized lesson, editing chrome hidden; F5/F11/Esc toggle."""
+        """Full screen for a projector; F5/F11/Esc toggle.
+
+        Every view grows its type, numbers and controls by the presentation scale. On the
+        Studio tab the Filters and Layer docks stay, so kernels are edited in front of the
+        room; the Lesson tab gets the whole screen. Menus and the status bar are hidden.
+        """
+        on = bool(on)
         if on == self._presenting:
             return
         self._presenting = on
         if on:
             self._chrome_state = self.saveState()
-            for dock in (self.filters_dock, self.layer_dock):
-                dock.hide()
             self.menuBar().hide()
             self.statusBar().hide()
             self.showFullScreen()
@@ -415,7 +419,32 @@ class MainWindow(QMainWindow):
             self.statusBar().show()
             self.showNormal()
             self.restoreState(self._chrome_state)
-        self.lesson.set_presentation(on)
+            self.side_docks.adopt()
+        for view in self._presented_views():
+            view.set_presentation(on)
+        self._show_docks_for_tab()
+
+    def is_presenting(self) -> bool:
+        """Whether the window is in presentation mode (F5)."""
+        return self._presenting
+
+    def _presented_views(self):
+        return (
+            self.kernel_editor, self.layer_controls, self.filter_list, self.input_panel,
+            self.feature_grid, self.arithmetic, self.lesson,
+        )  # fmt: skip
+
+    def _show_docks_for_tab(self) -> None:
+        """While presenting, the docks show with the Studio tab and leave the Lesson its room."""
+        if not self._presenting:
+            return
+        if self.tabs.currentWidget() is self.lesson:
+            for dock in (self.filters_dock, self.layer_dock):
+                dock.hide()
+        else:
+            self.restoreState(self._chrome_state)  # the docks as they were before presenting
+            self.side_docks.adopt()
+            self.side_docks.request_fit()  # larger type may need the docks tabbed
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if event.key() == Qt.Key.Key_Escape and self._presenting:
@@ -427,13 +456,19 @@ class MainWindow(QMainWindow):
     def _restore_settings(self) -> None:
         settings = QSettings()
         geom = settings.value("geometry")
-        if isinstance(geom, QByteArray) and not geom.isEmpty():
-            self.restoreGeometry(geom)
+        available = available_geometry(self)
+        if isinstance(geom, QByteArray) and not geom.isEmpty() and self.restoreGeometry(geom):
+            whole = Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen
+            if available is not None and not self.windowState() & whole:
+                self.setGeometry(clamped(self.geometry(), available))  # saved on a larger screen
+        elif available is not None:
+            self.setGeometry(first_geometry(available))
         else:
-            self.resize(1400, 860)
+            self.resize(1440, 900)
         state = settings.value("windowState")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
+        self.side_docks.adopt()
         split = settings.value("splitter")
         column = settings.value("inputColumn")
         if isinstance(split, QByteArray) and not split.isEmpty():

@@ -107,3 +107,35 @@ def test_the_kernel_editor_shows_every_cell_without_a_fixed_height(qtbot, window
         return all(whole(r, c) for r, c in corners) and scroll.verticalScrollBar().maximum() == 0
 
     qtbot.waitUntil(seen, timeout=3000)
+
+
+def test_presentation_on_the_studio_tab_grows_every_view_and_keeps_the_kernel_in_view(
+    qtbot, window
+):
+    from PySide6.QtWidgets import QApplication
+
+    base = QApplication.font().pointSizeF()
+    window.open_sample("smiley")
+    _current(qtbot, window)
+    editor_cell = window.kernel_editor.cell(0, 0).height()
+    window.action("view.presentation").trigger()
+    assert window.is_presenting()
+    for view in (window.kernel_editor, window.layer_controls, window.filter_list,
+                 window.input_panel):  # fmt: skip
+        assert view.font().pointSizeF() >= base * 1.4, view
+    assert window.panel(0).is_presentation()
+    assert window.lesson.is_presentation()
+    window.panel(1).view.hoveredCell.emit(2, 2)
+    assert "16pt" in window.arithmetic.html()
+    # The kernel is edited in front of the room: its dock stays, with larger cells.
+    assert window.filters_dock.isVisible()
+    qtbot.waitUntil(lambda: window.kernel_editor.cell(0, 0).height() > editor_cell, timeout=3000)
+    window.tabs.setCurrentWidget(window.lesson)  # the lesson takes the whole screen
+    assert not window.filters_dock.isVisible() and not window.layer_dock.isVisible()
+    window.tabs.setCurrentIndex(0)
+    assert window.filters_dock.isVisible()
+    window.set_presentation(False)
+    assert not window.is_presenting()
+    assert window.kernel_editor.font().pointSizeF() == pytest.approx(base)
+    assert not window.panel(0).is_presentation()
+    assert window.menuBar().isVisible() and window.statusBar().isVisible()
