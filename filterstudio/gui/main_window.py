@@ -171,6 +171,9 @@ class MainWindow(QMainWindow):
             follow = stack.undoTextChanged if word == "&Undo" else stack.redoTextChanged
             follow.connect(lambda t, a=act, w=word: a.setText(f"{w} {t}".strip()))
             act.setText(f"{word} {text()}".strip())
+        # The window holds every command too, so its keys work while the menu bar is hidden
+        # (presenting).
+        self.addActions(list(self.actions.actions.values()))
         view = self.actions.menus[VIEW]
         view.addActions([self.filters_dock.toggleViewAction(), self.layer_dock.toggleViewAction()])
         self.loader.recent.show_in(self.actions.submenus["file.recent"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from filterstudio.core import kernels
 from filterstudio.core.sizes import size_label, size_text
@@ -134,7 +135,10 @@ def test_presentation_on_the_studio_tab_grows_every_view_and_keeps_the_kernel_in
     assert not window.filters_dock.isVisible() and not window.layer_dock.isVisible()
     window.tabs.setCurrentIndex(0)
     assert window.filters_dock.isVisible()
-    window.set_presentation(False)
+    # F5 ends it, with the menus hidden.
+    window.activateWindow()
+    window.tabs.setFocus()
+    qtbot.keyClick(window.tabs, Qt.Key.Key_F5)
     assert not window.is_presenting()
     assert window.kernel_editor.font().pointSizeF() == pytest.approx(base)
     assert not window.panel(0).is_presentation()

@@ -85,6 +85,8 @@ def _ink_on(fill: QColor, pal: _Palette) -> QColor:
 #: The least pixel size of a number in a lesson cell: below it the lesson shows the part of
 #: its grids around the current step, with cells large enough to read.
 READABLE_VALUE_PX = 9.0
+#: How much larger a number must be on a projector, to be read from the back of a room.
+PROJECTED_READABLE = 1.6
 
 
 @dataclass(frozen=True)
@@ -188,8 +190,9 @@ class LessonCanvas(QWidget):
             cell = min((w - 2 * margin) / scene_columns(plan), grid_h / (rows + 1.4), 120.0)
             cell = max(cell, 4.0)
             crops = (whole_input, whole_map)
-            if cell * per_cell < READABLE_VALUE_PX:
-                cropped = self._cropped(w - 2 * margin, grid_h, READABLE_VALUE_PX / per_cell)
+            readable = READABLE_VALUE_PX * (PROJECTED_READABLE if pal is _PROJECTOR else 1.0)
+            if cell * per_cell < readable:
+                cropped = self._cropped(w - 2 * margin, grid_h, readable / per_cell)
                 if cropped is not None and cropped[0] > cell:
                     cell, crops = cropped[0], cropped[1:]
             in_crop, map_crop = crops
