@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from ..core.formats import PICTURE_EXTENSIONS
 from ..model.bank import Bank
-from ..model.studio import default_bank
+from ..model.studio import default_bank, default_display
 from .actions import build_actions
 from .bank_files import BankFiles
 from .controller import StudioController
@@ -98,7 +98,8 @@ class MainWindow(QMainWindow):
         self._finish_menus()
         self._connect()
         self._restore_settings()
-        self.controller.load_state(default_bank())
+        bank = default_bank()
+        self.controller.load_state(bank, default_display(bank))
         self.document.update_title()
 
     # == construction ====================================================================

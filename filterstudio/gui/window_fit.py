@@ -19,8 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-#: The first size on a screen with room for it.
-PREFERRED_SIZE = QSize(1440, 900)
+#: Below this available size a fresh window fills the screen (a laptop wants all its room).
+SMALL_SCREEN = QSize(1600, 950)
+#: On a larger screen a fresh window takes this share of it, up to :data:`LARGEST_FIRST_SIZE`.
+LARGE_SCREEN_SHARE = 0.85
+LARGEST_FIRST_SIZE = QSize(1760, 1080)
 #: Room kept for a window manager's frame (title bar, borders) until the real frame is known.
 FRAME_ALLOWANCE = QSize(16, 40)
 #: What a dock adds around its content (title bar, frame) until it can be measured.
@@ -32,15 +35,20 @@ TAB_BAR = 30
 def first_geometry(available: QRect, frame: QSize = FRAME_ALLOWANCE) -> QRect:
     """The window's geometry (without its frame) on a fresh start on ``available``.
 
-    :data:`PREFERRED_SIZE` centred where it fits with its frame, else the whole of
-    ``available`` less the frame, so that the window is fully visible.
+    A screen smaller than :data:`SMALL_SCREEN` is filled (less the frame); a larger one gets
+    a window of :data:`LARGE_SCREEN_SHARE` of it, centred. The window is always fully visible.
     """
     room = QSize(available.width() - frame.width(), available.height() - frame.height())
-    size = PREFERRED_SIZE.boundedTo(room)
+    if available.width() < SMALL_SCREEN.width() or available.height() < SMALL_SCREEN.height():
+        size = room
+    else:
+        share = QSize(
+            round(available.width() * LARGE_SCREEN_SHARE),
+            round(available.height() * LARGE_SCREEN_SHARE),
+        )
+        size = share.boundedTo(LARGEST_FIRST_SIZE).boundedTo(room)
     rect = QRect(0, 0, max(size.width(), 1), max(size.height(), 1))
     rect.moveCenter(available.center())
-    top = max(available.top() + frame.height() - frame.width() // 2, rect.top())
-    rect.moveTop(top)
     return clamped(rect, available, frame)
 
 

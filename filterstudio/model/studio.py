@@ -29,11 +29,13 @@ __all__ = [
     "ImageState",
     "bank_change",
     "default_bank",
+    "default_display",
     "filter_at",
     "image_name",
     "input_display_pixels",
     "make_derived",
     "make_image_state",
+    "suggested_mapping",
 ]
 
 #: The longer side of the input picture's 8-bit display copy.
@@ -226,9 +228,40 @@ def bank_change(old: Bank | None, new: Bank, selected: int, *, reload: bool = Fa
     )
 
 
+#: The starter bank, one filter for each thing convolution does at a glance: edges across,
+#: edges down, a blur, outlines.
+STARTER_FILTERS = ("sobel_y", "sobel_x", "motion_blur", "outline")
+
+
 def default_bank() -> Bank:
-    """The starter bank: line detectors, an edge detector and a blur, visible at once."""
-    names = ("vertical_line", "horizontal_line", "sobel_x", "gaussian_blur")
+    """The starter bank: maps that differ at a glance and none like the picture itself.
+
+    Horizontal edges (``sobel_y``), vertical edges (``sobel_x``), a strong blur and outlines;
+    :func:`default_display` shows each so that it reads.
+    """
     return Bank(
-        filters=tuple(Filter(name=n, kernel=get_preset(n).kernel) for n in names), layer=Layer()
+        filters=tuple(Filter(name=n, kernel=get_preset(n).kernel) for n in STARTER_FILTERS),
+        layer=Layer(),
     )
+
+
+def suggested_mapping(kernel) -> str | None:
+    """How a map of ``kernel`` reads best when the default would not: ``"abs"`` for a kernel
+    with weights of both signs that sum to zero (an edge or outline detector: its map is near
+    zero on flat ground and strong on either side of an edge, so ``minmax`` would show a grey
+    relief of the picture); None otherwise."""
+    k = np.asarray(kernel, dtype=np.float64)
+    if k.size == 0 or not (k.max() > 0 > k.min()):
+        return None
+    return "abs" if abs(float(k.sum())) <= 1e-6 * float(np.abs(k).sum()) else None
+
+
+def default_display(bank: Bank) -> DisplayState:
+    """The display a bank opens with: the default mapping, and :func:`suggested_mapping` for
+    the filters it names (the edge detectors of the starter bank show as strength of edge)."""
+    overrides = tuple(
+        (f.uid, mapping, None)
+        for f in bank.filters
+        if (mapping := suggested_mapping(f.kernel)) is not None
+    )
+    return DisplayState(per_filter=overrides)

@@ -9,7 +9,7 @@ from PySide6.QtCore import QRect, QSettings
 from PySide6.QtGui import QScreen
 
 from filterstudio.core.kernels import PRESETS
-from filterstudio.gui.window_fit import FRAME_ALLOWANCE, PREFERRED_SIZE, clamped, first_geometry
+from filterstudio.gui.window_fit import FRAME_ALLOWANCE, clamped, first_geometry
 
 LAPTOP = QRect(0, 0, 1366, 768)
 DESKTOP = QRect(0, 0, 1920, 1080)
@@ -34,11 +34,13 @@ def test_a_fresh_start_on_a_small_screen_fills_it_and_stays_inside(available):
     assert rect.height() >= available.height() - FRAME_ALLOWANCE.height()
 
 
-def test_a_fresh_start_on_a_large_screen_is_the_preferred_size_centred():
-    rect = first_geometry(DESKTOP)
-    assert rect.size() == PREFERRED_SIZE
-    assert abs(rect.center().x() - DESKTOP.center().x()) <= 1
-    assert _inside(rect, DESKTOP)
+@pytest.mark.parametrize("available", [DESKTOP, QRect(0, 0, 1920, 1040), QRect(0, 0, 3840, 2160)])
+def test_a_fresh_start_on_a_large_screen_is_large_centred_and_leaves_room(available):
+    rect = first_geometry(available)
+    assert _inside(rect, available)
+    assert rect.width() >= 1400 and rect.height() >= 860  # room for the maps
+    assert rect.width() < available.width() and rect.height() < available.height()
+    assert abs(rect.center().x() - available.center().x()) <= 1
 
 
 @pytest.mark.parametrize("rect", [QRect(0, 0, 1400, 860), QRect(500, 300, 1900, 1000)])

@@ -18,10 +18,10 @@ def _current(qtbot, win):
 def test_the_hover_arithmetic_names_the_filter_it_shows(qtbot, window):
     window.open_sample("smiley")
     _current(qtbot, window)
-    name = window.bank.filters[2].name
-    window.panel(2).view.hoveredCell.emit(3, 4)
+    name = window.bank.filters[1].name
+    window.panel(1).view.hoveredCell.emit(3, 4)
     text = window.arithmetic.plain_text()
-    assert name in text and "filter 3" in text, text
+    assert name in text and "filter 2" in text, text
     assert "row 3, column 4" in text
 
 
