@@ -67,6 +67,13 @@ def run_gui(path: str | None = None) -> int:
     if not display_available():
         print(NO_DISPLAY_MESSAGE, file=sys.stderr)
         return 2
+    from . import platform_check
+
+    if platform_check.uses_xcb():
+        missing = platform_check.missing_libraries()
+        if missing:  # Qt would abort with a page of plugin diagnostics
+            print(platform_check.missing_xcb_message(missing), file=sys.stderr)
+            return 2
     try:
         app = create_app()
     except Exception as exc:  # noqa: BLE001 - a platform plugin failure must not be a traceback
