@@ -32,6 +32,7 @@ from .dialogs import Dialogs
 from .document import Document
 from .editing import EditingPresenter
 from .exports import Exports
+from .help import GETTING_STARTED_HTML, HelpDialog, shortcuts_html
 from .hover import HoverPresenter
 from .loading import Loader
 from .menus import VIEW, action_table
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         self._presenting = False
         self._closing = False
         self._chrome_state = QByteArray()
+        self._help: dict[str, HelpDialog] = {}
         self.controller = StudioController(self)
         self._build_views()
         self.status = StatusPresenter(self.statusBar(), self)
@@ -351,6 +353,26 @@ class MainWindow(QMainWindow):
 
     def set_default_mapping(self, mapping: str) -> None:
         self.controller.set_display(mapping, self.controller.display.colormap)
+
+    def show_getting_started(self) -> None:
+        """Help › Getting Started: the first steps, in a window beside the studio."""
+        self._show_help("Getting Started", GETTING_STARTED_HTML)
+
+    def show_shortcuts(self) -> None:
+        """Help › Keyboard Shortcuts: every key, from the action table and the views' keys."""
+        self._show_help("Keyboard Shortcuts", shortcuts_html(action_table(self)))
+
+    def _show_help(self, title: str, page: str) -> None:
+        dialog = self._help.get(title)
+        if dialog is None:
+            dialog = self._help[title] = HelpDialog(title, page, self)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+
+    def help_dialog(self, title: str) -> HelpDialog | None:
+        """The help window called ``title`` once it has been opened (for scripts and tests)."""
+        return self._help.get(title)
 
     def show_about(self) -> None:
         from .. import __version__

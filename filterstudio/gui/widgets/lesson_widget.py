@@ -49,6 +49,15 @@ class LessonWidget(QWidget):
     with a Cancel button shows how far they are, and :attr:`exportFinished` reports the end.
     """
 
+    #: The keys the lesson answers while it has the focus, for the list of shortcuts.
+    KEYS: tuple[tuple[str, str], ...] = (
+        ("Space", "play or pause"),
+        ("Right, Left", "one step on or back"),
+        ("Home, End", "the first or the last step"),
+        ("Click a map cell", "jump to the step that makes it"),
+    )
+
+
     stepChanged = Signal(int)
     #: ``(frames done, frames in all)`` while an export runs.
     exportProgress = Signal(int, int)
