@@ -42,9 +42,11 @@ def reduced_note(h: int, w: int) -> str:
 def load_image_state(path: str, reduce_to: int | None = None) -> ImageState:
     """Decode ``path`` (reduced to about ``reduce_to`` pixels if given) into a new picture."""
     arr = imageio.load_image(path, reduce_to=reduce_to) if reduce_to else imageio.load_image(path)
-    note = None
-    if reduce_to:
-        note = reduced_note(*arr.shape[:2])
+    notes = [reduced_note(*arr.shape[:2])] if reduce_to else []
+    # The header again (no pixels decoded) for what the pixels no longer show: transparency.
+    if imageio.read_image_info(path).alpha:
+        notes.append(imageio.ALPHA_DROPPED)
+    note = " ".join(notes) or None
     return make_image_state(arr, Path(path).name, path=str(Path(path).resolve()), note=note)
 
 
@@ -60,7 +62,7 @@ def _qimage_state(image: QImage, name: str, reduce_to: int | None) -> ImageState
         note = reduced_note(h, w)
     pixels, alpha_dropped = qimage_to_array(image)
     if alpha_dropped:
-        note = " ".join(filter(None, [note, "Its transparency was dropped: only colours are filtered."]))
+        note = " ".join(filter(None, [note, imageio.ALPHA_DROPPED]))
     return make_image_state(pixels, name, note=note)
 
 

@@ -143,3 +143,41 @@ def test_presentation_on_the_studio_tab_grows_every_view_and_keeps_the_kernel_in
     assert window.kernel_editor.font().pointSizeF() == pytest.approx(base)
     assert not window.panel(0).is_presentation()
     assert window.menuBar().isVisible() and window.statusBar().isVisible()
+
+
+def _rgba_png(path, alpha: int):
+    from PIL import Image
+
+    rgba = np.zeros((9, 12, 4), np.uint8)
+    rgba[..., 0] = 200
+    rgba[..., 3] = 255
+    rgba[2:5, 3:7, 3] = alpha
+    Image.fromarray(rgba, "RGBA").save(path)
+    return path
+
+
+@pytest.mark.parametrize("how", ["open", "drop-paste"])
+def test_a_dropped_transparency_is_said_once(qtbot, window, tmp_path, how):
+    from PySide6.QtGui import QGuiApplication, QImage
+
+    from filterstudio.core.imageio import ALPHA_DROPPED
+
+    said: list[str] = []
+    window.statusBar().messageChanged.connect(said.append)
+    if how == "open":
+        assert window.open_image(str(_rgba_png(tmp_path / "see-through.png", 0)))
+    else:
+        image = QImage(str(_rgba_png(tmp_path / "see-through.png", 40)))
+        assert image.hasAlphaChannel()
+        QGuiApplication.clipboard().setImage(image)
+        window.tabs.setFocus()
+        with qtbot.waitSignal(window.imageLoaded, timeout=10000):
+            window.action("file.paste").trigger()
+    assert sum(ALPHA_DROPPED in m for m in said) == 1, said
+    assert window.controller.image.pixels.shape == (9, 12, 3)
+    said.clear()
+    from PIL import Image
+
+    Image.new("RGB", (12, 9), (10, 20, 30)).save(tmp_path / "solid.png")
+    assert window.open_image(str(tmp_path / "solid.png"))
+    assert not any(ALPHA_DROPPED in m for m in said)
