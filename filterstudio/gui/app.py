@@ -30,7 +30,22 @@ def create_app(argv: list[str] | None = None):
     app.setOrganizationName("FilterStudio")
     app.setApplicationName("Filter Studio")
     app.setApplicationDisplayName("Filter Studio")
+    # The taskbar matches the window to a desktop entry of this name (Wayland, GNOME, KDE).
+    app.setDesktopFileName("filterstudio")
+    app.setWindowIcon(app_icon())
     return app
+
+
+def app_icon():
+    """The application icon, every size the package carries (window and taskbar)."""
+    from PySide6.QtGui import QIcon
+
+    from ..resources import icon_files
+
+    icon = QIcon()
+    for path in icon_files():
+        icon.addFile(str(path))
+    return icon
 
 
 def stop_cleanly_on_signals(app, window) -> None:
