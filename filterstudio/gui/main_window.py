@@ -34,6 +34,7 @@ from .editing import EditingPresenter
 from .exports import Exports
 from .help import GETTING_STARTED_HTML, HelpDialog, shortcuts_html
 from .hover import HoverPresenter
+from .lesson_exports import LessonExports
 from .loading import Loader
 from .menus import VIEW, action_table
 from .panels import MapPanels
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
             self.controller, self.dialogs, self.document, self.wait_until_current, self
         )
         self.bank_files = BankFiles(self.controller, self.dialogs, self.document, self)
+        self.lesson_exports = LessonExports(self.lesson, self.dialogs, self.document, self)
         self.panels = MapPanels(self.feature_grid, self.sync, self)
         self.editing = EditingPresenter(
             self.controller, self.filter_list, self.kernel_editor, self.layer_controls,
