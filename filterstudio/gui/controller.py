@@ -34,6 +34,7 @@ from ..model.studio import (
     bank_change,
     filter_at,
     make_derived,
+    suggested_mapping,
 )
 from .undo import BankCommand
 from .worker import ComputeWorker
@@ -201,6 +202,10 @@ class StudioController(QObject):
         else:
             p = get_preset(preset)
             new = Filter(name=self._unique_name(p.name), kernel=p.kernel)
+            suggested = suggested_mapping(new.kernel)
+            if suggested is not None:  # an edge detector shows edge strength, as at the start
+                self._display = self._display.with_override(new.uid, suggested, None)
+                self.displayChanged.emit(self._display)
         at = len(self._bank.filters) if index is None else index
         self.push_bank(self._bank.adding(new, at), f"Add {new.name}")
         self.select(at)

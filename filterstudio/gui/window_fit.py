@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (
 
 #: Below this available size a fresh window fills the screen (a laptop wants all its room).
 SMALL_SCREEN = QSize(1600, 950)
-#: On a larger screen a fresh window takes this share of it, up to :data:`LARGEST_FIRST_SIZE`.
-LARGE_SCREEN_SHARE = 0.85
+#: On a larger screen a fresh window takes this share of its width and of its height (the
+#: side docks need the height), up to :data:`LARGEST_FIRST_SIZE`.
+LARGE_SCREEN_SHARE = (0.85, 0.92)
 LARGEST_FIRST_SIZE = QSize(1760, 1080)
 #: Room kept for a window manager's frame (title bar, borders) until the real frame is known.
 FRAME_ALLOWANCE = QSize(16, 40)
@@ -43,8 +44,8 @@ def first_geometry(available: QRect, frame: QSize = FRAME_ALLOWANCE) -> QRect:
         size = room
     else:
         share = QSize(
-            round(available.width() * LARGE_SCREEN_SHARE),
-            round(available.height() * LARGE_SCREEN_SHARE),
+            round(available.width() * LARGE_SCREEN_SHARE[0]),
+            round(available.height() * LARGE_SCREEN_SHARE[1]),
         )
         size = share.boundedTo(LARGEST_FIRST_SIZE).boundedTo(room)
     rect = QRect(0, 0, max(size.width(), 1), max(size.height(), 1))

@@ -181,3 +181,14 @@ def test_a_dropped_transparency_is_said_once(qtbot, window, tmp_path, how):
     Image.new("RGB", (12, 9), (10, 20, 30)).save(tmp_path / "solid.png")
     assert window.open_image(str(tmp_path / "solid.png"))
     assert not any(ALPHA_DROPPED in m for m in said)
+
+
+def test_an_added_edge_detector_shows_edge_strength_as_the_starters_do(qtbot, window):
+    window.controller.add_filter("prewitt_y")
+    window.controller.add_filter("box_blur")
+    prewitt, blur = (
+        window.panel(len(window.bank.filters) - 2),
+        window.panel(len(window.bank.filters) - 1),
+    )
+    assert prewitt.mapping() == "abs"
+    assert blur.mapping() == "default"
