@@ -159,7 +159,10 @@ class StudioController(QObject):
         return True
 
     def progress(self) -> tuple[int, int]:
-        """How many enabled filters show their newest map, out of how many."""
+        """How many enabled filters show their newest map, out of how many (none without a
+        picture: nothing is being computed)."""
+        if self._image is None:
+            return 0, 0
         live = [f.uid for f in self._bank.filters if f.enabled]
         return sum(1 for u in live if self.ledger.is_final(u)), len(live)
 

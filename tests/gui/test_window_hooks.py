@@ -192,3 +192,9 @@ def test_an_added_edge_detector_shows_edge_strength_as_the_starters_do(qtbot, wi
     )
     assert prewitt.mapping() == "abs"
     assert blur.mapping() == "default"
+
+
+def test_without_a_picture_the_status_bar_counts_no_maps(qtbot, window):
+    assert window.controller.progress() == (0, 0)
+    window.status.flush()
+    assert window.busy_text() == ""
