@@ -146,7 +146,7 @@ class MainWindow(QMainWindow):
         self.layer_dock = self._dock("Layer", "layerDock", self.layer_controls)
         # Stacked while both fit the window's height whole, tabbed while they do not.
         self.side_docks = SideDocks(self, self.filters_dock, self.layer_dock)
-        self.filter_list.setMinimumHeight(130)
+        self.filter_list.setMinimumHeight(112)
         # The list scrolls past six filters; the kernel grid below keeps its full height.
         self.filter_list.setMaximumHeight(160)
 
