@@ -118,7 +118,6 @@ class FilterListWidget(QWidget):
         ("Space", "switch the selected filter on or off"),
     )
 
-
     selectRequested = Signal(int)
     addRequested = Signal(str)
     duplicateRequested = Signal(int)

@@ -59,7 +59,6 @@ class LessonWidget(QWidget):
         ("Click a map cell", "jump to the step that makes it"),
     )
 
-
     stepChanged = Signal(int)
     #: ``(frames done, frames in all)`` while an export runs.
     exportProgress = Signal(int, int)

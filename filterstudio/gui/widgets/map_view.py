@@ -85,7 +85,6 @@ class MapView(QGraphicsView):
         ("Drag", "move the picture"),
     )
 
-
     hoveredCell = Signal(int, int)
     clicked = Signal()
     viewChanged = Signal()
