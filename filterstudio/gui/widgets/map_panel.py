@@ -7,7 +7,7 @@ from functools import partial
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QFont, QFontMetrics, QMouseEvent
+from PySide6.QtGui import QFont, QMouseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -34,7 +34,7 @@ from .panel_parts import (
     ElidingLabel,
     HistogramWidget,
     PanelFrame,
-    format_stats,
+    StatsLabel,
     mono_font,
     small_font,
 )
@@ -77,7 +77,6 @@ class MapPanelWidget(PanelFrame):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._shown_mapping: str | None = None
         self._busy = False
-        self._stats_forms: tuple[str, ...] = ()  # widest first
 
         self._presenting = False
         self._title = ElidingLabel("")
@@ -132,7 +131,7 @@ class MapPanelWidget(PanelFrame):
         self._histogram = HistogramWidget()
         self._histogram.setToolTip("Histogram of the values (blue below zero, orange above)")
         self._histogram.setAccessibleName("histogram of the map's values")
-        self._stats = ElidingLabel("")
+        self._stats = StatsLabel()
         self._stats.setAccessibleName("map statistics")
         self._title.setAccessibleName("map title")
         # The caption lies over the foot of the map, outside the layout, so a panel with one
@@ -201,9 +200,9 @@ class MapPanelWidget(PanelFrame):
 
     def stats_text(self) -> str:
         """The full statistics line (a narrow panel shows a shorter form)."""
-        return self._stats_forms[0] if self._stats_forms else ""
+        return self._stats.full_text()
 
-    def stats_label(self) -> ElidingLabel:
+    def stats_label(self) -> StatsLabel:
         """The statistics line under the controls (its ``shown_text()`` is what fits)."""
         return self._stats
 
@@ -290,7 +289,7 @@ class MapPanelWidget(PanelFrame):
                      self._relu_button, self._caption):  # fmt: skip
             part.setFont(small)
         self._busy_label.adjustSize()
-        self._stats.setFont(mono_font(self))
+        self._stats.setFont(mono_font(self))  # its narrow forms choose their own
         self._colorbar.setFont(small_font(self, -1.5))
         self._view.setFont(self.font())
         self.updateGeometry()
@@ -402,16 +401,10 @@ class MapPanelWidget(PanelFrame):
             self._default_colormap = self._resolved_colormap(mapping, colormap)
         self._update_default_labels()
         if stats is not None:
-            self._stats_forms = (
-                format_stats(stats),
-                format_stats(stats, compact=True),
-                format_stats(stats, tight=True),
-            )
-            self._stats.setToolTip(self._stats_forms[0])
             self._histogram.set_histogram(stats.histogram, stats.edges)
         else:
-            self._stats_forms = ()
             self._histogram.set_histogram(None, None)
+        self._stats.set_stats(stats)
         self._update_colorbar(mapping, colormap, stats, values, ticks)
         self._apply_compact_mode()
         grid = self.parentWidget()
@@ -423,8 +416,7 @@ class MapPanelWidget(PanelFrame):
         self._error.setText(message)
         self._stack.setCurrentWidget(self._error)
         self._view.set_content(None, geometry=None)
-        self._stats_forms = ()
-        self._stats.setText("")
+        self._stats.set_stats(None)
         self._histogram.set_histogram(None, None)
         self._colorbar.setVisible(False)
 
@@ -595,21 +587,7 @@ class MapPanelWidget(PanelFrame):
         stats_h = self._stats.sizeHint().height()
         self._stats.setVisible(h - above_map - controls - stats_h >= STATS_MAP_MIN_HEIGHT)
         self._colormap_combo.setVisible(w >= 200 and room >= self._controls_width(colormap=True))
-        # The widest form that fits: the minimum, maximum and mean stay in every one. Columns
-        # of figures line up in the fixed-width font; the narrowest forms take the narrower
-        # proportional one.
-        mono, narrow, smallest = mono_font(self), small_font(self), small_font(self, -2.0)
-        full, compact, tight = self._stats_forms or ("", "", "")
-        choices = (
-            (full, mono), (compact, mono), (compact, narrow), (tight, narrow), (tight, smallest),
-        )  # fmt: skip
-        text, font = next(
-            ((t, f) for t, f in choices if QFontMetrics(f).horizontalAdvance(t) <= room),
-            choices[-1],
-        )
-        if self._stats.font() != font:
-            self._stats.setFont(font)
-        self._stats.setText(text)
+        self._stats.fit(room)  # the widest form of the numbers that fits
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -6,7 +6,16 @@ from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QImage, QPainter, QPen, QPixmap
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QFontMetrics,
+    QImage,
+    QPainter,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QWidget
 
 from filterstudio.core import display
@@ -117,6 +126,54 @@ class ElidingLabel(QLabel):
     def _elide(self) -> None:
         shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, self.width())
         super().setText(shown)
+
+
+class StatsLabel(ElidingLabel):
+    """A map's statistics line that shows the widest of its forms that fits its width.
+
+    Every form keeps the minimum, maximum and mean (:func:`format_stats`); columns of figures
+    line up in the fixed-width font, and the narrowest forms take the narrower proportional
+    one, one size smaller at the last. ``text()`` is the full line.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("", parent)
+        self._forms: tuple[str, str, str] | None = None
+        self._room = 0
+
+    def set_stats(self, stats) -> None:
+        """Show ``stats`` (a MapStats), or nothing for None."""
+        if stats is None:
+            self._forms = None
+        else:
+            self._forms = (
+                format_stats(stats),
+                format_stats(stats, compact=True),
+                format_stats(stats, tight=True),
+            )
+        self.setToolTip(self._forms[0] if self._forms else "")
+        self.fit(self._room)
+
+    def full_text(self) -> str:
+        """The full line (``""`` without statistics)."""
+        return self._forms[0] if self._forms else ""
+
+    def fit(self, room: int) -> None:
+        """Choose the form and font for ``room`` pixels of width."""
+        self._room = room
+        owner = self.parentWidget() or self
+        full, compact, tight = self._forms or ("", "", "")
+        mono, narrow, smallest = mono_font(owner), small_font(owner), small_font(owner, -2.0)
+        choices = (
+            (full, mono), (compact, mono), (compact, narrow), (tight, narrow), (tight, smallest),
+        )  # fmt: skip
+        text, font = next(
+            ((t, f) for t, f in choices if QFontMetrics(f).horizontalAdvance(t) <= room),
+            choices[-1],
+        )
+        if self.font() != font:
+            self.setFont(font)
+        super().setText(text)
 
 
 class HistogramWidget(QWidget):
