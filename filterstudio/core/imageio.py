@@ -68,6 +68,10 @@ _ORIENTATION_TAG = 0x0112
 _EIGHT_BIT_MODES = ("L", "RGB")
 _TO_RGB_MODES = ("P", "PA", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr", "LAB", "HSV")
 _SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
+_ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
+
+ALPHA_DROPPED = "Its transparency (alpha channel) was dropped: only the colours are filtered."
+"""The sentence for a picture whose alpha channel was dropped (file or pasted)."""
 # Bytes per pixel Pillow allocates for a mode (two-band modes are stored in four bytes).
 _MODE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
 
@@ -99,6 +103,9 @@ class ImageInfo:
     mode: str
     format: str
     frames: int = 1
+    #: Whether the picture has transparency (an alpha channel, or a transparent palette
+    #: colour), which :func:`load_image` drops: say so with :data:`ALPHA_DROPPED`.
+    alpha: bool = False
 
     @property
     def pixels(self) -> int:
@@ -638,4 +645,5 @@ def read_image_info(path: str | os.PathLike) -> ImageInfo:
             except Exception:  # noqa: BLE001 - counting frames of a damaged file
                 frames = 1
             width, height = _upright_size(im.width, im.height, _orientation(im))
-            return ImageInfo(width, height, im.mode, im.format or "", frames)
+            alpha = im.mode in _ALPHA_MODES or "transparency" in im.info
+            return ImageInfo(width, height, im.mode, im.format or "", frames, alpha)

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
 from ..core.formats import PICTURE_EXTENSIONS
 from ..model.bank import Bank
 from ..model.stack import Stack
-from ..model.studio import default_bank
+from ..model.studio import default_bank, default_display
 from .actions import build_actions
 from .bank_files import BankFiles
 from .controller import StudioController
@@ -34,9 +33,11 @@ from .dialogs import Dialogs
 from .document import Document
 from .editing import EditingPresenter
 from .exports import Exports
+from .help import GETTING_STARTED_HTML, HelpDialog, shortcuts_html
 from .hover import HoverPresenter
 from .insight import InsightPresenter
 from .learn import LearnPresenter
+from .lesson_exports import LessonExports
 from .loading import Loader
 from .menus import VIEW, action_table
 from .panels import MapPanels
@@ -56,6 +57,7 @@ from .widgets import (
     MapPanelWidget,
     ViewSync,
 )
+from .window_fit import DockScrollArea, SideDocks, available_geometry, clamped, first_geometry
 
 IMAGE_FILTER = (
     f"Images and sessions ({' '.join('*' + ext for ext in PICTURE_EXTENSIONS)} *.fstudio);;"
@@ -81,6 +83,7 @@ class MainWindow(QMainWindow):
         self._presenting = False
         self._closing = False
         self._chrome_state = QByteArray()
+        self._help: dict[str, HelpDialog] = {}
         self.controller = StudioController(self)
         self._build_views()
         self.status = StatusPresenter(self.statusBar(), self)
@@ -94,6 +97,7 @@ class MainWindow(QMainWindow):
             self.controller, self.dialogs, self.document, self.wait_until_current, self
         )
         self.bank_files = BankFiles(self.controller, self.dialogs, self.document, self)
+        self.lesson_exports = LessonExports(self.lesson, self.dialogs, self.document, self)
         self.panels = MapPanels(self.feature_grid, self.sync, self)
         self.editing = EditingPresenter(
             self.controller, self.filter_list, self.kernel_editor, self.layer_controls,
@@ -109,7 +113,8 @@ class MainWindow(QMainWindow):
         self._finish_menus()
         self._connect()
         self._restore_settings()
-        self.controller.load_state(default_bank())
+        bank = default_bank()
+        self.controller.load_state(bank, default_display(bank))
         self.document.update_title()
 
     # == construction ====================================================================
@@ -162,19 +167,18 @@ class MainWindow(QMainWindow):
         # so the kernel grid above stays whole on a laptop screen and both show at once.
         self.insight = KernelInsightWidget()
         self.insight_dock = self._dock("Kernel Insight", "insightDock", self.insight)
-        self.tabifyDockWidget(self.layer_dock, self.insight_dock)
-        self.layer_dock.raise_()
-        self.filter_list.setMinimumHeight(130)
+        # Stacked while both fit the window's height whole, tabbed while they do not; the
+        # insight dock keeps its place as a tab beside the layer's either way.
+        self.side_docks = SideDocks(
+            self, self.filters_dock, self.layer_dock, companions=(self.insight_dock,)
+        )
+        self.filter_list.setMinimumHeight(112)
         # The list scrolls past six filters; the kernel grid below keeps its full height.
         self.filter_list.setMaximumHeight(160)
-        self.kernel_editor.setMinimumHeight(340)
 
     def _dock(self, title: str, name: str, content: QWidget) -> QDockWidget:
-        """A left dock holding ``content`` in a scroll area wide enough for a 5x5 grid."""
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(content)
-        scroll.setMinimumWidth(392)
+        """A left dock holding ``content`` in a scroll area (the content holds its own minimum)."""
+        scroll = DockScrollArea(content)
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(scroll)
@@ -198,6 +202,9 @@ class MainWindow(QMainWindow):
             follow = stack.undoTextChanged if word == "&Undo" else stack.redoTextChanged
             follow.connect(lambda t, a=act, w=word: a.setText(f"{w} {t}".strip()))
             act.setText(f"{word} {text()}".strip())
+        # The window holds every command too, so its keys work while the menu bar is hidden
+        # (presenting).
+        self.addActions(list(self.actions.actions.values()))
         view = self.actions.menus[VIEW]
         view.addActions([self.filters_dock.toggleViewAction(), self.layer_dock.toggleViewAction(),
                          self.insight_dock.toggleViewAction()])  # fmt: skip
@@ -237,6 +244,7 @@ class MainWindow(QMainWindow):
         editing.message.connect(status.show)
         hover.message.connect(status.show)
         self.tabs.currentChanged.connect(lambda _i: editing.on_tab_changed())
+        self.tabs.currentChanged.connect(lambda _i: self._show_docks_for_tab())
         panels.selectRequested.connect(self._select_uid)
         panels.hoveredCell.connect(hover.on_panel_hovered)
         panels.mappingChanged.connect(lambda u, m, cm: c.set_display(m, cm or None, uid=u))
@@ -427,6 +435,26 @@ class MainWindow(QMainWindow):
     def set_default_mapping(self, mapping: str) -> None:
         self.controller.set_display(mapping, self.controller.display.colormap)
 
+    def show_getting_started(self) -> None:
+        """Help › Getting Started: the first steps, in a window beside the studio."""
+        self._show_help("Getting Started", GETTING_STARTED_HTML)
+
+    def show_shortcuts(self) -> None:
+        """Help › Keyboard Shortcuts: every key, from the action table and the views' keys."""
+        self._show_help("Keyboard Shortcuts", shortcuts_html(action_table(self)))
+
+    def _show_help(self, title: str, page: str) -> None:
+        dialog = self._help.get(title)
+        if dialog is None:
+            dialog = self._help[title] = HelpDialog(title, page, self)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+
+    def help_dialog(self, title: str) -> HelpDialog | None:
+        """The help window called ``title`` once it has been opened (for scripts and tests)."""
+        return self._help.get(title)
+
     def show_about(self) -> None:
         from .. import __version__
 
@@ -441,7 +469,7 @@ class MainWindow(QMainWindow):
     def _on_image_changed(self, state) -> None:
         if state is None:
             return
-        title = f"{state.name}  {state.size_label} {state.mode_label}"
+        title = f"{state.name}  {state.size_label}, {state.mode_label}"
         self.input_panel.set_image(state.display_pixels, state.pixels, title=title)
         self.status.set_picture(state)
         QTimer.singleShot(0, self.sync.fit_all)
@@ -475,20 +503,25 @@ class MainWindow(QMainWindow):
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         self.panels.request_display_side()
+        self.side_docks.request_fit()
 
     # == presentation ======================================================================
     def toggle_presentation(self) -> None:
         self.set_presentation(not self._presenting)
 
     def set_presentation(self, on: bool) -> None:
-        """Full screen, projector-sized lesson, editing chrome hidden; F5/F11/Esc toggle."""
+        """Full screen for a projector; F5/F11/Esc toggle.
+
+        Every view grows its type, numbers and controls by the presentation scale. On the
+        Studio tab the Filters and Layer docks stay, so kernels are edited in front of the
+        room; the Lesson tab gets the whole screen. Menus and the status bar are hidden.
+        """
+        on = bool(on)
         if on == self._presenting:
             return
         self._presenting = on
         if on:
             self._chrome_state = self.saveState()
-            for dock in (self.filters_dock, self.layer_dock, self.insight_dock):
-                dock.hide()
             self.menuBar().hide()
             self.statusBar().hide()
             self.showFullScreen()
@@ -497,7 +530,32 @@ class MainWindow(QMainWindow):
             self.statusBar().show()
             self.showNormal()
             self.restoreState(self._chrome_state)
-        self.lesson.set_presentation(on)
+            self.side_docks.adopt()
+        for view in self._presented_views():
+            view.set_presentation(on)
+        self._show_docks_for_tab()
+
+    def is_presenting(self) -> bool:
+        """Whether the window is in presentation mode (F5)."""
+        return self._presenting
+
+    def _presented_views(self):
+        return (
+            self.kernel_editor, self.layer_controls, self.filter_list, self.input_panel,
+            self.feature_grid, self.arithmetic, self.lesson,
+        )  # fmt: skip
+
+    def _show_docks_for_tab(self) -> None:
+        """While presenting, the docks show with the Studio tab and leave the Lesson its room."""
+        if not self._presenting:
+            return
+        if self.tabs.currentWidget() is self.lesson:
+            for dock in (self.filters_dock, self.layer_dock, self.insight_dock):
+                dock.hide()
+        else:
+            self.restoreState(self._chrome_state)  # the docks as they were before presenting
+            self.side_docks.adopt()
+            self.side_docks.request_fit()  # larger type may need the docks tabbed
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if event.key() == Qt.Key.Key_Escape and self._presenting:
@@ -509,10 +567,15 @@ class MainWindow(QMainWindow):
     def _restore_settings(self) -> None:
         settings = QSettings()
         geom = settings.value("geometry")
-        if isinstance(geom, QByteArray) and not geom.isEmpty():
-            self.restoreGeometry(geom)
+        available = available_geometry(self)
+        if isinstance(geom, QByteArray) and not geom.isEmpty() and self.restoreGeometry(geom):
+            whole = Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen
+            if available is not None and not self.windowState() & whole:
+                self.setGeometry(clamped(self.geometry(), available))  # saved on a larger screen
+        elif available is not None:
+            self.setGeometry(first_geometry(available))
         else:
-            self.resize(1400, 860)
+            self.resize(1440, 900)
         state = settings.value("windowState")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
@@ -520,6 +583,7 @@ class MainWindow(QMainWindow):
                 # Saved before the Kernel Insight dock was there: it goes beside the layer's.
                 self.tabifyDockWidget(self.layer_dock, self.insight_dock)
                 self.layer_dock.raise_()
+        self.side_docks.adopt()
         split = settings.value("splitter")
         column = settings.value("inputColumn")
         if isinstance(split, QByteArray) and not split.isEmpty():

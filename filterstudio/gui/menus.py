@@ -113,6 +113,11 @@ def action_table(w) -> list[ActionSpec]:
           ("F5", "F11")),  # fmt: skip
         separator(VIEW),
         *_learn_rows(w.learn),
+        a("help.getting_started", "&Getting Started", w.show_getting_started, HELP, ("F1",),
+          "A short guide: a picture, a kernel, stride and padding, a cell's sum, the lesson"),  # fmt: skip
+        a("help.shortcuts", "&Keyboard Shortcuts", w.show_shortcuts, HELP, ("Ctrl+/",),
+          "Every key of the studio, the kernel grid and the lesson"),  # fmt: skip
+        separator(HELP),
         a("help.about", "&About Filter Studio", w.show_about, HELP),
     ]
     return table

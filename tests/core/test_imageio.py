@@ -900,3 +900,20 @@ def test_a_folder_that_takes_no_files_is_not_called_missing():
     with pytest.raises(ImageError, match="takes no new files") as info:
         save_image("/proc/filterstudio-test.png", MAP)
     assert_one_sentence(info.value)
+
+
+@pytest.mark.parametrize(
+    ("mode", "alpha"), [("RGBA", True), ("LA", True), ("RGB", False), ("L", False)]
+)
+def test_the_header_says_whether_transparency_will_be_dropped(tmp_path, mode, alpha):
+    path = tmp_path / f"{mode}.png"
+    Image.new(mode, (5, 4)).save(path)
+    assert read_image_info(path).alpha is alpha
+
+
+def test_a_palette_with_a_transparent_colour_counts_as_transparency(tmp_path):
+    path = tmp_path / "p.png"
+    Image.new("P", (5, 4)).save(path, transparency=0)
+    assert read_image_info(path).alpha is True
+    Image.new("P", (5, 4)).save(tmp_path / "q.png")
+    assert read_image_info(tmp_path / "q.png").alpha is False
