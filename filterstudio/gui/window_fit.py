@@ -182,6 +182,8 @@ class SideDocks(QObject):
         room = w.centralWidget().height() if w.centralWidget() is not None else w.height()
         want_tabs = self.stacked_height_needed() > room
         if want_tabs != self._tabbed:
+            # A companion the user brought to the front stays in front after the rearrangement.
+            in_front = [d for d in self._companions if d.isVisible()]
             if want_tabs:
                 w.tabifyDockWidget(self._upper, self._lower)
                 self._join_lower(self._upper)
@@ -200,6 +202,8 @@ class SideDocks(QObject):
                 for dock in shown:
                     dock.show()
                 self._lower.raise_()
+            for dock in in_front:
+                dock.raise_()
             self._tabbed = want_tabs
         if not want_tabs:
             self._share_height(room)

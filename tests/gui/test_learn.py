@@ -148,7 +148,8 @@ def test_a_bad_target_file_is_one_sentence(win, qtbot, tmp_path):
 
 def test_the_learned_kernel_goes_into_the_bank_and_undo_takes_it_out(win, qtbot):
     learn = win.learn
-    ready(qtbot, learn, lambda: learn.set_target_map(2))
+    index = [f.name for f in win.bank.filters].index("sobel_x")
+    ready(qtbot, learn, lambda: learn.set_target_map(index))
     solved(qtbot, learn)
     before = len(win.bank.filters)
     assert learn.use_kernel()
@@ -271,15 +272,16 @@ def test_a_photo_editors_sharpen_on_an_8_bit_picture_is_recovered_closely(win, q
 
 def test_a_strided_map_is_learned_with_the_banks_layer_and_refused_plain(win, qtbot):
     learn = win.learn
+    index = [f.name for f in win.bank.filters].index("sobel_x")
     win.set_layer(stride=2, padding="same", border="reflect")
     assert win.wait_until_current()
     with qtbot.waitSignal(learn.targetFailed, timeout=20_000) as blocker:
-        learn.set_target_map(2)  # plain settings: a stride-1 map does not sit on these cells
+        learn.set_target_map(index)  # plain settings: a stride-1 map does not sit on these cells
     assert "apart" in blocker.args[0]
     ready(qtbot, learn, lambda: learn.set_settings(use_layer=True))
     assert "stride 2" in learn.page.layer_combo.currentText()
     solved(qtbot, learn)
-    np.testing.assert_allclose(learn.current_kernel()[0], win.bank.filters[2].kernel, atol=1e-4)
+    np.testing.assert_allclose(learn.current_kernel()[0], win.bank.filters[index].kernel, atol=1e-4)
 
 
 def test_the_interpreter_switches_threads_often_only_while_a_descent_runs(win, qtbot):
