@@ -9,7 +9,7 @@ once; its scripting surface (docs/SCRIPTING.md) is a set of one-line delegates t
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QEventLoop, QSettings, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QEventLoop, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
@@ -41,6 +41,7 @@ from .lesson_exports import LessonExports
 from .loading import Loader
 from .menus import VIEW, action_table
 from .panels import MapPanels
+from .presenting import Presentation
 from .startup import freeze_startup_objects
 from .status import StatusPresenter
 from .widgets import (
@@ -57,7 +58,8 @@ from .widgets import (
     MapPanelWidget,
     ViewSync,
 )
-from .window_fit import DockScrollArea, SideDocks, available_geometry, clamped, first_geometry
+from .window_fit import DockScrollArea, SideDocks
+from .window_layout import restore_layout, save_layout
 
 IMAGE_FILTER = (
     f"Images and sessions ({' '.join('*' + ext for ext in PICTURE_EXTENSIONS)} *.fstudio);;"
@@ -80,9 +82,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setObjectName("FilterStudioMainWindow")
         self.setDockNestingEnabled(True)
-        self._presenting = False
         self._closing = False
-        self._chrome_state = QByteArray()
         self._help: dict[str, HelpDialog] = {}
         self.controller = StudioController(self)
         self._build_views()
@@ -112,7 +112,15 @@ class MainWindow(QMainWindow):
         self.actions = build_actions(self, self.menuBar(), action_table(self))
         self._finish_menus()
         self._connect()
-        self._restore_settings()
+        self.presentation = Presentation(
+            self,
+            (self.kernel_editor, self.layer_controls, self.filter_list, self.input_panel,
+             self.feature_grid, self.arithmetic, self.lesson),
+            (self.filters_dock, self.layer_dock, self.insight_dock), self.side_docks,
+            lambda: self.tabs.currentWidget() is self.lesson,
+        )  # fmt: skip
+        restore_layout(self, self.side_docks, self.splitter, self.input_column,
+                       self.layer_dock, self.insight_dock)  # fmt: skip
         bank = default_bank()
         self.controller.load_state(bank, default_display(bank))
         self.document.update_title()
@@ -244,7 +252,7 @@ class MainWindow(QMainWindow):
         editing.message.connect(status.show)
         hover.message.connect(status.show)
         self.tabs.currentChanged.connect(lambda _i: editing.on_tab_changed())
-        self.tabs.currentChanged.connect(lambda _i: self._show_docks_for_tab())
+        self.tabs.currentChanged.connect(lambda _i: self.presentation.tab_changed())
         panels.selectRequested.connect(self._select_uid)
         panels.hoveredCell.connect(hover.on_panel_hovered)
         panels.mappingChanged.connect(lambda u, m, cm: c.set_display(m, cm or None, uid=u))
@@ -507,104 +515,23 @@ class MainWindow(QMainWindow):
 
     # == presentation ======================================================================
     def toggle_presentation(self) -> None:
-        self.set_presentation(not self._presenting)
+        self.presentation.toggle()
 
     def set_presentation(self, on: bool) -> None:
-        """Full screen for a projector; F5/F11/Esc toggle.
-
-        Every view grows its type, numbers and controls by the presentation scale. On the
-        Studio tab the Filters and Layer docks stay, so kernels are edited in front of the
-        room; the Lesson tab gets the whole screen. Menus and the status bar are hidden.
-        """
-        on = bool(on)
-        if on == self._presenting:
-            return
-        self._presenting = on
-        if on:
-            self._chrome_state = self.saveState()
-            self.menuBar().hide()
-            self.statusBar().hide()
-            self.showFullScreen()
-        else:
-            self.menuBar().show()
-            self.statusBar().show()
-            self.showNormal()
-            self.restoreState(self._chrome_state)
-            self.side_docks.adopt()
-        for view in self._presented_views():
-            view.set_presentation(on)
-        self._show_docks_for_tab()
+        """Full screen for a projector; F5/F11/Esc toggle (see :mod:`.presenting`)."""
+        self.presentation.set_on(on)
 
     def is_presenting(self) -> bool:
         """Whether the window is in presentation mode (F5)."""
-        return self._presenting
-
-    def _presented_views(self):
-        return (
-            self.kernel_editor, self.layer_controls, self.filter_list, self.input_panel,
-            self.feature_grid, self.arithmetic, self.lesson,
-        )  # fmt: skip
-
-    def _show_docks_for_tab(self) -> None:
-        """While presenting, the docks show with the Studio tab and leave the Lesson its room."""
-        if not self._presenting:
-            return
-        if self.tabs.currentWidget() is self.lesson:
-            for dock in (self.filters_dock, self.layer_dock, self.insight_dock):
-                dock.hide()
-        else:
-            self.restoreState(self._chrome_state)  # the docks as they were before presenting
-            self.side_docks.adopt()
-            self.side_docks.request_fit()  # larger type may need the docks tabbed
+        return self.presentation.is_on()
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        if event.key() == Qt.Key.Key_Escape and self._presenting:
+        if event.key() == Qt.Key.Key_Escape and self.presentation.is_on():
             self.set_presentation(False)
             return
         super().keyPressEvent(event)
 
     # == settings and closing ==============================================================
-    def _restore_settings(self) -> None:
-        settings = QSettings()
-        geom = settings.value("geometry")
-        available = available_geometry(self)
-        if isinstance(geom, QByteArray) and not geom.isEmpty() and self.restoreGeometry(geom):
-            whole = Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen
-            if available is not None and not self.windowState() & whole:
-                self.setGeometry(clamped(self.geometry(), available))  # saved on a larger screen
-        elif available is not None:
-            self.setGeometry(first_geometry(available))
-        else:
-            self.resize(1440, 900)
-        state = settings.value("windowState")
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state)
-            if not settings.value("insightDockSaved", False, bool):
-                # Saved before the Kernel Insight dock was there: it goes beside the layer's.
-                self.tabifyDockWidget(self.layer_dock, self.insight_dock)
-                self.layer_dock.raise_()
-        self.side_docks.adopt()
-        split = settings.value("splitter")
-        column = settings.value("inputColumn")
-        if isinstance(split, QByteArray) and not split.isEmpty():
-            self.splitter.restoreState(split)
-            if isinstance(column, QByteArray) and not column.isEmpty():
-                self.input_column.restoreState(column)
-        else:
-            # The input gets a third of the centre, the feature maps the rest.
-            self.splitter.setSizes([340, 680])
-            self.input_column.setSizes([420, 280])
-
-    def _save_settings(self) -> None:
-        settings = QSettings()
-        settings.setValue("geometry", self.saveGeometry())
-        settings.setValue(
-            "windowState", self.saveState() if not self._presenting else self._chrome_state
-        )
-        settings.setValue("insightDockSaved", True)
-        settings.setValue("splitter", self.splitter.saveState())
-        settings.setValue("inputColumn", self.input_column.saveState())
-
     def close_without_asking(self) -> None:
         """Close at once, as when the system asks the program to stop (SIGTERM): nothing is
         asked, work in progress is cancelled and writes not yet in place leave nothing behind."""
@@ -621,7 +548,7 @@ class MainWindow(QMainWindow):
         self.lesson.shutdown()  # a lesson export still running is cancelled: it writes nothing
         self.insight.shutdown()
         self.learn.shutdown()  # a descent still running is stopped
-        self._save_settings()
+        save_layout(self, self.presentation.saved_state(), self.splitter, self.input_column)
         self.controller.shutdown()
         QThreadPool.globalInstance().waitForDone(5000)
         event.accept()
