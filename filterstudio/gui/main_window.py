@@ -33,6 +33,7 @@ from .dialogs import Dialogs
 from .document import Document
 from .editing import EditingPresenter
 from .exports import Exports
+from .folder_apply import FolderApply, FolderSummary
 from .help import GETTING_STARTED_HTML, HelpDialog, shortcuts_html
 from .hover import HoverPresenter
 from .insight import InsightPresenter
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
             self.controller, self.dialogs, self.document, self.wait_until_current, self
         )
         self.bank_files = BankFiles(self.controller, self.dialogs, self.document, self)
+        self.folder_apply = FolderApply(self.controller, self.dialogs, self)
         self.lesson_exports = LessonExports(self.lesson, self.dialogs, self.document, self)
         self.panels = MapPanels(self.feature_grid, self.sync, self)
         self.editing = EditingPresenter(
@@ -370,6 +372,13 @@ class MainWindow(QMainWindow):
         except (ValueError, IndexError) as exc:
             self.dialogs.failure(exc)
 
+    def apply_to_folder(self, src, dst, *, fmt="png", exact=False, overwrite=False,
+                        wait=True) -> FolderSummary | None:  # fmt: skip
+        """The bank, as shown, through every picture of ``src`` into ``dst`` (see
+        :meth:`FolderApply.apply_to_folder`); with ``wait`` the run's summary."""
+        return self.folder_apply.apply_to_folder(src, dst, fmt=fmt, exact=exact,
+                                                 overwrite=overwrite, wait=wait)  # fmt: skip
+
     def busy_text(self) -> str:
         """What the progress bar in the status bar says, e.g. ``"3/8 maps"`` (may be empty)."""
         return self.status.busy_text()
@@ -545,6 +554,7 @@ class MainWindow(QMainWindow):
         self._closing = True
         self.dialogs.set_closing()
         self.loader.shutdown()  # a picture still decoding is dropped
+        self.folder_apply.shutdown()  # a folder run stops before its next write
         self.lesson.shutdown()  # a lesson export still running is cancelled: it writes nothing
         self.insight.shutdown()
         self.learn.shutdown()  # a descent still running is stopped

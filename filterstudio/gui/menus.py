@@ -57,6 +57,9 @@ def action_table(w) -> list[ActionSpec]:
           tip="Save every map, combined maps too, into a folder, one file each"),  # fmt: skip
         a("file.export_montage", "Export Mon&tage…", ex.export_montage_dialog, FILE,
           tip="One picture with the input, every map and every kernel, for a slide"),  # fmt: skip
+        a("file.apply_to_folder", "Apply to &Folder…",
+          lambda: w.folder_apply.dialog(doc.start_folder()), FILE,
+          tip="Every picture of a folder through the filters switched on, one map each"),  # fmt: skip
         separator(FILE),
         a("file.import_bank", "&Import Filter Bank…", banks.import_bank_dialog, FILE,
           tip="Replace the filters with those of a bank file (undoable)"),  # fmt: skip
