@@ -404,6 +404,7 @@ class FolderApply(QObject):
         dialog.setAutoClose(False)
         dialog.setAutoReset(False)
         dialog.setMinimumDuration(0)
+        dialog.setMinimumWidth(440)
         button = QPushButton("Cancel")
         button.setObjectName("cancelButton")
         button.setToolTip("Stop after the pictures in progress; no file is left half-written")
