@@ -13,7 +13,7 @@ from filterstudio.core.kernels import PRESETS, resize_centered
 from filterstudio.core.pipeline import apply_bank_filter
 from filterstudio.model.bank import ACTIVATIONS, BORDERS, CHANNEL_MODES
 
-EDITS = 2000
+EDITS = 400
 WARM_UP = 200
 MAX_GROWTH_BYTES = 100 * 1024 * 1024
 SAMPLES = ("smiley", "vertical_line", "checkerboard", "x", "bump")
