@@ -24,11 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.formats import PICTURE_EXTENSIONS
+from ..media.containers import VIDEO_EXTENSIONS
 from ..model.bank import Bank
 from ..model.stack import Stack
 from ..model.studio import default_bank
 from .actions import build_actions
 from .bank_files import BankFiles
+from .cameras import CameraMenu
 from .controller import StudioController
 from .dialogs import Dialogs
 from .document import Document
@@ -39,8 +41,12 @@ from .insight import InsightPresenter
 from .loading import Loader
 from .menus import VIEW, action_table
 from .panels import MapPanels
+from .playback import Playback
+from .recording import Recording
 from .startup import freeze_startup_objects
 from .status import StatusPresenter
+from .transport import TransportPresenter
+from .video_surface import VideoScripting
 from .widgets import (
     ArithmeticWidget,
     FeatureGridWidget,
@@ -58,9 +64,10 @@ IMAGE_FILTER = (
     f"Images and sessions ({' '.join('*' + ext for ext in PICTURE_EXTENSIONS)} *.fstudio);;"
     "All files (*)"
 )
+VIDEO_FILTER = f"Videos ({' '.join('*' + ext for ext in VIDEO_EXTENSIONS)});;All files (*)"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(QMainWindow, VideoScripting):
     """Filter Studio's window.
 
     Signals
@@ -87,6 +94,9 @@ class MainWindow(QMainWindow):
         )
         self.document = Document(self, self.controller, self.dialogs, self.loader)
         self.loader.open_session = self.document.open_session
+        self.playback = Playback(self.controller, self.loader, self.dialogs, self.status, self)
+        self.loader.open_video = self.playback.open_video
+        self.recording = Recording(self.controller, self.playback, self.dialogs, self.document, self)
         self.exports = Exports(
             self.controller, self.dialogs, self.document, self.wait_until_current, self
         )
@@ -99,9 +109,13 @@ class MainWindow(QMainWindow):
         self.hover = HoverPresenter(self.arithmetic, self.input_panel.view, self)
         self.insight_presenter = InsightPresenter(self.insight, self, self)
         self.actions = build_actions(self, self.menuBar(), action_table(self))
+        self.cameras = CameraMenu(self.actions.submenus["file.camera"],
+                                  lambda i, name: self.playback.open_camera(i, name=name), self)
+        self.transport = TransportPresenter(self, self.playback, self.recording, self.actions.actions)
         self._finish_menus()
         self._connect()
         self._restore_settings()
+        self.transport.sync()  # the video bar shows only while a video plays
         self.controller.load_state(default_bank())
         self.document.update_title()
 
@@ -224,6 +238,8 @@ class MainWindow(QMainWindow):
         panels.reluToggled.connect(self._on_panel_relu_toggled)
         panels.displaySideWanted.connect(self._fit_display_side)
         panels.panelMade.connect(lambda panel: self.loader.accept_drops_on(panel.view.viewport()))
+        panels.panelMade.connect(lambda panel: self.playback.watch_keys(panel.view))
+        self.playback.watch_keys(self.input_panel.view)
         self.input_panel.hoveredPixel.connect(hover.on_input_hovered)
         self.loader.imageLoaded.connect(lambda _state: self.imageLoaded.emit())
         self.loader.accept_drops_on(self)
@@ -389,6 +405,12 @@ class MainWindow(QMainWindow):
             self.document.remember_folder(path)
             self.open_path(path)
 
+    def open_video_dialog(self) -> None:
+        path = self.dialogs.open_file("Open Video", self.document.start_folder(), VIDEO_FILTER)
+        if path:
+            self.document.remember_folder(path)
+            self.playback.open_video(path)
+
     def paste(self) -> None:
         """A kernel into the grid when it has the focus, else the clipboard's picture."""
         focus = QApplication.focusWidget()
@@ -425,7 +447,8 @@ class MainWindow(QMainWindow):
         title = f"{state.name}  {state.size_label} {state.mode_label}"
         self.input_panel.set_image(state.display_pixels, state.pixels, title=title)
         self.status.set_picture(state)
-        QTimer.singleShot(0, self.sync.fit_all)
+        if not self.playback.continues(state):  # the next frame of a video keeps the zoom
+            QTimer.singleShot(0, self.sync.fit_all)
 
     def _select_uid(self, uid: str) -> None:
         try:
@@ -528,9 +551,12 @@ class MainWindow(QMainWindow):
         if not self._closing and not self.document.confirm_discard("closing"):
             event.ignore()
             return
+        forced = self._closing  # told to stop (SIGTERM): nothing half-done is kept
         self._closing = True
         self.dialogs.set_closing()
         self.loader.shutdown()  # a picture still decoding is dropped
+        self.recording.shutdown(keep=not forced)  # videos recorded are finished, or dropped
+        self.playback.shutdown()  # frame readers stop; their threads end before Qt's do
         self.lesson.shutdown()  # a lesson export still running is cancelled: it writes nothing
         self.insight.shutdown()
         self._save_settings()

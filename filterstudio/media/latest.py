@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from .frames import Frame, FrameSource
 
@@ -30,6 +31,12 @@ class LatestFrameReader:
     on_frame : callable, optional
         Called on the reader's thread after each new frame is stored (for example to post an
         event to a window's thread); it must not block.
+    prepare : callable, optional
+        ``prepare(frame)`` runs on the reader's thread as soon as a frame is read (while a paced
+        frame waits for its time), and what it returns is stored and handed out instead of the
+        frame: work every frame needs (a display copy, say) is then done before a consumer
+        asks, never on the consumer's thread. What it raises stops the reader like a source
+        error.
 
     Notes
     -----
@@ -49,12 +56,14 @@ class LatestFrameReader:
         *,
         pace: bool | None = None,
         on_frame: Callable[[], None] | None = None,
+        prepare: Callable[[Frame], Any] | None = None,
     ) -> None:
         self.source = source
         self.pace = bool(not source.live and source.fps) if pace is None else bool(pace)
         self._on_frame = on_frame
+        self._prepare = prepare
         self._cond = threading.Condition()
-        self._latest: Frame | None = None
+        self._latest: Any = None
         self._dropped = 0
         self._frames_read = 0
         self._taken = 0
@@ -71,15 +80,15 @@ class LatestFrameReader:
     # ---------------------------------------------------------------------------------------
     # What a consumer reads
 
-    def take(self) -> Frame | None:
-        """The newest frame not yet taken, or None at once if there is none."""
+    def take(self) -> Any:
+        """The newest frame not yet taken (as ``prepare`` made it), or None at once if none."""
         with self._cond:
             frame, self._latest = self._latest, None
             if frame is not None:
                 self._taken += 1
             return frame
 
-    def wait(self, timeout: float | None = None) -> Frame | None:
+    def wait(self, timeout: float | None = None) -> Any:
         """The newest frame not yet taken, waiting up to ``timeout`` seconds for one.
 
         Returns None at the timeout, at the end of the source, or once the reader stopped.
@@ -90,6 +99,12 @@ class LatestFrameReader:
                 timeout,
             )
         return self.take()
+
+    @property
+    def has_frame(self) -> bool:
+        """A frame waits to be taken."""
+        with self._cond:
+            return self._latest is not None
 
     @property
     def dropped(self) -> int:
@@ -224,7 +239,7 @@ class LatestFrameReader:
                 max(0.0, due - time.monotonic()),
             )
 
-    def _store(self, frame: Frame) -> None:
+    def _store(self, frame: Any) -> None:
         with self._cond:
             if self._stopping or self._seek is not None:
                 return  # read before a seek (or the close) was asked: never delivered after it
@@ -254,6 +269,7 @@ class LatestFrameReader:
                         self._cond.notify_all()
                     anchor = None
                     continue
+                item = frame if self._prepare is None else self._prepare(frame)
                 if self.pace and command == "read":
                     if anchor is None:
                         anchor = (time.monotonic(), frame.timestamp)
@@ -263,7 +279,7 @@ class LatestFrameReader:
                         anchor = None
                 else:
                     anchor = None
-                self._store(frame)
+                self._store(item)
         except BaseException as exc:  # noqa: BLE001 - kept for the consumer to read
             with self._cond:
                 self._error = exc

@@ -28,6 +28,7 @@ from .map_style import GRID_MIN_PX, VALUES_MIN_PX, detail_level, format_value
 from .map_view import MapView
 from .number_box import NumberBox
 from .panel_parts import ColorBarWidget, ElidingLabel, HistogramWidget, format_stats
+from .transport_bar import TransportBar, rate_text
 from .view_sync import ViewSync
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "MapView",
     "NumberBox",
     "ShownPicture",
+    "TransportBar",
     "ViewSync",
     "cell_colors",
     "choice_tip",
@@ -73,5 +75,6 @@ __all__ = [
     "format_value",
     "formula_text",
     "grid_shape",
+    "rate_text",
     "step_interval_ms",
 ]
