@@ -19,11 +19,13 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
 
 from ..compute.frame_gate import FrameGate, maps_shown
+from ..core.display import downscale_for_display, to_uint8
 from ..core.errors import sentence
 from ..media.frames import Frame, FrameSource
 from ..media.latest import LatestFrameReader
@@ -66,10 +68,18 @@ class _Feed:
         self.reader = LatestFrameReader(source, on_frame=self._on_frame, prepare=self._prepare)
 
     def _prepare(self, frame: Frame) -> ImageState:
-        """On the reader's thread: the frame as the picture the studio shows."""
-        return make_image_state(
-            frame.pixels, self.name, frame=frame.index, display_side=self._side()
-        )
+        """On the reader's thread: the frame as the picture the studio shows.
+
+        The input panel's copy is the frame averaged over whole blocks, at least as large as
+        the map panels' copies (OpenCV's fast path: a frame's time matters more than a still's).
+        """
+        state = make_image_state(frame.pixels, self.name, frame=frame.index, with_display=False)
+        longest = max(state.pixels.shape[:2])
+        factor = max(1, longest // max(1, self._side()))
+        small = downscale_for_display(state.pixels, -(-longest // factor), whole_factor=True)
+        shown = to_uint8(small, "clip")
+        shown.setflags(write=False)
+        return replace(state, display_pixels=shown)
 
     def _on_frame(self) -> None:
         """On the reader's thread: wake the GUI thread once, however many frames come."""
