@@ -224,6 +224,9 @@ class Playback(QObject):
         self._playing = True
         self._ended = False
         self._tick.start()
+        # The busy bar stays up while frames come (the studio works the whole time): shown and
+        # hidden with every frame, it would lay out and repaint the whole window each time.
+        self._status.set_loading(True)
         self.stateChanged.emit()
 
     def _open(self, name: str, make: Callable[[], FrameSource], wait: bool) -> bool:
@@ -439,6 +442,7 @@ class Playback(QObject):
         self._tick.stop()
         self._playing = False
         if feed is not None:
+            self._status.set_loading(False)
             feed.close(0.0)  # its thread ends on its own; shutdown() waits for it
             self._closing = [f for f in self._closing if f.reader.running] + [feed]
         self._gate.reset()

@@ -4,12 +4,20 @@ A live view computes on whatever frame is newest when it is ready for one; frame
 meanwhile are dropped, never queued (newest wins, as for edits), and counted. A video file is
 paced at its frame rate (a camera paces itself), and can be paused, stepped and sought; those
 commands run on the reader's thread, so the source is only ever touched by one thread.
+
+A paced file whose consumer takes frames more slowly than they fall due is not converted frame
+by frame only to drop most of them: once the consumer's pace is known (from the times it took
+frames), a frame that falls due more than a frame before the consumer is expected to take the
+next one is passed over (``source.skip()``: decoded as far as the codec needs, not converted),
+so the frame converted is the one due just before the take. Skipped frames count as dropped.
 """
 
 from __future__ import annotations
 
+import statistics
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -41,7 +49,9 @@ class LatestFrameReader:
     Notes
     -----
     :meth:`take` and :meth:`wait` hand out each frame at most once. :attr:`dropped` counts the
-    frames that were replaced by a newer one before anyone took them.
+    frames that were replaced by a newer one before anyone took them, and the frames of a paced
+    file passed over while the consumer was busy (:attr:`skipped`; sources with a ``skip()``
+    method, which returns False at the end).
 
     Examples
     --------
@@ -74,6 +84,11 @@ class LatestFrameReader:
         self._at_end = False
         self._error: BaseException | None = None
         self._done = False
+        self._skipped = 0
+        self._take_times: deque[float] = deque(maxlen=8)
+        skip = getattr(source, "skip", None)
+        self._skip = skip if self.pace and source.fps and not source.live else None
+        self._interval = 1.0 / source.fps if source.fps else 0.0
         self._thread = threading.Thread(target=self._run, name="frame-reader", daemon=True)
         self._thread.start()
 
@@ -86,6 +101,7 @@ class LatestFrameReader:
             frame, self._latest = self._latest, None
             if frame is not None:
                 self._taken += 1
+                self._take_times.append(time.monotonic())
             return frame
 
     def wait(self, timeout: float | None = None) -> Any:
@@ -111,6 +127,12 @@ class LatestFrameReader:
         """Frames replaced by a newer one before they were taken."""
         with self._cond:
             return self._dropped
+
+    @property
+    def skipped(self) -> int:
+        """Frames of a paced file passed over unconverted while the consumer was busy."""
+        with self._cond:
+            return self._skipped
 
     @property
     def frames_read(self) -> int:
@@ -239,6 +261,15 @@ class LatestFrameReader:
                 max(0.0, due - time.monotonic()),
             )
 
+    def _next_take(self) -> float | None:
+        """When the consumer is expected to take a frame again, while one waits (else None)."""
+        with self._cond:
+            times = self._take_times
+            if self._latest is None or len(times) < 3:
+                return None
+            period = statistics.median(b - a for a, b in zip(times, list(times)[1:]))
+            return times[-1] + period
+
     def _store(self, frame: Any) -> None:
         with self._cond:
             if self._stopping or self._seek is not None:
@@ -251,8 +282,32 @@ class LatestFrameReader:
         if self._on_frame is not None:
             self._on_frame()
 
+    def _skip_one(self, anchor: tuple[float, float], last: float) -> bool | None:
+        """Pass over the next frame if it falls due well before the consumer's next take.
+
+        None: not skipped (read it); True: skipped; False: a command came, or the end.
+        """
+        take = self._next_take()
+        if take is None:
+            return None
+        due = anchor[0] + (last + self._interval - anchor[1])
+        if due + self._interval >= take:
+            return None
+        if not self._wait_until(due):
+            return False
+        if not self._skip():
+            with self._cond:
+                self._at_end = True
+                self._cond.notify_all()
+            return False
+        with self._cond:
+            self._skipped += 1
+            self._dropped += 1
+        return True
+
     def _run(self) -> None:
         anchor: tuple[float, float] | None = None  # (monotonic time, frame timestamp)
+        last: float | None = None  # timestamp of the frame read or passed over last
         try:
             while True:
                 command, index = self._next_command()
@@ -260,8 +315,16 @@ class LatestFrameReader:
                     return
                 if command == "seek":
                     self.source.seek(index)
-                    anchor = None
+                    anchor = last = None
                     continue
+                if command == "read" and self._skip is not None and anchor and last is not None:
+                    skipped = self._skip_one(anchor, last)
+                    if skipped:
+                        last += self._interval
+                        continue
+                    if skipped is False:
+                        anchor = last = None
+                        continue
                 frame = self.source.read()
                 if frame is None:
                     with self._cond:
@@ -269,6 +332,7 @@ class LatestFrameReader:
                         self._cond.notify_all()
                     anchor = None
                     continue
+                last = frame.timestamp
                 item = frame if self._prepare is None else self._prepare(frame)
                 if self.pace and command == "read":
                     if anchor is None:

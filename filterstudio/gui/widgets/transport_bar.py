@@ -85,6 +85,16 @@ class TransportBar(QWidget):
             "Frames whose maps were all shown, per second, of the source's rate; frames dropped "
             "are frames never shown because the maps of a newer one were computed instead"
         )
+        # Text that changes with every frame keeps one width: a label whose size hint moved
+        # would lay out (and repaint) the whole window around the bar, frame after frame.
+        metrics = self.fontMetrics()
+        self._position.setFixedSize(
+            metrics.horizontalAdvance("frame 000000 / 000000") + 8, metrics.height() + 4
+        )
+        self._rate.setFixedSize(
+            metrics.horizontalAdvance("paused (000 frames/s) · 000000 dropped") + 8,
+            metrics.height() + 4,
+        )
         self._use = button("Use This Frame", "Stop and go on with this frame as a still picture",
                            self.useFrameRequested, name="useFrameButton")  # fmt: skip
         self._record = button("Record…", "Record the maps of the frames shown into videos",
