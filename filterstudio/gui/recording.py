@@ -132,8 +132,9 @@ class Recording(QObject):
             targets = self.targets(path, all_maps=all_maps, fmt=fmt)
             if not self._dialogs.may_replace(list(targets.values()), overwrite):
                 return False
-            for folder in sorted({os.path.dirname(t) for t in targets.values()}):
-                os.makedirs(folder or ".", exist_ok=True)
+            if all_maps:  # a stack's maps go into one folder per stage, made here
+                for folder in sorted({os.path.dirname(t) for t in targets.values()}):
+                    os.makedirs(folder, exist_ok=True)
             self._recorder = MapRecorder(
                 targets, round(float(fps), 3), overwrite=True, on_end=self._ended.ended.emit
             )
