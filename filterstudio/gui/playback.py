@@ -177,6 +177,7 @@ class Playback(QObject):
         self._ended = False
         self._opening: tuple[TaskHandle, _Opening] | None = None
         self._shut = False
+        self._busy_held = False
         self._side = controller.max_display_side
         self._wake = _Wake(self)
         self._wake.ready.connect(self._on_wake, Qt.ConnectionType.QueuedConnection)
@@ -224,9 +225,7 @@ class Playback(QObject):
         self._playing = True
         self._ended = False
         self._tick.start()
-        # The busy bar stays up while frames come (the studio works the whole time): shown and
-        # hidden with every frame, it would lay out and repaint the whole window each time.
-        self._status.set_loading(True)
+        self._hold_busy(True)
         self.stateChanged.emit()
 
     def _open(self, name: str, make: Callable[[], FrameSource], wait: bool) -> bool:
@@ -298,6 +297,7 @@ class Playback(QObject):
             feed.reader.seek(0)
         self._ended = False
         self._playing = True
+        self._hold_busy(True)
         feed.reader.resume()
         self.stateChanged.emit()
 
@@ -306,6 +306,7 @@ class Playback(QObject):
         if feed is None or not self._playing:
             return
         self._playing = False
+        self._hold_busy(False)
         feed.reader.pause()
         self.stateChanged.emit()
 
@@ -441,11 +442,18 @@ class Playback(QObject):
         self._next.stop()
         self._tick.stop()
         self._playing = False
+        self._hold_busy(False)
         if feed is not None:
-            self._status.set_loading(False)
             feed.close(0.0)  # its thread ends on its own; shutdown() waits for it
             self._closing = [f for f in self._closing if f.reader.running] + [feed]
         self._gate.reset()
+
+    def _hold_busy(self, on: bool) -> None:
+        """Keep the busy bar up while frames play (the studio works the whole time): shown and
+        hidden with every frame, it would lay out and repaint the whole window each time."""
+        if on != self._busy_held:
+            self._busy_held = on
+            self._status.set_loading(on)
 
     def _on_wake(self) -> None:
         if self._feed is not None:
@@ -515,4 +523,5 @@ class Playback(QObject):
                 return
             self._playing = False
             self._ended = True
+            self._hold_busy(False)
             self.stateChanged.emit()

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .panel_parts import ElidingLabel
+#: The longest the source's name is shown, in pixels (elided in the middle beyond).
+NAME_WIDTH = 220
 
 
 def rate_text(shown: float, source: float | None, dropped: int, *, playing: bool) -> str:
@@ -68,9 +69,8 @@ class TransportBar(QWidget):
                             self.playToggled, sp.SP_MediaPause, "playButton")  # fmt: skip
         self._step = button("Step", "Show the next frame and pause", self.stepRequested,
                             sp.SP_MediaSeekForward, "stepButton")  # fmt: skip
-        self._name = ElidingLabel("")
-        self._name.setMinimumWidth(60)
-        self._name.setMaximumWidth(220)
+        self._name = QLabel("", self)
+        self._name.setObjectName("sourceName")
         self._slider = QSlider(Qt.Orientation.Horizontal, self)
         self._slider.setObjectName("positionSlider")
         self._slider.setAccessibleName("position in the video")
@@ -121,7 +121,8 @@ class TransportBar(QWidget):
     # -- state pushed in -------------------------------------------------------------------
     def set_source(self, name: str, frame_count: int | None, *, can_seek: bool) -> None:
         """A new source: its name, its length (None for a camera) and whether it can seek."""
-        self._name.setText(name)
+        shown = self.fontMetrics().elidedText(name, Qt.TextElideMode.ElideMiddle, NAME_WIDTH)
+        self._name.setText(shown)
         self._name.setToolTip(name)
         self._count = frame_count
         seekable = bool(can_seek and frame_count)
