@@ -333,13 +333,11 @@ class Playback(QObject):
         if feed is None:
             return False
         try:
-            feed.reader.seek(int(index))
+            feed.reader.seek(int(index), show=not self._playing)
         except ValueError as exc:
             self._dialogs.error(sentence(exc))
             return False
         self._ended = False
-        if not self._playing:
-            feed.reader.step()
         return True
 
     def close(self) -> None:
@@ -524,4 +522,5 @@ class Playback(QObject):
             self._playing = False
             self._ended = True
             self._hold_busy(False)
+            feed.reader.pause()  # a seek now shows its frame and stays there
             self.stateChanged.emit()

@@ -197,8 +197,12 @@ class LatestFrameReader:
             self._steps += 1
             self._cond.notify_all()
 
-    def seek(self, index: int) -> None:
-        """Continue from frame ``index``; ``ValueError`` for a source that cannot seek."""
+    def seek(self, index: int, *, show: bool = False) -> None:
+        """Continue from frame ``index``; ``ValueError`` for a source that cannot seek.
+
+        ``show`` reads that frame even while paused (steps asked before are dropped: a slider
+        dragged over many frames shows the last one it stopped at, not the frames after it).
+        """
         if not self.source.can_seek:
             raise ValueError("This source cannot seek; only video files can.")
         if isinstance(index, bool) or not isinstance(index, int) or index < 0:
@@ -210,6 +214,8 @@ class LatestFrameReader:
             self._seek = index
             self._at_end = False
             self._latest = None
+            if show:
+                self._steps = 1
             self._cond.notify_all()
 
     def close(self, timeout: float | None = 5.0) -> bool:

@@ -65,6 +65,7 @@ def test_a_file_like_source_plays_through_every_map_exactly(qtbot, window):
     assert window.transport.bar.rate_text().startswith("end")
     last = window.controller.image
     assert last.frame == 59  # the last frame is always shown
+    qtbot.waitUntil(window.is_current, timeout=WAIT)
     np.testing.assert_array_equal(window.map_values(0), _exact(window, last, 0))
 
 
@@ -75,8 +76,11 @@ def test_a_generated_clip_plays_and_seeks_and_a_broken_file_is_one_sentence(qtbo
     assert window.transport.bar.position_text() == "" or "frame" in window.transport.bar.position_text()
     qtbot.waitUntil(window.playback.has_ended, timeout=WAIT)
     assert window.controller.image.pixels.shape == (32, 48, 3)
-    assert window.seek_frame(5)
+    for index in (9, 7, 5):  # a slider dragged back: the frame it stops at is shown
+        assert window.seek_frame(index)
     qtbot.waitUntil(lambda: window.controller.image.frame == 5, timeout=WAIT)
+    qtbot.waitUntil(window.is_current, timeout=WAIT)
+    assert window.controller.image.frame == 5  # and no frame after it
     qtbot.waitUntil(window.is_current, timeout=WAIT)
     assert window.transport.bar.position_text() == "frame 6 / 12"
     np.testing.assert_array_equal(window.map_values(0), _exact(window, window.controller.image))
@@ -156,7 +160,7 @@ def test_a_slow_map_does_not_freeze_the_video(qtbot, window):
     frames = []
     window.playback.positionChanged.connect(frames.append)
     qtbot.waitUntil(lambda: len(frames) >= 3, timeout=WAIT)  # frames go on, at the deadline
-    assert window.playback._gate.frames_abandoned >= 1
+    assert window.frames_shown() < len(frames)  # handed over before their maps were all shown
     # The deadline grows past the map's time, so the slow map is shown again.
     _shown_frames(qtbot, window, 1)
     slow["on"] = False

@@ -197,3 +197,14 @@ def test_a_live_source_is_never_skipped():
         assert reader.skipped == 0 and source.frames_skipped == 0 and reader.dropped > 0
     finally:
         reader.close()
+
+
+def test_a_seek_that_shows_its_frame_while_paused_reads_that_frame_only():
+    reader = LatestFrameReader(FakeSource(count=30), pace=False)
+    reader.pause()
+    reader.wait(WAIT)
+    for index in (20, 15, 10):  # a slider dragged: only the last position counts
+        reader.seek(index, show=True)
+    assert reader.wait(WAIT).index == 10
+    assert reader.wait(0.2) is None  # nothing after it while paused
+    reader.close()
