@@ -56,6 +56,7 @@ class EditingPresenter(QObject):
         ke.activationEdited.connect(lambda a: self._edit_selected("", activation=a))
         ke.message.connect(self.message)
         self.layer_controls.layerEdited.connect(self._on_layer_controls_edited)
+        self.layer_controls.message.connect(self.message)
         fl.selectRequested.connect(c.select)
         fl.addRequested.connect(lambda name: c.add_filter(name))
         fl.duplicateRequested.connect(c.duplicate_filter)

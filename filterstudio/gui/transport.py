@@ -42,6 +42,9 @@ class TransportPresenter(QObject):
         self.toolbar.setFloatable(False)
         self.toolbar.toggleViewAction().setVisible(False)
         self.toolbar.addWidget(bar)
+        # A saved dock arrangement put back (start-up, presentation mode) carries the bar's
+        # visibility of its day: the bar follows the playback again afterwards.
+        self.toolbar.visibilityChanged.connect(lambda _on: QTimer.singleShot(0, self._follow))
         window.addToolBar(Qt.ToolBarArea.BottomToolBarArea, self.toolbar)
         self._playback, self._recording = playback, recording
         self._actions = actions
@@ -83,6 +86,11 @@ class TransportPresenter(QObject):
         else:
             self._timer.stop()
         self.show_rates()
+
+    def _follow(self) -> None:
+        is_open = self._playback.is_open()
+        if self.toolbar.isHidden() == is_open:
+            self.toolbar.setVisible(is_open)
 
     def show_rates(self) -> None:
         p = self._playback

@@ -1,4 +1,4 @@
-"""The scripting surface of moving pictures (docs/SCRIPTING.md): one-line window delegates.
+"""The window's moving-picture methods: the scripting surface (docs/SCRIPTING.md), Open Video….
 
 The main window takes these methods as a base class; each hands the call to its ``playback``
 (gui.playback) or ``recording`` (gui.recording) part, so the window keeps no video logic.
@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 
+from ..media.containers import VIDEO_EXTENSIONS
 from ..media.frames import FrameSource
+
+VIDEO_FILTER = f"Videos ({' '.join('*' + ext for ext in VIDEO_EXTENSIONS)});;All files (*)"
 
 
 class VideoScripting:
@@ -16,6 +19,15 @@ class VideoScripting:
 
     playback: object
     recording: object
+    dialogs: object
+    document: object
+
+    def open_video_dialog(self) -> None:
+        """File > Open Video…: ask for a video file, then play it."""
+        path = self.dialogs.open_file("Open Video", self.document.start_folder(), VIDEO_FILTER)
+        if path:
+            self.document.remember_folder(path)
+            self.playback.open_video(path)
 
     def open_video(self, path: str | os.PathLike, *, wait: bool = True) -> bool:
         """Open a video file and play it through every map; with ``wait`` return once it is

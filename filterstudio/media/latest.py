@@ -10,6 +10,8 @@ by frame only to drop most of them: once the consumer's pace is known (from the 
 frames), a frame that falls due more than a frame before the consumer is expected to take the
 next one is passed over (``source.skip()``: decoded as far as the codec needs, not converted),
 so the frame converted is the one due just before the take. Skipped frames count as dropped.
+The last frame of a source that states its frame count is never passed over: a file that ends
+shows its last frame.
 """
 
 from __future__ import annotations
@@ -86,6 +88,7 @@ class LatestFrameReader:
         self._done = False
         self._skipped = 0
         self._take_times: deque[float] = deque(maxlen=8)
+        self._next_index = 0  # the index of the frame the source gives next (reader's thread)
         skip = getattr(source, "skip", None)
         self._skip = skip if self.pace and source.fps and not source.live else None
         self._interval = 1.0 / source.fps if source.fps else 0.0
@@ -294,8 +297,9 @@ class LatestFrameReader:
         None: not skipped (read it); True: skipped; False: a command came, or the end.
         """
         take = self._next_take()
-        if take is None:
-            return None
+        count = self.source.frame_count
+        if take is None or (count is not None and self._next_index >= count - 1):
+            return None  # the last frame is read, so a file that ends shows it
         due = anchor[0] + (last + self._interval - anchor[1])
         if due + self._interval >= take:
             return None
@@ -306,6 +310,7 @@ class LatestFrameReader:
                 self._at_end = True
                 self._cond.notify_all()
             return False
+        self._next_index += 1
         with self._cond:
             self._skipped += 1
             self._dropped += 1
@@ -321,6 +326,7 @@ class LatestFrameReader:
                     return
                 if command == "seek":
                     self.source.seek(index)
+                    self._next_index = index
                     anchor = last = None
                     continue
                 if command == "read" and self._skip is not None and anchor and last is not None:
@@ -339,6 +345,7 @@ class LatestFrameReader:
                     anchor = None
                     continue
                 last = frame.timestamp
+                self._next_index = frame.index + 1
                 item = frame if self._prepare is None else self._prepare(frame)
                 if self.pace and command == "read":
                     if anchor is None:

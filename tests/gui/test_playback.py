@@ -297,3 +297,20 @@ def test_recording_refuses_in_one_sentence(qtbot, window, tmp_path):
     assert len(errors) == 3 and all(e.endswith(".") and "\n" not in e for e in errors)
     assert os.listdir(tmp_path) == []
     window.close_video()
+
+
+def test_the_video_bar_follows_the_playback_through_presentation_mode(qtbot, window):
+    bar = window.transport.toolbar
+    window.set_presentation(True)
+    window.open_frame_source(FakeSource(size=(40, 30), fps=30, count=None, live=True), "camera")
+    assert bar.isVisible()
+    window.tabs.setCurrentWidget(window.lesson)  # the lesson's room, then the Studio again
+    window.tabs.setCurrentIndex(0)
+    window.set_presentation(False)  # the arrangement from before the video is put back
+    qtbot.waitUntil(bar.isVisible, timeout=WAIT)
+    qtbot.wait(50)
+    assert bar.isVisible()
+    window.set_presentation(True)
+    window.close_video()
+    window.set_presentation(False)
+    qtbot.waitUntil(lambda: not bar.isVisible(), timeout=WAIT)

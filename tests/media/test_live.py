@@ -178,6 +178,20 @@ def test_a_paced_file_passes_over_the_frames_a_slow_consumer_would_only_drop():
         reader.close()
 
 
+def test_a_slow_consumer_of_a_file_that_ends_gets_its_last_frame():
+    source = FakeSource(count=30, fps=200)
+    reader = LatestFrameReader(source)
+    taken = []
+    try:
+        while (frame := reader.wait(WAIT)) is not None:
+            taken.append(frame.index)
+            time.sleep(0.04)  # a consumer eight times slower than the video
+        assert reader.skipped > 0  # frames were passed over, never the last one
+        assert taken[-1] == 29 and reader.at_end
+    finally:
+        reader.close()
+
+
 def test_a_consumer_that_keeps_up_gets_every_frame_and_nothing_is_skipped():
     reader = LatestFrameReader(FakeSource(count=20, fps=100))
     got = []
