@@ -86,14 +86,16 @@ class DescentThreads(QObject):
         if thread is None:
             return
         thread.loop.stop()
-        if thread.isRunning():
-            self._stopping.add(thread)
-            thread.finished.connect(lambda t=thread: self._forget(t))
-        else:
-            thread.deleteLater()
-            self._settle()
+        # Connected before asking whether it still runs: a thread that returns in between is
+        # forgotten all the same, and the short switch interval is not held for ever.
+        self._stopping.add(thread)
+        thread.finished.connect(lambda t=thread: self._forget(t))
+        if thread.isFinished() or not thread.isRunning():
+            self._forget(thread)
 
     def _forget(self, thread: DescentThread) -> None:
+        if thread not in self._stopping:
+            return
         self._stopping.discard(thread)
         thread.deleteLater()
         self._settle()

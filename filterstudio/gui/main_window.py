@@ -395,8 +395,7 @@ class MainWindow(QMainWindow, VideoScripting):
 
     def show_insight(self) -> None:
         """Show the Kernel Insight dock in front of the dock it shares a place with."""
-        self.insight_dock.show()
-        self.insight_dock.raise_()
+        self.side_docks.bring_forward(self.insight_dock)
 
     def copy_code_dialog(self):
         """Open Filters > Copy as Code for the selected filter; returns the dialog (or None)."""
