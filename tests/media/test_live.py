@@ -193,7 +193,7 @@ def test_a_slow_consumer_of_a_file_that_ends_gets_its_last_frame():
 
 
 def test_a_consumer_that_keeps_up_gets_every_frame_and_nothing_is_skipped():
-    reader = LatestFrameReader(FakeSource(count=20, fps=100))
+    reader = LatestFrameReader(FakeSource(count=20, fps=25))  # slow enough for a loaded machine
     got = []
     while (frame := reader.wait(WAIT)) is not None:
         got.append(frame.index)
