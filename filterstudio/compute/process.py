@@ -32,11 +32,14 @@ Engine = Callable[..., np.ndarray]
 def planned(req: Request, cache: MapCache) -> Request:
     """``req`` as it should be computed first: a strided preview if its map is large.
 
-    A map whose exact values are cached (only the display changed) is never previewed.
+    A map whose exact values are cached (only the display changed), or a frame of a video
+    (``may_preview`` False), is never previewed.
     """
     if isinstance(req, StageRequest):
         return planned_stage(req, cache)
-    if not isinstance(req, ComputeRequest) or cache.get(req.uid, req.compute_key()) is not None:
+    if not isinstance(req, ComputeRequest) or not req.may_preview:
+        return req
+    if cache.get(req.uid, req.compute_key()) is not None:
         return req
     try:
         geo = MapGeometry.for_layer(req.image.shape[:2], req.flt.size, req.layer)

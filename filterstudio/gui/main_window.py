@@ -28,6 +28,7 @@ from ..model.stack import Stack
 from ..model.studio import default_bank, default_display
 from .actions import build_actions
 from .bank_files import BankFiles
+from .cameras import CameraMenu
 from .controller import StudioController
 from .dialogs import Dialogs
 from .document import Document
@@ -41,9 +42,13 @@ from .lesson_exports import LessonExports
 from .loading import Loader
 from .menus import VIEW, action_table
 from .panels import MapPanels
+from .playback import Playback
 from .presenting import Presentation
+from .recording import Recording
 from .startup import freeze_startup_objects
 from .status import StatusPresenter
+from .transport import TransportPresenter
+from .video_surface import VideoScripting
 from .widgets import (
     ArithmeticWidget,
     FeatureGridWidget,
@@ -67,7 +72,7 @@ IMAGE_FILTER = (
 )
 
 
-class MainWindow(QMainWindow):
+class MainWindow(QMainWindow, VideoScripting):
     """Filter Studio's window.
 
     Signals
@@ -93,6 +98,9 @@ class MainWindow(QMainWindow):
         )
         self.document = Document(self, self.controller, self.dialogs, self.loader)
         self.loader.open_session = self.document.open_session
+        self.playback = Playback(self.controller, self.loader, self.dialogs, self.status, self)
+        self.loader.open_video = self.playback.open_video
+        self.recording = Recording(self.controller, self.playback, self.dialogs, self.document, self)
         self.exports = Exports(
             self.controller, self.dialogs, self.document, self.wait_until_current, self
         )
@@ -110,6 +118,9 @@ class MainWindow(QMainWindow):
             (self.document.start_folder, self.document.remember_folder), self._show_learn, self,
         )  # fmt: skip
         self.actions = build_actions(self, self.menuBar(), action_table(self))
+        self.cameras = CameraMenu(self.actions.submenus["file.camera"],
+                                  lambda i, name: self.playback.open_camera(i, name=name), self)
+        self.transport = TransportPresenter(self, self.playback, self.recording, self.actions.actions)
         self._finish_menus()
         self._connect()
         self.presentation = Presentation(
@@ -121,6 +132,7 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         restore_layout(self, self.side_docks, self.splitter, self.input_column,
                        self.layer_dock, self.insight_dock)  # fmt: skip
+        self.transport.sync()  # the video bar shows only while a video plays
         bank = default_bank()
         self.controller.load_state(bank, default_display(bank))
         self.document.update_title()
@@ -259,6 +271,8 @@ class MainWindow(QMainWindow):
         panels.reluToggled.connect(self._on_panel_relu_toggled)
         panels.displaySideWanted.connect(self._fit_display_side)
         panels.panelMade.connect(lambda panel: self.loader.accept_drops_on(panel.view.viewport()))
+        panels.panelMade.connect(lambda panel: self.playback.watch_keys(panel.view))
+        self.playback.watch_keys(self.input_panel.view)
         self.input_panel.hoveredPixel.connect(hover.on_input_hovered)
         self.loader.imageLoaded.connect(lambda _state: self.imageLoaded.emit())
         self.loader.accept_drops_on(self)
@@ -479,7 +493,8 @@ class MainWindow(QMainWindow):
         title = f"{state.name}  {state.size_label}, {state.mode_label}"
         self.input_panel.set_image(state.display_pixels, state.pixels, title=title)
         self.status.set_picture(state)
-        QTimer.singleShot(0, self.sync.fit_all)
+        if not self.playback.continues(state):  # the next frame of a video keeps the zoom
+            QTimer.singleShot(0, self.sync.fit_all)
 
     def _show_learn(self, page: int) -> None:
         self.tabs.setCurrentWidget(self.learn_tabs)
@@ -541,9 +556,12 @@ class MainWindow(QMainWindow):
         if not self._closing and not self.document.confirm_discard("closing"):
             event.ignore()
             return
+        forced = self._closing  # told to stop (SIGTERM): nothing half-done is kept
         self._closing = True
         self.dialogs.set_closing()
         self.loader.shutdown()  # a picture still decoding is dropped
+        self.recording.shutdown(keep=not forced)  # videos recorded are finished, or dropped
+        self.playback.shutdown()  # frame readers stop; their threads end before Qt's do
         self.lesson.shutdown()  # a lesson export still running is cancelled: it writes nothing
         self.insight.shutdown()
         self.learn.shutdown()  # a descent still running is stopped

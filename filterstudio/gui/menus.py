@@ -16,6 +16,7 @@ from ..core.samples import LESSON_IMAGES
 from .actions import ActionSpec, menu_entry, separator
 
 FILE, EDIT, FILTERS, VIEW, HELP = "&File", "&Edit", "Fi&lters", "&View", "&Help"
+VIDEO = "Vi&deo"
 LEARN = "Lea&rn"
 SAMPLES, ADD, MAPPING = f"{FILE}/&Samples", f"{FILTERS}/&Add Filter", f"{VIEW}/Default &Mapping"
 _Key = QKeySequence.StandardKey
@@ -28,6 +29,9 @@ def action_table(w) -> list[ActionSpec]:
     a = ActionSpec
     table = [
         a("file.open", "&Open Image…", w.open_image_dialog, FILE, (_Key.Open,)),
+        a("file.open_video", "Open Vi&deo…", w.open_video_dialog, FILE,
+          tip="Play a video (MP4, MOV, AVI, MKV, WebM) through every filter"),  # fmt: skip
+        menu_entry("file.camera", "Open Camera", FILE),
         menu_entry("file.recent", "Open &Recent", FILE),
         menu_entry("file.samples", "&Samples", FILE),
         a("file.sample.photo", "Photo-like scene", partial(w.open_sample, "photo"), SAMPLES),
@@ -112,6 +116,19 @@ def action_table(w) -> list[ActionSpec]:
         a("view.presentation", "&Presentation Mode", w.toggle_presentation, VIEW,
           ("F5", "F11")),  # fmt: skip
         separator(VIEW),
+        a("video.play", "&Play / Pause", w.playback.toggle, VIDEO,
+          tip="Space in the picture or a map plays and pauses too"),  # fmt: skip
+        a("video.step", "&Step One Frame", w.playback.step, VIDEO,
+          tip="Pause and show the next frame"),  # fmt: skip
+        a("video.use_frame", "&Use This Frame", lambda: w.playback.use_frame(), VIDEO,
+          tip="Stop, and go on with the frame on screen as a still picture"),  # fmt: skip
+        separator(VIDEO),
+        a("video.record", "&Record Maps…", w.recording.record_dialog, VIDEO,
+          tip="Record the maps of the frames shown into videos"),  # fmt: skip
+        a("video.stop_recording", "S&top Recording", w.recording.stop, VIDEO),
+        separator(VIDEO),
+        a("video.close", "&Close Video", w.playback.close, VIDEO,
+          tip="Stop the video or camera; the frame on screen stays"),  # fmt: skip
         *_learn_rows(w.learn),
         a("help.getting_started", "&Getting Started", w.show_getting_started, HELP, ("F1",),
           "A short guide: a picture, a kernel, stride and padding, a cell's sum, the lesson"),  # fmt: skip

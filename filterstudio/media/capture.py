@@ -127,6 +127,15 @@ class VideoFileSource(SourceBase):
         self.frames_read += 1
         return frame
 
+    def skip(self) -> bool:
+        """Pass over the next frame: decoded as far as the codec needs, not converted (a player
+        that cannot show every frame); False at the end."""
+        cap = self._cap
+        if cap is None or not cap.grab():
+            return False
+        self._next += 1
+        return True
+
     def seek(self, index: int) -> None:
         """Make the next :meth:`read` return frame ``index`` (0 is the first).
 

@@ -33,6 +33,7 @@ from .map_view import MapView
 from .number_box import NumberBox
 from .panel_parts import ColorBarWidget, ElidingLabel, HistogramWidget, format_stats
 from .picture_view import PictureView
+from .transport_bar import TransportBar, rate_text
 from .view_sync import ViewSync
 
 __all__ = [
@@ -73,6 +74,7 @@ __all__ = [
     "NumberBox",
     "PictureView",
     "ShownPicture",
+    "TransportBar",
     "ViewSync",
     "cell_colors",
     "choice_tip",
@@ -83,5 +85,6 @@ __all__ = [
     "format_value",
     "formula_text",
     "grid_shape",
+    "rate_text",
     "step_interval_ms",
 ]
