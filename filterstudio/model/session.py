@@ -20,9 +20,9 @@ from .bank_io import (
     check_version,
     describe,
     dumps,
-    read_json,
     write_file,
 )
+from .jsonfile import load_guarded, read_json
 from .session_fields import combined_maps, display_settings, optional_text, selected_position
 from .session_picture import (
     decode_embedded_image,
@@ -197,18 +197,7 @@ def load_session(path: str | os.PathLike) -> LoadedSession:
     SessionError
         For every file that cannot be read as a session, with one sentence; nothing else.
     """
-    name = os.path.basename(os.fspath(path)) or os.fspath(path)
-    try:
-        return _load_session(path, name)
-    except SessionError:
-        raise
-    except MemoryError:
-        raise SessionError(f"There is not enough memory to open {name}.") from None
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError):
-        # A rule a value breaks that the checks above do not word yet: still one sentence.
-        raise SessionError(
-            f"{name} holds a value Filter Studio cannot use, so it was not opened."
-        ) from None
+    return load_guarded(_load_session, path, SessionError)
 
 
 def _load_session(path: str | os.PathLike, name: str) -> LoadedSession:
