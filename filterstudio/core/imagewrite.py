@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 from .atomic import atomic_write
-from .formats import ImageError
+from .formats import ImageError, written_format
 
 SAVE_FORMATS: dict[str, str] = {
     ".png": "PNG",
@@ -37,16 +37,7 @@ def save_format(path: str | os.PathLike) -> str:
     ImageError
         The extension is not one Filter Studio writes; the message lists those it does.
     """
-    p = os.fspath(path)
-    ext = os.path.splitext(p)[1].lower()
-    try:
-        return SAVE_FORMATS[ext]
-    except KeyError:
-        shown = repr(ext) if ext else "no extension"
-        raise ImageError(
-            f"Cannot save {_name(p)}: {shown} is not a format Filter Studio writes; "
-            f"use one of {', '.join(SAVE_FORMATS)}."
-        ) from None
+    return written_format(path, SAVE_FORMATS, ImageError, verb="save", kind="a format")
 
 
 class _CommitRefused(Exception):

@@ -23,6 +23,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..core.atomic import atomic_write
+from ..core.formats import written_format
 from .containers import VideoError
 from .opencv import MAX_FPS, quiet_video_logs
 
@@ -44,16 +45,7 @@ def _name(path: str) -> str:
 
 def video_write_format(path: str | os.PathLike) -> tuple[str, str]:
     """``(container, fourcc)`` that :class:`VideoWriter` uses for ``path``, or a sentence."""
-    p = os.fspath(path)
-    ext = os.path.splitext(p)[1].lower()
-    try:
-        return WRITE_FORMATS[ext]
-    except KeyError:
-        shown = repr(ext) if ext else "no extension"
-        raise VideoError(
-            f"Cannot write {_name(p)}: {shown} is not a video format Filter Studio writes; "
-            f"use one of {', '.join(WRITE_FORMATS)}."
-        ) from None
+    return written_format(path, WRITE_FORMATS, VideoError, verb="write", kind="a video format")
 
 
 def even_size(width: int, height: int) -> tuple[int, int]:
