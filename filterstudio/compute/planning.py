@@ -16,6 +16,7 @@ import numpy as np
 from ..core import display
 from ..core.geometry import MapGeometry
 from ..model.bank import Layer
+from .requests import ComputeResult, Request, answer
 
 __all__ = [
     "PREVIEW_CELLS",
@@ -89,3 +90,20 @@ def display_copy(
     step = max(1, int(np.ceil(np.sqrt(small.shape[0] * small.shape[1] / STATS_CELLS))))
     stats = display.map_stats(small[::step, ::step], exact_limits=(lo, hi))
     return pixels, stats
+
+
+def map_answer(
+    req: Request, start: float, geometry: MapGeometry, values: np.ndarray, *, recomputed: bool
+) -> ComputeResult:
+    """The answer carrying the exact map ``values`` of ``req`` and its display copy."""
+    pixels, stats = display_copy(values, req.mapping, req.colormap, req.max_display_side)
+    return answer(
+        req,
+        start,
+        geometry,
+        values=values,
+        pixels=pixels,
+        stats=stats,
+        recomputed=recomputed,
+        full_hw=values.shape[:2],
+    )
