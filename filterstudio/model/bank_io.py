@@ -473,22 +473,48 @@ def load_bank(path: str | os.PathLike) -> Bank:
 
 def bank_file_data(path: str | os.PathLike, name: str) -> dict:
     """The JSON object of the bank file at ``path``, its format and version checked."""
-    data = read_json(path, what="bank", max_bytes=MAX_FILE_BYTES, error=BankFormatError)
+    return studio_file_data(
+        path,
+        name,
+        what="bank",
+        fmt=FORMAT,
+        max_bytes=MAX_FILE_BYTES,
+        error=BankFormatError,
+        mistaken={SESSION_FORMAT: "is a Filter Studio session, not a bank; open it as a session"},
+    )
+
+
+def studio_file_data(
+    path: str | os.PathLike,
+    name: str,
+    *,
+    what: str,
+    fmt: str,
+    max_bytes: int,
+    error: type[ValueError],
+    mistaken: dict[str, str],
+) -> dict:
+    """The JSON object of a Filter Studio file whose ``format`` is ``fmt``, its version checked.
+
+    ``what`` names the kind of file in the sentences ("bank", "session"); ``mistaken`` maps the
+    format of another kind of studio file to what is said of it after its name.
+    """
+    data = read_json(path, what=what, max_bytes=max_bytes, error=error)
     if not isinstance(data, dict):
-        raise BankFormatError(
-            f"{name} is not a Filter Studio bank (it holds {describe(data)}, not an object)."
+        raise error(
+            f"{name} is not a Filter Studio {what} (it holds {describe(data)}, not an object)."
         )
-    fmt = data.get("format")
-    if fmt == SESSION_FORMAT:
-        raise BankFormatError(
-            f"{name} is a Filter Studio session, not a bank; open it as a session."
+    found = data.get("format")
+    if isinstance(found, str) and found in mistaken:
+        raise error(f"{name} {mistaken[found]}.")
+    if found != fmt:
+        detail = (
+            "its format field is missing" if found is None else f"its format is {describe(found)}"
         )
-    if fmt != FORMAT:
-        detail = "its format field is missing" if fmt is None else f"its format is {describe(fmt)}"
-        raise BankFormatError(f"{name} is not a Filter Studio bank ({detail}).")
+        raise error(f"{name} is not a Filter Studio {what} ({detail}).")
     if "version" not in data:
-        raise BankFormatError(f"{name} has no version number, so it cannot be read as a bank.")
-    check_version(data["version"], "bank", BankFormatError)
+        raise error(f"{name} has no version number, so it cannot be read as a {what}.")
+    check_version(data["version"], what, error)
     return data
 
 

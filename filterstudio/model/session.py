@@ -17,12 +17,12 @@ import numpy as np
 from .bank_io import FORMAT as BANK_FORMAT
 from .bank_io import (
     BankFormatError,
-    check_version,
     describe,
     dumps,
+    studio_file_data,
     write_file,
 )
-from .jsonfile import load_guarded, read_json
+from .jsonfile import load_guarded
 from .session_fields import combined_maps, display_settings, optional_text, selected_position
 from .session_picture import (
     decode_embedded_image,
@@ -201,20 +201,15 @@ def load_session(path: str | os.PathLike) -> LoadedSession:
 
 
 def _load_session(path: str | os.PathLike, name: str) -> LoadedSession:
-    data = read_json(path, what="session", max_bytes=MAX_FILE_BYTES, error=SessionError)
-    if not isinstance(data, dict):
-        raise SessionError(
-            f"{name} is not a Filter Studio session (it holds {describe(data)}, not an object)."
-        )
-    fmt = data.get("format")
-    if fmt == BANK_FORMAT:
-        raise SessionError(f"{name} is a filter bank, not a session; open it as a bank.")
-    if fmt != FORMAT:
-        detail = "its format field is missing" if fmt is None else f"its format is {describe(fmt)}"
-        raise SessionError(f"{name} is not a Filter Studio session ({detail}).")
-    if "version" not in data:
-        raise SessionError(f"{name} has no version number, so it cannot be read as a session.")
-    check_version(data["version"], "session", SessionError)
+    data = studio_file_data(
+        path,
+        name,
+        what="session",
+        fmt=FORMAT,
+        max_bytes=MAX_FILE_BYTES,
+        error=SessionError,
+        mistaken={BANK_FORMAT: "is a filter bank, not a session; open it as a bank"},
+    )
     if "bank" not in data:
         raise SessionError(f"{name} holds no filter bank.")
     try:
