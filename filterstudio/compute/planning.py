@@ -9,6 +9,8 @@ are 8-bit, sized to the panels, and keep the full map's exact limits.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -65,6 +67,18 @@ def preview_layer(layer: Layer, geometry: MapGeometry, f: int) -> Layer:
         dilation=layer.dilation,
         channel_mode=layer.channel_mode,
     )
+
+
+def previewed(req, geometry: Callable[[], MapGeometry]):
+    """``req`` with the preview factor its map calls for; as it is when ``geometry()`` fails."""
+    try:
+        geo = geometry()
+    except ValueError:
+        return req
+    if 0 in geo.out_hw:
+        return req
+    f = preview_factor(geo.out_hw, preview_cells(req.max_display_side))
+    return replace(req, preview=f) if f > 1 else req
 
 
 def value_range(values: np.ndarray) -> tuple[float, float]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import replace
 
 import numpy as np
 
@@ -19,7 +18,12 @@ from ..core.errors import sentence
 from ..core.geometry import MapGeometry
 from ..core.pipeline import apply_bank_filter, effective_kernel
 from .cache import MapCache
-from .planning import display_copy, map_answer, preview_cells, preview_factor, preview_layer
+from .planning import (
+    display_copy,
+    map_answer,
+    preview_layer,
+    previewed,
+)
 from .requests import CombineRequest, ComputeRequest, ComputeResult, Request, StageRequest, answer
 from .stage_process import planned_stage, process_stage
 
@@ -38,14 +42,9 @@ def planned(req: Request, cache: MapCache) -> Request:
         return planned_stage(req, cache)
     if not isinstance(req, ComputeRequest) or cache.get(req.uid, req.compute_key()) is not None:
         return req
-    try:
-        geo = MapGeometry.for_layer(req.image.shape[:2], req.flt.size, req.layer)
-    except ValueError:
-        return req
-    if 0 in geo.out_hw:
-        return req
-    f = preview_factor(geo.out_hw, preview_cells(req.max_display_side))
-    return replace(req, preview=f) if f > 1 else req
+    return previewed(
+        req, lambda: MapGeometry.for_layer(req.image.shape[:2], req.flt.size, req.layer)
+    )
 
 
 def process_request(

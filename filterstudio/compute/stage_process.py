@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import time
 import traceback
-from dataclasses import replace
 
 from ..core.errors import sentence
 from ..core.geometry import MapGeometry
-from .planning import display_copy, map_answer, preview_cells, preview_factor, preview_layer
+from .planning import (
+    display_copy,
+    map_answer,
+    preview_layer,
+    previewed,
+)
 from .requests import ComputeResult, StageRequest, answer
 from .stagework import conv_map, pool_map
 
@@ -37,14 +41,7 @@ def planned_stage(req: StageRequest, cache) -> StageRequest:
         return req
     if cache.get(req.uid, req.compute_key()) is not None:
         return req
-    try:
-        geo = stage_geometry(req)
-    except ValueError:
-        return req
-    if 0 in geo.out_hw:
-        return req
-    f = preview_factor(geo.out_hw, preview_cells(req.max_display_side))
-    return replace(req, preview=f) if f > 1 else req
+    return previewed(req, lambda: stage_geometry(req))
 
 
 def _compute(req: StageRequest, cache, geometry: MapGeometry, preview: int):
