@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image
 
-from .atomic import atomic_write
+from .atomic import atomic_write, check_target
 from .formats import ImageError, written_format
 
 SAVE_FORMATS: dict[str, str] = {
@@ -307,13 +307,7 @@ def save_image(
     p = os.fspath(path)
     fmt = save_format(p)
     arr = _as_map(values)
-    if os.path.isdir(p):
-        raise ImageError(f"Cannot save to {_name(p)}: it is a folder.")
-    folder = os.path.dirname(os.path.abspath(p))
-    if not os.path.isdir(folder):
-        raise ImageError(f"Cannot write {_name(p)}: the folder {folder!r} does not exist.")
-    if not overwrite and os.path.lexists(p):
-        raise ImageError(f"{_name(p)} already exists.")
+    check_target(p, overwrite=overwrite, error=ImageError)
     write = _encode(arr, fmt, display, colormap, png_compression, _name(p))
     try:
         with atomic_write(p, overwrite=overwrite) as tmp:

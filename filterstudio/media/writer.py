@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..core.atomic import atomic_write
+from ..core.atomic import atomic_write, check_target
 from ..core.formats import written_format
 from .containers import VideoError
 from .opencv import MAX_FPS, quiet_video_logs
@@ -130,13 +130,7 @@ class VideoWriter:
             raise VideoError(f"A frame rate is a number, not {fps!r}.")
         if not (math.isfinite(fps) and 0 < fps <= MAX_FPS):
             raise VideoError(f"A frame rate must be above 0 and at most {MAX_FPS:g}, not {fps!r}.")
-        if os.path.isdir(p):
-            raise VideoError(f"Cannot save to {_name(p)}: it is a folder.")
-        folder = os.path.dirname(os.path.abspath(p))
-        if not os.path.isdir(folder):
-            raise VideoError(f"Cannot write {_name(p)}: the folder {folder!r} does not exist.")
-        if not overwrite and os.path.lexists(p):
-            raise VideoError(f"{_name(p)} already exists.")
+        check_target(p, overwrite=overwrite, error=VideoError)
         self.fps = float(fps)
         self._before_commit = before_commit
         self._cv = None
