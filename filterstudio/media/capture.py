@@ -16,7 +16,7 @@ import numpy as np
 from ..core.userfile import display_name, open_user_file
 from .containers import SNIFF_VIDEO_BYTES, Container, VideoError, sniff_video
 from .frames import Frame, SourceBase, bgr_to_pixels
-from .opencv import MAX_FPS, MAX_FRAME_PIXELS, open_file_capture
+from .opencv import MAX_FPS, MAX_FRAME_PIXELS, next_bgr, open_file_capture
 
 __all__ = ["VideoFileSource"]
 
@@ -108,10 +108,8 @@ class VideoFileSource(SourceBase):
         import cv2
 
         cap = self._cap
-        if cap is None:
-            return None
-        ok, bgr = cap.read()
-        if not ok or bgr is None:
+        bgr = next_bgr(cap)
+        if bgr is None:
             return None
         width, height = self.size
         if bgr.shape[:2] != (height, width):

@@ -261,28 +261,10 @@ def bank_change(old: Bank | None, new: Bank, selected: int, *, reload: bool = Fa
     ``reload`` (a session opened) marks every filter kept and the layer as changed, so every
     view shows the new state in full.
     """
-    before = {} if old is None else {f.uid: f for f in old.filters}
-    after = {f.uid: f for f in new.filters}
-    added = tuple(u for u in after if u not in before)
-    removed = tuple(u for u in before if u not in after)
-    changed, renamed = [], []
-    for uid, f in after.items():
-        was = before.get(uid)
-        if was is None:
-            continue
-        if reload or not was.same_content(f) or was.enabled != f.enabled:
-            changed.append(uid)
-        if reload or was.name != f.name:
-            renamed.append(uid)
-    kept_before = [u for u in before if u in after]
-    kept_after = [u for u in after if u in before]
+    diff = _filters_diff(None if old is None else old.filters, new.filters, reload)
     return BankChange(
         new,
-        added=added,
-        removed=removed,
-        changed=tuple(changed),
-        renamed=tuple(renamed),
-        reordered=reload or kept_before != kept_after,
+        **diff,
         layer_changed=reload or old is None or old.layer != new.layer,
         selected=selected,
     )
