@@ -14,6 +14,7 @@ from ...core.lesson import (
     OutputBreakdown,
     activation_label,
     channel_label,
+    part_label,
 )
 from ...core.lesson_numbers import NumberForm, Shown, format_number, number_form
 
@@ -25,6 +26,10 @@ _MUTED = "color:#777"
 _EMPTY_TEXT = "Point at a feature-map cell to see how its value is computed."
 #: A term never breaks inside: lines wrap only between terms.
 _NOWRAP = "white-space:nowrap"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 class ArithmeticWidget(QWidget):
@@ -168,7 +173,7 @@ class ArithmeticWidget(QWidget):
         for part in out.parts:
             if len(out.parts) > 1:
                 parts.append(
-                    f"<p style='margin-top:6px'><b>{channel_label(part.channel).capitalize()}"
+                    f"<p style='margin-top:6px'><b>{html.escape(_capital(part_label(part)))}"
                     "</b> slice of the kernel:</p>"
                 )
             terms_html, written = self._terms_html(part, form)
