@@ -22,9 +22,9 @@ from .lesson_numbers import NumberForm, Shown, format_number, number_form
 __all__ = ["equation_lines", "step_lines"]
 
 
-def _capital(text: str) -> str:
-    """``text`` with its first letter capital (a map's own name keeps the rest as it is)."""
-    return text[:1].upper() + text[1:]
+def _part_name(part) -> str:
+    """A part's name in an equation: a map's own name as it is, a colour channel capitalised."""
+    return part.label or part_label(part).capitalize()
 
 
 def _activated(shown: Shown, value: float, activation: str) -> Shown:
@@ -62,7 +62,7 @@ def _equation(
     part_totals: list[Shown] = []
     relation = "="
     for part in out.parts:
-        prefix = f"{_capital(part_label(part))}: " if len(out.parts) > 1 else ""
+        prefix = f"{_part_name(part)}: " if len(out.parts) > 1 else ""
         rows: dict[int, list[str]] = {}
         written: list[Shown] = []
         for n, t in enumerate(part.terms):

@@ -21,7 +21,7 @@ import numpy as np
 from .convolution import BORDERS, as_pair
 from .geometry import MapGeometry
 from .lesson import CellBreakdown, ChannelPart, OutputBreakdown, Term, _activate_scalar
-from .pooling import pool2d_argmax
+from .pooling import _padding, pool2d_argmax
 from .sizes import size_label
 
 __all__ = ["PoolCell", "maps_cell_breakdown", "padded_index", "pool_cell", "pool_window"]
@@ -154,7 +154,7 @@ def pool_window(in_hw, i: int, j: int, *, size, stride=None, padding=0) -> tuple
     """``(top, left, rows, cols)`` of the window of cell ``(i, j)`` on a map of ``in_hw``."""
     ph, pw = as_pair(size, "pool size")
     sy, sx = as_pair((ph, pw) if stride is None else stride, "stride")
-    py, px = as_pair(padding, "padding") if padding else (0, 0)
+    py, px = _padding(padding, (ph, pw))
     h, w = int(in_hw[0]), int(in_hw[1])
     oh, ow = (h + 2 * py - ph) // sy + 1, (w + 2 * px - pw) // sx + 1
     if not (0 <= i < oh and 0 <= j < ow):

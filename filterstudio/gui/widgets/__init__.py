@@ -8,6 +8,7 @@ main window, the controller or the worker, so each can be built and tested on it
 from .arithmetic_view import ArithmeticWidget
 from .choices import choice_tip, fill_choices
 from .code_dialog import LIBRARY_TITLES, CodeDialog
+from .equivalence_view import EquivalenceDialog
 from .feature_grid import FeatureGridWidget, grid_shape
 from .filter_list import FilterListWidget
 from .frequency_view import FrequencyView
@@ -28,6 +29,10 @@ from .map_style import GRID_MIN_PX, VALUES_MIN_PX, detail_level, format_value
 from .map_view import MapView
 from .number_box import NumberBox
 from .panel_parts import ColorBarWidget, ElidingLabel, HistogramWidget, format_stats
+from .pool_controls import PoolControlsWidget
+from .scene_canvas import SceneCanvas
+from .stack_view import StackViewWidget
+from .stage_bar import StageBarWidget
 from .view_sync import ViewSync
 
 __all__ = [
@@ -42,6 +47,7 @@ __all__ = [
     "DetailTile",
     "DivisorWidget",
     "ElidingLabel",
+    "EquivalenceDialog",
     "FactorRow",
     "FeatureGridWidget",
     "FilterListWidget",
@@ -62,7 +68,11 @@ __all__ = [
     "MapPanelWidget",
     "MapView",
     "NumberBox",
+    "PoolControlsWidget",
+    "SceneCanvas",
     "ShownPicture",
+    "StackViewWidget",
+    "StageBarWidget",
     "ViewSync",
     "cell_colors",
     "choice_tip",
