@@ -55,6 +55,7 @@ class StageHoverPresenter(QObject):
 
     # -- model -------------------------------------------------------------------------
     def on_bank_changed(self, change: BankChange) -> None:
+        self._clear()
         self._stack = change.stack
         keys = {key for k in range(len(self._stack)) for key in self._stack.map_keys(k)}
         for key in [k for k in self._values if k not in keys]:
@@ -163,6 +164,9 @@ class StageHoverPresenter(QObject):
 
     def _clear(self) -> None:
         for view in self._drawn:
-            view.set_field(None)
-            view.set_mark(None)
+            try:
+                view.set_field(None)
+                view.set_mark(None)
+            except RuntimeError:
+                pass  # its panel went with its stage
         self._drawn = []

@@ -97,6 +97,8 @@ class LessonWidget(QWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
         splitter.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # The drawing gets most of the width, whatever the cards' tables ask for.
+        splitter.setSizes([760, 280])
 
         def button(text: str, tip: str, slot, icon=None) -> QPushButton:
             b = QPushButton(text, self)
