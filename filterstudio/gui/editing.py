@@ -140,7 +140,6 @@ class EditingPresenter(QObject):
 
     def on_stage_selected(self, k: int, index: int) -> None:
         """Show stage ``k`` (0: the bank) with its map ``index`` selected."""
-        was = self._stage
         self._stage, self._stage_sel = int(k), int(index)
         if k == 0:
             self._show_pool(False)
@@ -155,7 +154,7 @@ class EditingPresenter(QObject):
             self._update_geometry()
             self._lesson_changed()
             return
-        self._show_stage(None, was != k)
+        self._show_stage(None, True)
 
     def on_image_changed(self, state: ImageState | None) -> None:
         self._image = state
@@ -181,12 +180,15 @@ class EditingPresenter(QObject):
             return
         self._stage_sel = min(self._stage_sel, len(s.filters) - 1)
         f = s.filters[self._stage_sel]
-        if anew or sc is not None or upstream:
+        if anew or sc is not None:
             self.filter_list.set_bank(s.bank, self._stage_sel)
             self.layer_controls.set_channel_mode_shown(False)
             self.layer_controls.set_layer(s.layer)
             self.editor.set_input_maps(stack.plane_labels(k - 1))
             self.editor.set_filter(f)
+        elif upstream:
+            self.editor.set_input_maps(stack.plane_labels(k - 1))  # names may have changed
+        if anew or sc is not None or upstream:
             self.layer_controls.set_geometry_info(self._in_hw(k), f.size)
             self._lesson_changed()
 

@@ -50,6 +50,7 @@ class StagePanels(QObject):
         self._display = DisplayState()
         self._image: ImageState | None = None
         self._selected: str | None = None
+        self._placements: dict[str, object] = {}  # map key -> its placement on the picture
 
     # -- reading -------------------------------------------------------------------------
     def panel(self, key: str) -> MapPanelWidget:
@@ -68,6 +69,7 @@ class StagePanels(QObject):
         old = self._stack
         stack = change.stack
         self._stack = stack
+        self._placements.clear()
         later = stack.stages[1:]
         rows = {s.uid: list(stack.map_keys(k)) for k, s in enumerate(later, start=1)}
         first_moved = self.view.row_uids()[0] != stack.stages[0].uid
@@ -78,8 +80,9 @@ class StagePanels(QObject):
             first = 0 if first is None else min(first, 0)
         if first is not None:
             # A stage changed: it and every stage after it show other sizes or values.
+            shapes = self._shapes()
             for k in range(max(first, 1), len(stack)):
-                self._refresh_stage(k)
+                self._refresh_stage(k, shapes)
         self._title_rows()
 
     def on_display_changed(self, display: DisplayState) -> None:
@@ -91,10 +94,12 @@ class StagePanels(QObject):
     def on_image_changed(self, state: ImageState | None) -> None:
         self._image = state
         self._shown.clear()
+        self._placements.clear()
         for panel in self._panels.values():
             panel.set_busy(state is not None)
+        shapes = self._shapes()
         for k in range(1, len(self._stack)):
-            self._refresh_stage(k)
+            self._refresh_stage(k, shapes)
         self._title_rows()
 
     def on_maps_waiting(self, keys) -> None:
@@ -113,11 +118,14 @@ class StagePanels(QObject):
             self._shown.pop(res.uid, None)
             panel.set_error(res.error)
             return
-        try:
-            k, i = self._stack.find_map(res.uid)
-            geometry = map_placement(self._stack, self._image.pixels.shape[:2], k, i)
-        except (KeyError, ValueError, AttributeError):
-            geometry = None
+        geometry = self._placements.get(res.uid)
+        if geometry is None:
+            try:
+                k, i = self._stack.find_map(res.uid)
+                geometry = map_placement(self._stack, self._image.pixels.shape[:2], k, i)
+            except (KeyError, ValueError, AttributeError):
+                geometry = None
+            self._placements[res.uid] = geometry
         if geometry is None or (res.full_hw and tuple(res.full_hw) != geometry.out_hw):
             return  # an answer for a stack that is no more; its newer one is on its way
         self._shown[res.uid] = res
@@ -176,12 +184,12 @@ class StagePanels(QObject):
         mapping, cmap, overridden = self._display.for_uid(key)
         self._panels[key].set_mapping(mapping if overridden else "default", cmap or "")
 
-    def _refresh_stage(self, k: int) -> None:
-        """Titles, ReLU buttons and switched-off filters of stage ``k``'s panels."""
+    def _refresh_stage(self, k: int, hw: StackShapes | None) -> None:
+        """Titles, ReLU buttons and switched-off filters of stage ``k``'s panels (``hw``: the
+        stack's map sizes on the picture, None without one)."""
         stack = self._stack
         s = stack.stages[k]
         labels = stack.map_labels(k)
-        hw = self._shapes()
         for i, key in enumerate(stack.map_keys(k)):
             panel = self._panels.get(key)
             if panel is None:

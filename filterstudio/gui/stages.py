@@ -72,6 +72,7 @@ class StagesPresenter(QObject):
         self._uid = ""  # the stage being edited
         self._chosen: dict[str, int] = {}  # later stage uid -> selected map
         self._bank_selected = 0
+        self._shown: tuple | None = None  # what the bar shows, to redo it only when it changes
         bar.stageChosen.connect(lambda k: self.select_stage(k))
         bar.addRequested.connect(self.add_stage)
         bar.removeRequested.connect(self.remove_stage)
@@ -186,6 +187,15 @@ class StagesPresenter(QObject):
 
     def _push(self) -> None:
         stack, k = self._stack, self.current
+        # The bar and its summary depend on the stages' kinds, sizes and settings, not on weights.
+        shape = tuple(
+            (s.kind, len(getattr(s, "filters", ())), getattr(s, "layer", None) or s,
+             tuple(f.size for f in getattr(s, "filters", ())), s.uid)
+            for s in stack.stages
+        )  # fmt: skip
+        if (shape, k, self._image_hw) == self._shown:
+            return
+        self._shown = (shape, k, self._image_hw)
         labels = [stage_label(stack, j) for j in range(len(stack))]
         summary = stage_summary(stack, k, self._image_hw) if len(stack) > 1 or k else ""
         self.bar.set_stages(labels, k, summary, can_add=len(stack) < MAX_STAGES)
