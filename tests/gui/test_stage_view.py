@@ -206,3 +206,61 @@ def test_a_session_brings_the_stack_and_its_rows_back(qtbot, window, tmp_path):
     for i in range(2):
         np.testing.assert_array_equal(window.stage_map_values(2, i), before[i])
         assert not window.stage_panel(2, i).is_busy()
+
+
+def test_the_filter_list_edits_a_later_stage_and_undo_takes_each_edit_back(qtbot, window):
+    _stacked(qtbot, window)
+    window.select_stage(2, 0)
+    fl, c = window.filter_list, window.controller
+    stage = lambda: window.stack.stages[2]  # noqa: E731 - read after each edit
+    fl.renameRequested.emit(0, "corners")
+    fl.enabledToggled.emit(1, False)
+    fl.moveRequested.emit(0, 1)
+    assert [f.name for f in stage().filters] == ["conv3 2", "corners", "conv3 3", "conv3 4"]
+    assert window.current_stage == 2 and fl.current_index() == 1
+    fl.addRequested.emit("sobel_x")
+    assert stage().filters[-1].kernel.shape == (3, 3, 3) and window.filter_list.current_index() == 4
+    window.action("filters.duplicate").trigger()
+    assert [f.name for f in stage().filters][-1] == "sobel_x copy"
+    window.action("filters.remove").trigger()
+    assert len(stage().filters) == 5
+    _current(qtbot, window)
+    assert window.stage_panel(2, 0).error_text() == "This filter is switched off."
+    texts = []
+    while c.undo_stack.canUndo() and len(texts) < 6:
+        texts.append(c.undo_stack.undoText())
+        c.undo_stack.undo()
+    assert texts == ["Remove sobel_x copy", "Add sobel_x copy to stage 3", "Add sobel_x to stage 3",
+                     "Move corners", "Change enabled of conv3 2", "Change name of conv3 1"]  # fmt: skip
+    assert [f.name for f in stage().filters] == ["conv3 1", "conv3 2", "conv3 3", "conv3 4"]
+    assert all(f.enabled for f in stage().filters)
+    _current(qtbot, window)
+    assert not window.stage_panel(2, 1).has_error()
+
+
+def test_the_documented_teaching_example_runs(qtbot, window, tmp_path, monkeypatch):
+    import re
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "SCRIPTING.md"
+    section = doc.read_text(encoding="utf-8").split("## A stack of stages", 1)[1]
+    first, second = re.findall(r"```python\n(.*?)```", section, re.S)[:2]
+    monkeypatch.chdir(tmp_path)
+    window.set_image_array(PIXELS, "noise")
+    names = {"win": window, "np": np}
+    exec(compile(first, str(doc), "exec"), names)  # noqa: S102 - the documented examples
+    with qtbot.waitSignal(window.lesson.exportFinished, timeout=30000) as done:
+        exec(compile(second, str(doc), "exec"), names)  # noqa: S102
+    assert done.args[0] and (tmp_path / "stage3.gif").is_file()
+    assert names["eq"] is None
+    assert window.receptive_field_text() == "receptive field 8 × 8 pixels"
+
+
+def test_a_filter_switched_on_again_shows_its_map_again(qtbot, window):
+    _stacked(qtbot, window)
+    window.controller.set_filter_fields(1, enabled=False)
+    _current(qtbot, window)
+    assert window.panel(1).error_text() == "This filter is switched off."
+    window.controller.undo_stack.undo()
+    _current(qtbot, window)
+    assert not window.panel(1).has_error() and window.panel(1).view.map_geometry() is not None
