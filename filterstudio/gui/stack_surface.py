@@ -43,6 +43,7 @@ class StackSurface:
         stage_panels.panelMade.connect(
             lambda panel: self.loader.accept_drops_on(panel.view.viewport())
         )
+        stage_panels.displaySideWanted.connect(self._fit_display_side)
         stage_hover.message.connect(status.show)
         self.equivalence = EquivalencePresenter(c, stages, self)
         self.equivalence.message.connect(status.show)

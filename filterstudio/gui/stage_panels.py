@@ -11,7 +11,7 @@ with the input.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..compute.receptive_fields import field_text, map_placement, stage_chain
 from ..compute.requests import ComputeResult
@@ -30,7 +30,8 @@ class StagePanels(QObject):
     Signals (user intent, keyed by map key)
     ---------------------------------------
     selectRequested(str), hoveredCell(str, int, int), mappingChanged(str, str, str),
-    reluToggled(str, bool), panelMade(MapPanelWidget)
+    reluToggled(str, bool), panelMade(MapPanelWidget), displaySideWanted() (rows came or went:
+    every panel has another size, so the display copies may too)
     """
 
     selectRequested = Signal(str)
@@ -38,6 +39,7 @@ class StagePanels(QObject):
     mappingChanged = Signal(str, str, str)
     reluToggled = Signal(str, bool)
     panelMade = Signal(object)
+    displaySideWanted = Signal()
 
     def __init__(self, view: StackViewWidget, sync: ViewSync, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -51,6 +53,11 @@ class StagePanels(QObject):
         self._image: ImageState | None = None
         self._selected: str | None = None
         self._placements: dict[str, object] = {}  # map key -> its placement on the picture
+        # Display copies follow the panels' size, settled 250 ms after rows come or go.
+        self._side_timer = QTimer(self)
+        self._side_timer.setSingleShot(True)
+        self._side_timer.setInterval(250)
+        self._side_timer.timeout.connect(self.displaySideWanted)
 
     # -- reading -------------------------------------------------------------------------
     def panel(self, key: str) -> MapPanelWidget:
@@ -156,6 +163,7 @@ class StagePanels(QObject):
         for uid, keys in rows.items():
             self.view.grid(uid).set_panels([self._panels[key] for key in keys])
         self._rows = rows
+        self._side_timer.start()
         if self._selected not in self._panels:
             self._selected = None
 
