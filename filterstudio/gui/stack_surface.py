@@ -31,6 +31,7 @@ class StackSurface:
             c.mapsWaiting.connect(presenter.on_maps_waiting)
         c.displayChanged.connect(stage_panels.on_display_changed)
         c.bankChanged.connect(stages.on_bank_changed)
+        c.bankChanged.connect(self._on_bank_changed_for_frames)
         c.imageChanged.connect(stages.on_image_changed)
         c.selectionChanged.connect(stages.on_selection_changed)
         stages.stageSelected.connect(editing.on_stage_selected)
@@ -118,6 +119,12 @@ class StackSurface:
         return self.equivalence.result()
 
     # == reactions ========================================================================
+    def _on_bank_changed_for_frames(self, _change) -> None:
+        """The bank's panels frame its selected filter after each change; not while a later
+        stage is the one being edited."""
+        if self.stages.current:
+            self.panels.on_selection_changed(-1)
+
     def _map_view(self, key: str):
         """The map view of the map ``key`` of any stage (None when it has no panel)."""
         for source in (self.panels, self.stage_panels):

@@ -82,6 +82,12 @@ class StageHoverPresenter(QObject):
         img = self._image
         if img is None or i < 0:
             self._text = ""
+            try:
+                later = self._stack.find_map(key)[0] > 0
+            except KeyError:
+                later = False
+            if later:
+                self.arithmetic.show_breakdown(None)  # the bank's cells: HoverPresenter's
             return
         try:
             k, idx = self._stack.find_map(key)

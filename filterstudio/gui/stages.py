@@ -100,16 +100,16 @@ class StagesPresenter(QObject):
         if not 0 <= k < len(self._stack):
             self._c.message.emit(f"There is no stage {k + 1}; the stack has {len(self._stack)}.")
             return False
+        self._uid = self._stack.stages[k].uid  # first: the bank's selection signal finds it
         if k == 0:
             if index is not None:
                 self._c.select(index)
             index = self._c.selected_index
         else:
             n = len(self._stack.map_keys(k))
-            uid = self._stack.stages[k].uid
+            uid = self._uid
             index = max(0, min(self._chosen.get(uid, 0) if index is None else int(index), n - 1))
             self._chosen[uid] = index
-        self._uid = self._stack.stages[k].uid
         self._push()
         self.view.ensure_shown(self._uid)
         self.stageSelected.emit(k, index)
