@@ -13,9 +13,11 @@ if TYPE_CHECKING:
     import numpy as np
 
 
-def describe(values: np.ndarray) -> str:
+def describe(values: np.ndarray, value_range: tuple[float, float] | None = None) -> str:
+    """``"H x W x C, values LO to HI"``; ``value_range`` when the caller already has it."""
     shape = " x ".join(str(s) for s in values.shape)
-    return f"{shape}, values {float(values.min()):.4g} to {float(values.max()):.4g}"
+    lo, hi = value_range if value_range is not None else (values.min(), values.max())
+    return f"{shape}, values {float(lo):.4g} to {float(hi):.4g}"
 
 
 class ReportFailed(CommandError):
@@ -38,15 +40,26 @@ def reporter(line: str):
     return report
 
 
-def finite_map(values: np.ndarray, what: str) -> np.ndarray:
-    """Refuse a map that overflowed 32-bit floats (infinity or NaN) rather than write it."""
-    import numpy as np
+def map_range(values: np.ndarray, what: str) -> tuple[float, float]:
+    """The smallest and largest value of a map, refused if it overflowed (infinity or NaN).
 
-    if not np.isfinite(values).all():
+    Two passes that allocate nothing: ``min`` and ``max`` are NaN when any value is, and
+    infinite when any value is, so both are finite exactly when every value is.
+    """
+    import math
+
+    lo, hi = float(values.min()), float(values.max())
+    if not (math.isfinite(lo) and math.isfinite(hi)):
         raise CommandError(
             f"The {what} overflows 32-bit floats (it holds infinity or NaN); use a smaller "
             "bias, border value or kernel."
         )
+    return lo, hi
+
+
+def finite_map(values: np.ndarray, what: str) -> np.ndarray:
+    """Refuse a map that overflowed 32-bit floats (infinity or NaN) rather than write it."""
+    map_range(values, what)
     return values
 
 

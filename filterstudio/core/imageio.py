@@ -31,6 +31,7 @@ from .atomic import (  # noqa: F401 - re-exported: callers import them from here
     remove_unfinished_writes,
     stop_on_signals,
 )
+from .cvdecode import decode_fast, fast_flags, upright_view
 from .formats import (  # noqa: F401 - re-exported
     LISTED_FORMATS,
     PICTURE_EXTENSIONS,
@@ -67,6 +68,10 @@ _ORIENTATION_TAG = 0x0112
 _EIGHT_BIT_MODES = ("L", "RGB")
 _TO_RGB_MODES = ("P", "PA", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr", "LAB", "HSV")
 _SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
+_ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
+
+ALPHA_DROPPED = "Its transparency (alpha channel) was dropped: only the colours are filtered."
+"""The sentence for a picture whose alpha channel was dropped (file or pasted)."""
 # Bytes per pixel Pillow allocates for a mode (two-band modes are stored in four bytes).
 _MODE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
 
@@ -98,6 +103,9 @@ class ImageInfo:
     mode: str
     format: str
     frames: int = 1
+    #: Whether the picture has transparency (an alpha channel, or a transparent palette
+    #: colour), which :func:`load_image` drops: say so with :data:`ALPHA_DROPPED`.
+    alpha: bool = False
 
     @property
     def pixels(self) -> int:
@@ -334,21 +342,7 @@ def _orientation(im: Image.Image) -> int:
 
 def _upright(arr: np.ndarray, orientation: int) -> np.ndarray:
     """``arr`` turned upright for an EXIF ``orientation``, exactly as ImageOps.exif_transpose."""
-    if orientation == 2:  # mirrored
-        arr = arr[:, ::-1]
-    elif orientation == 3:  # rotated 180
-        arr = arr[::-1, ::-1]
-    elif orientation == 4:  # flipped
-        arr = arr[::-1]
-    elif orientation == 5:  # transpose
-        arr = arr.swapaxes(0, 1)
-    elif orientation == 6:  # rotated 90 clockwise to be upright
-        arr = np.rot90(arr, -1)
-    elif orientation == 7:  # transverse
-        arr = arr[::-1, ::-1].swapaxes(0, 1)
-    elif orientation == 8:  # rotated 90 counter-clockwise to be upright
-        arr = np.rot90(arr, 1)
-    return np.ascontiguousarray(arr)
+    return np.ascontiguousarray(upright_view(arr, orientation))
 
 
 def _upright_size(width: int, height: int, orientation: int) -> tuple[int, int]:
@@ -510,6 +504,7 @@ def load_image(
     *,
     max_pixels: int | None = None,
     reduce_to: int | None = None,
+    decoder: str = "auto",
 ) -> np.ndarray:
     """Read a picture as float32 intensities in [0, 1], upright, as SPEC.md "Pixels" says.
 
@@ -528,6 +523,10 @@ def load_image(
         Decode a reduced copy with at most this many pixels when the picture has more;
         ``max_pixels`` is then not checked (the safe limit still is). JPEG is decoded at
         reduced size directly.
+    decoder : {"auto", "pillow"}
+        ``"auto"``: OpenCV decodes the JPEG and PNG pictures whose samples it gives exactly as
+        Pillow does (faster, see :mod:`filterstudio.core.cvdecode`), Pillow the rest.
+        ``"pillow"``: Pillow decodes every picture. Both give the same array.
 
     Returns
     -------
@@ -552,6 +551,8 @@ def load_image(
         max_pixels = DEFAULT_MAX_PIXELS  # read now, so the limit can be changed at run time
     if reduce_to is not None and int(reduce_to) < 1:
         raise ValueError("reduce_to must be at least 1 pixel.")
+    if decoder not in ("auto", "pillow"):
+        raise ValueError(f"Unknown decoder {decoder!r}; use 'auto' or 'pillow'.")
     p, fp, head, fmt = _open_picture(path)
     name = _name(p)
     with fp, _pillow_guard(name):
@@ -563,6 +564,20 @@ def load_image(
             width, height = im.size
             bpp = _MODE_BYTES.get(im.mode, 4)
             target = _target_size(name, width, height, bpp, max_pixels, reduce_to)
+            flags = fast_flags(fmt, im.mode, head) if decoder == "auto" else None
+            if target is None and flags is not None:
+                # Pillow reads a PNG's EXIF only when it comes before the pixels; to look for
+                # one after them it decodes the whole picture, which decode_fast does instead.
+                known = fmt != "PNG" or "exif" in im.info
+                try:
+                    fast = decode_fast(
+                        fp, flags, width, height, _orientation(im) if known else None,
+                        MAX_DECODE_BYTES,
+                    )
+                except MemoryError:
+                    raise ImageError(f"There is not enough memory to open {name}.") from None
+                if fast is not None:
+                    return fast
             orientation = _orientation(im)
             try:
                 if _high_depth_colour(im, head):
@@ -630,4 +645,5 @@ def read_image_info(path: str | os.PathLike) -> ImageInfo:
             except Exception:  # noqa: BLE001 - counting frames of a damaged file
                 frames = 1
             width, height = _upright_size(im.width, im.height, _orientation(im))
-            return ImageInfo(width, height, im.mode, im.format or "", frames)
+            alpha = im.mode in _ALPHA_MODES or "transparency" in im.info
+            return ImageInfo(width, height, im.mode, im.format or "", frames, alpha)

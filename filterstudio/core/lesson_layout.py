@@ -9,6 +9,7 @@ from here, so the two pictures cannot drift apart. No Qt.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,9 @@ from .lesson import LessonPlan
 
 __all__ = [
     "KERNEL_TINT",
+    "GridCrop",
     "GridPlacement",
+    "crop_around",
     "kernel_limit",
     "kernel_slices",
     "map_cell_rgb",
@@ -119,3 +122,62 @@ def window_cells(plan: LessonPlan, k: int) -> tuple[int, int, int, int]:
     oy, ox = plan.geometry.window_origin(*plan.steps[k])
     keh, kew = plan.geometry.effective_kernel_hw
     return ox + pl, oy + pt, kew, keh
+
+
+@dataclass(frozen=True)
+class GridCrop:
+    """The part of a grid that is drawn: ``rows`` x ``cols`` cells from ``(row0, col0)``."""
+
+    row0: int
+    col0: int
+    rows: int
+    cols: int
+    total_rows: int
+    total_cols: int
+
+    @property
+    def whole(self) -> bool:
+        """Whether the crop is the whole grid."""
+        return (self.rows, self.cols) == (self.total_rows, self.total_cols)
+
+    def contains(self, r: int, c: int) -> bool:
+        return self.row0 <= r < self.row0 + self.rows and self.col0 <= c < self.col0 + self.cols
+
+    def cut_sides(self) -> tuple[bool, bool, bool, bool]:
+        """Which sides cut the grid (more cells lie beyond): ``(top, right, bottom, left)``."""
+        return (
+            self.row0 > 0,
+            self.col0 + self.cols < self.total_cols,
+            self.row0 + self.rows < self.total_rows,
+            self.col0 > 0,
+        )
+
+
+def crop_around(
+    total_hw: tuple[int, int], focus: tuple[int, int, int, int], room_hw: tuple[int, int]
+) -> GridCrop:
+    """The part of a ``total_hw`` grid at most ``room_hw`` cells large that holds the block
+    ``focus = (row, col, rows, cols)``, centred on it as far as the grid's edges allow.
+
+    A block larger than the room keeps its top-left corner in view.
+
+    Examples
+    --------
+    >>> crop_around((12, 16), (5, 9, 3, 3), (6, 8))
+    GridCrop(row0=3, col0=6, rows=6, cols=8, total_rows=12, total_cols=16)
+    >>> crop_around((12, 16), (0, 14, 3, 2), (6, 8)).col0
+    8
+    """
+
+    def span(total: int, start: int, size: int, room: int) -> tuple[int, int]:
+        room = max(1, min(int(room), int(total)))
+        first = start + size / 2 - room / 2
+        first = int(max(0, min(math.floor(first), total - room)))
+        if size > room:
+            first = int(max(0, min(start, total - room)))
+        return first, room
+
+    th, tw = int(total_hw[0]), int(total_hw[1])
+    r0, rows = span(th, int(focus[0]), int(focus[2]), room_hw[0])
+    c0, cols = span(tw, int(focus[1]), int(focus[3]), room_hw[1])
+    return GridCrop(r0, c0, rows, cols, th, tw)

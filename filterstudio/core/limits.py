@@ -5,6 +5,8 @@ Kept free of heavy imports so that reading a bank file does not load OpenCV to l
 
 from __future__ import annotations
 
+import os
+
 #: The largest padding given as a number, and the largest dilation and stride, accepted anywhere.
 MAX_PADDING = 1000
 MAX_DILATION = 100
@@ -19,3 +21,12 @@ MAX_STAGES = 8
 MAX_STAGE_DEPTH = 64
 #: The most memory one stage's maps may take together (every map of a stage is kept for the next).
 MAX_STAGE_BYTES = 2 << 30
+
+
+def default_workers() -> int:
+    """Threads for work that runs on every core: one per core this process may use, at most 4."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))

@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .filenames import safe_filename, unique_names  # noqa: F401 - re-exported
 from .kernels import format_value
+from .sizes import size_label, size_text
 
 #: Width of a montage in pixels: a 1080p slide.
 MONTAGE_WIDTH = 1920
@@ -255,7 +256,7 @@ def render_montage(
     entries: list[tuple[str, np.ndarray, np.ndarray | None, str]] = []
     src = _as_pixels(input_pixels_u8, "input picture")
     h, w = src.shape[:2]
-    entries.append(("Input", src, None, f"{w}x{h} picture"))
+    entries.append(("Input", src, None, f"{size_label(h, w)} picture"))
     for i, entry in enumerate(maps, 1):
         try:
             name, pixels, kernel = entry
@@ -265,7 +266,7 @@ def render_montage(
         arr = _as_pixels(pixels, f"map {name!r}")
         mh, mw = arr.shape[:2]
         k = _as_kernel(kernel, name)
-        note = f"{mw}x{mh} map"
+        note = f"{size_text(mh, mw)} map"
         if k is not None:
             size = f"{k.shape[0]}x{k.shape[1]}" + (f"x{k.shape[2]}" if k.ndim == 3 else "")
             note += f", {size} kernel"

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar, QWidget
 
-__all__ = ["ActionSpec", "BuiltActions", "build_actions", "menu_entry", "separator"]
+__all__ = [
+    "ActionSpec",
+    "BuiltActions",
+    "build_actions",
+    "key_sequences",
+    "menu_entry",
+    "separator",
+]
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,8 @@ class BuiltActions:
         return self.actions[id]
 
 
-def _key_sequences(spec: ActionSpec) -> list[QKeySequence]:
+def key_sequences(spec: ActionSpec) -> list[QKeySequence]:
+    """The key sequences of ``spec``, standard keys expanded as this platform binds them."""
     keys: list[QKeySequence] = []
     for s in spec.shortcuts:
         if isinstance(s, QKeySequence.StandardKey):
@@ -103,7 +111,7 @@ def build_actions(
             continue
         action = QAction(spec.title, owner)
         action.setObjectName(spec.id)
-        keys = _key_sequences(spec)
+        keys = key_sequences(spec)
         for key in keys:
             text = key.toString(QKeySequence.SequenceFormat.PortableText)
             if text in bound:

@@ -30,7 +30,22 @@ def create_app(argv: list[str] | None = None):
     app.setOrganizationName("FilterStudio")
     app.setApplicationName("Filter Studio")
     app.setApplicationDisplayName("Filter Studio")
+    # The taskbar matches the window to a desktop entry of this name (Wayland, GNOME, KDE).
+    app.setDesktopFileName("filterstudio")
+    app.setWindowIcon(app_icon())
     return app
+
+
+def app_icon():
+    """The application icon, every size the package carries (window and taskbar)."""
+    from PySide6.QtGui import QIcon
+
+    from ..resources import icon_files
+
+    icon = QIcon()
+    for path in icon_files():
+        icon.addFile(str(path))
+    return icon
 
 
 def stop_cleanly_on_signals(app, window) -> None:
@@ -67,6 +82,13 @@ def run_gui(path: str | None = None) -> int:
     if not display_available():
         print(NO_DISPLAY_MESSAGE, file=sys.stderr)
         return 2
+    from . import platform_check
+
+    if platform_check.uses_xcb():
+        missing = platform_check.missing_libraries()
+        if missing:  # Qt would abort with a page of plugin diagnostics
+            print(platform_check.missing_xcb_message(missing), file=sys.stderr)
+            return 2
     try:
         app = create_app()
     except Exception as exc:  # noqa: BLE001 - a platform plugin failure must not be a traceback

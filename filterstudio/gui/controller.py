@@ -33,6 +33,7 @@ from ..model.studio import (
     filter_at,
     make_derived,
     stack_change,
+    suggested_mapping,
 )
 from .undo import StackCommand
 from .worker import ComputeWorker
@@ -178,7 +179,10 @@ class StudioController(QObject):
         return True
 
     def progress(self) -> tuple[int, int]:
-        """How many maps of the stack show their newest state, out of how many."""
+        """How many maps of the stack show their newest state, out of how many (none without a
+        picture: nothing is being computed)."""
+        if self._image is None:
+            return 0, 0
         live = expected_maps(self._stack)
         return sum(1 for u in live if self.ledger.is_final(u)), len(live)
 
@@ -265,6 +269,10 @@ class StudioController(QObject):
         else:
             p = get_preset(preset)
             new = Filter(name=self._unique_name(p.name), kernel=p.kernel)
+            suggested = suggested_mapping(new.kernel)
+            if suggested is not None:  # an edge detector shows edge strength, as at the start
+                self._display = self._display.with_override(new.uid, suggested, None)
+                self.displayChanged.emit(self._display)
         at = len(self.bank.filters) if index is None else index
         self.push_bank(self.bank.adding(new, at), f"Add {new.name}")
         self.select(at)

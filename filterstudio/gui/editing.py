@@ -81,6 +81,7 @@ class EditingPresenter(QObject):
         ke.activationEdited.connect(lambda a: self._edit_selected("", activation=a))
         ke.message.connect(self.message)
         self.layer_controls.layerEdited.connect(self._on_layer_controls_edited)
+        self.layer_controls.message.connect(self.message)
         if self.pool_controls is not None:
             self.pool_controls.poolEdited.connect(self._on_pool_edited)
             self.pool_controls.message.connect(self.message)
@@ -212,7 +213,9 @@ class EditingPresenter(QObject):
         if self._image is None:
             return None
         try:
-            return StackShapes.of(self._stack, self._image.pixels.shape[:2]).in_hw(self._stack, k, 0)
+            return StackShapes.of(self._stack, self._image.pixels.shape[:2]).in_hw(
+                self._stack, k, 0
+            )
         except (ValueError, IndexError):
             return None
 
@@ -231,7 +234,9 @@ class EditingPresenter(QObject):
     def _update_geometry(self) -> None:
         f = self.selected_filter
         if self._stage:
-            self.layer_controls.set_geometry_info(self._in_hw(self._stage), None if f is None else f.size)
+            self.layer_controls.set_geometry_info(
+                self._in_hw(self._stage), None if f is None else f.size
+            )
             return
         self.layer_controls.set_geometry_info(
             None if self._image is None else self._image.pixels.shape[:2],

@@ -61,13 +61,15 @@ class HoverPresenter(QObject):
             return
         self.input_view.set_receptive_field(geometry.taps(i, j))
         try:
-            flt = self._bank.filters[self._bank.index_of(uid)]
+            index = self._bank.index_of(uid)
         except KeyError:
             self.arithmetic.show_breakdown(None)  # a combined map: no single sum to show
             return
+        flt = self._bank.filters[index]
         try:
             bd = cell_breakdown(img.pixels, flt, self._bank.layer, i, j)
         except (ValueError, IndexError) as exc:
             self.message.emit(sentence(exc))
             return
-        self.arithmetic.show_breakdown(bd)
+        # Named, so nobody has to guess which of the maps the numbers are from.
+        self.arithmetic.show_breakdown(bd, title=flt.name, filter_index=index)

@@ -20,6 +20,7 @@ from PySide6.QtGui import QGuiApplication, QImage
 from ..core import imageio
 from ..core.errors import sentence
 from ..core.samples import LESSON_IMAGES, load_sample
+from ..core.sizes import size_label
 from ..model.studio import ImageState, make_image_state
 from .controller import StudioController
 from .dialogs import Dialogs
@@ -33,13 +34,19 @@ REDUCED_PIXELS = 12_000_000
 SESSION_SUFFIX = ".fstudio"
 
 
+def reduced_note(h: int, w: int) -> str:
+    """The sentence for a picture worked on as a reduced copy of ``h`` rows, ``w`` columns."""
+    return f"Working on a reduced copy ({size_label(h, w)}) of this large picture."
+
+
 def load_image_state(path: str, reduce_to: int | None = None) -> ImageState:
     """Decode ``path`` (reduced to about ``reduce_to`` pixels if given) into a new picture."""
     arr = imageio.load_image(path, reduce_to=reduce_to) if reduce_to else imageio.load_image(path)
-    note = None
-    if reduce_to:
-        h, w = arr.shape[:2]
-        note = f"Working on a reduced copy ({w}x{h}) of this large picture."
+    notes = [reduced_note(*arr.shape[:2])] if reduce_to else []
+    # The header again (no pixels decoded) for what the pixels no longer show: transparency.
+    if imageio.read_image_info(path).alpha:
+        notes.append(imageio.ALPHA_DROPPED)
+    note = " ".join(notes) or None
     return make_image_state(arr, Path(path).name, path=str(Path(path).resolve()), note=note)
 
 
@@ -52,10 +59,10 @@ def _qimage_state(image: QImage, name: str, reduce_to: int | None) -> ImageState
         image = image.scaled(
             w, h, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation
         )
-        note = f"Working on a reduced copy ({w}x{h}) of this large picture."
+        note = reduced_note(h, w)
     pixels, alpha_dropped = qimage_to_array(image)
     if alpha_dropped:
-        note = " ".join(filter(None, [note, "Its transparency was dropped: only colours are filtered."]))
+        note = " ".join(filter(None, [note, imageio.ALPHA_DROPPED]))
     return make_image_state(pixels, name, note=note)
 
 

@@ -9,7 +9,7 @@ once; its scripting surface (docs/SCRIPTING.md) is a set of one-line delegates t
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QEventLoop, QSettings, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QEventLoop, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from ..core.formats import PICTURE_EXTENSIONS
 from ..model.bank import Bank
-from ..model.studio import default_bank
+from ..model.studio import default_bank, default_display
 from .actions import build_actions
 from .bank_files import BankFiles
 from .controller import StudioController
@@ -34,11 +33,15 @@ from .dialogs import Dialogs
 from .document import Document
 from .editing import EditingPresenter
 from .exports import Exports
+from .help import GETTING_STARTED_HTML, HelpDialog, shortcuts_html
 from .hover import HoverPresenter
 from .insight import InsightPresenter
+from .learn import LearnPresenter
+from .lesson_exports import LessonExports
 from .loading import Loader
 from .menus import VIEW, action_table
 from .panels import MapPanels
+from .presenting import Presentation
 from .stack_surface import StackSurface
 from .stage_hover import StageHoverPresenter
 from .stage_panels import StagePanels
@@ -49,10 +52,12 @@ from .widgets import (
     ArithmeticWidget,
     FeatureGridWidget,
     FilterListWidget,
+    GuessWidget,
     InputPanelWidget,
     KernelEditorWidget,
     KernelInsightWidget,
     LayerControlsWidget,
+    LearnWidget,
     LessonWidget,
     MapPanelWidget,
     PoolControlsWidget,
@@ -60,6 +65,8 @@ from .widgets import (
     StageBarWidget,
     ViewSync,
 )
+from .window_fit import DockScrollArea, SideDocks
+from .window_layout import restore_layout, save_layout
 
 IMAGE_FILTER = (
     f"Images and sessions ({' '.join('*' + ext for ext in PICTURE_EXTENSIONS)} *.fstudio);;"
@@ -82,9 +89,8 @@ class MainWindow(StackSurface, QMainWindow):
         super().__init__(parent)
         self.setObjectName("FilterStudioMainWindow")
         self.setDockNestingEnabled(True)
-        self._presenting = False
         self._closing = False
-        self._chrome_state = QByteArray()
+        self._help: dict[str, HelpDialog] = {}
         self.controller = StudioController(self)
         self._build_views()
         self.status = StatusPresenter(self.statusBar(), self)
@@ -98,6 +104,7 @@ class MainWindow(StackSurface, QMainWindow):
             self.controller, self.dialogs, self.document, self.wait_until_current, self
         )
         self.bank_files = BankFiles(self.controller, self.dialogs, self.document, self)
+        self.lesson_exports = LessonExports(self.lesson, self.dialogs, self.document, self)
         self.panels = MapPanels(self.feature_grid, self.sync, self)
         self.stage_panels = StagePanels(self.stack_view, self.sync, self)
         self.editing = EditingPresenter(
@@ -111,11 +118,24 @@ class MainWindow(StackSurface, QMainWindow):
             self.arithmetic, self.input_panel.view, self._map_view, self
         )
         self.insight_presenter = InsightPresenter(self.insight, self, self)
+        self.learn = LearnPresenter(
+            self.controller, self.learn_page, self.guess_page, self.dialogs,
+            (self.document.start_folder, self.document.remember_folder), self._show_learn, self,
+        )  # fmt: skip
         self.actions = build_actions(self, self.menuBar(), action_table(self))
         self._finish_menus()
         self._connect()
-        self._restore_settings()
-        self.controller.load_state(default_bank())
+        self.presentation = Presentation(
+            self,
+            (self.kernel_editor, self.layer_controls, self.pool_controls, self.stage_bar,
+             self.filter_list, self.input_panel, self.stack_view, self.arithmetic, self.lesson),
+            (self.filters_dock, self.layer_dock, self.insight_dock), self.side_docks,
+            lambda: self.tabs.currentWidget() is self.lesson,
+        )  # fmt: skip
+        restore_layout(self, self.side_docks, self.splitter, self.input_column,
+                       self.layer_dock, self.insight_dock)  # fmt: skip
+        bank = default_bank()
+        self.controller.load_state(bank, default_display(bank))
         self.document.update_title()
 
     # == construction ====================================================================
@@ -145,6 +165,14 @@ class MainWindow(StackSurface, QMainWindow):
         self.tabs.setObjectName("viewTabs")
         self.tabs.addTab(self.splitter, "Studio")
         self.tabs.addTab(self.lesson, "Lesson")
+        self.learn_page = LearnWidget()
+        self.guess_page = GuessWidget()
+        self.learn_tabs = QTabWidget()
+        self.learn_tabs.setObjectName("learnTabs")
+        self.learn_tabs.setDocumentMode(True)
+        self.learn_tabs.addTab(self.learn_page, "Learn a kernel")
+        self.learn_tabs.addTab(self.guess_page, "Guess the mystery kernel")
+        self.tabs.addTab(self.learn_tabs, "Learn")
         self.setCentralWidget(self.tabs)
 
         self.stage_bar = StageBarWidget()
@@ -178,19 +206,18 @@ class MainWindow(StackSurface, QMainWindow):
         # so the kernel grid above stays whole on a laptop screen and both show at once.
         self.insight = KernelInsightWidget()
         self.insight_dock = self._dock("Kernel Insight", "insightDock", self.insight)
-        self.tabifyDockWidget(self.layer_dock, self.insight_dock)
-        self.layer_dock.raise_()
-        self.filter_list.setMinimumHeight(130)
+        # Stacked while both fit the window's height whole, tabbed while they do not; the
+        # insight dock keeps its place as a tab beside the layer's either way.
+        self.side_docks = SideDocks(
+            self, self.filters_dock, self.layer_dock, companions=(self.insight_dock,)
+        )
+        self.filter_list.setMinimumHeight(112)
         # The list scrolls past six filters; the kernel grid below keeps its full height.
         self.filter_list.setMaximumHeight(160)
-        self.kernel_editor.setMinimumHeight(340)
 
     def _dock(self, title: str, name: str, content: QWidget) -> QDockWidget:
-        """A left dock holding ``content`` in a scroll area wide enough for a 5x5 grid."""
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(content)
-        scroll.setMinimumWidth(392)
+        """A left dock holding ``content`` in a scroll area (the content holds its own minimum)."""
+        scroll = DockScrollArea(content)
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(scroll)
@@ -214,6 +241,9 @@ class MainWindow(StackSurface, QMainWindow):
             follow = stack.undoTextChanged if word == "&Undo" else stack.redoTextChanged
             follow.connect(lambda t, a=act, w=word: a.setText(f"{w} {t}".strip()))
             act.setText(f"{word} {text()}".strip())
+        # The window holds every command too, so its keys work while the menu bar is hidden
+        # (presenting).
+        self.addActions(list(self.actions.actions.values()))
         view = self.actions.menus[VIEW]
         view.addActions([self.filters_dock.toggleViewAction(), self.layer_dock.toggleViewAction(),
                          self.insight_dock.toggleViewAction()])  # fmt: skip
@@ -242,6 +272,10 @@ class MainWindow(StackSurface, QMainWindow):
         c.displayChanged.connect(panels.on_display_changed)
         c.resultApplied.connect(panels.on_result)
         c.resultApplied.connect(hover.on_result)
+        c.bankChanged.connect(self.learn.on_bank_changed)
+        c.imageChanged.connect(self.learn.on_image_changed)
+        c.resultApplied.connect(self.learn.on_result)
+        self.learn.message.connect(status.show)
         c.progressChanged.connect(status.set_progress)
         c.busyChanged.connect(status.set_computing)
         c.mapsUpdated.connect(status.set_updated)
@@ -250,6 +284,7 @@ class MainWindow(StackSurface, QMainWindow):
         editing.message.connect(status.show)
         hover.message.connect(status.show)
         self.tabs.currentChanged.connect(lambda _i: editing.on_tab_changed())
+        self.tabs.currentChanged.connect(lambda _i: self.presentation.tab_changed())
         panels.selectRequested.connect(self._select_uid)
         panels.hoveredCell.connect(hover.on_panel_hovered)
         panels.hoveredCell.connect(self.stage_hover.on_panel_hovered)
@@ -408,7 +443,7 @@ class MainWindow(StackSurface, QMainWindow):
     def export_lesson_gif(self) -> None:
         """The Lesson tab (it builds the lesson of the selected filter or stage), then its GIF."""
         self.tabs.setCurrentWidget(self.lesson)
-        self.lesson.export_gif_dialog()
+        self.lesson_exports.export_gif_dialog()
 
     def combine_maps_dialog(self) -> None:
         chosen = self.dialogs.combine([f.name for f in self.bank.filters])
@@ -417,6 +452,26 @@ class MainWindow(StackSurface, QMainWindow):
 
     def set_default_mapping(self, mapping: str) -> None:
         self.controller.set_display(mapping, self.controller.display.colormap)
+
+    def show_getting_started(self) -> None:
+        """Help › Getting Started: the first steps, in a window beside the studio."""
+        self._show_help("Getting Started", GETTING_STARTED_HTML)
+
+    def show_shortcuts(self) -> None:
+        """Help › Keyboard Shortcuts: every key, from the action table and the views' keys."""
+        self._show_help("Keyboard Shortcuts", shortcuts_html(action_table(self)))
+
+    def _show_help(self, title: str, page: str) -> None:
+        dialog = self._help.get(title)
+        if dialog is None:
+            dialog = self._help[title] = HelpDialog(title, page, self)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+
+    def help_dialog(self, title: str) -> HelpDialog | None:
+        """The help window called ``title`` once it has been opened (for scripts and tests)."""
+        return self._help.get(title)
 
     def show_about(self) -> None:
         from .. import __version__
@@ -432,10 +487,14 @@ class MainWindow(StackSurface, QMainWindow):
     def _on_image_changed(self, state) -> None:
         if state is None:
             return
-        title = f"{state.name}  {state.size_label} {state.mode_label}"
+        title = f"{state.name}  {state.size_label}, {state.mode_label}"
         self.input_panel.set_image(state.display_pixels, state.pixels, title=title)
         self.status.set_picture(state)
         QTimer.singleShot(0, self.sync.fit_all)
+
+    def _show_learn(self, page: int) -> None:
+        self.tabs.setCurrentWidget(self.learn_tabs)
+        self.learn_tabs.setCurrentIndex(page)
 
     def _select_uid(self, uid: str) -> None:
         try:
@@ -462,72 +521,27 @@ class MainWindow(StackSurface, QMainWindow):
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         self.panels.request_display_side()
+        self.side_docks.request_fit()
 
     # == presentation ======================================================================
     def toggle_presentation(self) -> None:
-        self.set_presentation(not self._presenting)
+        self.presentation.toggle()
 
     def set_presentation(self, on: bool) -> None:
-        """Full screen, projector-sized lesson, editing chrome hidden; F5/F11/Esc toggle."""
-        if on == self._presenting:
-            return
-        self._presenting = on
-        if on:
-            self._chrome_state = self.saveState()
-            for dock in (self.filters_dock, self.layer_dock, self.insight_dock):
-                dock.hide()
-            self.menuBar().hide()
-            self.statusBar().hide()
-            self.showFullScreen()
-        else:
-            self.menuBar().show()
-            self.statusBar().show()
-            self.showNormal()
-            self.restoreState(self._chrome_state)
-        self.lesson.set_presentation(on)
+        """Full screen for a projector; F5/F11/Esc toggle (see :mod:`.presenting`)."""
+        self.presentation.set_on(on)
+
+    def is_presenting(self) -> bool:
+        """Whether the window is in presentation mode (F5)."""
+        return self.presentation.is_on()
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        if event.key() == Qt.Key.Key_Escape and self._presenting:
+        if event.key() == Qt.Key.Key_Escape and self.presentation.is_on():
             self.set_presentation(False)
             return
         super().keyPressEvent(event)
 
     # == settings and closing ==============================================================
-    def _restore_settings(self) -> None:
-        settings = QSettings()
-        geom = settings.value("geometry")
-        if isinstance(geom, QByteArray) and not geom.isEmpty():
-            self.restoreGeometry(geom)
-        else:
-            self.resize(1400, 860)
-        state = settings.value("windowState")
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state)
-            if not settings.value("insightDockSaved", False, bool):
-                # Saved before the Kernel Insight dock was there: it goes beside the layer's.
-                self.tabifyDockWidget(self.layer_dock, self.insight_dock)
-                self.layer_dock.raise_()
-        split = settings.value("splitter")
-        column = settings.value("inputColumn")
-        if isinstance(split, QByteArray) and not split.isEmpty():
-            self.splitter.restoreState(split)
-            if isinstance(column, QByteArray) and not column.isEmpty():
-                self.input_column.restoreState(column)
-        else:
-            # The input gets a third of the centre, the feature maps the rest.
-            self.splitter.setSizes([340, 680])
-            self.input_column.setSizes([420, 280])
-
-    def _save_settings(self) -> None:
-        settings = QSettings()
-        settings.setValue("geometry", self.saveGeometry())
-        settings.setValue(
-            "windowState", self.saveState() if not self._presenting else self._chrome_state
-        )
-        settings.setValue("insightDockSaved", True)
-        settings.setValue("splitter", self.splitter.saveState())
-        settings.setValue("inputColumn", self.input_column.saveState())
-
     def close_without_asking(self) -> None:
         """Close at once, as when the system asks the program to stop (SIGTERM): nothing is
         asked, work in progress is cancelled and writes not yet in place leave nothing behind."""
@@ -543,7 +557,8 @@ class MainWindow(StackSurface, QMainWindow):
         self.loader.shutdown()  # a picture still decoding is dropped
         self.lesson.shutdown()  # a lesson export still running is cancelled: it writes nothing
         self.insight.shutdown()
-        self._save_settings()
+        self.learn.shutdown()  # a descent still running is stopped
+        save_layout(self, self.presentation.saved_state(), self.splitter, self.input_column)
         self.controller.shutdown()
         QThreadPool.globalInstance().waitForDone(5000)
         event.accept()

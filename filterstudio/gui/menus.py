@@ -16,7 +16,7 @@ from ..core.samples import LESSON_IMAGES
 from .actions import ActionSpec, menu_entry, separator
 
 FILE, EDIT, FILTERS, VIEW, HELP = "&File", "&Edit", "Fi&lters", "&View", "&Help"
-STACK = "Stac&k"
+STACK, LEARN = "Stac&k", "Lea&rn"
 SAMPLES, ADD, MAPPING = f"{FILE}/&Samples", f"{FILTERS}/&Add Filter", f"{VIEW}/Default &Mapping"
 _Key = QKeySequence.StandardKey
 
@@ -122,9 +122,45 @@ def action_table(w) -> list[ActionSpec]:
         separator(VIEW),
         a("view.studio", "&Studio", partial(w.tabs.setCurrentIndex, 0), VIEW, ("Ctrl+2",)),
         a("view.lesson", "&Lesson", partial(w.tabs.setCurrentIndex, 1), VIEW, ("Ctrl+3",)),
+        a("view.learn", "Lea&rn", partial(w.learn.show, 0), VIEW, ("Ctrl+4",)),
         a("view.presentation", "&Presentation Mode", w.toggle_presentation, VIEW,
           ("F5", "F11")),  # fmt: skip
         separator(VIEW),
+        *_learn_rows(w.learn),
+        a("help.getting_started", "&Getting Started", w.show_getting_started, HELP, ("F1",),
+          "A short guide: a picture, a kernel, stride and padding, a cell's sum, the lesson"),  # fmt: skip
+        a("help.shortcuts", "&Keyboard Shortcuts", w.show_shortcuts, HELP, ("Ctrl+/",),
+          "Every key of the studio, the kernel grid and the lesson"),  # fmt: skip
+        separator(HELP),
         a("help.about", "&About Filter Studio", w.show_about, HELP),
     ]
     return table
+
+
+def _learn_rows(learn) -> list[ActionSpec]:
+    """The Learn menu: each command shows the page it works on, then does its work."""
+
+    def on(page: int, fn):
+        return lambda: (learn.show(page), fn())
+
+    a = ActionSpec
+    return [
+        a("learn.solve", "&Solve at Once", on(0, learn.solve), LEARN, ("Ctrl+L",),
+          "The exact least-squares kernel for the target"),  # fmt: skip
+        a("learn.descend", "Start or Pause &Descent",
+          on(0, lambda: learn.pause() if learn.is_running() else learn.start_descent()), LEARN,
+          ("Ctrl+G",), "Watch gradient descent learn the kernel step by step"),  # fmt: skip
+        a("learn.step", "One S&tep", on(0, learn.step), LEARN),
+        a("learn.reset", "&Reset Descent", on(0, learn.reset), LEARN),
+        a("learn.mystery", "Learn a &Mystery Kernel", on(0, learn.set_target_mystery), LEARN,
+          tip="Hide a random kernel and learn it from its map of the picture"),  # fmt: skip
+        a("learn.use", "&Use Learned Kernel as a Filter", learn.use_kernel, LEARN,
+          tip="Add the learned kernel and bias to the bank (undoable)"),  # fmt: skip
+        separator(LEARN),
+        a("learn.new_round", "&New Mystery Kernel to Guess", on(1, learn.game.new_round), LEARN,
+          ("Ctrl+Shift+N",), "The classroom game: guess a hidden kernel from its map"),  # fmt: skip
+        a("learn.check", "&Check the Guess", on(1, learn.game.check), LEARN,
+          tip="Score the guess in the grid (Enter in the grid does it too)"),  # fmt: skip
+        a("learn.reveal", "Re&veal the Mystery Kernel", on(1, learn.game.reveal), LEARN,
+          ("Ctrl+R",)),  # fmt: skip
+    ]

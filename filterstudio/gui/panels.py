@@ -11,9 +11,14 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..compute.requests import ComputeResult
 from ..core.geometry import MapGeometry
+from ..core.kernels import finds_caption
+from ..core.sizes import size_text
 from ..model.bank import Bank
 from ..model.studio import BankChange, DerivedMap, DisplayState, ImageState, filter_at
 from .widgets import FeatureGridWidget, MapPanelWidget, ViewSync
+
+#: The colour map a sequential mapping is drawn in when none is chosen.
+DEFAULT_COLORMAP = "gray"
 
 
 class MapPanels(QObject):
@@ -78,6 +83,9 @@ class MapPanels(QObject):
             if uid not in self._panels:
                 self._make(uid)
         for f in change.bank.filters:
+            if change.map_changed(f.uid):
+                # What the filter finds: only its own panel hears of a kernel edit.
+                self._panels[f.uid].set_caption(finds_caption(f.kernel))
             if change.layer_changed or change.map_changed(f.uid):
                 self._refresh_filter(f.uid)
             elif f.uid in change.renamed:
@@ -108,7 +116,14 @@ class MapPanels(QObject):
     def on_display_changed(self, display: DisplayState) -> None:
         uids = list(self._panels)
         changed = self._display.changed_uids(display, uids)
+        defaults_changed = (display.mapping, display.colormap) != (
+            self._display.mapping,
+            self._display.colormap,
+        )
         self._display = display
+        if defaults_changed:
+            for panel in self._panels.values():
+                self._show_defaults(panel)
         for uid in changed:
             self._show_mapping(uid)
 
@@ -151,6 +166,7 @@ class MapPanels(QObject):
         panel.mappingChanged.connect(lambda m, c, u=uid: self.mappingChanged.emit(u, m, c))
         panel.reluToggled.connect(lambda on, u=uid: self.reluToggled.emit(u, on))
         panel.set_busy(self._image is not None)
+        self._show_defaults(panel)
         self._show_mapping(uid)
         self.panelMade.emit(panel)
         return panel
@@ -175,6 +191,10 @@ class MapPanels(QObject):
                 self._panels[u].set_selected(u == uid)
         self._selected_uid = uid
 
+    def _show_defaults(self, panel: MapPanelWidget) -> None:
+        """What the panel's "default" choices stand for (the View menu's mapping and colours)."""
+        panel.set_defaults(self._display.mapping, self._display.colormap or DEFAULT_COLORMAP)
+
     def _show_mapping(self, uid: str) -> None:
         mapping, cmap, overridden = self._display.for_uid(uid)
         self._panels[uid].set_mapping(mapping if overridden else "default", cmap or "")
@@ -198,7 +218,7 @@ class MapPanels(QObject):
         if d is not None:
             names = {f.uid: f.name for f in self._bank.filters}
             res = self._shown.get(uid)
-            size = "" if res is None else "  -> {1}x{0}".format(*res.values.shape[:2])
+            size = "" if res is None else f"  \u2192 {size_text(*res.values.shape[:2])}"
             title = f"{d.op}({names.get(d.a_uid, '?')}, {names.get(d.b_uid, '?')})"
             panel.set_title(title + size)
             return
@@ -209,5 +229,4 @@ class MapPanels(QObject):
         geo = MapGeometry.for_layer(self._image.pixels.shape[:2], f.size, self._bank.layer)
         oh, ow = geo.out_hw
         act = "" if f.activation == "none" else f"  {f.activation}"
-        panel.set_title(f"{f.name}  {f.size_label} -> {ow}x{oh}{act}")
-
+        panel.set_title(f"{f.name}  {f.size_label} \u2192 {size_text(oh, ow)}{act}")

@@ -76,7 +76,7 @@ class StatusPresenter(QObject):
 
     # -- picture, timing, progress --------------------------------------------------------
     def set_picture(self, state: ImageState | None) -> None:
-        self.size_label.setText("" if state is None else f"{state.size_label} {state.mode_label}")
+        self.size_label.setText("" if state is None else f"{state.size_label}, {state.mode_label}")
 
     def set_updated(self, seconds: float) -> None:
         """Every map is current, ``seconds`` after the edit that asked for the last one."""

@@ -18,6 +18,7 @@ import numpy as np
 from ..core import display
 from ..core.combine import COMBINE_OPS
 from ..core.kernels import get_preset
+from ..core.sizes import size_label
 from .bank import Bank, Filter, Layer
 from .stack import PoolStage, Stack, Stage
 
@@ -31,11 +32,13 @@ __all__ = [
     "bank_change",
     "default_bank",
     "stack_change",
+    "default_display",
     "filter_at",
     "image_name",
     "input_display_pixels",
     "make_derived",
     "make_image_state",
+    "suggested_mapping",
 ]
 
 #: The longer side of the input picture's 8-bit display copy.
@@ -68,8 +71,9 @@ class ImageState:
 
     @property
     def size_label(self) -> str:
+        """The picture's size as the studio writes sizes: ``"800 × 600 (w × h)"``."""
         h, w = self.pixels.shape[:2]
-        return f"{w}x{h}"
+        return size_label(h, w)
 
 
 def input_display_pixels(pixels: np.ndarray, max_side: int = INPUT_DISPLAY_SIDE) -> np.ndarray:
@@ -332,9 +336,40 @@ def stack_change(
     return replace(base, stack=new, stages=tuple(stages), stages_removed=gone)
 
 
+#: The starter bank, one filter for each thing convolution does at a glance: edges across,
+#: edges down, a blur, outlines.
+STARTER_FILTERS = ("sobel_y", "sobel_x", "motion_blur", "outline")
+
+
 def default_bank() -> Bank:
-    """The starter bank: line detectors, an edge detector and a blur, visible at once."""
-    names = ("vertical_line", "horizontal_line", "sobel_x", "gaussian_blur")
+    """The starter bank: maps that differ at a glance and none like the picture itself.
+
+    Horizontal edges (``sobel_y``), vertical edges (``sobel_x``), a strong blur and outlines;
+    :func:`default_display` shows each so that it reads.
+    """
     return Bank(
-        filters=tuple(Filter(name=n, kernel=get_preset(n).kernel) for n in names), layer=Layer()
+        filters=tuple(Filter(name=n, kernel=get_preset(n).kernel) for n in STARTER_FILTERS),
+        layer=Layer(),
     )
+
+
+def suggested_mapping(kernel) -> str | None:
+    """How a map of ``kernel`` reads best when the default would not: ``"abs"`` for a kernel
+    with weights of both signs that sum to zero (an edge or outline detector: its map is near
+    zero on flat ground and strong on either side of an edge, so ``minmax`` would show a grey
+    relief of the picture); None otherwise."""
+    k = np.asarray(kernel, dtype=np.float64)
+    if k.size == 0 or not (k.max() > 0 > k.min()):
+        return None
+    return "abs" if abs(float(k.sum())) <= 1e-6 * float(np.abs(k).sum()) else None
+
+
+def default_display(bank: Bank) -> DisplayState:
+    """The display a bank opens with: the default mapping, and :func:`suggested_mapping` for
+    the filters it names (the edge detectors of the starter bank show as strength of edge)."""
+    overrides = tuple(
+        (f.uid, mapping, None)
+        for f in bank.filters
+        if (mapping := suggested_mapping(f.kernel)) is not None
+    )
+    return DisplayState(per_filter=overrides)

@@ -758,15 +758,40 @@ def assert_untouched(existing) -> None:
     assert sorted(os.listdir(path.parent)) == listing  # no temporary file left behind
 
 
-def test_failing_encoder_leaves_old_file_and_no_temp(monkeypatch, existing):
+def test_failing_encoder_leaves_old_file_and_no_temp(monkeypatch, tmp_path):
+    # BMP is encoded by Pillow straight into the temporary file.
+    path = tmp_path / "keep.bmp"
+    save_image(path, MAP)
+    existing = path, path.read_bytes(), sorted(os.listdir(tmp_path))
+
     def half_then_fail(self, fp, format=None, **params):
         with open(fp, "wb") as f:
-            f.write(b"\x89PNG half a picture")
+            f.write(b"BM half a picture")
         raise RuntimeError("encoder exploded")
 
     monkeypatch.setattr(Image.Image, "save", half_then_fail)
     with pytest.raises(ImageError, match="encoder exploded") as info:
-        save_image(existing[0], MAP * 0 + 1)
+        save_image(path, MAP * 0 + 1)
+    assert_one_sentence(info.value)
+    assert_untouched(existing)
+
+
+@pytest.mark.parametrize("failure", ["raises", "returns false"])
+def test_opencv_encoder_refusing_leaves_old_file_and_no_temp(monkeypatch, tmp_path, failure):
+    import cv2
+
+    path = tmp_path / "keep.jpg"
+    save_image(path, MAP)
+    existing = path, path.read_bytes(), sorted(os.listdir(tmp_path))
+
+    def refuse(ext, img, params=None):
+        if failure == "raises":
+            raise cv2.error("encoder exploded")
+        return False, None
+
+    monkeypatch.setattr(cv2, "imencode", refuse)
+    with pytest.raises(ImageError, match="JPEG encoder refused") as info:
+        save_image(path, MAP * 0 + 1)
     assert_one_sentence(info.value)
     assert_untouched(existing)
 
@@ -875,3 +900,20 @@ def test_a_folder_that_takes_no_files_is_not_called_missing():
     with pytest.raises(ImageError, match="takes no new files") as info:
         save_image("/proc/filterstudio-test.png", MAP)
     assert_one_sentence(info.value)
+
+
+@pytest.mark.parametrize(
+    ("mode", "alpha"), [("RGBA", True), ("LA", True), ("RGB", False), ("L", False)]
+)
+def test_the_header_says_whether_transparency_will_be_dropped(tmp_path, mode, alpha):
+    path = tmp_path / f"{mode}.png"
+    Image.new(mode, (5, 4)).save(path)
+    assert read_image_info(path).alpha is alpha
+
+
+def test_a_palette_with_a_transparent_colour_counts_as_transparency(tmp_path):
+    path = tmp_path / "p.png"
+    Image.new("P", (5, 4)).save(path, transparency=0)
+    assert read_image_info(path).alpha is True
+    Image.new("P", (5, 4)).save(tmp_path / "q.png")
+    assert read_image_info(tmp_path / "q.png").alpha is False

@@ -245,8 +245,9 @@ def test_unreadable_session_changes_nothing_and_says_why(
 def test_combined_maps_survive_a_session(qtbot, make_window, tmp_path):
     first = make_window()
     _open(qtbot, first, _picture(tmp_path / "photo.png"))
-    first.add_combined_map(0, 2, "magnitude")
+    first.add_combined_map(0, 1, "magnitude")
     first.add_combined_map(1, 1, "sum")
+    a, b = (f.name for f in first.bank.filters[:2])
     first.controller.set_display("diverging", "coolwarm", uid=first.controller.derived[0].uid)
     qtbot.waitUntil(first.is_current, timeout=15000)
     path = tmp_path / "combined.fstudio"
@@ -258,8 +259,8 @@ def test_combined_maps_survive_a_session(qtbot, make_window, tmp_path):
     assert second.errors == []
     names = {f.uid: f.name for f in second.bank.filters}
     assert [(names[d.a_uid], names[d.b_uid], d.op) for d in second.controller.derived] == [
-        ("vertical_line", "sobel_x", "magnitude"),
-        ("horizontal_line", "horizontal_line", "sum"),
+        (a, b, "magnitude"),
+        (b, b, "sum"),
     ]
     shown, plain = second.controller.derived
     assert second.controller.display.for_uid(shown.uid) == ("diverging", "coolwarm", True)
@@ -267,10 +268,12 @@ def test_combined_maps_survive_a_session(qtbot, make_window, tmp_path):
     for d, e in zip(first.controller.derived, second.controller.derived):
         assert second.controller.derived_title(e) == first.controller.derived_title(d)
         before, after = first.controller.result(d.uid), second.controller.result(e.uid)
-        assert after is not None and np.array_equal(before.values, after.values)
+        # The same map, up to the last bit float32 sums may differ in between engine paths.
+        assert after is not None
+        np.testing.assert_allclose(after.values, before.values, rtol=1e-6, atol=1e-7)
     panels = second.feature_grid.panels()
     assert len(panels) == len(second.bank.filters) + 2
-    assert panels[-2].title().startswith("magnitude(vertical_line, sobel_x)")
+    assert panels[-2].title().startswith(f"magnitude({a}, {b})")
     assert panels[-2].mapping() == "diverging" and panels[-2].colormap() == "coolwarm"
     assert not second.controller.is_dirty()
 
@@ -482,7 +485,8 @@ def test_save_all_maps_writes_one_safely_named_file_per_filter(qtbot, window, tm
     assert [p.name for p in written] == ["edges_left.png", "edges_left_2.png", "filter.png"]
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in written)
     for i, p in enumerate(written):
-        expected = to_uint8(window.map_values(i), c.display.mapping, colormap=c.display.colormap)
+        mapping, cmap, _ = c.display.for_uid(window.bank.filters[i].uid)
+        expected = to_uint8(window.map_values(i), mapping, colormap=cmap)
         assert np.array_equal(np.asarray(Image.open(p)), expected)
 
     stamp = [p.read_bytes() for p in written]
@@ -505,7 +509,8 @@ def test_copy_map_puts_the_displayed_map_on_the_clipboard(qtbot, window, tmp_pat
     image = QGuiApplication.clipboard().image()
     values = window.map_values(1)
     assert (image.height(), image.width()) == values.shape[:2]
-    expected = to_uint8(values, window.controller.display.mapping)
+    mapping, cmap, _ = window.controller.display.for_uid(window.bank.filters[1].uid)
+    expected = to_uint8(values, mapping, colormap=cmap)
     assert image.pixelColor(5, 7).red() == expected[7, 5, 0]
 
 
@@ -605,6 +610,9 @@ def test_layout_question_offers_both_layouts(qtbot, window):
 
 @pytest.mark.parametrize("layout", ["keras", "pytorch"])
 def test_weights_export_then_import_gives_the_same_kernels(qtbot, window, tmp_path, layout):
+    for i, f in enumerate(window.bank.filters):  # one weight array holds kernels of one size
+        if f.kernel.shape != (3, 3):
+            window.set_kernel(i, np.arange(9.0).reshape(3, 3) / 36)
     window.controller.set_filter_fields(1, bias=0.5)
     before = [(f.kernel.copy(), f.bias) for f in window.bank.filters]
     path = tmp_path / f"{layout}.npz"
@@ -696,7 +704,7 @@ def test_a_typed_extension_wins_over_the_selected_filter(qtbot, window, tmp_path
 
 def test_save_all_maps_includes_combined_maps(qtbot, window, tmp_path):
     _open(qtbot, window, _picture(tmp_path / "photo.png"))
-    window.add_combined_map(0, 2, "magnitude")
+    window.add_combined_map(0, 1, "magnitude")
     qtbot.waitUntil(window.is_current, timeout=15000)
     out = tmp_path / "maps"
     out.mkdir()
@@ -724,5 +732,6 @@ def test_the_montage_is_made_of_the_exact_maps_at_full_size(qtbot, window, tmp_p
     for i, (name, pixels, kernel) in enumerate(seen["maps"]):
         values = window.map_values(i)
         assert name == window.bank.filters[i].name
-        assert np.array_equal(pixels, to_uint8(values, display.mapping, colormap=display.colormap))
+        mapping, cmap, _ = display.for_uid(window.bank.filters[i].uid)
+        assert np.array_equal(pixels, to_uint8(values, mapping, colormap=cmap))
         assert np.array_equal(kernel, window.bank.filters[i].kernel)

@@ -70,21 +70,23 @@ def test_separable_rows_show_the_two_1d_kernels(studio, qtbot):
 
 
 def test_an_edit_in_the_grid_redraws_the_panel(studio, qtbot):
-    studio.controller.select(2)  # sobel_x
+    index = [f.name for f in studio.bank.filters].index("sobel_x")
+    studio.controller.select(index)
     panel = shown(studio, qtbot)
     assert panel.response_text() == describe_response(PRESETS["sobel_x"].kernel)
     cell = studio.kernel_editor.cell(1, 1)
     cell.setFocus()
     qtbot.keyClick(cell, Qt.Key.Key_PageUp, Qt.KeyboardModifier.ShiftModifier)  # +1
-    qtbot.waitUntil(lambda: studio.bank.filters[2].kernel[1, 1] == 1.0, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: studio.bank.filters[index].kernel[1, 1] == 1.0, timeout=WAIT_MS)
     panel = shown(studio, qtbot)
-    edited = studio.bank.filters[2].kernel
+    edited = studio.bank.filters[index].kernel
     assert panel.response_text() == describe_response(edited)
     np.testing.assert_array_equal(panel.response_values(), numpy_response(edited))
 
 
 def test_selection_and_undo_reach_the_panel(studio, qtbot):
-    studio.controller.select(3)  # gaussian_blur
+    studio.set_kernel(3, PRESETS["gaussian_blur"].kernel)
+    studio.controller.select(3)
     assert shown(studio, qtbot).response_text().startswith("Low-pass")
     studio.set_kernel(3, PRESETS["sharpen"].kernel)
     assert shown(studio, qtbot).response_text().startswith("High-boost")
@@ -165,9 +167,15 @@ def test_a_burst_of_edits_ends_on_the_newest_and_skips_the_rest(qtbot):
     panel.shutdown()
 
 
-def test_presentation_mode_hides_the_insight_dock_and_gives_it_back(studio, qtbot):
+def test_presentation_keeps_the_insight_dock_on_the_studio_tab_and_gives_the_lesson_its_room(
+    studio, qtbot
+):
     assert studio.insight_dock.isVisible()
     studio.set_presentation(True)
+    qtbot.waitUntil(studio.isFullScreen, timeout=WAIT_MS)
+    assert studio.insight_dock.isVisible()  # kernels are still read in front of the room
+    studio.tabs.setCurrentWidget(studio.lesson)
     qtbot.waitUntil(lambda: not studio.insight_dock.isVisible(), timeout=WAIT_MS)
     studio.set_presentation(False)
+    studio.tabs.setCurrentIndex(0)
     qtbot.waitUntil(studio.insight_dock.isVisible, timeout=WAIT_MS)

@@ -306,51 +306,51 @@ def test_cancelled_png_export_writes_no_picture(lesson, qtbot, tmp_path, gate):
     assert os.listdir(tmp_path) == []
 
 
-def test_an_existing_gif_is_replaced_only_when_the_user_agrees(
-    lesson, qtbot, tmp_path, monkeypatch
-):
+def test_an_existing_gif_is_replaced_only_when_the_prompt_agrees(lesson, qtbot, tmp_path):
     path = tmp_path / "lesson.gif"
     path.write_bytes(b"old")
+    assert not lesson.export_gif_to(str(path))  # no prompt given: nothing is replaced
     asked = []
-
-    def answer(reply):
-        def question(parent, title, text, *args, **kwargs):
-            asked.append(text)
-            return reply
-
-        monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
-
-    answer(QMessageBox.StandardButton.No)
+    reply = [False]
+    lesson.set_replace_prompt(lambda paths: asked.append(paths) or reply[0])
     assert not lesson.export_gif_to(str(path))
-    assert asked == ["lesson.gif already exists. Replace it?"]
+    assert asked == [[str(path)]]
     assert not lesson.is_exporting() and path.read_bytes() == b"old"
-    answer(QMessageBox.StandardButton.Yes)
+    reply[0] = True
     saved, message = _export(qtbot, lesson, lambda: lesson.export_gif_to(str(path)))
     assert saved, message
     assert path.read_bytes()[:6] == b"GIF89a"
 
 
-def test_frames_of_an_earlier_export_are_replaced_only_when_the_user_agrees(
-    lesson, qtbot, tmp_path, monkeypatch
+def test_frames_of_an_earlier_export_are_replaced_only_when_the_prompt_agrees(
+    lesson, qtbot, tmp_path
 ):
     (tmp_path / "frame_001.png").write_bytes(b"mine")
     (tmp_path / "frame_002.png").write_bytes(b"mine")
     asked = []
-
-    def no(parent, title, text, *args, **kwargs):
-        asked.append(text)
-        return QMessageBox.StandardButton.No
-
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(no))
+    lesson.set_replace_prompt(lambda paths: asked.append(sorted(paths)) and False)
     assert not lesson.export_png_to(str(tmp_path))
-    assert asked == [f"{tmp_path.name} already holds 2 pictures of the same name. Replace them?"]
+    assert asked == [[str(tmp_path / "frame_001.png"), str(tmp_path / "frame_002.png")]]
     assert sorted(os.listdir(tmp_path)) == ["frame_001.png", "frame_002.png"]
-    yes = QMessageBox.StandardButton.Yes
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: yes))
+    lesson.set_replace_prompt(lambda paths: True)
     saved, message = _export(qtbot, lesson, lambda: lesson.export_png_to(str(tmp_path)))
     assert saved, message
     assert len(os.listdir(tmp_path)) == 37
     assert (tmp_path / "frame_001.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_widget_opens_no_box_of_its_own(lesson, qtbot, tmp_path):
+    failed = []
+    lesson.exportFailed.connect(failed.append)
+    saved, message = _export(qtbot, lesson, lambda: lesson.export_png_to(str(tmp_path / "no")))
+    assert not saved and failed == [message]
+    assert lesson.findChildren(QMessageBox) == []
+    assert lesson.export_text() == message  # the row keeps the sentence
+    requested = []
+    lesson.exportRequested.connect(requested.append)
+    qtbot.mouseClick(_button(lesson, "exportGifButton"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(_button(lesson, "exportPngButton"), Qt.MouseButton.LeftButton)
+    assert requested == ["gif", "png"]
 
 
 def test_export_error_is_a_sentence_not_a_traceback(lesson, qtbot, tmp_path):

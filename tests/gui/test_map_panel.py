@@ -63,7 +63,8 @@ def test_set_title_and_map_fill_title_and_stats(qtbot):
 def test_format_stats():
     stats = display.map_stats(np.array([[-2.31, 3.02], [0.0, -1e-12]], np.float32))
     assert format_stats(stats) == "min -2.31  max 3.02  mean 0.178  neg 50%"
-    assert format_stats(stats, compact=True) == "min -2.31 max 3.02 neg 50%"
+    assert format_stats(stats, compact=True) == "min -2.31 max 3.02 mean 0.178"
+    assert format_stats(stats, tight=True) == "-2.31 to 3.02, mean 0.178"
     tiny = display.map_stats(np.array([[-1.0, 1.0 + 1e-9]], np.float32))
     assert "mean 0 " in format_stats(tiny)
 

@@ -23,8 +23,9 @@ def _current(qtbot, win):
 def _stacked(qtbot, win, mode="gray", activation="relu", count=3):
     """conv 3 -> ReLU -> max pool 2 -> conv 2 (padding same, stride 1), on a small picture."""
     bank = Bank(
-        tuple(Filter(f"f{i}", rng.normal(size=(3, 3)), activation=activation)
-              for i in range(count)),  # fmt: skip
+        tuple(
+            Filter(f"f{i}", rng.normal(size=(3, 3)), activation=activation) for i in range(count)
+        ),  # fmt: skip
         Layer(channel_mode=mode, padding="same"),
     )
     win.controller.load_state(bank)
@@ -253,7 +254,8 @@ def test_the_documented_teaching_example_runs(qtbot, window, tmp_path, monkeypat
         exec(compile(second, str(doc), "exec"), names)  # noqa: S102
     assert done.args[0] and (tmp_path / "stage3.gif").is_file()
     assert names["eq"] is None
-    assert window.receptive_field_text() == "receptive field 8 × 8 pixels"
+    # The starter bank's 7x7 blur, a 2x2 pool, then a 3x3 kernel: 7 + 1 + 2 * 2 pixels.
+    assert window.receptive_field_text() == "receptive field 12 × 12 pixels"
 
 
 def test_a_filter_switched_on_again_shows_its_map_again(qtbot, window):

@@ -12,6 +12,7 @@ from .equivalence_view import EquivalenceDialog
 from .feature_grid import FeatureGridWidget, grid_shape
 from .filter_list import FilterListWidget
 from .frequency_view import FrequencyView
+from .guess_widget import GuessWidget
 from .input_panel import InputPanelWidget
 from .kernel_cell import KernelCellWidget, cell_colors, format_cell
 from .kernel_divisor import DivisorWidget
@@ -19,16 +20,20 @@ from .kernel_editor import GRID_SHAPES, GRID_SIZES, KernelEditorWidget
 from .kernel_grid import KernelGridsWidget, KernelGridView
 from .kernel_insight import FactorRow, KernelInsightWidget
 from .kernel_text import KernelTextWidget
+from .kernel_values import KernelValuesView
 from .layer_controls import LayerControlsWidget, formula_text
+from .learn_widget import LearnWidget
 from .lesson_canvas import LessonCanvas
 from .lesson_exporter import LessonExporterWidget, LessonExportJob
 from .lesson_widget import LessonWidget, step_interval_ms
+from .loss_curve import LossCurveWidget
 from .map_detail import DetailTile, ShownPicture
 from .map_panel import MapPanelWidget
 from .map_style import GRID_MIN_PX, VALUES_MIN_PX, detail_level, format_value
 from .map_view import MapView
 from .number_box import NumberBox
 from .panel_parts import ColorBarWidget, ElidingLabel, HistogramWidget, format_stats
+from .picture_view import PictureView
 from .pool_controls import PoolControlsWidget
 from .scene_canvas import SceneCanvas
 from .stack_view import StackViewWidget
@@ -52,6 +57,7 @@ __all__ = [
     "FeatureGridWidget",
     "FilterListWidget",
     "FrequencyView",
+    "GuessWidget",
     "HistogramWidget",
     "InputPanelWidget",
     "KernelCellWidget",
@@ -60,14 +66,18 @@ __all__ = [
     "KernelGridsWidget",
     "KernelInsightWidget",
     "KernelTextWidget",
+    "KernelValuesView",
     "LayerControlsWidget",
+    "LearnWidget",
     "LessonCanvas",
     "LessonExportJob",
     "LessonExporterWidget",
     "LessonWidget",
+    "LossCurveWidget",
     "MapPanelWidget",
     "MapView",
     "NumberBox",
+    "PictureView",
     "PoolControlsWidget",
     "SceneCanvas",
     "ShownPicture",

@@ -110,6 +110,14 @@ class FilterListWidget(QWidget):
         The filter's checkbox was toggled.
     """
 
+    #: The keys the list answers while it has the focus, for the list of shortcuts.
+    KEYS: tuple[tuple[str, str], ...] = (
+        ("Up, Down", "select another filter"),
+        ("Alt+Up, Alt+Down", "move the selected filter up or down"),
+        ("Delete", "remove the selected filter"),
+        ("Space", "switch the selected filter on or off"),
+    )
+
     selectRequested = Signal(int)
     addRequested = Signal(str)
     duplicateRequested = Signal(int)

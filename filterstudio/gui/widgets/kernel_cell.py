@@ -111,6 +111,17 @@ class KernelCellWidget(QLineEdit):
     The cell only reports; :class:`KernelEditorWidget` decides what each request does.
     """
 
+    #: The keys a cell answers, for the window's list of keyboard shortcuts.
+    KEYS: tuple[tuple[str, str], ...] = (
+        ("Arrow keys", "move to the next cell (the typed number is kept)"),
+        ("Enter", "keep the typed number"),
+        ("Esc", "undo what was typed in the cell"),
+        ("F2", "edit inside the number (Left and Right move the caret)"),
+        ("Alt+Up, Alt+Down, Page Up, Page Down, wheel",
+         f"raise or lower the weight by {STEP:g} (with Shift {STEP_COARSE:g}, with Ctrl {STEP_FINE:g})"),
+        ("Ctrl+C, Ctrl+V", "copy or paste the whole kernel as text"),
+    )  # fmt: skip
+
     commitRequested = Signal()
     navigateRequested = Signal(str)
     nudgeRequested = Signal(float)

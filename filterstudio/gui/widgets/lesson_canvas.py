@@ -16,6 +16,7 @@ from PySide6.QtGui import (
     QFont,
     QFontDatabase,
     QFontMetricsF,
+    QLinearGradient,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -27,11 +28,12 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from filterstudio.core.colors import RGB, ink_on, pixel_rgb
 from filterstudio.core.lesson import LessonPlan
 from filterstudio.core.lesson_layout import (
+    GridCrop,
+    crop_around,
     kernel_limit,
     kernel_slices,
     map_cell_rgb,
     map_range,
-    place_grids,
     scene_columns,
     weight_cell_rgb,
     window_cells,
@@ -80,6 +82,13 @@ def _ink_on(fill: QColor, pal: _Palette) -> QColor:
     return _qcolor(ink_on(_rgb(fill), _rgb(pal.ink)))
 
 
+#: The least pixel size of a number in a lesson cell: below it the lesson shows the part of
+#: its grids around the current step, with cells large enough to read.
+READABLE_VALUE_PX = 9.0
+#: How much larger a number must be on a projector, to be read from the back of a room.
+PROJECTED_READABLE = 1.6
+
+
 @dataclass(frozen=True)
 class _Layout:
     cell: float
@@ -91,6 +100,10 @@ class _Layout:
     value_px: float
     eq_rect: QRectF
     eq_px: float
+    input_crop: GridCrop
+    map_crop: GridCrop
+    input_view: QRectF  # where the (part of the) input grid is drawn
+    map_view: QRectF  # where the (part of the) map grid is drawn
 
 
 class LessonCanvas(QWidget):
@@ -145,7 +158,12 @@ class LessonCanvas(QWidget):
 
     # -- geometry -----------------------------------------------------------------------------
     def layout(self) -> _Layout | None:
-        """Where everything goes at the current size, or None without a lesson."""
+        """Where everything goes at the current size, or None without a lesson.
+
+        When the whole input and map would leave their numbers too small to read
+        (:data:`READABLE_VALUE_PX`), the grids show the part around the kernel's window and
+        the map cell of the current step, with cells large enough for their numbers.
+        """
         plan = self._plan
         if plan is None:
             return None
@@ -156,10 +174,11 @@ class LessonCanvas(QWidget):
         kh, kw = plan.kernel.shape[:2]
         oh, ow = plan.geometry.out_hw
         slices = len(kernel_slices(plan))
-        cols = scene_columns(plan)
-        rows = max(ph, kh + (0.8 if slices > 1 else 0), oh)
+        kernel_rows = kh + (0.8 if slices > 1 else 0)
         lines = self.step_lines(self._step)
-        right_rows = max(kh + (0.8 if slices > 1 else 0), oh)
+        per_cell = (0.36 if plan.channels == 1 else 0.22) * min(pal.font_scale, 1.1)
+        whole_input = crop_around((ph, pw), (0, 0, ph, pw), (ph, pw))
+        whole_map = crop_around((oh, ow), (0, 0, oh, ow), (oh, ow))
         # Two arrangements: the equation in the free space under the kernel and the map (big
         # grids), or under everything (when that space is too small for readable numbers).
         best = None
@@ -167,14 +186,25 @@ class LessonCanvas(QWidget):
         for eq_below_all in (False, True):
             eq_share = min(0.45, 0.12 + 0.035 * len(lines)) if eq_below_all else 0.0
             grid_h = h * (1 - eq_share) - 2 * margin
-            cell = min((w - 2 * margin) / cols, grid_h / (rows + 1.4), 120.0)
+            rows = max(ph, kernel_rows, oh)
+            cell = min((w - 2 * margin) / scene_columns(plan), grid_h / (rows + 1.4), 120.0)
             cell = max(cell, 4.0)
+            crops = (whole_input, whole_map)
+            readable = READABLE_VALUE_PX * (PROJECTED_READABLE if pal is _PROJECTOR else 1.0)
+            if cell * per_cell < readable:
+                cropped = self._cropped(w - 2 * margin, grid_h, readable / per_cell)
+                if cropped is not None and cropped[0] > cell:
+                    cell, crops = cropped[0], cropped[1:]
+            in_crop, map_crop = crops
             title_px = min(max(cell * 0.42, 11.0), 30.0) * pal.font_scale
             grid_top = margin + title_px * 1.8
-            x0 = max(margin, (w - cols * cell) / 2)
-            kx = x0 + (pw + 1) * cell
+            scene_w = in_crop.cols + 1 + slices * kw + (slices - 1) * 0.5 + 1 + map_crop.cols
+            x0 = max(margin, (w - scene_w * cell) / 2)
+            kx = x0 + (in_crop.cols + 1) * cell
+            shown_rows = max(in_crop.rows, kernel_rows, map_crop.rows)
+            right_rows = max(kernel_rows, map_crop.rows)
             if eq_below_all:
-                eq_top = grid_top + rows * cell + margin
+                eq_top = grid_top + shown_rows * cell + margin
                 eq_rect = QRectF(margin, eq_top, w - 2 * margin, max(h - eq_top - margin, 0.0))
             else:
                 eq_top = grid_top + right_rows * cell + title_px
@@ -186,18 +216,47 @@ class LessonCanvas(QWidget):
             # arrangement whose smaller text is the larger.
             score = min(cell * 0.4, eq_px) if lines else cell
             if score > best_score * 1.05:
-                best, best_score = (cell, title_px, grid_top, x0, kx, eq_rect, eq_px), score
-        cell, title_px, grid_top, x0, kx, eq_rect, eq_px = best
-        placed = place_grids(plan, left=x0, top=grid_top, cell=cell, gap=cell / 2)
-        input_origin = QPointF(*placed.input_xy)
-        kernel_origins = tuple(QPointF(*xy) for xy in placed.kernel_xys)
-        map_origin = QPointF(*placed.map_xy)
-        per_cell = 0.36 if plan.channels == 1 else 0.22
-        value_px = cell * per_cell * min(pal.font_scale, 1.1)
+                best, best_score = (cell, crops, title_px, grid_top, x0, eq_rect, eq_px), score
+        cell, (in_crop, map_crop), title_px, grid_top, x0, eq_rect, eq_px = best
+        gap = cell / 2
+        kx = x0 + (in_crop.cols + 1) * cell
+        kernel_origins = tuple(QPointF(kx + s * (kw * cell + gap), grid_top) for s in range(slices))
+        map_x = kx + slices * (kw * cell + gap) + gap
+        # Origins of the whole grids: the crop's first cell lands where the grid is drawn.
+        input_origin = QPointF(x0 - in_crop.col0 * cell, grid_top - in_crop.row0 * cell)
+        map_origin = QPointF(map_x - map_crop.col0 * cell, grid_top - map_crop.row0 * cell)
         return _Layout(
-            cell, input_origin, kernel_origins, map_origin, margin, title_px, value_px,
-            eq_rect, eq_px,
+            cell, input_origin, kernel_origins, map_origin, margin, title_px, cell * per_cell,
+            eq_rect, eq_px, in_crop, map_crop,
+            QRectF(x0, grid_top, in_crop.cols * cell, in_crop.rows * cell),
+            QRectF(map_x, grid_top, map_crop.cols * cell, map_crop.rows * cell),
         )  # fmt: skip
+
+    def _cropped(self, width: float, grid_h: float, readable_cell: float):
+        """``(cell, input crop, map crop)``: the parts of the input and the map around the
+        current step that fit ``width`` x ``grid_h`` with cells of about ``readable_cell``."""
+        plan = self._plan
+        ph, pw = plan.padded_image.shape[:2]
+        kh, kw = plan.kernel.shape[:2]
+        oh, ow = plan.geometry.out_hw
+        slices = len(kernel_slices(plan))
+        fixed = 1 + slices * kw + (slices - 1) * 0.5 + 1  # gaps and the kernel, in cells
+        wx, wy, kew, keh = window_cells(plan, self._step)
+        kernel_rows = kh + (0.8 if slices > 1 else 0)
+        cell = min(readable_cell, grid_h / (max(kernel_rows, keh) + 1.4), 120.0)
+        # The window and one map cell at least, beside the kernel.
+        cell = min(cell, width / (fixed + kew + 1))
+        if cell <= 0:
+            return None
+        spare = int(width / cell - fixed)
+        in_cols = min(pw, max(kew, round(spare * pw / (pw + ow))))
+        map_cols = min(ow, max(1, spare - in_cols))
+        in_cols = min(pw, max(kew, spare - map_cols))
+        rows_room = max(1, int(grid_h / cell - 1.4))
+        i, j = plan.steps[self._step]
+        in_crop = crop_around((ph, pw), (wy, wx, keh, kew), (max(keh, rows_room), in_cols))
+        map_crop = crop_around((oh, ow), (i, j, 1, 1), (rows_room, map_cols))
+        return cell, in_crop, map_crop
 
     def _equation_px(self, rect: QRectF, lines: list[str], title_px: float) -> float:
         if not lines or rect.height() <= 0:
@@ -216,15 +275,13 @@ class LessonCanvas(QWidget):
         lay = self.layout()
         if lay is None:
             return None
-        oh, ow = self._plan.geometry.out_hw
         i = math.floor((pos.y() - lay.map_origin.y()) / lay.cell)
         j = math.floor((pos.x() - lay.map_origin.x()) / lay.cell)
-        if 0 <= i < oh and 0 <= j < ow:
-            return i, j
-        return None
+        return (i, j) if lay.map_crop.contains(i, j) else None
 
     def map_cell_center(self, i: int, j: int) -> QPointF:
-        """Widget coordinates of the centre of map cell ``(i, j)`` (for tests and scripts)."""
+        """Widget coordinates of the centre of map cell ``(i, j)`` (for tests and scripts); a
+        cell outside the part of the map drawn lies outside the map's area."""
         lay = self.layout()
         if lay is None:
             return QPointF()
@@ -318,11 +375,14 @@ class LessonCanvas(QWidget):
         p.setPen(self._palette.ink)
         p.setFont(self._font(lay.title_px, bold=True))
         padded = g.pad_top or g.pad_bottom or g.pad_left or g.pad_right
-        y = lay.input_origin.y() - lay.title_px * 0.6
-        p.drawText(QPointF(lay.input_origin.x(), y), "Input" + (" + padding" if padded else ""))
+        y = lay.input_view.top() - lay.title_px * 0.6
+        part = " (part)" if not lay.input_crop.whole else ""
+        input_title = "Input" + (" + padding" if padded else "") + part
+        p.drawText(QPointF(lay.input_view.left(), y), input_title)
         kernel_title = "Kernel" + (" (turned 180°)" if plan.flip else "")
         p.drawText(QPointF(lay.kernel_origins[0].x(), y), kernel_title)
-        p.drawText(QPointF(lay.map_origin.x(), y), "Feature map")
+        map_title = "Feature map" + (" (part)" if not lay.map_crop.whole else "")
+        p.drawText(QPointF(lay.map_view.left(), y), map_title)
 
     def _draw_input(self, p: QPainter, lay: _Layout) -> None:
         plan, pal, cell = self._plan, self._palette, lay.cell
@@ -330,10 +390,12 @@ class LessonCanvas(QWidget):
         pt, pl = plan.pad_offset
         h, w = g.in_hw
         padded = plan.padded_image
-        ph, pw = padded.shape[:2]
+        crop = lay.input_crop
+        p.save()
+        p.setClipRect(lay.input_view.adjusted(-3, -3, 3, 3))
         p.setPen(self._pen(pal.grid, 1))
-        for r in range(ph):
-            for c in range(pw):
+        for r in range(crop.row0, crop.row0 + crop.rows):
+            for c in range(crop.col0, crop.col0 + crop.cols):
                 rect = self._cell_rect(lay.input_origin, r, c, cell)
                 vals = padded[r, c]
                 fill = _qcolor(pixel_rgb(vals))
@@ -356,6 +418,8 @@ class LessonCanvas(QWidget):
         p.drawRect(QRectF(lay.input_origin.x() + pl * cell, lay.input_origin.y() + pt * cell,
                           w * cell, h * cell))  # fmt: skip
         self._draw_window(p, lay)
+        p.restore()
+        self._draw_cut_sides(p, lay.input_view, crop, cell)
 
     def _draw_window(self, p: QPainter, lay: _Layout) -> None:
         plan, pal, cell = self._plan, self._palette, lay.cell
@@ -432,9 +496,9 @@ class LessonCanvas(QWidget):
         partial = plan.partial_map(self._step)
         lo, hi = map_range(plan)
         high = _rgb(pal.map_high)
-        oh, ow = plan.geometry.out_hw
-        for r in range(oh):
-            for c in range(ow):
+        crop = lay.map_crop
+        for r in range(crop.row0, crop.row0 + crop.rows):
+            for c in range(crop.col0, crop.col0 + crop.cols):
                 rect = self._cell_rect(lay.map_origin, r, c, cell)
                 vals = partial[r, c]
                 if np.isnan(np.atleast_1d(vals)).any():
@@ -451,6 +515,37 @@ class LessonCanvas(QWidget):
         p.setPen(self._pen(pal.window, 3))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRect(self._cell_rect(lay.map_origin, i, j, cell))
+        self._draw_cut_sides(p, lay.map_view, crop, cell)
+
+    def _draw_cut_sides(self, p: QPainter, view: QRectF, crop: GridCrop, cell: float) -> None:
+        """Where only part of a grid is drawn, its cut sides fade out: the grid goes on."""
+        if crop.whole:
+            return
+        depth = cell * 0.45
+        clear = QColor(self._palette.background)
+        clear.setAlpha(0)
+        solid = QColor(self._palette.background)
+        solid.setAlpha(235)
+        top, right, bottom, left = crop.cut_sides()
+        bands = (
+            (top, QRectF(view.left(), view.top(), view.width(), depth), "down"),
+            (bottom, QRectF(view.left(), view.bottom() - depth, view.width(), depth), "up"),
+            (left, QRectF(view.left(), view.top(), depth, view.height()), "right"),
+            (right, QRectF(view.right() - depth, view.top(), depth, view.height()), "left"),
+        )
+        for cut, band, towards in bands:
+            if not cut:
+                continue
+            start, end = {
+                "down": (band.topLeft(), band.bottomLeft()),
+                "up": (band.bottomLeft(), band.topLeft()),
+                "right": (band.topLeft(), band.topRight()),
+                "left": (band.topRight(), band.topLeft()),
+            }[towards]
+            fade = QLinearGradient(start, end)
+            fade.setColorAt(0.0, solid)
+            fade.setColorAt(1.0, clear)
+            p.fillRect(band, fade)
 
     def _draw_connector(self, p: QPainter, lay: _Layout) -> None:
         """A dashed line from the window to the map cell it makes."""

@@ -1,20 +1,23 @@
 """Exports a lesson as a GIF or numbered PNGs in the background, in the row that shows how far.
 
 The row under the lesson: a sentence (what the last export did), and while an export runs a
-progress bar and a Cancel button. :class:`LessonExporterWidget` asks before replacing files,
-starts the export through :mod:`filterstudio.gui.tasks` and turns its end into one sentence;
-the drawing itself is :mod:`filterstudio.core.lesson_export`, on a pool thread.
+progress bar and a Cancel button. :class:`LessonExporterWidget` starts the export through
+:mod:`filterstudio.gui.tasks` and turns its end into one sentence; the drawing itself is
+:mod:`filterstudio.core.lesson_export`, on a pool thread. It opens no box of its own: whether
+files may be replaced is asked through the prompt it is given, and failures are reported by
+signal for the window to show.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from filterstudio.core.lesson import LessonPlan
 from filterstudio.core.lesson_export import (
@@ -27,6 +30,9 @@ from filterstudio.core.stage_lesson import StageLessonPlan
 from filterstudio.gui.tasks import TaskControl, TaskHandle, start_task
 
 CANCELLED_TEXT = "The export was cancelled; nothing was written."
+
+#: Asked with the paths an export would replace; True lets it replace them.
+ReplacePrompt = Callable[[list[str]], bool]
 
 
 @dataclass(frozen=True)
@@ -83,9 +89,7 @@ def failure_text(job: LessonExportJob, exc: BaseException) -> str:
         return str(exc)
     if isinstance(exc, MemoryError):
         return f"The {job.what} was not saved: there is not enough memory."
-    return (
-        f"The {job.what} was not saved because of an unexpected error ({type(exc).__name__})."
-    )
+    return f"The {job.what} was not saved because of an unexpected error ({type(exc).__name__})."
 
 
 class LessonExporterWidget(QWidget):
@@ -97,16 +101,19 @@ class LessonExporterWidget(QWidget):
         ``(frames done, frames in all)`` while an export runs (at most about ten a second).
     ended(str, str)
         ``(outcome, sentence)`` when an export ends; outcome is ``"saved"``, ``"cancelled"``
-        or ``"failed"``. A failure is also shown in a message box.
+        or ``"failed"``.
+    refused(str)
+        An export could not start (one is already running), in one sentence.
     """
 
     progress = Signal(int, int)
     ended = Signal(str, str)
+    refused = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._task: TaskHandle | None = None
-        self._message_box: QMessageBox | None = None
+        self._last_error = ""
         self._label = QLabel(self)
         self._bar = QProgressBar(self)
         self._bar.setMinimumWidth(220)
@@ -128,30 +135,38 @@ class LessonExporterWidget(QWidget):
 
     # -- public API -------------------------------------------------------------------------------
     def export_gif(
-        self, plan: LessonPlan | None, path: str, *, frame_ms: int, overwrite: bool = False
-    ) -> bool:
-        """Start writing ``plan`` as a GIF at ``path``; see ``LessonWidget.export_gif_to``."""
+        self, plan: LessonPlan | None, path: str, *, frame_ms: int, overwrite: bool = False,
+        may_replace: ReplacePrompt | None = None,
+    ) -> bool:  # fmt: skip
+        """Start writing ``plan`` as a GIF at ``path``; see ``LessonWidget.export_gif_to``.
+
+        An existing ``path`` is replaced with ``overwrite``, or when ``may_replace([path])``
+        agrees; without either nothing starts.
+        """
         if not self._can_export(plan):
             return False
         target = os.fspath(path)
-        existing = os.path.lexists(target)
-        question = f"{Path(target).name} already exists. Replace it?"
-        return self._start_asking(plan, "gif", target, frame_ms, overwrite or not existing,
-                                  question)  # fmt: skip
+        existing = [target] if os.path.lexists(target) else []
+        if not self._may_write(existing, overwrite, may_replace):
+            return False
+        return self._start(plan, "gif", target, frame_ms, True)
 
     def export_png(
-        self, plan: LessonPlan | None, folder: str, *, frame_ms: int, overwrite: bool = False
-    ) -> bool:
-        """Start writing ``plan`` as numbered PNGs; see ``LessonWidget.export_png_to``."""
+        self, plan: LessonPlan | None, folder: str, *, frame_ms: int, overwrite: bool = False,
+        may_replace: ReplacePrompt | None = None,
+    ) -> bool:  # fmt: skip
+        """Start writing ``plan`` as numbered PNGs; see ``LessonWidget.export_png_to``.
+
+        Frame files of an earlier export are replaced as :meth:`export_gif` replaces its file.
+        """
         if not self._can_export(plan):
             return False
         target = os.fspath(folder)
-        existing = [n for n in frame_file_names(plan) if os.path.lexists(Path(target, n))]
-        where = Path(target).name or target
-        names = "a picture" if len(existing) == 1 else f"{len(existing)} pictures"
-        question = f"{where} already holds {names} of the same name. Replace them?"
-        return self._start_asking(plan, "png", target, frame_ms, overwrite or not existing,
-                                  question)  # fmt: skip
+        names = (Path(target, n) for n in frame_file_names(plan))
+        existing = [os.fspath(p) for p in names if os.path.lexists(p)]
+        if not self._may_write(existing, overwrite, may_replace):
+            return False
+        return self._start(plan, "png", target, frame_ms, True)
 
     def is_running(self) -> bool:
         """Whether an export is under way (until its end has been reported)."""
@@ -181,38 +196,27 @@ class LessonExporterWidget(QWidget):
             self._task.wait()
 
     def last_message(self) -> str:
-        """Text of the last error message shown (for tests and scripts)."""
-        box = self._message_box
-        try:
-            return box.text() if box is not None else ""
-        except RuntimeError:  # already closed and deleted
-            return ""
+        """The last failure or refusal sentence reported (for tests and scripts)."""
+        return self._last_error
 
     # -- helpers ----------------------------------------------------------------------------------
     def _can_export(self, plan: LessonPlan | None) -> bool:
         if plan is None:
             return False
         if self._task is not None:
-            self._show_error("An export is already running; wait for it or cancel it first.")
+            self._last_error = "An export is already running; wait for it or cancel it first."
+            self.refused.emit(self._last_error)
             return False
         return True
 
-    def _start_asking(self, plan: LessonPlan, kind: str, target: str, frame_ms: int,
-                      replace: bool, question: str) -> bool:  # fmt: skip
-        """Start the export, first asking ``question`` unless ``replace`` is already allowed."""
-        if not replace and not self._ask_replace(question):
-            return False
-        return self._start(plan, kind, target, frame_ms, True)
-
-    def _ask_replace(self, question: str) -> bool:
-        answer = QMessageBox.question(
-            self,
-            "Replace files?",
-            question,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+    @staticmethod
+    def _may_write(
+        existing: Sequence[str], overwrite: bool, may_replace: ReplacePrompt | None
+    ) -> bool:
+        """Whether the files in ``existing`` may be replaced: none, allowed, or agreed to."""
+        if not existing or overwrite:
+            return True
+        return may_replace is not None and bool(may_replace(list(existing)))
 
     def _start(self, plan: LessonPlan, kind: str, target: str, frame_ms: int,
                overwrite: bool) -> bool:  # fmt: skip
@@ -259,17 +263,11 @@ class LessonExporterWidget(QWidget):
             task.deleteLater()
         self._bar.hide()
         self._cancel_btn.hide()
+        # The row keeps the sentence, a failure too (the window also shows it in its box).
         self._label.setText(message)
-        self._label.setVisible(outcome != "failed")
-        self.setVisible(outcome != "failed")
+        self._label.setStyleSheet("color: #a00000;" if outcome == "failed" else "")
+        self._label.show()
+        self.show()
         if outcome == "failed":
-            self._show_error(message)
+            self._last_error = message
         self.ended.emit(outcome, message)
-
-    def _show_error(self, text: str) -> None:
-        # Window-modal and non-blocking: playing, tests and the rest of the window go on.
-        parent = self.parentWidget() or self  # shown even while the row itself is hidden
-        box = QMessageBox(QMessageBox.Icon.Warning, "Filter Studio", text, parent=parent)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
-        self._message_box = box
-        box.open()

@@ -11,7 +11,6 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -55,7 +54,18 @@ class LessonWidget(QWidget):
 
     Exports (GIF, numbered PNGs) run on a worker thread: the window stays live, a progress bar
     with a Cancel button shows how far they are, and :attr:`exportFinished` reports the end.
+    The widget opens no dialog: its export buttons ask the window (:attr:`exportRequested`)
+    where to write, replacing files is agreed through the prompt the window gives
+    (:meth:`set_replace_prompt`), and failures are reported (:attr:`exportFailed`).
     """
+
+    #: The keys the lesson answers while it has the focus, for the list of shortcuts.
+    KEYS: tuple[tuple[str, str], ...] = (
+        ("Space", "play or pause"),
+        ("Right, Left", "one step on or back"),
+        ("Home, End", "the first or the last step"),
+        ("Click a map cell", "jump to the step that makes it"),
+    )
 
     stepChanged = Signal(int)
     #: ``(frames done, frames in all)`` while an export runs.
@@ -63,6 +73,11 @@ class LessonWidget(QWidget):
     #: ``(saved, message)`` once an export started by ``export_*_to`` ends: saved, failed or
     #: cancelled; ``message`` is the sentence the widget showed.
     exportFinished = Signal(bool, str)
+    #: ``"gif"`` or ``"png"``: an export button was pressed; the window asks where to write
+    #: and calls :meth:`export_gif_to` or :meth:`export_png_to`.
+    exportRequested = Signal(str)
+    #: A sentence: an export failed, or could not start (one is already running).
+    exportFailed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -147,6 +162,8 @@ class LessonWidget(QWidget):
         self._exporter = LessonExporterWidget(self)
         self._exporter.progress.connect(self.exportProgress)
         self._exporter.ended.connect(self._on_exporter_ended)
+        self._exporter.refused.connect(self.exportFailed)
+        self._may_replace = None  # asked before an export replaces files; see set_replace_prompt
 
         controls = QHBoxLayout()
         for w in (
@@ -327,19 +344,26 @@ class LessonWidget(QWidget):
     def is_presentation(self) -> bool:
         return self._presentation
 
+    def set_replace_prompt(self, may_replace) -> None:
+        """``may_replace(paths) -> bool`` is asked before an export replaces ``paths`` (the
+        window's one replace prompt); without one, an export that would replace files does
+        not start unless ``overwrite`` is given."""
+        self._may_replace = may_replace
+
     def export_gif_to(
         self, path: str, *, frame_ms: int | None = None, overwrite: bool = False
     ) -> bool:
         """Start writing the lesson as a looping GIF at ``path`` in the background.
 
         Returns at once: True if the export started, and :attr:`exportFinished` then tells how
-        it ended (a failure is also shown as a sentence). False, with nothing started, when
-        there is no lesson, an export is already running, or ``path`` exists, ``overwrite`` is
-        False and the user does not agree to replace it.
+        it ended (a failure is also reported by :attr:`exportFailed`). False, with nothing
+        started, when there is no lesson, an export is already running, or ``path`` exists,
+        ``overwrite`` is False and the user does not agree to replace it.
         """
         started = self._exporter.export_gif(
-            self._plan, path, frame_ms=frame_ms or self.interval_ms(), overwrite=overwrite
-        )
+            self._plan, path, frame_ms=frame_ms or self.interval_ms(), overwrite=overwrite,
+            may_replace=self._may_replace,
+        )  # fmt: skip
         self._refresh()
         return started
 
@@ -350,8 +374,9 @@ class LessonWidget(QWidget):
         export are replaced only with ``overwrite`` or once the user agrees.
         """
         started = self._exporter.export_png(
-            self._plan, folder, frame_ms=self.interval_ms(), overwrite=overwrite
-        )
+            self._plan, folder, frame_ms=self.interval_ms(), overwrite=overwrite,
+            may_replace=self._may_replace,
+        )  # fmt: skip
         self._refresh()
         return started
 
@@ -377,7 +402,7 @@ class LessonWidget(QWidget):
         self._exporter.shutdown()
 
     def last_message(self) -> str:
-        """Text of the last error message shown (for tests)."""
+        """The last failure or refusal sentence of an export (for tests)."""
         return self._exporter.last_message()
 
     # -- keys ---------------------------------------------------------------------------------
@@ -463,22 +488,16 @@ class LessonWidget(QWidget):
         if self._plan is None:
             return
         self.pause()
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export the lesson as a GIF", "lesson.gif", "GIF animation (*.gif)"
-        )
-        if path:
-            full = path if path.lower().endswith(".gif") else path + ".gif"
-            # The dialog asked before replacing ``path``; a name it did not see is asked here.
-            self.export_gif_to(full, overwrite=full == path)
+        self.exportRequested.emit("gif")
 
     def _on_png_clicked(self) -> None:
         self.pause()
-        folder = QFileDialog.getExistingDirectory(self, "Folder for the lesson pictures")
-        if folder:
-            self.export_png_to(folder)
+        self.exportRequested.emit("png")
 
     def _on_exporter_ended(self, outcome: str, message: str) -> None:
         self._refresh()
+        if outcome == "failed":
+            self.exportFailed.emit(message)
         self.exportFinished.emit(outcome == "saved", message)
 
     # -- helpers ------------------------------------------------------------------------------

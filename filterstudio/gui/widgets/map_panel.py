@@ -34,16 +34,20 @@ from .panel_parts import (
     ElidingLabel,
     HistogramWidget,
     PanelFrame,
-    format_stats,
+    StatsLabel,
     mono_font,
     small_font,
 )
 from .presentation import present
 
 DEFAULT_CHOICE = "default"
-DEFAULT_MAPPING = Term(DEFAULT_CHOICE, DEFAULT_CHOICE, "The mapping chosen for every map (View menu).")
+DEFAULT_MAPPING = Term(
+    DEFAULT_CHOICE, DEFAULT_CHOICE, "The mapping chosen for every map (View menu)."
+)
 #: The least a map panel shrinks to, even when its compact form would fit in less.
 PANEL_FLOOR = (120, 100)
+#: The least map height a panel keeps when it also shows its statistics line.
+STATS_MAP_MIN_HEIGHT = 48
 
 
 class MapPanelWidget(PanelFrame):
@@ -73,8 +77,6 @@ class MapPanelWidget(PanelFrame):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._shown_mapping: str | None = None
         self._busy = False
-        self._stats_full = ""
-        self._stats_compact = ""
 
         self._presenting = False
         self._title = ElidingLabel("")
@@ -129,7 +131,7 @@ class MapPanelWidget(PanelFrame):
         self._histogram = HistogramWidget()
         self._histogram.setToolTip("Histogram of the values (blue below zero, orange above)")
         self._histogram.setAccessibleName("histogram of the map's values")
-        self._stats = ElidingLabel("")
+        self._stats = StatsLabel()
         self._stats.setAccessibleName("map statistics")
         self._title.setAccessibleName("map title")
         # The caption lies over the foot of the map, outside the layout, so a panel with one
@@ -198,7 +200,11 @@ class MapPanelWidget(PanelFrame):
 
     def stats_text(self) -> str:
         """The full statistics line (a narrow panel shows a shorter form)."""
-        return self._stats_full
+        return self._stats.full_text()
+
+    def stats_label(self) -> StatsLabel:
+        """The statistics line under the controls (its ``shown_text()`` is what fits)."""
+        return self._stats
 
     def error_text(self) -> str:
         """The error message shown instead of the map, or ``""``."""
@@ -283,7 +289,7 @@ class MapPanelWidget(PanelFrame):
                      self._relu_button, self._caption):  # fmt: skip
             part.setFont(small)
         self._busy_label.adjustSize()
-        self._stats.setFont(mono_font(self))
+        self._stats.setFont(mono_font(self))  # its narrow forms choose their own
         self._colorbar.setFont(small_font(self, -1.5))
         self._view.setFont(self.font())
         self.updateGeometry()
@@ -395,13 +401,10 @@ class MapPanelWidget(PanelFrame):
             self._default_colormap = self._resolved_colormap(mapping, colormap)
         self._update_default_labels()
         if stats is not None:
-            self._stats_full = format_stats(stats)
-            self._stats_compact = format_stats(stats, compact=True)
-            self._stats.setToolTip(self._stats_full)
             self._histogram.set_histogram(stats.histogram, stats.edges)
         else:
-            self._stats_full = self._stats_compact = ""
             self._histogram.set_histogram(None, None)
+        self._stats.set_stats(stats)
         self._update_colorbar(mapping, colormap, stats, values, ticks)
         self._apply_compact_mode()
         grid = self.parentWidget()
@@ -413,8 +416,7 @@ class MapPanelWidget(PanelFrame):
         self._error.setText(message)
         self._stack.setCurrentWidget(self._error)
         self._view.set_content(None, geometry=None)
-        self._stats_full = self._stats_compact = ""
-        self._stats.setText("")
+        self._stats.set_stats(None)
         self._histogram.set_histogram(None, None)
         self._colorbar.setVisible(False)
 
@@ -578,11 +580,14 @@ class MapPanelWidget(PanelFrame):
         self._histogram.setVisible(
             w >= 300 and room >= self._controls_width(colormap=True, histogram=True)
         )
-        self._stats.setVisible(h >= 150)
+        # The numbers stay while the map keeps a readable picture above them.
+        spacing = self.layout().spacing()
+        above_map = margins.top() + margins.bottom() + self._title.sizeHint().height() + spacing
+        controls = self._mapping_combo.sizeHint().height() + 2 * spacing
+        stats_h = self._stats.sizeHint().height()
+        self._stats.setVisible(h - above_map - controls - stats_h >= STATS_MAP_MIN_HEIGHT)
         self._colormap_combo.setVisible(w >= 200 and room >= self._controls_width(colormap=True))
-        fm = self._stats.fontMetrics()
-        wide = fm.horizontalAdvance(self._stats_full) <= w - 12
-        self._stats.setText(self._stats_full if wide else self._stats_compact)
+        self._stats.fit(room)  # the widest form of the numbers that fits
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

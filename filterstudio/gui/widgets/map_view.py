@@ -72,6 +72,14 @@ class MapView(QGraphicsView):
         The full-resolution detail tile was redrawn or hidden (see :meth:`set_detail_renderer`).
     """
 
+    #: The keys a picture or map answers while it has the focus, for the list of shortcuts.
+    KEYS: tuple[tuple[str, str], ...] = (
+        ("+, -", "zoom in or out (every picture follows)"),
+        ("0, 1", "fit the picture, or one screen pixel per picture pixel"),
+        ("Wheel", "zoom about the pointer; zoomed far in, each cell shows its number"),
+        ("Drag", "move the picture"),
+    )
+
     hoveredCell = Signal(int, int)
     clicked = Signal()
     viewChanged = Signal()

@@ -6,7 +6,16 @@ from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QImage, QPainter, QPen, QPixmap
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QFontMetrics,
+    QImage,
+    QPainter,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QWidget
 
 from filterstudio.core import display
@@ -41,21 +50,28 @@ def mono_font(widget: QWidget) -> QFont:
     return font
 
 
-def format_stats(stats, *, compact: bool = False) -> str:
+def format_stats(stats, *, compact: bool = False, tight: bool = False) -> str:
     """The statistics line of a :class:`~filterstudio.core.display.MapStats`.
+
+    Every form keeps the minimum, maximum and mean; narrower forms leave out the share of
+    negative values (the histogram shows it) and the words.
 
     Parameters
     ----------
     stats : MapStats
         Minimum, maximum, mean and share of negative values.
     compact : bool
-        Leave out the mean and use single spaces, for narrow panels.
+        Leave out the negative share and use single spaces, for narrow panels.
+    tight : bool
+        The range and the mean in the fewest characters, for the narrowest panels.
 
     Returns
     -------
     str
-        ``"min -2.31  max 3.02  mean 0.01  neg 48%"`` (compact: ``"min -2.31 max 3.02 neg 48%"``).
-        A mean that is float noise next to the range (below a millionth of it) is written ``0``.
+        ``"min -2.31  max 3.02  mean 0.01  neg 48%"``; compact ``"min -2.31 max 3.02 mean 0.01"``;
+        tight ``"-2.31 to 3.02, mean 0.01"``. A mean that is float noise next to the range
+        (below a millionth of it) is written ``0``; in the tight form a mean below a thousandth
+        of the range is written ``≈0``.
     """
     neg = float(stats.negative_fraction) * 100.0
     if 0.0 < neg < 0.5:
@@ -68,10 +84,15 @@ def format_stats(stats, *, compact: bool = False) -> str:
     mean = float(stats.mean)
     if abs(mean) <= 1e-6 * scale:
         mean = 0.0
-    lo, hi = format_value(stats.min), format_value(stats.max)
+    lo, hi, mid = format_value(stats.min), format_value(stats.max), format_value(mean)
+    if tight:
+        # A mean within a thousandth of the range of zero reads as zero at this size.
+        if mean != 0.0 and abs(mean) < 1e-3 * scale:
+            mid = "\u22480"
+        return f"{lo} to {hi}, mean {mid}"
     if compact:
-        return f"min {lo} max {hi} neg {neg_text}"
-    return f"min {lo}  max {hi}  mean {format_value(mean)}  neg {neg_text}"
+        return f"min {lo} max {hi} mean {mid}"
+    return f"min {lo}  max {hi}  mean {mid}  neg {neg_text}"
 
 
 class ElidingLabel(QLabel):
@@ -94,6 +115,10 @@ class ElidingLabel(QLabel):
     def text(self) -> str:
         return self._full
 
+    def shown_text(self) -> str:
+        """What is painted: the text, shortened with "…" when it does not fit."""
+        return super().text()
+
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         self._elide()
@@ -101,6 +126,54 @@ class ElidingLabel(QLabel):
     def _elide(self) -> None:
         shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, self.width())
         super().setText(shown)
+
+
+class StatsLabel(ElidingLabel):
+    """A map's statistics line that shows the widest of its forms that fits its width.
+
+    Every form keeps the minimum, maximum and mean (:func:`format_stats`); columns of figures
+    line up in the fixed-width font, and the narrowest forms take the narrower proportional
+    one, one size smaller at the last. ``text()`` is the full line.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("", parent)
+        self._forms: tuple[str, str, str] | None = None
+        self._room = 0
+
+    def set_stats(self, stats) -> None:
+        """Show ``stats`` (a MapStats), or nothing for None."""
+        if stats is None:
+            self._forms = None
+        else:
+            self._forms = (
+                format_stats(stats),
+                format_stats(stats, compact=True),
+                format_stats(stats, tight=True),
+            )
+        self.setToolTip(self._forms[0] if self._forms else "")
+        self.fit(self._room)
+
+    def full_text(self) -> str:
+        """The full line (``""`` without statistics)."""
+        return self._forms[0] if self._forms else ""
+
+    def fit(self, room: int) -> None:
+        """Choose the form and font for ``room`` pixels of width."""
+        self._room = room
+        owner = self.parentWidget() or self
+        full, compact, tight = self._forms or ("", "", "")
+        mono, narrow, smallest = mono_font(owner), small_font(owner), small_font(owner, -2.0)
+        choices = (
+            (full, mono), (compact, mono), (compact, narrow), (tight, narrow), (tight, smallest),
+        )  # fmt: skip
+        text, font = next(
+            ((t, f) for t, f in choices if QFontMetrics(f).horizontalAdvance(t) <= room),
+            choices[-1],
+        )
+        if self.font() != font:
+            self.setFont(font)
+        super().setText(text)
 
 
 class HistogramWidget(QWidget):

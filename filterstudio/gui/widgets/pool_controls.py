@@ -15,6 +15,7 @@ from filterstudio.core.sizes import size_text
 from filterstudio.model.stack import MAX_POOL_SIZE, PoolStage
 
 from .number_box import NumberBox
+from .presentation import present
 
 MODES = (("max", "max: the largest value of each window"),
          ("avg", "average: the mean of each window"))  # fmt: skip
@@ -93,6 +94,10 @@ class PoolControlsWidget(QWidget):
         finally:
             del blockers
         self._info.setText(self._describe())
+
+    def set_presentation(self, on: bool) -> None:
+        """Projector size: the controls grow with the presentation scale."""
+        present(self, on)
 
     def stage(self) -> PoolStage:
         return self._stage

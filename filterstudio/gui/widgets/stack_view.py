@@ -69,6 +69,7 @@ class StackViewWidget(QScrollArea):
         self._first.title.clicked.connect(lambda: self.rowClicked.emit(self._first.uid))
         self._rows: list[_Row] = [self._first]
         self._current = ""
+        self._presenting = False
         self._lay_out()
 
     def sizeHint(self):
@@ -115,6 +116,7 @@ class StackViewWidget(QScrollArea):
             row = kept.pop(uid, None)
             if row is None:
                 row = _Row(uid, FeatureGridWidget(), self._host)
+                row.grid.set_presentation(self._presenting)
                 row.title.clicked.connect(lambda _c=False, u=uid: self.rowClicked.emit(u))
             rows.append(row)
         for row in kept.values():
@@ -142,6 +144,8 @@ class StackViewWidget(QScrollArea):
             row.title.setChecked(row.uid == uid and len(self._rows) > 1)
 
     def set_presentation(self, on: bool) -> None:
+        """Projector size for every stage's panels, rows made later too."""
+        self._presenting = bool(on)
         for row in self._rows:
             row.grid.set_presentation(on)
 
@@ -171,5 +175,7 @@ class StackViewWidget(QScrollArea):
             row.setMinimumHeight(ROW_MINIMUM if several else 0)
             row.show()
         self.setVerticalScrollBarPolicy(
-            Qt.ScrollBarPolicy.ScrollBarAsNeeded if several else Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+            Qt.ScrollBarPolicy.ScrollBarAsNeeded
+            if several
+            else Qt.ScrollBarPolicy.ScrollBarAlwaysOff
         )

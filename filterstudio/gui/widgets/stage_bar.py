@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .presentation import present
+
 
 class StageBarWidget(QWidget):
     """One checkable button per stage (``"1 conv ×4"``, ``"2 max 2x2"``...) and the stage commands.
@@ -118,6 +120,10 @@ class StageBarWidget(QWidget):
         self.setToolTip(summary)  # the stage's row title says the rest
 
     # -- reading (scripts, tests) --------------------------------------------------------
+    def set_presentation(self, on: bool) -> None:
+        """Projector size: the stage buttons grow with the presentation scale."""
+        present(self, on)
+
     def current(self) -> int:
         """The stage shown as chosen."""
         return self._current
