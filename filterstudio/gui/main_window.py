@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
+    QLabel,
     QMainWindow,
     QMessageBox,
     QSplitter,
@@ -24,7 +25,6 @@ from PySide6.QtWidgets import (
 
 from ..core.formats import PICTURE_EXTENSIONS
 from ..model.bank import Bank
-from ..model.stack import Stack
 from ..model.studio import default_bank, default_display
 from .actions import build_actions
 from .bank_files import BankFiles
@@ -45,6 +45,10 @@ from .panels import MapPanels
 from .playback import Playback
 from .presenting import Presentation
 from .recording import Recording
+from .stack_surface import StackSurface
+from .stage_hover import StageHoverPresenter
+from .stage_panels import StagePanels
+from .stages import StagesPresenter
 from .startup import freeze_startup_objects
 from .status import StatusPresenter
 from .transport import TransportPresenter
@@ -61,6 +65,9 @@ from .widgets import (
     LearnWidget,
     LessonWidget,
     MapPanelWidget,
+    PoolControlsWidget,
+    StackViewWidget,
+    StageBarWidget,
     ViewSync,
 )
 from .window_fit import DockScrollArea, SideDocks
@@ -72,7 +79,7 @@ IMAGE_FILTER = (
 )
 
 
-class MainWindow(QMainWindow, VideoScripting):
+class MainWindow(StackSurface, QMainWindow, VideoScripting):
     """Filter Studio's window.
 
     Signals
@@ -107,11 +114,17 @@ class MainWindow(QMainWindow, VideoScripting):
         self.bank_files = BankFiles(self.controller, self.dialogs, self.document, self)
         self.lesson_exports = LessonExports(self.lesson, self.dialogs, self.document, self)
         self.panels = MapPanels(self.feature_grid, self.sync, self)
+        self.stage_panels = StagePanels(self.stack_view, self.sync, self)
         self.editing = EditingPresenter(
             self.controller, self.filter_list, self.kernel_editor, self.layer_controls,
             self.lesson, lambda: self.tabs.currentWidget() is self.lesson, self,
+            pool_controls=self.pool_controls, pool_note=self.pool_note,
         )  # fmt: skip
+        self.stages = StagesPresenter(self.controller, self.stage_bar, self.stack_view, self)
         self.hover = HoverPresenter(self.arithmetic, self.input_panel.view, self)
+        self.stage_hover = StageHoverPresenter(
+            self.arithmetic, self.input_panel.view, self._map_view, self
+        )
         self.insight_presenter = InsightPresenter(self.insight, self, self)
         self.learn = LearnPresenter(
             self.controller, self.learn_page, self.guess_page, self.dialogs,
@@ -125,8 +138,8 @@ class MainWindow(QMainWindow, VideoScripting):
         self._connect()
         self.presentation = Presentation(
             self,
-            (self.kernel_editor, self.layer_controls, self.filter_list, self.input_panel,
-             self.feature_grid, self.arithmetic, self.lesson),
+            (self.kernel_editor, self.layer_controls, self.pool_controls, self.stage_bar,
+             self.filter_list, self.input_panel, self.stack_view, self.arithmetic, self.lesson),
             (self.filters_dock, self.layer_dock, self.insight_dock), self.side_docks,
             lambda: self.tabs.currentWidget() is self.lesson,
         )  # fmt: skip
@@ -143,6 +156,8 @@ class MainWindow(QMainWindow, VideoScripting):
         self.input_panel = InputPanelWidget()
         self.sync.add(self.input_panel.view)
         self.feature_grid = FeatureGridWidget()
+        # Every stage's maps: the bank's grid first, a row for each later stage.
+        self.stack_view = StackViewWidget(self.feature_grid)
         # The arithmetic of a hovered cell sits under the input it reads from.
         self.arithmetic = ArithmeticWidget()
         self.input_column = QSplitter(Qt.Orientation.Vertical)
@@ -154,7 +169,7 @@ class MainWindow(QMainWindow, VideoScripting):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("studioSplitter")
         self.splitter.addWidget(self.input_column)
-        self.splitter.addWidget(self.feature_grid)
+        self.splitter.addWidget(self.stack_view)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 5)
         self.lesson = LessonWidget()
@@ -172,17 +187,33 @@ class MainWindow(QMainWindow, VideoScripting):
         self.tabs.addTab(self.learn_tabs, "Learn")
         self.setCentralWidget(self.tabs)
 
+        self.stage_bar = StageBarWidget()
         self.filter_list = FilterListWidget()
         self.kernel_editor = KernelEditorWidget()
+        self.pool_note = QLabel(
+            "A pooling stage has no filters or weights: it keeps the largest (or the mean) "
+            "value of each window of every map. Its window is set in the Layer panel."
+        )
+        self.pool_note.setWordWrap(True)
+        self.pool_note.hide()
         left = QWidget()
         lay = QVBoxLayout(left)
         lay.setContentsMargins(6, 6, 6, 6)
+        lay.addWidget(self.stage_bar)
         lay.addWidget(self.filter_list)
+        lay.addWidget(self.pool_note)
         lay.addWidget(self.kernel_editor)
         lay.addStretch(1)
         self.filters_dock = self._dock("Filters", "filtersDock", left)
         self.layer_controls = LayerControlsWidget()
-        self.layer_dock = self._dock("Layer", "layerDock", self.layer_controls)
+        self.pool_controls = PoolControlsWidget()
+        self.pool_controls.hide()
+        settings = QWidget()
+        lay = QVBoxLayout(settings)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.layer_controls)
+        lay.addWidget(self.pool_controls)
+        self.layer_dock = self._dock("Layer", "layerDock", settings)
         # What the kernel does to frequencies and whether it splits: a tab beside the layer's,
         # so the kernel grid above stays whole on a laptop screen and both show at once.
         self.insight = KernelInsightWidget()
@@ -242,6 +273,7 @@ class MainWindow(QMainWindow, VideoScripting):
             c.imageChanged.connect(presenter.on_image_changed)
         c.selectionChanged.connect(panels.on_selection_changed)
         c.selectionChanged.connect(editing.on_selection_changed)
+        self._connect_stages()  # after these: the stage presenter may choose another stage
         insight = self.insight_presenter
         c.bankChanged.connect(insight.on_bank_changed)
         c.imageChanged.connect(insight.on_image_changed)
@@ -267,6 +299,7 @@ class MainWindow(QMainWindow, VideoScripting):
         self.tabs.currentChanged.connect(lambda _i: self.presentation.tab_changed())
         panels.selectRequested.connect(self._select_uid)
         panels.hoveredCell.connect(hover.on_panel_hovered)
+        panels.hoveredCell.connect(self.stage_hover.on_panel_hovered)
         panels.mappingChanged.connect(lambda u, m, cm: c.set_display(m, cm or None, uid=u))
         panels.reluToggled.connect(self._on_panel_relu_toggled)
         panels.displaySideWanted.connect(self._fit_display_side)
@@ -283,34 +316,6 @@ class MainWindow(QMainWindow, VideoScripting):
     def bank(self) -> Bank:
         """The current filter bank (immutable)."""
         return self.controller.bank
-
-    @property
-    def stack(self) -> Stack:
-        """The whole stack (immutable): the bank, then any later conv and pooling stages."""
-        return self.controller.stack
-
-    def add_stage(self, kind: str, after: int | None = None, **settings) -> bool:
-        """Add a ``"conv"`` or ``"pool"`` stage after stage ``after`` (default: the last)."""
-        return self.controller.add_stage(kind, after, **settings)
-
-    def remove_stage(self, stage: int) -> bool:
-        """Remove stage ``stage`` (1 or more; 0 is the bank)."""
-        return self.controller.remove_stage(stage)
-
-    def set_stage(self, stage: int, **settings) -> bool:
-        """Change a stage's shared settings (a conv stage's layer, a pooling stage's window)."""
-        return self.controller.set_stage(stage, **settings)
-
-    def set_stage_kernel(self, stage: int, index: int, kernel, tag: str = "") -> bool:
-        """Replace filter ``index``'s kernel in conv stage ``stage`` (undoable)."""
-        return self.controller.set_stage_kernel(stage, index, kernel, tag)
-
-    def stage_map_values(self, stage: int, index: int) -> np.ndarray | None:
-        """The exact float32 map ``index`` of ``stage`` once it is current (else None)."""
-        key = self.controller.map_key(stage, index)
-        res = self.controller.result(key)
-        current = res is not None and res.generation == self.controller.requested_generation(key)
-        return res.values if current and res.is_final else None
 
     def open_path(self, path: str) -> bool:
         """Open an image (in the background) or a ``.fstudio`` session, as File > Open does."""
@@ -447,6 +452,11 @@ class MainWindow(QMainWindow, VideoScripting):
             self.kernel_editor.paste_kernel()
         else:
             self.loader.paste()
+
+    def export_lesson_gif(self) -> None:
+        """The Lesson tab (it builds the lesson of the selected filter or stage), then its GIF."""
+        self.tabs.setCurrentWidget(self.lesson)
+        self.lesson_exports.export_gif_dialog()
 
     def combine_maps_dialog(self) -> None:
         chosen = self.dialogs.combine([f.name for f in self.bank.filters])
