@@ -2,7 +2,7 @@
 
 The sample photo through conv (4 filters, ReLU) -> 2x2 max pool -> conv (4 filters reading the 4
 pooled maps), every stage a row of panels, zoomed in on the tree with a stage-3 cell hovered: its
-8 x 8 receptive field on the picture and the cells it reads in the stages before, and its sum
+12 x 12 receptive field on the picture and the cells it reads in the stages before, and its sum
 over the four maps under the picture.
 """
 

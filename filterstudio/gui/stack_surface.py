@@ -36,6 +36,7 @@ class StackSurface:
         c.selectionChanged.connect(stages.on_selection_changed)
         stages.stageSelected.connect(editing.on_stage_selected)
         stages.stageSelected.connect(self._on_stage_selected)
+        stages.stageSelected.connect(self.insight_presenter.on_stage_selected)
         editing.stageMapChosen.connect(lambda k, i: stages.select_stage(k, i))
         stage_panels.selectRequested.connect(stages.select_map)
         stage_panels.hoveredCell.connect(stage_hover.on_panel_hovered)

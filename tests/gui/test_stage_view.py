@@ -266,3 +266,26 @@ def test_a_filter_switched_on_again_shows_its_map_again(qtbot, window):
     window.controller.undo_stack.undo()
     _current(qtbot, window)
     assert not window.panel(1).has_error() and window.panel(1).view.map_geometry() is not None
+
+
+def test_kernel_insight_describes_the_filter_of_the_stage_being_edited(qtbot, window):
+    _stacked(qtbot, window)
+    window.show_insight()
+    insight = window.insight
+    qtbot.waitUntil(insight.is_current, timeout=15000)
+    assert window.select_stage(2, 1)
+    qtbot.waitUntil(insight.is_current, timeout=15000)
+    later = window.stack.stages[2].filters[1].kernel
+    assert later.ndim == 3  # one slice per map read
+    insight.set_channel(None)  # the sum of its slices
+    qtbot.waitUntil(insight.is_current, timeout=15000)
+    expected = np.abs(np.fft.fftshift(np.fft.fft2(later.sum(axis=2).astype(np.float64), (64, 64))))
+    np.testing.assert_allclose(insight.response_values(), expected, rtol=1e-5, atol=1e-6)
+    assert window.select_stage(1)  # pooling: no kernel to describe
+    qtbot.waitUntil(insight.is_current, timeout=15000)
+    assert insight.insight() is None
+    assert window.select_stage(0, 0)
+    qtbot.waitUntil(insight.is_current, timeout=15000)
+    first = window.stack.stages[0].filters[0].kernel
+    expected = np.abs(np.fft.fftshift(np.fft.fft2(first.astype(np.float64), (64, 64))))
+    np.testing.assert_allclose(insight.response_values(), expected, rtol=1e-5, atol=1e-6)
