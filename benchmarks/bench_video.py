@@ -73,10 +73,10 @@ for w in writers:
 """
 
 
-def make_clip(path: Path, frames: int) -> None:
+def make_clip(path: Path, frames: int, fps: float = 30) -> None:
     y, x = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
     base = np.stack([np.sin(x / 40), np.cos(y / 30), np.sin((x + y) / 55)], axis=2)
-    writer = cv2.VideoWriter(str(path), cv2.CAP_FFMPEG, cv2.VideoWriter_fourcc(*"mp4v"), 30,
+    writer = cv2.VideoWriter(str(path), cv2.CAP_FFMPEG, cv2.VideoWriter_fourcc(*"mp4v"), fps,
                              (WIDTH, HEIGHT))
     rng = np.random.default_rng(0)
     for i in range(frames):
@@ -135,6 +135,31 @@ def decoded_frames(path: Path, n: int) -> list[np.ndarray]:
     return frames
 
 
+def per_frame(fn, items, repeats: int) -> float:
+    """Median over ``repeats`` of the seconds ``fn`` takes per item of ``items``."""
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for item in items:
+            fn(item)
+        times.append((time.perf_counter() - t) / len(items))
+    return statistics.median(times)
+
+
+def convolve_seconds(frames: list[np.ndarray], filters: list[dict], repeats: int) -> float:
+    """Seconds per frame of the four convolutions alone (the engine's limit for this work)."""
+    from filterstudio.core.pipeline import apply_filter, prepare_input
+
+    kernels = [np.array(f["kernel"], np.float32) for f in filters]
+
+    def convolve_only(pixels):
+        src = prepare_input(pixels, "color")
+        for k in kernels:
+            apply_filter(src, k, prepared=True)
+
+    return per_frame(convolve_only, frames, repeats)
+
+
 def limits(clip: Path, filters: list[dict], repeats: int) -> dict[str, float]:
     """Frames per second of each stage alone, in this process (medians over ``repeats``)."""
     from filterstudio.core.display import to_uint8
@@ -146,27 +171,13 @@ def limits(clip: Path, filters: list[dict], repeats: int) -> dict[str, float]:
     frames = decoded_frames(clip, 20)
     out: dict[str, float] = {}
 
-    def per_frame(fn, items) -> float:
-        times = []
-        for _ in range(repeats):
-            t = time.perf_counter()
-            for item in items:
-                fn(item)
-            times.append((time.perf_counter() - t) / len(items))
-        return statistics.median(times)
-
-    def convolve_only(pixels):
-        src = prepare_input(pixels, "color")
-        for k in kernels:
-            apply_filter(src, k, prepared=True)
-
     def convolve_and_8bit(pixels):
         src = prepare_input(pixels, "color")
         for k in kernels:
             to_uint8(apply_filter(src, k, prepared=True), "abs")
 
-    out["convolve, four filters"] = per_frame(convolve_only, frames)
-    out["convolve + 8-bit, four filters"] = per_frame(convolve_and_8bit, frames)
+    out["convolve, four filters"] = convolve_seconds(frames, filters, repeats)
+    out["convolve + 8-bit, four filters"] = per_frame(convolve_and_8bit, frames, repeats)
 
     def decode_all() -> float:
         with VideoFileSource(clip) as source:
@@ -186,7 +197,7 @@ def limits(clip: Path, filters: list[dict], repeats: int) -> dict[str, float]:
                 w.write(m)
 
         writers = [VideoWriter(Path(tmp) / f"{i}.mp4", 30) for i in range(4)]
-        out["encode four maps"] = per_frame(encode_four, range(20))
+        out["encode four maps"] = per_frame(encode_four, range(20), repeats)
         for w in writers:
             w.discard()
     return out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 
 from ..core.vocabulary import ACTIVATIONS
@@ -15,12 +14,12 @@ from .options import (
     layer_overrides,
 )
 from .output import (
+    NewOutputs,
     describe,
     map_range,
     output_must_be_free,
     read_picture,
-    reason,
-    reporter,
+    save_map,
 )
 from .stack import STACK_HELP, add_stack_options
 from .video import VIDEO_FORMATS, is_video_input
@@ -119,7 +118,7 @@ def run_apply(args: argparse.Namespace) -> int:
 
         return run_video(args)
 
-    from ..core.imageio import save_format, save_image
+    from ..core.imageio import save_format
     from ..core.pipeline import apply_filter
     from ..model.bank import Layer
 
@@ -160,15 +159,7 @@ def run_apply(args: argparse.Namespace) -> int:
     )
     del image  # the picture is not needed while the map is encoded: a peak of memory less
     value_range = map_range(result, "map")
-    save_image(
-        args.output,
-        result,
-        display=args.display,
-        colormap=args.colormap,
-        overwrite=args.force,
-        before_commit=reporter(f"wrote {args.output} ({describe(result, value_range)})"),
-        png_compression=args.png_compression,
-    )
+    save_map(args, args.output, result, f"wrote {args.output} ({describe(result, value_range)})")
     return 0
 
 
@@ -187,7 +178,6 @@ def read_kernel(spec: str):
 def apply_bank(args: argparse.Namespace, overrides: dict) -> int:
     import dataclasses
 
-    from ..core.imageio import save_image
     from ..core.pipeline import apply_filter, prepare_input
     from ..model.bank_io import load_bank
 
@@ -228,35 +218,10 @@ def apply_bank(args: argparse.Namespace, overrides: dict) -> int:
     ]
     del image, prepared
     ranges = [map_range(result, f"map of {flt.name!r}") for flt, result in zip(filters, results)]
-    created_folder = not os.path.isdir(folder)
-    if created_folder:
-        try:
-            os.makedirs(folder)
-        except OSError as exc:
-            raise CommandError(f"The folder {folder!r} cannot be created: {reason(exc)}.") from exc
-    written: list[str] = []
-    try:
+    # Leave no half-written bank behind: a failure removes what this run created.
+    with NewOutputs(args) as outputs:
+        outputs.folder(folder)
         for flt, target, result, value_range in zip(filters, targets, results, ranges):
-            existed = os.path.lexists(target)
             summary = describe(result, value_range)
-            save_image(
-                target,
-                result,
-                display=args.display,
-                colormap=args.colormap,
-                overwrite=args.force,
-                before_commit=reporter(f"wrote {target} ({flt.name}: {summary})"),
-                png_compression=args.png_compression,
-            )
-            if not existed:
-                written.append(target)
-    except BaseException:
-        # Leave no half-written bank behind: remove what this run created.
-        for target in written:
-            with contextlib.suppress(OSError):
-                os.unlink(target)
-        if created_folder:
-            with contextlib.suppress(OSError):
-                os.rmdir(folder)
-        raise
+            outputs.save(target, result, f"wrote {target} ({flt.name}: {summary})")
     return 0

@@ -40,6 +40,64 @@ def reporter(line: str):
     return report
 
 
+def save_map(args, path: str, values: np.ndarray, line: str) -> None:
+    """Write one map as the command's options say; ``line`` is reported before it is in place."""
+    from ..core.imageio import save_image
+
+    save_image(
+        path,
+        values,
+        display=args.display,
+        colormap=args.colormap,
+        overwrite=args.force,
+        before_commit=reporter(line),
+        png_compression=args.png_compression,
+    )
+
+
+class NewOutputs:
+    """The maps and folders one command writes; should it fail, those it created are removed.
+
+    Used as a context manager: an exception (or Ctrl+C) inside removes every file it made that
+    did not exist before, then every folder it made, innermost first, and goes on.
+    """
+
+    def __init__(self, args) -> None:
+        self._args = args
+        self._files: list[str] = []
+        self._folders: list[str] = []
+
+    def folder(self, path: str) -> None:
+        """Make the folder ``path`` unless it is there (a sentence if it cannot be made)."""
+        if os.path.isdir(path):
+            return
+        try:
+            os.makedirs(path)
+        except OSError as exc:
+            raise CommandError(f"The folder {path!r} cannot be created: {reason(exc)}.") from exc
+        self._folders.append(path)
+
+    def save(self, path: str, values: np.ndarray, line: str) -> None:
+        """:func:`save_map`, remembering ``path`` if this write creates it."""
+        existed = os.path.lexists(path)
+        save_map(self._args, path, values, line)
+        if not existed:
+            self._files.append(path)
+
+    def __enter__(self) -> NewOutputs:
+        return self
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        if kind is not None:
+            for path in self._files:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+            for path in reversed(self._folders):
+                with contextlib.suppress(OSError):
+                    os.rmdir(path)
+        return False
+
+
 def map_range(values: np.ndarray, what: str) -> tuple[float, float]:
     """The smallest and largest value of a map, refused if it overflowed (infinity or NaN).
 

@@ -9,11 +9,10 @@ one stage is left to ``apply.apply_bank``, which writes as it always did.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 
 from .options import CommandError
-from .output import describe, finite_map, read_picture, reason, reporter
+from .output import NewOutputs, describe, finite_map, read_picture
 
 __all__ = ["STACK_HELP", "add_stack_options", "apply_stack"]
 
@@ -83,7 +82,6 @@ def _targets(stack, maps: list[dict], folder: str, fmt: str, last_only: bool) ->
 def apply_stack(args: argparse.Namespace, overrides: dict) -> int | None:
     """Run ``args.bank`` as a stack and write its maps; None when the bank has one stage."""
     from ..compute.stagework import run_stack
-    from ..core.imageio import save_image
     from ..model.stack_io import load_stack
 
     stack = load_stack(args.bank)
@@ -106,40 +104,12 @@ def apply_stack(args: argparse.Namespace, overrides: dict) -> int | None:
                 raise CommandError(f"{path!r} exists; use --force to overwrite it.")
     for _path, number, label, values in targets:
         finite_map(values, f"map of {label!r} in stage {number}")
-    made: list[str] = []  # folders this run created, innermost last
-    written: list[str] = []
-    try:
+    # Leave no half-written stack behind: a failure removes what this run created.
+    with NewOutputs(args) as outputs:
         for path, number, label, values in targets:
-            where = os.path.dirname(path)
-            for d in (folder, where):
-                if not os.path.isdir(d):
-                    try:
-                        os.makedirs(d)
-                    except OSError as exc:
-                        raise CommandError(
-                            f"The folder {d!r} cannot be created: {reason(exc)}."
-                        ) from exc
-                    made.append(d)
-            existed = os.path.lexists(path)
-            save_image(
-                path,
-                values,
-                display=args.display,
-                colormap=args.colormap,
-                overwrite=args.force,
-                before_commit=reporter(
-                    f"wrote {path} (stage {number}, {label}: {describe(values)})"
-                ),
+            outputs.folder(folder)
+            outputs.folder(os.path.dirname(path))
+            outputs.save(
+                path, values, f"wrote {path} (stage {number}, {label}: {describe(values)})"
             )
-            if not existed:
-                written.append(path)
-    except BaseException:
-        # Leave no half-written stack behind: remove what this run created.
-        for path in written:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
-        for d in reversed(made):
-            with contextlib.suppress(OSError):
-                os.rmdir(d)
-        raise
     return 0

@@ -7,6 +7,7 @@ called from any thread (a filter removed while its map is being computed never g
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import numpy as np
 
@@ -47,6 +48,23 @@ class MapCache:
         with self._lock:
             if uid not in self._forgotten:
                 self._values[uid] = (key, values)
+
+    def kept_or_made(
+        self, req: ComputeRequest | StageRequest, make: Callable[[], np.ndarray]
+    ) -> tuple[np.ndarray, bool]:
+        """The kept map of ``req``, or ``make()`` made read-only and kept; and whether it was made.
+
+        The old map of ``req.uid`` is dropped before ``make`` runs, so both are never held.
+        """
+        key = req.compute_key()
+        values = self.get(req.uid, key)
+        if values is not None:
+            return values, False
+        self.drop(req.uid)
+        values = make()
+        values.setflags(write=False)
+        self.put(req.uid, key, values)
+        return values, True
 
     def drop(self, uid: MapKey) -> None:
         with self._lock:

@@ -9,6 +9,8 @@ are 8-bit, sized to the panels, and keep the full map's exact limits.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -16,6 +18,7 @@ import numpy as np
 from ..core import display
 from ..core.geometry import MapGeometry
 from ..model.bank import Layer
+from .requests import ComputeResult, Request, answer
 
 __all__ = [
     "PREVIEW_CELLS",
@@ -66,6 +69,18 @@ def preview_layer(layer: Layer, geometry: MapGeometry, f: int) -> Layer:
     )
 
 
+def previewed(req, geometry: Callable[[], MapGeometry]):
+    """``req`` with the preview factor its map calls for; as it is when ``geometry()`` fails."""
+    try:
+        geo = geometry()
+    except ValueError:
+        return req
+    if 0 in geo.out_hw:
+        return req
+    f = preview_factor(geo.out_hw, preview_cells(req.max_display_side))
+    return replace(req, preview=f) if f > 1 else req
+
+
 def value_range(values: np.ndarray) -> tuple[float, float]:
     """``(min, max)`` of a map: one OpenCV pass that lets the GUI thread run meanwhile."""
     flat = values.reshape(values.shape[0], -1) if values.ndim >= 2 else values.reshape(1, -1)
@@ -89,3 +104,20 @@ def display_copy(
     step = max(1, int(np.ceil(np.sqrt(small.shape[0] * small.shape[1] / STATS_CELLS))))
     stats = display.map_stats(small[::step, ::step], exact_limits=(lo, hi))
     return pixels, stats
+
+
+def map_answer(
+    req: Request, start: float, geometry: MapGeometry, values: np.ndarray, *, recomputed: bool
+) -> ComputeResult:
+    """The answer carrying the exact map ``values`` of ``req`` and its display copy."""
+    pixels, stats = display_copy(values, req.mapping, req.colormap, req.max_display_side)
+    return answer(
+        req,
+        start,
+        geometry,
+        values=values,
+        pixels=pixels,
+        stats=stats,
+        recomputed=recomputed,
+        full_hw=values.shape[:2],
+    )

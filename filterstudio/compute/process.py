@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import replace
 
 import numpy as np
 
@@ -19,7 +18,12 @@ from ..core.errors import sentence
 from ..core.geometry import MapGeometry
 from ..core.pipeline import apply_bank_filter, effective_kernel
 from .cache import MapCache
-from .planning import display_copy, preview_cells, preview_factor, preview_layer
+from .planning import (
+    display_copy,
+    map_answer,
+    preview_layer,
+    previewed,
+)
 from .requests import CombineRequest, ComputeRequest, ComputeResult, Request, StageRequest, answer
 from .stage_process import planned_stage, process_stage
 
@@ -32,20 +36,18 @@ Engine = Callable[..., np.ndarray]
 def planned(req: Request, cache: MapCache) -> Request:
     """``req`` as it should be computed first: a strided preview if its map is large.
 
-    A map whose exact values are cached (only the display changed) is never previewed.
+    A map whose exact values are cached (only the display changed), or a frame of a video
+    (``may_preview`` False), is never previewed.
     """
     if isinstance(req, StageRequest):
         return planned_stage(req, cache)
-    if not isinstance(req, ComputeRequest) or cache.get(req.uid, req.compute_key()) is not None:
+    if not isinstance(req, ComputeRequest) or not req.may_preview:
         return req
-    try:
-        geo = MapGeometry.for_layer(req.image.shape[:2], req.flt.size, req.layer)
-    except ValueError:
+    if cache.get(req.uid, req.compute_key()) is not None:
         return req
-    if 0 in geo.out_hw:
-        return req
-    f = preview_factor(geo.out_hw, preview_cells(req.max_display_side))
-    return replace(req, preview=f) if f > 1 else req
+    return previewed(
+        req, lambda: MapGeometry.for_layer(req.image.shape[:2], req.flt.size, req.layer)
+    )
 
 
 def process_request(
@@ -100,22 +102,15 @@ def _full(req: ComputeRequest, cache: MapCache, engine: Engine) -> ComputeResult
         geometry = MapGeometry.for_layer(req.image.shape[:2], req.flt.size, req.layer)
         if 0 in geometry.out_hw:
             raise ValueError("The kernel is larger than the padded image: output size 0.")
-        key = req.compute_key()
-        values = cache.get(req.uid, key)
-        recomputed = values is None
-        if recomputed:
-            cache.drop(req.uid)  # free the old map before the new one is made
+
+        def make() -> np.ndarray:
             src = cache.prepared_input(req)
             channels = 1 if src.ndim == 2 else src.shape[2]
             effective_kernel(req.flt.kernel, req.layer.channel_mode, channels)  # validates
-            values = engine(src, req.flt, req.layer, prepared=True)
-            values.setflags(write=False)
-            cache.put(req.uid, key, values)
-        pixels, stats = display_copy(values, req.mapping, req.colormap, req.max_display_side)
-        return answer(
-            req, start, geometry, values=values, pixels=pixels, stats=stats,
-            recomputed=recomputed, full_hw=values.shape[:2],
-        )  # fmt: skip
+            return engine(src, req.flt, req.layer, prepared=True)
+
+        values, recomputed = cache.kept_or_made(req, make)
+        return map_answer(req, start, geometry, values, recomputed=recomputed)
     except Exception as exc:  # noqa: BLE001 - every fault becomes a message in its panel
         cache.drop(req.uid)
         if not isinstance(exc, (ValueError, MemoryError)):

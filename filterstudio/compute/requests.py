@@ -44,7 +44,9 @@ class ComputeRequest:
     """One filter's map to compute; everything in it is immutable (arrays are read-only).
 
     ``preview`` > 1 asks for every ``preview``-th cell of the map only (an exact strided
-    preview); the compute thread decides that, never the GUI thread.
+    preview); the compute thread decides that, never the GUI thread. ``may_preview`` False
+    asks for the full map at once (a frame of a video: the next frame comes before a settled
+    full map would).
     """
 
     generation: int
@@ -58,6 +60,7 @@ class ComputeRequest:
     max_display_side: int = DEFAULT_DISPLAY_SIDE
     stage: int = 0
     preview: int = 1
+    may_preview: bool = True
 
     def compute_key(self) -> tuple:
         """What the exact map depends on (not how it is displayed)."""

@@ -92,6 +92,8 @@ def plan_stack(
     """Ask ``ledger`` for every map of ``stack`` whose inputs changed; the requests to submit.
 
     Stage by stage, so a map is judged after the maps it reads were asked for in this pass.
+    A frame of a video or camera (``image.frame`` set) asks for full maps only: the next frame
+    follows before a preview's full map would be computed.
     """
     plan = StackPlan()
     if image is None:
@@ -109,7 +111,7 @@ def plan_stack(
                 ComputeRequest(
                     generation=generation, uid=f.uid, image_key=image.key, image=image.pixels,
                     flt=f, layer=first.layer, mapping=mapping, colormap=cmap,
-                    max_display_side=max_display_side,
+                    max_display_side=max_display_side, may_preview=image.frame is None,
                 )
             )  # fmt: skip
     if len(stack.stages) == 1:
@@ -162,7 +164,7 @@ def _plan_stage(plan, stack, k, image, display, ledger, side, vkeys, shapes, lab
                 in_hw=shapes.in_hw(stack, k, i), value_key=vkeys[key],
                 flt=flt, layer=None if pool else s.layer, pool=pool, failed=failed,
                 mapping=mapping, colormap=cmap, max_display_side=side,
-                may_preview=not followed,
+                may_preview=not followed and image.frame is None,
             )
         )  # fmt: skip
 

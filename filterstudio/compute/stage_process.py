@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import time
 import traceback
-from dataclasses import replace
 
 from ..core.errors import sentence
 from ..core.geometry import MapGeometry
-from .planning import display_copy, preview_cells, preview_factor, preview_layer
+from .planning import (
+    display_copy,
+    map_answer,
+    preview_layer,
+    previewed,
+)
 from .requests import ComputeResult, StageRequest, answer
 from .stagework import conv_map, pool_map
 
@@ -37,14 +41,7 @@ def planned_stage(req: StageRequest, cache) -> StageRequest:
         return req
     if cache.get(req.uid, req.compute_key()) is not None:
         return req
-    try:
-        geo = stage_geometry(req)
-    except ValueError:
-        return req
-    if 0 in geo.out_hw:
-        return req
-    f = preview_factor(geo.out_hw, preview_cells(req.max_display_side))
-    return replace(req, preview=f) if f > 1 else req
+    return previewed(req, lambda: stage_geometry(req))
 
 
 def _compute(req: StageRequest, cache, geometry: MapGeometry, preview: int):
@@ -69,19 +66,8 @@ def process_stage(req: StageRequest, cache) -> ComputeResult:
             values = _compute(req, cache, geometry, req.preview)
             pixels, stats = display_copy(values, req.mapping, req.colormap, req.max_display_side)
             return answer(req, start, geometry, pixels=pixels, stats=stats, full_hw=geometry.out_hw)
-        key = req.compute_key()
-        values = cache.get(req.uid, key)
-        recomputed = values is None
-        if recomputed:
-            cache.drop(req.uid)  # free the old map before the new one is made
-            values = _compute(req, cache, geometry, 1)
-            values.setflags(write=False)
-            cache.put(req.uid, key, values)
-        pixels, stats = display_copy(values, req.mapping, req.colormap, req.max_display_side)
-        return answer(
-            req, start, geometry, values=values, pixels=pixels, stats=stats,
-            recomputed=recomputed, full_hw=values.shape[:2],
-        )  # fmt: skip
+        values, recomputed = cache.kept_or_made(req, lambda: _compute(req, cache, geometry, 1))
+        return map_answer(req, start, geometry, values, recomputed=recomputed)
     except Exception as exc:  # noqa: BLE001 - every fault becomes a message in its panel
         if req.preview == 1:
             cache.drop(req.uid)

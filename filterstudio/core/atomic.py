@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 __all__ = [
     "Stopped",
     "atomic_write",
+    "check_target",
     "remove_unfinished_writes",
     "stop_on_signals",
     "unfinished_writes",
@@ -187,6 +188,22 @@ def atomic_write(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator
         with _lock:
             _unfinished.discard(tmp)
     _sync_folder(folder)
+
+
+def check_target(path: str, *, overwrite: bool, error: type[Exception]) -> None:
+    """Refuse, as ``error`` with one sentence, a ``path`` that :func:`atomic_write` cannot fill.
+
+    A folder, a path in a folder that does not exist, and (unless ``overwrite``) a file that
+    exists are refused before any work is spent on what would be written.
+    """
+    name = repr(os.path.basename(path) or path)
+    if os.path.isdir(path):
+        raise error(f"Cannot save to {name}: it is a folder.")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise error(f"Cannot write {name}: the folder {folder!r} does not exist.")
+    if not overwrite and os.path.lexists(path):
+        raise error(f"{name} already exists.")
 
 
 def _sync_folder(folder: str) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .arguments import as_pair, check_border, check_flag, fill_value, planar_array, resolve_padding
 from .codegen_filter import FilterStep
-from .convolution import BORDERS, as_pair, resolve_padding
 from .kernels import format_value
 
 LIBRARIES = ("numpy", "scipy", "opencv", "pytorch", "keras")
@@ -93,33 +92,15 @@ def check(kernel, library, stride, padding, border, cval, dilation, flip, name) 
     lib = ALIASES.get(lib, lib)
     if lib not in LIBRARIES:
         raise ValueError(f"Unknown library {library!r}: use {', '.join(LIBRARIES[:-1])} or keras.")
-    try:
-        arr = np.asarray(kernel)
-    except (TypeError, ValueError):
-        raise ValueError("The kernel must be an array of real numbers.") from None
-    if arr.dtype.kind not in "biuf":
-        raise ValueError(f"The kernel must hold real numbers, not values of type {arr.dtype}.")
-    if arr.ndim not in (2, 3):
-        raise ValueError(f"The kernel must be 2-D (kh, kw) or 3-D (kh, kw, C), not {arr.ndim}-D.")
-    if arr.size == 0:
-        raise ValueError(f"The kernel is empty (shape {arr.shape}); it needs at least one weight.")
+    arr = planar_array(
+        kernel, "kernel", axes=("kh, kw", "kh, kw, C"), needs="; it needs at least one weight"
+    )
     k32 = arr.astype(np.float32)
     if not np.isfinite(k32).all():
         raise ValueError("The kernel contains a value that is not a finite number.")
-    if not isinstance(border, str) or border not in BORDERS:
-        raise ValueError(
-            f"Unknown border {border!r}: use 'constant', 'edge', 'reflect', 'symmetric' or 'wrap'."
-        )
-    if isinstance(cval, np.ndarray) and cval.ndim == 0:
-        cval = cval.item()
-    if isinstance(cval, (bool, np.bool_)) or not isinstance(
-        cval, (int, float, np.integer, np.floating)
-    ):
-        raise ValueError(f"The fill value cval must be a finite number, not {cval!r}.")
-    if not math.isfinite(float(cval)):
-        raise ValueError(f"The fill value cval must be a finite number, not {cval!r}.")
-    if not isinstance(flip, (bool, np.bool_)):
-        raise ValueError(f"The flip option must be True or False, not {flip!r}.")
+    check_border(border)
+    cval = fill_value(cval)
+    flip = check_flag(flip, "flip")
     if name is not None and not isinstance(name, str):
         raise ValueError(f"The name must be text, not {name!r}.")
     strides, dils = as_pair(stride, "stride"), as_pair(dilation, "dilation")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .convolution import _real_array, as_pair
+from .arguments import as_pair, real_array
 
 
 def _finite(arr: np.ndarray, what: str) -> np.ndarray:
@@ -74,8 +74,8 @@ def compose_kernels(k1, k2, *, stride1=1, dilation1=1, dilation2=1) -> np.ndarra
     >>> compose_kernels([[1, 1]], [[1, 1]], stride1=2)
     array([[1., 1., 1., 1.]], dtype=float32)
     """
-    a = _finite(_real_array(k1, "first kernel"), "first kernel")
-    b = _finite(_real_array(k2, "second kernel"), "second kernel")
+    a = _finite(real_array(k1, "first kernel"), "first kernel")
+    b = _finite(real_array(k2, "second kernel"), "second kernel")
     sy, sx = as_pair(stride1, "stride")
     d1y, d1x = as_pair(dilation1, "dilation")
     d2y, d2x = as_pair(dilation2, "dilation")
@@ -113,12 +113,12 @@ def compose_bias(bias1, k2, bias2=None) -> np.ndarray | float:
     >>> compose_bias(0.5, [[1, 2], [3, 4]], 1.0)
     6.0
     """
-    b = _finite(_real_array(k2, "second kernel"), "second kernel")
-    b1 = _finite(_real_array(bias1, "first bias"), "first bias")
+    b = _finite(real_array(k2, "second kernel"), "second kernel")
+    b1 = _finite(real_array(bias1, "first bias"), "first bias")
     if b.ndim == 2:
         if b1.ndim != 0:
             raise ValueError("With a 2-D second kernel the first bias is one number.")
-        b2 = 0.0 if bias2 is None else float(_finite(_real_array(bias2, "bias"), "bias"))
+        b2 = 0.0 if bias2 is None else float(_finite(real_array(bias2, "bias"), "bias"))
         return float(b2 + float(b1) * b.sum())
     if b.ndim != 4:
         raise ValueError(f"The second kernel must be 2-D or 4-D, not {b.ndim}-D.")
@@ -129,7 +129,7 @@ def compose_bias(bias1, k2, bias2=None) -> np.ndarray | float:
         )
     out = b.sum(axis=(2, 3)) @ b1
     if bias2 is not None:
-        b2 = _finite(_real_array(bias2, "second bias"), "second bias")
+        b2 = _finite(real_array(bias2, "second bias"), "second bias")
         if b2.shape != (b.shape[0],):
             raise ValueError(
                 f"The second bias must have one value per filter, shape ({b.shape[0]},), "

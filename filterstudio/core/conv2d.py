@@ -11,18 +11,16 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from . import convolution as _engine
-from .convolution import (
-    BORDERS,
-    _correlate,
-    _cv_ready,
-    _executor,
-    _is_whole,
-    _PaddedRows,
-    _plan,
-    _real_array,
+from .arguments import (
     as_pair,
+    check_border,
+    fill_value,
+    is_number,
+    planar_array,
+    real_array,
     resolve_padding,
 )
+from .convolution import _correlate, _cv_ready, _executor, _PaddedRows, _plan
 
 # Two ways to compute a layer; ``_use_planes`` picks one per group of channels.
 #  - planes: one OpenCV correlation per (output, input) pair of maps, summed. Nothing is copied
@@ -117,7 +115,7 @@ def _buffer(name: str, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _weights(weight) -> np.ndarray:
-    w = _real_array(weight, "weight")
+    w = real_array(weight, "weight")
     if w.ndim != 4:
         raise ValueError(
             f"The weight must be 4-D (C_out, C_in // groups, kh, kw), PyTorch's layout, "
@@ -134,7 +132,7 @@ def _groups(groups, c_in: int, c_out: int, per_group: int) -> int:
     if isinstance(groups, np.ndarray) and groups.ndim == 0:
         groups = groups.item()
     if (
-        not _is_whole(groups)
+        not is_number(groups)
         or not math.isfinite(float(groups))
         or float(groups) != int(groups)
         or int(groups) < 1
@@ -156,7 +154,7 @@ def _groups(groups, c_in: int, c_out: int, per_group: int) -> int:
 def _bias(bias, c_out: int) -> np.ndarray | None:
     if bias is None:
         return None
-    b = _real_array(bias, "bias")
+    b = real_array(bias, "bias")
     if b.shape != (c_out,):
         raise ValueError(f"The bias must have one value per filter, shape ({c_out},), not {b.shape}.")
     if b.dtype.kind == "f" and not np.isfinite(b).all():
@@ -165,25 +163,13 @@ def _bias(bias, c_out: int) -> np.ndarray | None:
 
 
 def _check(x, weight, bias, stride, padding, dilation, border, cval, groups):
-    img = _real_array(x, "input")
-    if img.ndim not in (2, 3):
-        raise ValueError(f"The input must be 2-D (H, W) or 3-D (H, W, C), not {img.ndim}-D.")
-    if img.size == 0:
-        raise ValueError(
-            f"The input is empty (shape {img.shape}); it needs at least one pixel and one channel."
-        )
+    img = planar_array(x, "input", needs="; it needs at least one pixel and one channel")
     w = _weights(weight)
     c_in = 1 if img.ndim == 2 else img.shape[2]
     g = _groups(groups, c_in, w.shape[0], w.shape[1])
     b = _bias(bias, w.shape[0])
-    if not isinstance(border, str) or border not in BORDERS:
-        raise ValueError(
-            f"Unknown border {border!r}: use 'constant', 'edge', 'reflect', 'symmetric' or 'wrap'."
-        )
-    if isinstance(cval, np.ndarray) and cval.ndim == 0:
-        cval = cval.item()
-    if not _is_whole(cval) or not math.isfinite(float(cval)):
-        raise ValueError(f"The fill value cval must be a finite number, not {cval!r}.")
+    check_border(border)
+    cval = fill_value(cval)
     strides = as_pair(stride, "stride")
     dils = as_pair(dilation, "dilation")
     kh, kw = w.shape[2:]
@@ -197,7 +183,7 @@ def _check(x, weight, bias, stride, padding, dilation, border, cval, groups):
             f"({ph}x{pw}); use a smaller kernel or dilation, or more padding."
         )
     oh, ow = (ph - keh) // strides[0] + 1, (pw - kew) // strides[1] + 1
-    return img, w, b, strides, dils, pads, float(cval), g, (oh, ow)
+    return img, w, b, strides, dils, pads, cval, g, (oh, ow)
 
 
 def _use_planes(c_in: int, c_out: int, kernel_hw, in_hw, out_hw, strides) -> bool:

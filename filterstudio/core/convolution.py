@@ -7,20 +7,26 @@ import os
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
-from .limits import FLOAT32_LIMIT, MAX_CALL_BYTES, MAX_DILATION, MAX_PADDING
+from .arguments import (
+    as_pair,
+    check_border,
+    check_flag,
+    fill_value,
+    output_shape,
+    planar_array,
+    resolve_padding,
+)
+from .lazypool import LazyPool
+from .limits import MAX_CALL_BYTES, MAX_DILATION, MAX_PADDING
 from .separable import separable
 from .sizes import kernel_too_large
+from .vocabulary import BORDERS, PADDING_NAMES
 
-if TYPE_CHECKING:  # the pool is created on first use: the CLI's start-up does not pay for it
-    from concurrent.futures import ThreadPoolExecutor
-
-PADDING_NAMES = ("valid", "same", "full")
-BORDERS = ("constant", "edge", "reflect", "symmetric", "wrap")
+__all__ = ["BORDERS", "PADDING_NAMES", "as_pair", "convolve", "output_shape", "resolve_padding"]
 
 
 # numpy.pad mode -> OpenCV border (copyMakeBorder understands all five; filter2D refuses wrap).
@@ -58,147 +64,19 @@ _MAX_WORKERS = max(1, min(4, os.cpu_count() or 1))
 # a fresh array per band would be faulted in page by page, thousands of faults per call.
 _SCRATCH_MAX_BYTES = 64 << 20
 
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _executor() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            _pool = ThreadPoolExecutor(_MAX_WORKERS, thread_name_prefix="filterstudio-conv")
-        return _pool
-
-
-def _is_whole(v) -> bool:
-    return isinstance(v, (int, np.integer, float, np.floating)) and not isinstance(
-        v, (bool, np.bool_)
-    )
-
-
-def _split_pair(value, what: str) -> tuple:
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value.item()
-    if isinstance(value, (tuple, list, np.ndarray)):
-        if len(value) != 2:
-            raise ValueError(f"The {what} takes one whole number or a pair (rows, columns).")
-        return value[0], value[1]
-    return value, value
-
-
-def _whole(v, what: str) -> int:
-    if isinstance(v, np.ndarray) and v.ndim == 0:
-        v = v.item()
-    if not _is_whole(v):
-        raise ValueError(f"The {what} must be a whole number, not {v!r}.")
-    if isinstance(v, (float, np.floating)) and (not math.isfinite(v) or v != int(v)):
-        raise ValueError(f"The {what} must be a whole number, not {v!r}.")
-    return int(v)
-
-
-def as_pair(value, what: str) -> tuple[int, int]:
-    """``value`` as ``(rows, cols)`` of positive whole numbers, or a ValueError naming ``what``."""
-    a, b = _split_pair(value, what)
-    out = (_whole(a, what), _whole(b, what))
-    if min(out) < 1:
-        raise ValueError(f"The {what} must be at least 1.")
-    return out
-
-
-def _same_pad(n: int, s: int, ke: int) -> tuple[int, int]:
-    out = -(-n // s)
-    total = max((out - 1) * s + ke - n, 0)
-    before = total // 2
-    return before, total - before
-
-
-def resolve_padding(
-    in_hw, kernel_hw, *, stride=1, padding="valid", dilation=1
-) -> tuple[tuple[int, int], tuple[int, int]]:
-    """Padding ``((top, bottom), (left, right))`` for an image of ``in_hw`` and a kernel of
-    ``kernel_hw``.
-
-    ``"same"`` follows Keras/TensorFlow: the odd extra cell goes to the bottom/right.
-    """
-    h, w = int(in_hw[0]), int(in_hw[1])
-    kh, kw = int(kernel_hw[0]), int(kernel_hw[1])
-    sy, sx = as_pair(stride, "stride")
-    dy, dx = as_pair(dilation, "dilation")
-    keh, kew = dy * (kh - 1) + 1, dx * (kw - 1) + 1
-    if isinstance(padding, str):
-        if padding == "valid":
-            return (0, 0), (0, 0)
-        if padding == "full":
-            return (keh - 1, keh - 1), (kew - 1, kew - 1)
-        if padding == "same":
-            return _same_pad(h, sy, keh), _same_pad(w, sx, kew)
-        raise ValueError(
-            f"Unknown padding {padding!r}: use 'valid', 'same', 'full', "
-            "a number or a pair of numbers."
-        )
-    if padding is None:
-        raise ValueError(
-            "The padding must be 'valid', 'same', 'full', a number or a pair of numbers."
-        )
-    if (
-        isinstance(padding, (tuple, list, np.ndarray))
-        and np.ndim(padding) == 1
-        and len(padding) != 2
-    ):
-        raise ValueError("A padding pair must have exactly two numbers (rows, columns).")
-    py, px = _split_pair(padding, "padding")
-    vals = []
-    for v in (py, px):
-        n = _whole(v, "padding")
-        if n < 0:
-            raise ValueError("The padding cannot be negative.")
-        vals.append(n)
-    return (vals[0], vals[0]), (vals[1], vals[1])
-
-
-def output_shape(in_hw, kernel_hw, *, stride=1, padding="valid", dilation=1) -> tuple[int, int]:
-    """``(OH, OW)`` per SPEC; a dimension is 0 when the dilated kernel does not fit."""
-    (pt, pb), (pl, pr) = resolve_padding(
-        in_hw, kernel_hw, stride=stride, padding=padding, dilation=dilation
-    )
-    sy, sx = as_pair(stride, "stride")
-    dy, dx = as_pair(dilation, "dilation")
-    keh, kew = dy * (int(kernel_hw[0]) - 1) + 1, dx * (int(kernel_hw[1]) - 1) + 1
-    ph, pw = int(in_hw[0]) + pt + pb, int(in_hw[1]) + pl + pr
-    oh = (ph - keh) // sy + 1 if ph >= keh else 0
-    ow = (pw - kew) // sx + 1 if pw >= kew else 0
-    return oh, ow
+# The bands of one large call run on this pool (tests may lower _MAX_WORKERS before first use).
+_executor = LazyPool(lambda: _MAX_WORKERS, "filterstudio-conv")
 
 
 # --------------------------------------------------------------------------- argument checks
 
 
-def _real_array(value, what: str) -> np.ndarray:
-    try:
-        arr = np.asarray(value)
-    except (ValueError, TypeError):
-        raise ValueError(f"The {what} must be an array of real numbers.") from None
-    if arr.dtype.kind not in "biuf":
-        raise ValueError(f"The {what} must hold real numbers, not values of type {arr.dtype}.")
-    return arr
-
-
 def _check_args(image, kernel, stride, padding, border, cval, dilation, flip):
     """Validate every argument; returns the arrays and the resolved geometry."""
-    img = _real_array(image, "image")
-    if img.ndim not in (2, 3):
-        raise ValueError(f"The image must be 2-D (H, W) or 3-D (H, W, C), not {img.ndim}-D.")
-    if img.size == 0:
-        raise ValueError(
-            f"The image is empty (shape {img.shape}); it needs at least one pixel and one channel."
-        )
-    ker = _real_array(kernel, "kernel")
-    if ker.ndim not in (2, 3):
-        raise ValueError(f"The kernel must be 2-D (kh, kw) or 3-D (kh, kw, C), not {ker.ndim}-D.")
-    if ker.size == 0:
-        raise ValueError(f"The kernel is empty (shape {ker.shape}); it needs at least one weight.")
+    img = planar_array(image, "image", needs="; it needs at least one pixel and one channel")
+    ker = planar_array(
+        kernel, "kernel", axes=("kh, kw", "kh, kw, C"), needs="; it needs at least one weight"
+    )
     if ker.dtype.kind == "f" and not np.isfinite(ker).all():
         raise ValueError("The kernel contains a value that is not a finite number.")
     channels = 1 if img.ndim == 2 else img.shape[2]
@@ -206,20 +84,9 @@ def _check_args(image, kernel, stride, padding, border, cval, dilation, flip):
         raise ValueError(
             f"This depth kernel has {ker.shape[2]} channels but the image has {channels}."
         )
-    if not isinstance(border, str) or border not in BORDERS:
-        raise ValueError(
-            f"Unknown border {border!r}: use 'constant', 'edge', 'reflect', 'symmetric' or 'wrap'."
-        )
-    if isinstance(cval, np.ndarray) and cval.ndim == 0:
-        cval = cval.item()
-    if not _is_whole(cval) or not math.isfinite(float(cval)):
-        raise ValueError(f"The fill value cval must be a finite number, not {cval!r}.")
-    if abs(float(cval)) >= FLOAT32_LIMIT:
-        raise ValueError(
-            f"The fill value cval must fit a 32-bit float (below 3.4e38 in size), not {cval!r}."
-        )
-    if not isinstance(flip, (bool, np.bool_)):
-        raise ValueError(f"The flip option must be True or False, not {flip!r}.")
+    check_border(border)
+    cval = fill_value(cval, float32=True)
+    flip = check_flag(flip, "flip")
     strides = as_pair(stride, "stride")
     dils = as_pair(dilation, "dilation")
     if max(dils) > MAX_DILATION:
@@ -244,7 +111,7 @@ def _check_args(image, kernel, stride, padding, border, cval, dilation, flip):
             f"and a {oh}x{ow} map), more than the {MAX_CALL_BYTES >> 30} GB one call may use; "
             "use a smaller picture, less padding or a larger stride."
         )
-    return img, ker, strides, dils, pads, float(cval), bool(flip)
+    return img, ker, strides, dils, pads, cval, flip
 
 
 # --------------------------------------------------------------------------- engine

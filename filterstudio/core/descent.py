@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .arguments import real_number
 from .convolution import convolve
 from .fit import solve_normal_equations
-from .fit_inputs import check_flag, check_mask, check_pair, check_ridge
+from .fit_inputs import check_fit
 from .normal_equations import BandSource, TapLayout, accumulate, plan_bands, tap_sums_with
 
 __all__ = ["DEFAULT_DESCENT_EQUATIONS", "DescentStep", "KernelDescent"]
@@ -57,29 +58,16 @@ class DescentStep:
 
 
 def _positive(value, what: str) -> float:
-    if isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"The {what} must be a positive number, not {value!r}.")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"The {what} must be a positive number, not {value!r}.") from None
-    if not math.isfinite(v) or v <= 0:
-        raise ValueError(f"The {what} must be a positive finite number, not {value!r}.")
-    return v
+    return real_number(
+        value,
+        f"{what} must be a positive number",
+        lambda v: v > 0,
+        f"{what} must be a positive finite number",
+    )
 
 
 def _momentum(value) -> float:
-    if isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"The momentum must be a number from 0 to below 1, not {value!r}.")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"The momentum must be a number from 0 to below 1, not {value!r}."
-        ) from None
-    if not 0.0 <= v < 1.0:
-        raise ValueError(f"The momentum must be a number from 0 to below 1, not {value!r}.")
-    return v
+    return real_number(value, "momentum must be a number from 0 to below 1", lambda v: 0 <= v < 1)
 
 
 class KernelDescent:
@@ -149,11 +137,7 @@ class KernelDescent:
         start_bias: float = 0.0,
         mask=None,
     ) -> None:
-        self._fit_bias = check_flag(bias, "bias")
-        self._ridge = check_ridge(ridge)
-        if max_equations is not None and (isinstance(max_equations, bool) or max_equations < 1):
-            raise ValueError("max_equations must be at least 1, or None for no limit.")
-        img, tgt, geom = check_pair(
+        img, tgt, geom, keep, self._fit_bias, self._ridge, max_equations = check_fit(
             image,
             target,
             size,
@@ -162,9 +146,11 @@ class KernelDescent:
             border=border,
             cval=cval,
             dilation=dilation,
-            bias=self._fit_bias,
+            bias=bias,
+            ridge=ridge,
+            max_equations=max_equations,
+            mask=mask,
         )
-        keep = check_mask(mask, tgt, geom.taps + (1 if self._fit_bias else 0))
         self._geom = geom
         self._layout = TapLayout(geom)
         source = BandSource(img, self._layout)

@@ -16,10 +16,9 @@ import numpy as np
 
 from .convolution import convolve
 from .fit_inputs import (
-    check_flag,
+    check_fit,
     check_mask,
     check_pair,
-    check_ridge,
     inner_cells,
     unclipped,
 )
@@ -277,13 +276,7 @@ def fit_kernel_report(
     ``rms`` and ``target_std`` count the values the fit used: with sub-sampling, those of the
     spread bands only, which keeps a 12 MP fit from paying for a second pass over the picture.
     """
-    bias = check_flag(bias, "bias")
-    ridge = check_ridge(ridge)
-    if max_equations is not None:
-        if isinstance(max_equations, bool) or int(max_equations) < 1:
-            raise ValueError("max_equations must be at least 1, or None for no limit.")
-        max_equations = int(max_equations)
-    img, tgt, geom = check_pair(
+    img, tgt, geom, keep, bias, ridge, max_equations = check_fit(
         image,
         target,
         size,
@@ -293,8 +286,10 @@ def fit_kernel_report(
         cval=cval,
         dilation=dilation,
         bias=bias,
+        ridge=ridge,
+        max_equations=max_equations,
+        mask=mask,
     )
-    keep = check_mask(mask, tgt, geom.taps + (1 if bias else 0))
     total = geom.equations if keep is None else int(np.count_nonzero(keep))
     bands = plan_bands(geom, max_equations, total / geom.equations)
     ne = accumulate(img, tgt, geom, bands, keep)

@@ -8,26 +8,39 @@ padding filled by a rule the editor does not say.
 
 from __future__ import annotations
 
-import math
+from typing import NamedTuple
 
 import numpy as np
 
+from .arguments import check_flag, planar_array, real_number
 from .normal_equations import FitGeometry, fit_geometry
 
-__all__ = ["check_flag", "check_mask", "check_pair", "check_ridge", "inner_cells", "unclipped"]
+__all__ = [
+    "FitInputs",
+    "check_fit",
+    "check_flag",
+    "check_mask",
+    "check_pair",
+    "check_ridge",
+    "inner_cells",
+    "unclipped",
+]
+
+
+class FitInputs(NamedTuple):
+    """What :func:`check_fit` returns: the arrays, the layout and the options, all checked."""
+
+    image: np.ndarray
+    target: np.ndarray
+    geometry: FitGeometry
+    keep: np.ndarray | None  # the mask as bool of the target's shape, or None: every value
+    bias: bool
+    ridge: float
+    max_equations: int | None
 
 
 def _picture(value, what: str) -> np.ndarray:
-    try:
-        arr = np.asarray(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"The {what} must be an array of real numbers.") from None
-    if arr.dtype.kind not in "biuf":
-        raise ValueError(f"The {what} must hold real numbers, not values of type {arr.dtype}.")
-    if arr.ndim not in (2, 3):
-        raise ValueError(f"The {what} must be 2-D (H, W) or 3-D (H, W, C), not {arr.ndim}-D.")
-    if arr.size == 0:
-        raise ValueError(f"The {what} is empty (shape {arr.shape}).")
+    arr = planar_array(value, what)
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         raise ValueError(f"The {what} contains a value that is not a finite number.")
     with np.errstate(over="ignore"):
@@ -103,22 +116,12 @@ def check_pair(
 
 def check_ridge(ridge) -> float:
     """``ridge`` as a finite float of at least 0, or a ValueError."""
-    if isinstance(ridge, (bool, np.bool_)):
-        raise ValueError(f"The ridge must be a number of at least 0, not {ridge!r}.")
-    try:
-        value = float(ridge)
-    except (TypeError, ValueError):
-        raise ValueError(f"The ridge must be a number of at least 0, not {ridge!r}.") from None
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"The ridge must be a finite number of at least 0, not {ridge!r}.")
-    return value
-
-
-def check_flag(value, what: str) -> bool:
-    """``value`` as a bool when it is one, or a ValueError naming ``what``."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"The {what} option must be True or False, not {value!r}.")
-    return bool(value)
+    return real_number(
+        ridge,
+        "ridge must be a number of at least 0",
+        lambda v: v >= 0,
+        "ridge must be a finite number of at least 0",
+    )
 
 
 def check_mask(mask, target: np.ndarray, unknowns: int) -> np.ndarray | None:
@@ -146,6 +149,22 @@ def check_mask(mask, target: np.ndarray, unknowns: int) -> np.ndarray | None:
             "keep more of the target or fit a smaller kernel."
         )
     return np.ascontiguousarray(m)
+
+
+def check_fit(image, target, size, *, bias, ridge, max_equations, mask, **options) -> FitInputs:
+    """Check everything a fit or a descent takes; ``options`` are :func:`check_pair`'s.
+
+    ``max_equations`` is a whole number of at least 1, or None for no limit.
+    """
+    bias = check_flag(bias, "bias")
+    ridge = check_ridge(ridge)
+    if max_equations is not None:
+        if isinstance(max_equations, bool) or int(max_equations) < 1:
+            raise ValueError("max_equations must be at least 1, or None for no limit.")
+        max_equations = int(max_equations)
+    img, tgt, geom = check_pair(image, target, size, bias=bias, **options)
+    keep = check_mask(mask, tgt, geom.taps + (1 if bias else 0))
+    return FitInputs(img, tgt, geom, keep, bias, ridge, max_equations)
 
 
 def unclipped(target, low: float = 0.0, high: float = 1.0) -> np.ndarray:

@@ -28,6 +28,7 @@ __all__ = [
     "sniff_bytes",
     "sniff_format",
     "tiff_layout",
+    "written_format",
 ]
 
 #: The formats the studio reads, as Pillow names them, and the plugin that reads each.
@@ -118,6 +119,27 @@ def _other_format(head: bytes) -> str | None:
     if len(head) >= 2 and head[:1] == b"P" and head[1:2] in b"1234567" and head[2:3].isspace():
         return "a PNM (PBM/PGM/PPM)"
     return None
+
+
+def written_format(
+    path: str | os.PathLike, formats: dict, error: type[Exception], *, verb: str, kind: str
+):
+    """``formats[extension of path]``, or ``error`` with the sentence that lists the extensions.
+
+    ``verb`` and ``kind`` word the sentence: "Cannot {verb} 'x.gif': '.gif' is not {kind} Filter
+    Studio writes; use one of .png, ...".
+    """
+    p = os.fspath(path)
+    ext = os.path.splitext(p)[1].lower()
+    try:
+        return formats[ext]
+    except KeyError:
+        name = repr(os.path.basename(p) or p)
+        shown = repr(ext) if ext else "no extension"
+        raise error(
+            f"Cannot {verb} {name}: {shown} is not {kind} Filter Studio writes; "
+            f"use one of {', '.join(formats)}."
+        ) from None
 
 
 def refusal(name: str, head: bytes) -> str:

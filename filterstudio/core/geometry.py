@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .convolution import as_pair, output_shape, resolve_padding
+from .arguments import as_pair, output_shape, resolve_padding
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from .atomic import (  # noqa: F401 - re-exported: callers import them from here
     remove_unfinished_writes,
     stop_on_signals,
 )
-from .cvdecode import decode_fast, fast_flags, upright_view
+from .cvdecode import decode_fast, fast_flags
 from .formats import (  # noqa: F401 - re-exported
     LISTED_FORMATS,
     PICTURE_EXTENSIONS,
@@ -44,6 +44,20 @@ from .formats import (  # noqa: F401 - re-exported
     sniff_format,
     tiff_layout,
 )
+from .imagedecode import (  # noqa: F401 - MAX_DECODE_BYTES and _working_image re-exported
+    ALPHA_MODES,
+    MAX_DECODE_BYTES,
+    MODE_BYTES,
+    NotFinite,
+    Unsupported,
+    exif_orientation,
+    finish,
+    high_depth_colour,
+    upright_size,
+)
+from .imagedecode import decode_opencv as _decode_opencv  # a test counts the decodes
+from .imagedecode import decode_pillow as _decode_pillow
+from .imagedecode import working_image as _working_image  # noqa: F401
 from .imagewrite import SAVE_FORMATS, save_format, save_image, write_npy  # noqa: F401
 from .userfile import open_user_file
 
@@ -56,24 +70,11 @@ READ_FORMATS = ("PNG", "JPEG", "BMP", "TIFF", "WebP", "GIF")
 MAX_FILE_BYTES = 2 << 30
 """A picture file larger than this (2 GB) is refused before it is opened."""
 
-MAX_DECODE_BYTES = 1 << 30
-"""No decoder is asked for more than this many bytes (1 GB) of pixels for one picture."""
-
 FALLBACK_MAX_PIXELS = 2 * 89_478_485
 """The safe pixel limit when Pillow's own (``Image.MAX_IMAGE_PIXELS``) has been switched off."""
 
-# EXIF orientation -> how the stored pixels are turned upright (as ImageOps.exif_transpose does).
-_ORIENTATION_TAG = 0x0112
-
-_EIGHT_BIT_MODES = ("L", "RGB")
-_TO_RGB_MODES = ("P", "PA", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr", "LAB", "HSV")
-_SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
-_ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
-
 ALPHA_DROPPED = "Its transparency (alpha channel) was dropped: only the colours are filtered."
 """The sentence for a picture whose alpha channel was dropped (file or pasted)."""
-# Bytes per pixel Pillow allocates for a mode (two-band modes are stored in four bytes).
-_MODE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
 
 
 class ImageTooLarge(ImageError):
@@ -331,127 +332,26 @@ def _not_readable(path: str, fmt: str) -> ImageError:
     )
 
 
-def _orientation(im: Image.Image) -> int:
-    """The EXIF orientation (1..8) of an opened picture; 1 when absent or unreadable."""
+@contextlib.contextmanager
+def _decode_errors(path: str) -> Iterator[None]:
+    """Whatever a decoder raises, but a decompression bomb, as one ImageError sentence."""
+    name = _name(path)
     try:
-        value = int(im.getexif().get(_ORIENTATION_TAG, 1))
-    except Exception:  # noqa: BLE001 - damaged metadata must not stop the pixels
-        return 1
-    return value if 1 <= value <= 8 else 1
-
-
-def _upright(arr: np.ndarray, orientation: int) -> np.ndarray:
-    """``arr`` turned upright for an EXIF ``orientation``, exactly as ImageOps.exif_transpose."""
-    return np.ascontiguousarray(upright_view(arr, orientation))
-
-
-def _upright_size(width: int, height: int, orientation: int) -> tuple[int, int]:
-    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
-
-
-def _high_depth_colour(im: Image.Image, head: bytes) -> bool:
-    """True for 16-bit colour PNG/TIFF, which Pillow would cut to 8 bits per channel."""
-    if im.mode not in ("RGB", "RGBA"):
-        return False
-    if im.format == "PNG" and len(head) > 24:
-        return head[24] == 16  # IHDR bit depth
-    if im.format == "TIFF":
-        bits = getattr(im, "tag_v2", {}).get(258, ())
-        bits = bits if isinstance(bits, tuple) else (bits,)
-        return bool(bits) and max(bits) > 8
-    return False
-
-
-def _decode_opencv(fp: BinaryIO, target: tuple[int, int] | None) -> np.ndarray:
-    """Decode with OpenCV: 16-bit colour and 3-channel float TIFF, which Pillow cannot hold."""
-    import cv2
-
-    fp.seek(0)
-    raw = fp.read(MAX_DECODE_BYTES + 1)
-    if len(raw) > MAX_DECODE_BYTES:
-        raise _Unsupported(f"a file over {MAX_DECODE_BYTES >> 20} MB for")
-    data = np.frombuffer(raw, dtype=np.uint8)
-    arr = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
-    if arr is None:
-        raise OSError("OpenCV could not decode the file")
-    if arr.ndim == 3:
-        arr = arr[:, :, 2::-1] if arr.shape[2] >= 3 else arr[:, :, 0]
-    if target is not None:
-        arr = cv2.resize(np.ascontiguousarray(arr), target, interpolation=cv2.INTER_AREA)
-    if arr.dtype == np.uint8:
-        out = arr.astype(np.float32)
-        out /= np.float32(255)
-    elif arr.dtype == np.uint16:
-        out = arr.astype(np.float32)
-        out /= np.float32(65535)
-    elif arr.dtype == np.float32:
-        out = np.array(arr, dtype=np.float32)
-    else:
-        raise _Unsupported(f"{arr.dtype} samples")
-    return out
-
-
-class _Unsupported(Exception):
-    """A pixel format the studio does not read (internal; becomes an ImageError)."""
-
-
-def _working_image(im: Image.Image) -> tuple[Image.Image, float | None]:
-    """``im`` in a mode numpy can take and the divisor that brings it to [0, 1] (None: as is)."""
-    mode = im.mode
-    if mode == "1":
-        return im, 1.0
-    if mode in _EIGHT_BIT_MODES:
-        return im, 255.0
-    if mode in ("LA", "La"):
-        return im.getchannel(0), 255.0
-    if mode in ("P", "PA"):
-        # Through RGBA so a palette transparency is read, then dropped: alpha is not convolved.
-        return im.convert("RGBA").convert("RGB"), 255.0
-    if mode in _TO_RGB_MODES:
-        return im.convert("RGB"), 255.0
-    if mode in _SIXTEEN_BIT_MODES or mode == "I":
-        return im, 65535.0
-    if mode == "F":
-        return im, None
-    raise _Unsupported(mode)
-
-
-def _decode_pillow(im: Image.Image, target: tuple[int, int] | None) -> np.ndarray:
-    if target is not None and im.format == "JPEG":
-        # JPEG decodes straight to 1/2, 1/4 or 1/8 size: the full picture is never held.
-        im.draft(None, target)
-    im.load()
-    work, divisor = _working_image(im)
-    if target is not None and work.size != target:
-        if work.mode == "1":
-            work = work.convert("L")
-            divisor = 255.0
-        elif work.mode in _SIXTEEN_BIT_MODES:
-            work = work.convert("I")
-        work = work.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
-    if work.mode == "I":
-        raw = np.asarray(work)
-        if raw.size and (int(raw.min()) < 0 or int(raw.max()) > 65535):
-            raise _Unsupported("32-bit integer")
-    arr = np.array(work, dtype=np.float32)
-    if divisor is not None and divisor != 1.0:
-        arr /= np.float32(divisor)
-    elif divisor is None and not np.all(np.isfinite(arr)):
-        raise _NotFinite()
-    return arr
-
-
-class _NotFinite(Exception):
-    """A float picture holding NaN or infinity (internal; becomes an ImageError)."""
-
-
-def _finish(arr: np.ndarray, orientation: int) -> np.ndarray:
-    if arr.ndim == 3 and arr.shape[2] == 1:
-        arr = arr[:, :, 0]
-    arr = _upright(arr, orientation)
-    if arr.dtype != np.float32 or not arr.flags.writeable:
-        arr = np.array(arr, dtype=np.float32)
-    return arr
+        yield
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise
+    except Unsupported as exc:
+        raise ImageError(
+            f"{name} uses the pixel format {exc}, which Filter Studio cannot read."
+        ) from None
+    except NotFinite:
+        raise ImageError(
+            f"{name} holds values that are not finite numbers (NaN or infinity)."
+        ) from None
+    except MemoryError:
+        raise ImageError(f"There is not enough memory to open {name}.") from None
+    except Exception as exc:  # any decoder failure is a damaged file
+        raise _damaged(path) from exc
 
 
 def _load_opencv_tiff(
@@ -461,21 +361,13 @@ def _load_opencv_tiff(
     name = _name(path)
     bpp = layout.samples * max(1, -(-layout.bits // 8))
     target = _target_size(name, layout.width, layout.height, bpp, max_pixels, reduce_to)
-    try:
+    with _decode_errors(path):
         arr = _decode_opencv(fp, target)
-    except _Unsupported as exc:
-        raise ImageError(
-            f"{name} uses the pixel format {exc}, which Filter Studio cannot read."
-        ) from None
-    except MemoryError:
-        raise ImageError(f"There is not enough memory to open {name}.") from None
-    except Exception as exc:  # any decoder failure is a damaged file
-        raise _damaged(path) from exc
     if target is None and arr.shape[:2] != (layout.height, layout.width):
         raise _damaged(path)  # the decoder saw another size than the guard judged
     if not np.all(np.isfinite(arr)):
         raise ImageError(f"{name} holds values that are not finite numbers (NaN or infinity).")
-    return _finish(arr, 1)
+    return finish(arr, 1)
 
 
 def _opened(path: str, fp: BinaryIO, fmt: str) -> tuple[Image.Image | None, TiffLayout | None]:
@@ -562,7 +454,7 @@ def load_image(
             return _load_opencv_tiff(p, fp, layout, max_pixels, reduce_to)
         with im:
             width, height = im.size
-            bpp = _MODE_BYTES.get(im.mode, 4)
+            bpp = MODE_BYTES.get(im.mode, 4)
             target = _target_size(name, width, height, bpp, max_pixels, reduce_to)
             flags = fast_flags(fmt, im.mode, head) if decoder == "auto" else None
             if target is None and flags is not None:
@@ -571,16 +463,16 @@ def load_image(
                 known = fmt != "PNG" or "exif" in im.info
                 try:
                     fast = decode_fast(
-                        fp, flags, width, height, _orientation(im) if known else None,
+                        fp, flags, width, height, exif_orientation(im) if known else None,
                         MAX_DECODE_BYTES,
                     )
                 except MemoryError:
                     raise ImageError(f"There is not enough memory to open {name}.") from None
                 if fast is not None:
                     return fast
-            orientation = _orientation(im)
-            try:
-                if _high_depth_colour(im, head):
+            orientation = exif_orientation(im)
+            with _decode_errors(p):
+                if high_depth_colour(im, head):
                     if fmt == "PNG":
                         # libpng, inside OpenCV, prints its complaints about a damaged file on
                         # stderr: Pillow reads the file first, and refuses it quietly.
@@ -588,21 +480,7 @@ def load_image(
                     arr = _decode_opencv(fp, target)
                 else:
                     arr = _decode_pillow(im, target)
-            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-                raise
-            except _Unsupported as exc:
-                raise ImageError(
-                    f"{name} uses the pixel format {exc}, which Filter Studio cannot read."
-                ) from None
-            except _NotFinite:
-                raise ImageError(
-                    f"{name} holds values that are not finite numbers (NaN or infinity)."
-                ) from None
-            except MemoryError:
-                raise ImageError(f"There is not enough memory to open {name}.") from None
-            except Exception as exc:  # any decoder failure is a damaged file
-                raise _damaged(p) from exc
-    return _finish(arr, orientation)
+    return finish(arr, orientation)
 
 
 def read_image_info(path: str | os.PathLike) -> ImageInfo:
@@ -638,12 +516,12 @@ def read_image_info(path: str | os.PathLike) -> ImageInfo:
         with im:
             check_picture_size(
                 im.width, im.height, max_pixels=math.inf,
-                bytes_per_pixel=_MODE_BYTES.get(im.mode, 4), name=name,
+                bytes_per_pixel=MODE_BYTES.get(im.mode, 4), name=name,
             )
             try:
                 frames = int(getattr(im, "n_frames", 1) or 1)
             except Exception:  # noqa: BLE001 - counting frames of a damaged file
                 frames = 1
-            width, height = _upright_size(im.width, im.height, _orientation(im))
-            alpha = im.mode in _ALPHA_MODES or "transparency" in im.info
+            width, height = upright_size(im.width, im.height, exif_orientation(im))
+            alpha = im.mode in ALPHA_MODES or "transparency" in im.info
             return ImageInfo(width, height, im.mode, im.format or "", frames, alpha)

@@ -9,8 +9,8 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image
 
-from .atomic import atomic_write
-from .formats import ImageError
+from .atomic import atomic_write, check_target
+from .formats import ImageError, written_format
 
 SAVE_FORMATS: dict[str, str] = {
     ".png": "PNG",
@@ -37,16 +37,7 @@ def save_format(path: str | os.PathLike) -> str:
     ImageError
         The extension is not one Filter Studio writes; the message lists those it does.
     """
-    p = os.fspath(path)
-    ext = os.path.splitext(p)[1].lower()
-    try:
-        return SAVE_FORMATS[ext]
-    except KeyError:
-        shown = repr(ext) if ext else "no extension"
-        raise ImageError(
-            f"Cannot save {_name(p)}: {shown} is not a format Filter Studio writes; "
-            f"use one of {', '.join(SAVE_FORMATS)}."
-        ) from None
+    return written_format(path, SAVE_FORMATS, ImageError, verb="save", kind="a format")
 
 
 class _CommitRefused(Exception):
@@ -316,13 +307,7 @@ def save_image(
     p = os.fspath(path)
     fmt = save_format(p)
     arr = _as_map(values)
-    if os.path.isdir(p):
-        raise ImageError(f"Cannot save to {_name(p)}: it is a folder.")
-    folder = os.path.dirname(os.path.abspath(p))
-    if not os.path.isdir(folder):
-        raise ImageError(f"Cannot write {_name(p)}: the folder {folder!r} does not exist.")
-    if not overwrite and os.path.lexists(p):
-        raise ImageError(f"{_name(p)} already exists.")
+    check_target(p, overwrite=overwrite, error=ImageError)
     write = _encode(arr, fmt, display, colormap, png_compression, _name(p))
     try:
         with atomic_write(p, overwrite=overwrite) as tmp:

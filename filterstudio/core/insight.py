@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .convolution import as_pair
+from .arguments import as_pair
 from .separable import describe_separable, separable, separable_cost
 from .spectrum import MAX_GRID, classify_response, frequency_axis
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .convolution import BORDERS, as_pair, resolve_padding
+from .arguments import as_pair, check_border, fill_value, resolve_padding
 from .kernels import MAX_KERNEL_SIZE
 
 __all__ = [
@@ -135,18 +135,8 @@ def fit_geometry(
     kh, kw = _kernel_size(size)
     strides = as_pair(stride, "stride")
     dils = as_pair(dilation, "dilation")
-    if not isinstance(border, str) or border not in BORDERS:
-        raise ValueError(
-            f"Unknown border {border!r}: use 'constant', 'edge', 'reflect', 'symmetric' or 'wrap'."
-        )
-    if isinstance(cval, np.ndarray) and cval.ndim == 0:
-        cval = cval.item()
-    if (
-        isinstance(cval, (bool, np.bool_))
-        or not isinstance(cval, (int, float, np.integer, np.floating))
-        or not math.isfinite(float(cval))
-    ):
-        raise ValueError(f"The fill value cval must be a finite number, not {cval!r}.")
+    check_border(border)
+    cval = fill_value(cval)
     pads = resolve_padding((h, w), (kh, kw), stride=strides, padding=padding, dilation=dils)
     keh, kew = dils[0] * (kh - 1) + 1, dils[1] * (kw - 1) + 1
     ph, pw = h + pads[0][0] + pads[0][1], w + pads[1][0] + pads[1][1]
@@ -156,7 +146,7 @@ def fit_geometry(
             f"({ph}x{pw}); fit a smaller kernel or dilation, or use more padding."
         )
     oh, ow = (ph - keh) // strides[0] + 1, (pw - kew) // strides[1] + 1
-    return FitGeometry(h, w, channels, kh, kw, strides, dils, pads, border, float(cval), oh, ow)
+    return FitGeometry(h, w, channels, kh, kw, strides, dils, pads, border, cval, oh, ow)
 
 
 # --------------------------------------------------------------------------------------------

@@ -20,8 +20,6 @@ band); tests/core/test_pngwrite.py reads the files back with Pillow and OpenCV.
 from __future__ import annotations
 
 import struct
-import threading
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,8 +28,8 @@ try:
 except ImportError:  # pragma: no cover - zlib-ng is a dependency; the fallback is tested apart
     import zlib as _zlib
 
-if TYPE_CHECKING:  # the pool is made on first use: a small picture never needs it
-    from concurrent.futures import ThreadPoolExecutor
+from .lazypool import LazyPool
+from .limits import default_workers
 
 __all__ = ["adler32_combine", "encode_png"]
 
@@ -42,20 +40,8 @@ _MAX_CHUNK = (1 << 31) - 1  # the longest PNG chunk
 _SUB = 1  # PNG filter type "Sub": each byte minus the byte of the pixel to its left
 _ADLER_BASE = 65521
 
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _executor() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            from .limits import default_workers
-
-            _pool = ThreadPoolExecutor(default_workers(), thread_name_prefix="filterstudio-png")
-        return _pool
+# The bands of a large picture are deflated on this pool, made on first use.
+_executor = LazyPool(default_workers, "filterstudio-png")
 
 
 def adler32_combine(first: int, second: int, second_length: int) -> int:

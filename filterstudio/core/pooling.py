@@ -5,16 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import convolution as _engine
-from .convolution import (
-    _cv_ready,
-    _executor,
-    _real_array,
-    _scratch_array,
-    _split_pair,
-    _subsample_cols,
-    _whole,
-    as_pair,
-)
+from .arguments import as_pair, planar_array, split_pair, whole
+from .convolution import _cv_ready, _executor, _scratch_array, _subsample_cols
 
 POOL_MODES = ("max", "avg")
 _CV_MAX_CHANNELS = 512  # OpenCV's arrays interleave at most this many channels
@@ -23,8 +15,8 @@ _BAND_VALUES = 1 << 20
 
 
 def _padding(padding, size: tuple[int, int]) -> tuple[int, int]:
-    a, b = _split_pair(padding, "padding")
-    pads = (_whole(a, "padding"), _whole(b, "padding"))
+    a, b = split_pair(padding, "padding")
+    pads = (whole(a, "padding"), whole(b, "padding"))
     if min(pads) < 0:
         raise ValueError("The padding cannot be negative.")
     for p, k, axis in zip(pads, size, ("rows", "columns")):
@@ -36,13 +28,7 @@ def _padding(padding, size: tuple[int, int]) -> tuple[int, int]:
 
 
 def _check(x, size, stride, padding):
-    arr = _real_array(x, "input")
-    if arr.ndim not in (2, 3):
-        raise ValueError(f"The input must be 2-D (H, W) or 3-D (H, W, C), not {arr.ndim}-D.")
-    if arr.size == 0:
-        raise ValueError(
-            f"The input is empty (shape {arr.shape}); it needs at least one pixel and one channel."
-        )
+    arr = planar_array(x, "input", needs="; it needs at least one pixel and one channel")
     ph, pw = as_pair(size, "pool size")
     sy, sx = as_pair((ph, pw) if stride is None else stride, "stride")
     py, px = _padding(padding, (ph, pw))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .convolution import _whole, as_pair, output_shape, resolve_padding
+from .arguments import as_pair, output_shape, resolve_padding, whole
 from .pooling import _padding
 
 
@@ -27,14 +27,14 @@ class StageGeometry:
     def __post_init__(self) -> None:
         object.__setattr__(self, "kernel", as_pair(self.kernel, "kernel size"))
         object.__setattr__(self, "stride", as_pair(self.stride, "stride"))
-        pads = tuple(_whole(v, "padding") for v in _pair_of(self.padding, "padding"))
+        pads = tuple(whole(v, "padding") for v in _pair_of(self.padding, "padding"))
         if min(pads) < 0:
             raise ValueError("The padding cannot be negative.")
         object.__setattr__(self, "padding", pads)
         for name in ("in_hw", "out_hw"):
             value = getattr(self, name)
             if value is not None:
-                hw = tuple(_whole(v, "map size") for v in _pair_of(value, "map size"))
+                hw = tuple(whole(v, "map size") for v in _pair_of(value, "map size"))
                 if min(hw) < 0:
                     raise ValueError("A map size cannot be negative.")
                 object.__setattr__(self, name, hw)
@@ -167,7 +167,7 @@ def receptive_field(stages, cell) -> Field:
     """
     stages = _stages(stages)
     try:
-        i, j = (_whole(v, "cell") for v in _pair_of(cell, "cell"))
+        i, j = (whole(v, "cell") for v in _pair_of(cell, "cell"))
     except TypeError:
         raise ValueError("The cell must be a pair (row, column).") from None
     last = stages[-1].out_hw

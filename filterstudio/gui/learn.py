@@ -181,6 +181,16 @@ class LearnPresenter(QObject):
         flt = self._bank.filters[index]
         if not flt.enabled:
             return self._fail(f"{flt.name} is switched off: switch it on to learn its map.")
+        # A filter's map is learned with a kernel of that filter's size: a smaller one could
+        # not reproduce it, and a valid map of a larger one is smaller than a 3x3's.
+        size = tuple(int(n) for n in flt.kernel.shape[:2])
+        if size != tuple(self._settings.size):
+            try:
+                self._settings = LearnSettings(size, self._settings.bias, self._settings.use_layer)
+            except ValueError:
+                pass  # a size the learner does not take: the target says why
+            else:
+                self._push_settings()
         self._wait_for_map(flt.uid)
         return True
 

@@ -85,15 +85,18 @@ class DescentThreads(QObject):
         thread, self.current = self.current, None
         if thread is None:
             return
+        # Listen before asking it to stop: a thread that returns between a check of
+        # isRunning() and a later connect would never be forgotten, and the short interval
+        # never put back.
+        self._stopping.add(thread)
+        thread.finished.connect(lambda t=thread: self._forget(t))
         thread.loop.stop()
-        if thread.isRunning():
-            self._stopping.add(thread)
-            thread.finished.connect(lambda t=thread: self._forget(t))
-        else:
-            thread.deleteLater()
-            self._settle()
+        if thread.isFinished():
+            self._forget(thread)
 
     def _forget(self, thread: DescentThread) -> None:
+        if thread not in self._stopping:
+            return  # already forgotten (its finished signal after a direct call)
         self._stopping.discard(thread)
         thread.deleteLater()
         self._settle()

@@ -21,6 +21,7 @@ from ..core import imageio
 from ..core.errors import sentence
 from ..core.samples import LESSON_IMAGES, load_sample
 from ..core.sizes import size_label
+from ..media.containers import looks_like_video
 from ..model.studio import ImageState, make_image_state
 from .controller import StudioController
 from .dialogs import Dialogs
@@ -107,12 +108,17 @@ class Loader(QObject):
         self._drop_targets: list = []
         self.recent = RecentFiles("recentFiles", self.open_path)
         self.open_session: Callable[[str], bool] = lambda _path: False
+        #: Plays a video file (set by the window); None: videos are not opened here.
+        self.open_video: Callable[[str], bool] | None = None
 
     # -- the ways in ------------------------------------------------------------------------
     def open_path(self, path: str) -> bool:
-        """An image (in the background) or a ``.fstudio`` session, as File > Open does."""
+        """An image (in the background), a ``.fstudio`` session, or a video (judged by its name
+        or first bytes: media.containers), as File > Open and a drop do."""
         if str(path).lower().endswith(SESSION_SUFFIX):
             return self.open_session(str(path))
+        if self.open_video is not None and looks_like_video(path):
+            return self.open_video(os.fspath(path))
         return self.open_image(path, wait=False)
 
     def open_image(self, path: str, *, wait: bool = True, reduce_to: int | None = None) -> bool:
@@ -158,7 +164,7 @@ class Loader(QObject):
         return False
 
     def drop(self, mime) -> bool:
-        """A dropped file (picture or session) or picture; False (with a message) otherwise."""
+        """A dropped file (picture, video or session) or picture; False (with a message) else."""
         for url in mime.urls():
             if url.isLocalFile():
                 return self.open_path(url.toLocalFile())
@@ -166,7 +172,7 @@ class Loader(QObject):
             image = QImage(mime.imageData())
             if not image.isNull():
                 return self.open_qimage(image, "dropped image")
-        self._dialogs.message("Only image files and sessions can be dropped here.")
+        self._dialogs.message("Only pictures, videos and sessions can be dropped here.")
         return False
 
     def accept_drops_on(self, widget) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
+    QLabel,
     QMainWindow,
     QMessageBox,
     QSplitter,
@@ -24,10 +25,10 @@ from PySide6.QtWidgets import (
 
 from ..core.formats import PICTURE_EXTENSIONS
 from ..model.bank import Bank
-from ..model.stack import Stack
 from ..model.studio import default_bank, default_display
 from .actions import build_actions
 from .bank_files import BankFiles
+from .cameras import CameraMenu
 from .controller import StudioController
 from .dialogs import Dialogs
 from .document import Document
@@ -42,9 +43,17 @@ from .lesson_exports import LessonExports
 from .loading import Loader
 from .menus import VIEW, action_table
 from .panels import MapPanels
+from .playback import Playback
 from .presenting import Presentation
+from .recording import Recording
+from .stack_surface import StackSurface
+from .stage_hover import StageHoverPresenter
+from .stage_panels import StagePanels
+from .stages import StagesPresenter
 from .startup import freeze_startup_objects
 from .status import StatusPresenter
+from .transport import TransportPresenter
+from .video_surface import VideoScripting
 from .widgets import (
     ArithmeticWidget,
     FeatureGridWidget,
@@ -57,6 +66,9 @@ from .widgets import (
     LearnWidget,
     LessonWidget,
     MapPanelWidget,
+    PoolControlsWidget,
+    StackViewWidget,
+    StageBarWidget,
     ViewSync,
 )
 from .window_fit import DockScrollArea, SideDocks
@@ -68,7 +80,7 @@ IMAGE_FILTER = (
 )
 
 
-class MainWindow(QMainWindow):
+class MainWindow(StackSurface, QMainWindow, VideoScripting):
     """Filter Studio's window.
 
     Signals
@@ -94,6 +106,9 @@ class MainWindow(QMainWindow):
         )
         self.document = Document(self, self.controller, self.dialogs, self.loader)
         self.loader.open_session = self.document.open_session
+        self.playback = Playback(self.controller, self.loader, self.dialogs, self.status, self)
+        self.loader.open_video = self.playback.open_video
+        self.recording = Recording(self.controller, self.playback, self.dialogs, self.document, self)
         self.exports = Exports(
             self.controller, self.dialogs, self.document, self.wait_until_current, self
         )
@@ -101,28 +116,38 @@ class MainWindow(QMainWindow):
         self.folder_apply = FolderApply(self.controller, self.dialogs, self)
         self.lesson_exports = LessonExports(self.lesson, self.dialogs, self.document, self)
         self.panels = MapPanels(self.feature_grid, self.sync, self)
+        self.stage_panels = StagePanels(self.stack_view, self.sync, self)
         self.editing = EditingPresenter(
             self.controller, self.filter_list, self.kernel_editor, self.layer_controls,
             self.lesson, lambda: self.tabs.currentWidget() is self.lesson, self,
+            pool_controls=self.pool_controls, pool_note=self.pool_note,
         )  # fmt: skip
+        self.stages = StagesPresenter(self.controller, self.stage_bar, self.stack_view, self)
         self.hover = HoverPresenter(self.arithmetic, self.input_panel.view, self)
+        self.stage_hover = StageHoverPresenter(
+            self.arithmetic, self.input_panel.view, self._map_view, self
+        )
         self.insight_presenter = InsightPresenter(self.insight, self, self)
         self.learn = LearnPresenter(
             self.controller, self.learn_page, self.guess_page, self.dialogs,
             (self.document.start_folder, self.document.remember_folder), self._show_learn, self,
         )  # fmt: skip
         self.actions = build_actions(self, self.menuBar(), action_table(self))
+        self.cameras = CameraMenu(self.actions.submenus["file.camera"],
+                                  lambda i, name: self.playback.open_camera(i, name=name), self)
+        self.transport = TransportPresenter(self, self.playback, self.recording, self.actions.actions)
         self._finish_menus()
         self._connect()
         self.presentation = Presentation(
             self,
-            (self.kernel_editor, self.layer_controls, self.filter_list, self.input_panel,
-             self.feature_grid, self.arithmetic, self.lesson),
+            (self.kernel_editor, self.layer_controls, self.pool_controls, self.stage_bar,
+             self.filter_list, self.input_panel, self.stack_view, self.arithmetic, self.lesson),
             (self.filters_dock, self.layer_dock, self.insight_dock), self.side_docks,
             lambda: self.tabs.currentWidget() is self.lesson,
         )  # fmt: skip
         restore_layout(self, self.side_docks, self.splitter, self.input_column,
                        self.layer_dock, self.insight_dock)  # fmt: skip
+        self.transport.sync()  # the video bar shows only while a video plays
         bank = default_bank()
         self.controller.load_state(bank, default_display(bank))
         self.document.update_title()
@@ -133,6 +158,8 @@ class MainWindow(QMainWindow):
         self.input_panel = InputPanelWidget()
         self.sync.add(self.input_panel.view)
         self.feature_grid = FeatureGridWidget()
+        # Every stage's maps: the bank's grid first, a row for each later stage.
+        self.stack_view = StackViewWidget(self.feature_grid)
         # The arithmetic of a hovered cell sits under the input it reads from.
         self.arithmetic = ArithmeticWidget()
         self.input_column = QSplitter(Qt.Orientation.Vertical)
@@ -144,7 +171,7 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("studioSplitter")
         self.splitter.addWidget(self.input_column)
-        self.splitter.addWidget(self.feature_grid)
+        self.splitter.addWidget(self.stack_view)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 5)
         self.lesson = LessonWidget()
@@ -162,17 +189,33 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.learn_tabs, "Learn")
         self.setCentralWidget(self.tabs)
 
+        self.stage_bar = StageBarWidget()
         self.filter_list = FilterListWidget()
         self.kernel_editor = KernelEditorWidget()
+        self.pool_note = QLabel(
+            "A pooling stage has no filters or weights: it keeps the largest (or the mean) "
+            "value of each window of every map. Its window is set in the Layer panel."
+        )
+        self.pool_note.setWordWrap(True)
+        self.pool_note.hide()
         left = QWidget()
         lay = QVBoxLayout(left)
         lay.setContentsMargins(6, 6, 6, 6)
+        lay.addWidget(self.stage_bar)
         lay.addWidget(self.filter_list)
+        lay.addWidget(self.pool_note)
         lay.addWidget(self.kernel_editor)
         lay.addStretch(1)
         self.filters_dock = self._dock("Filters", "filtersDock", left)
         self.layer_controls = LayerControlsWidget()
-        self.layer_dock = self._dock("Layer", "layerDock", self.layer_controls)
+        self.pool_controls = PoolControlsWidget()
+        self.pool_controls.hide()
+        settings = QWidget()
+        lay = QVBoxLayout(settings)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.layer_controls)
+        lay.addWidget(self.pool_controls)
+        self.layer_dock = self._dock("Layer", "layerDock", settings)
         # What the kernel does to frequencies and whether it splits: a tab beside the layer's,
         # so the kernel grid above stays whole on a laptop screen and both show at once.
         self.insight = KernelInsightWidget()
@@ -232,6 +275,7 @@ class MainWindow(QMainWindow):
             c.imageChanged.connect(presenter.on_image_changed)
         c.selectionChanged.connect(panels.on_selection_changed)
         c.selectionChanged.connect(editing.on_selection_changed)
+        self._connect_stages()  # after these: the stage presenter may choose another stage
         insight = self.insight_presenter
         c.bankChanged.connect(insight.on_bank_changed)
         c.imageChanged.connect(insight.on_image_changed)
@@ -257,10 +301,13 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(lambda _i: self.presentation.tab_changed())
         panels.selectRequested.connect(self._select_uid)
         panels.hoveredCell.connect(hover.on_panel_hovered)
+        panels.hoveredCell.connect(self.stage_hover.on_panel_hovered)
         panels.mappingChanged.connect(lambda u, m, cm: c.set_display(m, cm or None, uid=u))
         panels.reluToggled.connect(self._on_panel_relu_toggled)
         panels.displaySideWanted.connect(self._fit_display_side)
         panels.panelMade.connect(lambda panel: self.loader.accept_drops_on(panel.view.viewport()))
+        panels.panelMade.connect(lambda panel: self.playback.watch_keys(panel.view))
+        self.playback.watch_keys(self.input_panel.view)
         self.input_panel.hoveredPixel.connect(hover.on_input_hovered)
         self.loader.imageLoaded.connect(lambda _state: self.imageLoaded.emit())
         self.loader.accept_drops_on(self)
@@ -271,34 +318,6 @@ class MainWindow(QMainWindow):
     def bank(self) -> Bank:
         """The current filter bank (immutable)."""
         return self.controller.bank
-
-    @property
-    def stack(self) -> Stack:
-        """The whole stack (immutable): the bank, then any later conv and pooling stages."""
-        return self.controller.stack
-
-    def add_stage(self, kind: str, after: int | None = None, **settings) -> bool:
-        """Add a ``"conv"`` or ``"pool"`` stage after stage ``after`` (default: the last)."""
-        return self.controller.add_stage(kind, after, **settings)
-
-    def remove_stage(self, stage: int) -> bool:
-        """Remove stage ``stage`` (1 or more; 0 is the bank)."""
-        return self.controller.remove_stage(stage)
-
-    def set_stage(self, stage: int, **settings) -> bool:
-        """Change a stage's shared settings (a conv stage's layer, a pooling stage's window)."""
-        return self.controller.set_stage(stage, **settings)
-
-    def set_stage_kernel(self, stage: int, index: int, kernel, tag: str = "") -> bool:
-        """Replace filter ``index``'s kernel in conv stage ``stage`` (undoable)."""
-        return self.controller.set_stage_kernel(stage, index, kernel, tag)
-
-    def stage_map_values(self, stage: int, index: int) -> np.ndarray | None:
-        """The exact float32 map ``index`` of ``stage`` once it is current (else None)."""
-        key = self.controller.map_key(stage, index)
-        res = self.controller.result(key)
-        current = res is not None and res.generation == self.controller.requested_generation(key)
-        return res.values if current and res.is_final else None
 
     def open_path(self, path: str) -> bool:
         """Open an image (in the background) or a ``.fstudio`` session, as File > Open does."""
@@ -390,8 +409,7 @@ class MainWindow(QMainWindow):
 
     def show_insight(self) -> None:
         """Show the Kernel Insight dock in front of the dock it shares a place with."""
-        self.insight_dock.show()
-        self.insight_dock.raise_()
+        self.side_docks.bring_forward(self.insight_dock)
 
     def copy_code_dialog(self):
         """Open Filters > Copy as Code for the selected filter; returns the dialog (or None)."""
@@ -444,6 +462,11 @@ class MainWindow(QMainWindow):
         else:
             self.loader.paste()
 
+    def export_lesson_gif(self) -> None:
+        """The Lesson tab (it builds the lesson of the selected filter or stage), then its GIF."""
+        self.tabs.setCurrentWidget(self.lesson)
+        self.lesson_exports.export_gif_dialog()
+
     def combine_maps_dialog(self) -> None:
         chosen = self.dialogs.combine([f.name for f in self.bank.filters])
         if chosen is not None:
@@ -489,7 +512,8 @@ class MainWindow(QMainWindow):
         title = f"{state.name}  {state.size_label}, {state.mode_label}"
         self.input_panel.set_image(state.display_pixels, state.pixels, title=title)
         self.status.set_picture(state)
-        QTimer.singleShot(0, self.sync.fit_all)
+        if not self.playback.continues(state):  # the next frame of a video keeps the zoom
+            QTimer.singleShot(0, self.sync.fit_all)
 
     def _show_learn(self, page: int) -> None:
         self.tabs.setCurrentWidget(self.learn_tabs)
@@ -551,10 +575,13 @@ class MainWindow(QMainWindow):
         if not self._closing and not self.document.confirm_discard("closing"):
             event.ignore()
             return
+        forced = self._closing  # told to stop (SIGTERM): nothing half-done is kept
         self._closing = True
         self.dialogs.set_closing()
         self.loader.shutdown()  # a picture still decoding is dropped
         self.folder_apply.shutdown()  # a folder run stops before its next write
+        self.recording.shutdown(keep=not forced)  # videos recorded are finished, or dropped
+        self.playback.shutdown()  # frame readers stop; their threads end before Qt's do
         self.lesson.shutdown()  # a lesson export still running is cancelled: it writes nothing
         self.insight.shutdown()
         self.learn.shutdown()  # a descent still running is stopped

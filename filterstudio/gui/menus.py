@@ -16,7 +16,8 @@ from ..core.samples import LESSON_IMAGES
 from .actions import ActionSpec, menu_entry, separator
 
 FILE, EDIT, FILTERS, VIEW, HELP = "&File", "&Edit", "Fi&lters", "&View", "&Help"
-LEARN = "Lea&rn"
+VIDEO = "Vi&deo"
+STACK, LEARN = "Stac&k", "Lea&rn"
 SAMPLES, ADD, MAPPING = f"{FILE}/&Samples", f"{FILTERS}/&Add Filter", f"{VIEW}/Default &Mapping"
 _Key = QKeySequence.StandardKey
 
@@ -24,10 +25,12 @@ _Key = QKeySequence.StandardKey
 def action_table(w) -> list[ActionSpec]:
     """Every command of the window ``w`` (a built :class:`MainWindow`), in menu order."""
     c, doc, ex, banks = w.controller, w.document, w.exports, w.bank_files
-    selected = lambda: c.selected_index  # noqa: E731 - read when the command runs
     a = ActionSpec
     table = [
         a("file.open", "&Open Image…", w.open_image_dialog, FILE, (_Key.Open,)),
+        a("file.open_video", "Open Vi&deo…", w.open_video_dialog, FILE,
+          tip="Play a video (MP4, MOV, AVI, MKV, WebM) through every filter"),  # fmt: skip
+        menu_entry("file.camera", "Open Camera", FILE),
         menu_entry("file.recent", "Open &Recent", FILE),
         menu_entry("file.samples", "&Samples", FILE),
         a("file.sample.photo", "Photo-like scene", partial(w.open_sample, "photo"), SAMPLES),
@@ -60,6 +63,8 @@ def action_table(w) -> list[ActionSpec]:
         a("file.apply_to_folder", "Apply to &Folder…",
           lambda: w.folder_apply.dialog(doc.start_folder()), FILE,
           tip="Every picture of a folder through the filters switched on, one map each"),  # fmt: skip
+        a("file.export_lesson_gif", "Export &Lesson as GIF…", w.export_lesson_gif, FILE,
+          tip="The Lesson tab's steps as an animation (a later stage's lesson too)"),  # fmt: skip
         separator(FILE),
         a("file.import_bank", "&Import Filter Bank…", banks.import_bank_dialog, FILE,
           tip="Replace the filters with those of a bank file (undoable)"),  # fmt: skip
@@ -82,10 +87,9 @@ def action_table(w) -> list[ActionSpec]:
               tip=preset.description)  # fmt: skip
             for name, preset in PRESETS.items()
         ],
-        a("filters.duplicate", "&Duplicate Filter", lambda: c.duplicate_filter(selected()),
-          FILTERS, ("Ctrl+D",)),  # fmt: skip
-        a("filters.remove", "&Remove Filter", lambda: c.remove_filter(selected()), FILTERS,
-          ("Ctrl+Del",)),  # fmt: skip
+        a("filters.duplicate", "&Duplicate Filter", w.editing.duplicate_filter, FILTERS,
+          ("Ctrl+D",)),  # fmt: skip
+        a("filters.remove", "&Remove Filter", w.editing.remove_filter, FILTERS, ("Ctrl+Del",)),
         separator(FILTERS),
         a("filters.combine", "&Combine Maps…", w.combine_maps_dialog, FILTERS, ("Ctrl+M",),
           "A panel showing the magnitude, sum or maximum of two maps"),  # fmt: skip
@@ -95,9 +99,23 @@ def action_table(w) -> list[ActionSpec]:
         a("filters.copy_code", "Copy as Cod&e…", w.copy_code_dialog, FILTERS,
           tip="The NumPy, SciPy, OpenCV, PyTorch or Keras program that redoes this map"),  # fmt: skip
         separator(FILTERS),
-        a("filters.next", "Next Filter", lambda: c.select(selected() + 1), FILTERS, ("Ctrl+]",)),
-        a("filters.previous", "Previous Filter", lambda: c.select(selected() - 1), FILTERS,
+        a("filters.next", "Next Filter", partial(w.editing.select_step, 1), FILTERS, ("Ctrl+]",)),
+        a("filters.previous", "Previous Filter", partial(w.editing.select_step, -1), FILTERS,
           ("Ctrl+[",)),  # fmt: skip
+        a("stack.add_conv", "Add &Conv Stage", partial(w.stages.add_stage, "conv"), STACK,
+          ("Ctrl+Alt+C",), "A stage after this one whose filters read every map of it"),
+        a("stack.add_pool", "Add &Pooling Stage", partial(w.stages.add_stage, "pool"), STACK,
+          ("Ctrl+Alt+P",), "A 2x2 max pooling stage after this one: every map half as large"),
+        a("stack.remove", "&Remove Stage", w.stages.remove_stage, STACK, ("Ctrl+Alt+X",)),
+        separator(STACK),
+        a("stack.next", "&Next Stage", partial(w.stages.step_stage, 1), STACK, ("Ctrl+Alt+]",)),
+        a("stack.previous", "Pre&vious Stage", partial(w.stages.step_stage, -1), STACK,
+          ("Ctrl+Alt+[",)),  # fmt: skip
+        separator(STACK),
+        a("stack.equivalent", "Show the &Equivalent Single Layer…", w.show_equivalent_layer,
+          STACK, ("Ctrl+Alt+E",),
+          "Two conv stages with no activation between them are one layer: see it, and see "
+          "ReLU break it"),  # fmt: skip
         a("view.zoom_in", "Zoom &In", w.sync.zoom_in_all, VIEW, (_Key.ZoomIn,)),
         a("view.zoom_out", "Zoom &Out", w.sync.zoom_out_all, VIEW, (_Key.ZoomOut,)),
         a("view.fit", "&Fit", w.sync.fit_all, VIEW, ("Ctrl+0",)),
@@ -115,6 +133,19 @@ def action_table(w) -> list[ActionSpec]:
         a("view.presentation", "&Presentation Mode", w.toggle_presentation, VIEW,
           ("F5", "F11")),  # fmt: skip
         separator(VIEW),
+        a("video.play", "&Play / Pause", w.playback.toggle, VIDEO,
+          tip="Space in the picture or a map plays and pauses too"),  # fmt: skip
+        a("video.step", "&Step One Frame", w.playback.step, VIDEO,
+          tip="Pause and show the next frame"),  # fmt: skip
+        a("video.use_frame", "&Use This Frame", lambda: w.playback.use_frame(), VIDEO,
+          tip="Stop, and go on with the frame on screen as a still picture"),  # fmt: skip
+        separator(VIDEO),
+        a("video.record", "&Record Maps…", w.recording.record_dialog, VIDEO,
+          tip="Record the maps of the frames shown into videos"),  # fmt: skip
+        a("video.stop_recording", "S&top Recording", w.recording.stop, VIDEO),
+        separator(VIDEO),
+        a("video.close", "&Close Video", w.playback.close, VIDEO,
+          tip="Stop the video or camera; the frame on screen stays"),  # fmt: skip
         *_learn_rows(w.learn),
         a("help.getting_started", "&Getting Started", w.show_getting_started, HELP, ("F1",),
           "A short guide: a picture, a kernel, stride and padding, a cell's sum, the lesson"),  # fmt: skip

@@ -131,7 +131,8 @@ class MapPanels(QObject):
         self._image = state
         self._shown.clear()
         for uid, panel in self._panels.items():
-            panel.set_busy(state is not None)
+            # The next frame of a video follows at once: no "updating" flashing between frames.
+            panel.set_busy(state is not None and state.frame is None)
             self._retitle(uid)
 
     def on_result(self, res: ComputeResult) -> None:

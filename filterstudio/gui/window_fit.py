@@ -135,6 +135,13 @@ class SideDocks(QObject):
         # Docks that always share the lower dock's place as tabs behind it.
         self._companions = tuple(companions)
         self._join_lower(lower)
+        lower.raise_()  # the companions start behind it: a first screen shows the layer
+        # The companion the user brought in front (its tab clicked, or bring_forward), kept in
+        # front when the docks are stacked or tabbed again; None: the usual order.
+        self._front: QDockWidget | None = None
+        self._fitting = False
+        for dock in self._companions:
+            dock.visibilityChanged.connect(lambda on, d=dock: self._on_companion_shown(d, on))
         self._tabbed = self.is_tabbed()
         self._enabled = True
         self._timer = QTimer(self)
@@ -145,6 +152,21 @@ class SideDocks(QObject):
             content = self._content(dock)
             if content is not None:
                 content.installEventFilter(self)
+
+    def bring_forward(self, dock: QDockWidget) -> None:
+        """Show ``dock`` in front of the docks it shares a place with, and keep it there."""
+        dock.show()
+        dock.raise_()
+        if dock in self._companions:
+            self._front = dock
+
+    def _on_companion_shown(self, dock: QDockWidget, on: bool) -> None:
+        if self._fitting or not self._window.isVisible():
+            return  # our own rearrangement, or the window still being built
+        if on:
+            self._front = dock
+        elif self._front is dock:
+            self._front = None
 
     def _join_lower(self, anchor: QDockWidget) -> None:
         """Put the companion docks as tabs beside ``anchor``."""
@@ -182,31 +204,37 @@ class SideDocks(QObject):
         room = w.centralWidget().height() if w.centralWidget() is not None else w.height()
         want_tabs = self.stacked_height_needed() > room
         if want_tabs != self._tabbed:
-            # A companion the user brought to the front stays in front after the rearrangement.
-            in_front = [d for d in self._companions if d.isVisible()]
-            if want_tabs:
-                w.tabifyDockWidget(self._upper, self._lower)
-                self._join_lower(self._upper)
-                self._upper.raise_()
-            else:
-                # splitDockWidget leaves tabbed docks tabbed: take the lower one out, put it back
-                # under the upper one.
-                shown = [d for d in self._companions if not d.isHidden()]
-                for dock in (self._lower, *self._companions):
-                    w.removeDockWidget(dock)
-                w.addDockWidget(
-                    Qt.DockWidgetArea.LeftDockWidgetArea, self._lower, Qt.Orientation.Vertical
-                )
-                self._lower.show()
-                self._join_lower(self._lower)
-                for dock in shown:
-                    dock.show()
-                self._lower.raise_()
-            for dock in in_front:
-                dock.raise_()
+            self._fitting = True
+            try:
+                self._rearrange(want_tabs)
+            finally:
+                self._fitting = False
             self._tabbed = want_tabs
         if not want_tabs:
             self._share_height(room)
+
+    def _rearrange(self, want_tabs: bool) -> None:
+        w = self._window
+        if want_tabs:
+            w.tabifyDockWidget(self._upper, self._lower)
+            self._join_lower(self._upper)
+            self._upper.raise_()
+        else:
+            # splitDockWidget leaves tabbed docks tabbed: take the lower one out, put it back
+            # under the upper one.
+            shown = [d for d in self._companions if not d.isHidden()]
+            for dock in (self._lower, *self._companions):
+                w.removeDockWidget(dock)
+            w.addDockWidget(
+                Qt.DockWidgetArea.LeftDockWidgetArea, self._lower, Qt.Orientation.Vertical
+            )
+            self._lower.show()
+            self._join_lower(self._lower)
+            for dock in shown:
+                dock.show()
+            self._lower.raise_()
+        if self._front is not None and not self._front.isHidden():
+            self._front.raise_()  # what the user brought in front stays in front
 
     def _share_height(self, room: int) -> None:
         """Stacked: the upper dock gets what its content needs whole, the lower the rest."""

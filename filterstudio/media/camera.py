@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from .containers import VideoError
 from .frames import Frame, SourceBase, bgr_to_pixels
-from .opencv import MAX_FRAME_PIXELS, capture_params, quiet_video_logs
+from .opencv import MAX_FRAME_PIXELS, capture_params, next_bgr, quiet_video_logs
 
 __all__ = ["CameraInfo", "CameraSource", "list_cameras"]
 
@@ -98,11 +98,8 @@ class CameraSource(SourceBase):
         self._started = time.monotonic()
 
     def read(self) -> Frame | None:
-        cap = self._cap
-        if cap is None:
-            return None
-        ok, bgr = cap.read()
-        if not ok or bgr is None:
+        bgr = next_bgr(self._cap)
+        if bgr is None:
             return None
         if bgr.shape[1::-1] != self.size:  # the camera switched modes: follow it
             self.size = (int(bgr.shape[1]), int(bgr.shape[0]))

@@ -16,7 +16,7 @@ import numpy as np
 from ..core.userfile import display_name, open_user_file
 from .containers import SNIFF_VIDEO_BYTES, Container, VideoError, sniff_video
 from .frames import Frame, SourceBase, bgr_to_pixels
-from .opencv import MAX_FPS, MAX_FRAME_PIXELS, open_file_capture
+from .opencv import MAX_FPS, MAX_FRAME_PIXELS, next_bgr, open_file_capture
 
 __all__ = ["VideoFileSource"]
 
@@ -108,10 +108,8 @@ class VideoFileSource(SourceBase):
         import cv2
 
         cap = self._cap
-        if cap is None:
-            return None
-        ok, bgr = cap.read()
-        if not ok or bgr is None:
+        bgr = next_bgr(cap)
+        if bgr is None:
             return None
         width, height = self.size
         if bgr.shape[:2] != (height, width):
@@ -126,6 +124,15 @@ class VideoFileSource(SourceBase):
         self._next += 1
         self.frames_read += 1
         return frame
+
+    def skip(self) -> bool:
+        """Pass over the next frame: decoded as far as the codec needs, not converted (a player
+        that cannot show every frame); False at the end."""
+        cap = self._cap
+        if cap is None or not cap.grab():
+            return False
+        self._next += 1
+        return True
 
     def seek(self, index: int) -> None:
         """Make the next :meth:`read` return frame ``index`` (0 is the first).

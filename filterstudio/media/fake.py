@@ -59,8 +59,9 @@ class FakeSource(SourceBase):
         self.frame_count = None if count is None else int(count)
         self.live = bool(live)
         self.can_seek = bool(can_seek)
-        #: How many times :meth:`read` returned a frame.
+        #: How many times :meth:`read` returned a frame, and :meth:`skip` passed one over.
         self.frames_read = 0
+        self.frames_skipped = 0
         self._next = 0
         self._closed = threading.Event()
         self._started: float | None = None
@@ -90,6 +91,16 @@ class FakeSource(SourceBase):
         self._next += 1
         self.frames_read += 1
         return Frame(index, index / self.fps, self.pixels_at(index))
+
+    def skip(self) -> bool:
+        """Pass over the next frame without making it; False at the end (or once closed)."""
+        if self._closed.is_set():
+            return False
+        if self.frame_count is not None and self._next >= self.frame_count:
+            return False
+        self._next += 1
+        self.frames_skipped += 1
+        return True
 
     def seek(self, index: int) -> None:
         if not self.can_seek:

@@ -23,6 +23,7 @@ __all__ = [
     "OPEN_TIMEOUT_MS",
     "READ_TIMEOUT_MS",
     "capture_params",
+    "next_bgr",
     "open_file_capture",
     "quiet_video_logs",
 ]
@@ -68,6 +69,14 @@ def _capture_options(text: str) -> Iterator[None]:
                 os.environ.pop(_OPTIONS_VARIABLE, None)
             else:
                 os.environ[_OPTIONS_VARIABLE] = before
+
+
+def next_bgr(cap):
+    """The next frame a ``VideoCapture`` gives (BGR), or None when it is closed or has none."""
+    if cap is None:
+        return None
+    ok, bgr = cap.read()
+    return bgr if ok and bgr is not None else None
 
 
 def capture_params(open_ms: int = OPEN_TIMEOUT_MS, read_ms: int = READ_TIMEOUT_MS) -> list[int]:

@@ -22,7 +22,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..core.atomic import atomic_write
+from ..core.atomic import atomic_write, check_target
+from ..core.formats import written_format
 from .containers import VideoError
 from .opencv import MAX_FPS, quiet_video_logs
 
@@ -44,16 +45,7 @@ def _name(path: str) -> str:
 
 def video_write_format(path: str | os.PathLike) -> tuple[str, str]:
     """``(container, fourcc)`` that :class:`VideoWriter` uses for ``path``, or a sentence."""
-    p = os.fspath(path)
-    ext = os.path.splitext(p)[1].lower()
-    try:
-        return WRITE_FORMATS[ext]
-    except KeyError:
-        shown = repr(ext) if ext else "no extension"
-        raise VideoError(
-            f"Cannot write {_name(p)}: {shown} is not a video format Filter Studio writes; "
-            f"use one of {', '.join(WRITE_FORMATS)}."
-        ) from None
+    return written_format(path, WRITE_FORMATS, VideoError, verb="write", kind="a video format")
 
 
 def even_size(width: int, height: int) -> tuple[int, int]:
@@ -138,13 +130,7 @@ class VideoWriter:
             raise VideoError(f"A frame rate is a number, not {fps!r}.")
         if not (math.isfinite(fps) and 0 < fps <= MAX_FPS):
             raise VideoError(f"A frame rate must be above 0 and at most {MAX_FPS:g}, not {fps!r}.")
-        if os.path.isdir(p):
-            raise VideoError(f"Cannot save to {_name(p)}: it is a folder.")
-        folder = os.path.dirname(os.path.abspath(p))
-        if not os.path.isdir(folder):
-            raise VideoError(f"Cannot write {_name(p)}: the folder {folder!r} does not exist.")
-        if not overwrite and os.path.lexists(p):
-            raise VideoError(f"{_name(p)} already exists.")
+        check_target(p, overwrite=overwrite, error=VideoError)
         self.fps = float(fps)
         self._before_commit = before_commit
         self._cv = None

@@ -17,7 +17,6 @@ import numpy as np
 from ..core.atomic import atomic_write
 from ..core.limits import FLOAT32_LIMIT as _FLOAT32_LIMIT
 from ..core.limits import MAX_DILATION, MAX_PADDING, MAX_STRIDE
-from ..core.userfile import read_user_file
 from .bank import (
     ACTIVATIONS,
     BORDERS,
@@ -29,6 +28,7 @@ from .bank import (
     Filter,
     Layer,
 )
+from .jsonfile import load_guarded, read_json
 
 FORMAT = "filterstudio-bank"
 SESSION_FORMAT = "filterstudio-session"
@@ -449,48 +449,6 @@ def bank_from_dict(d: Any) -> Bank:
     return Bank(tuple(_filter(f, i) for i, f in enumerate(filters, 1)), layer)
 
 
-def read_json(
-    path: str | os.PathLike, *, what: str, max_bytes: int, error: type[ValueError]
-) -> Any:
-    """Parse the JSON file at ``path``; every failure becomes ``error`` with one sentence.
-
-    Only a regular file is read (a pipe, device or folder is refused before it is opened, see
-    :mod:`filterstudio.core.userfile`), its size is checked before anything is read and the read
-    never goes past ``max_bytes``. Nesting deeper than the interpreter's limit, and integers
-    longer than Python reads, are refused as sentences too.
-    """
-    name = os.path.basename(os.fspath(path)) or os.fspath(path)
-    try:
-        if os.path.isdir(path):
-            raise error(f"{name} is a folder, not a {what} file.")
-        if not os.path.lexists(path):
-            raise error(f"The file {name} was not found.")
-    except (OSError, ValueError) as exc:
-        if isinstance(exc, error):
-            raise
-        raise error(f"{name} cannot name a file.") from None
-    size = os.stat(path).st_size if os.path.isfile(path) else 0
-    if size > max_bytes:
-        raise error(
-            f"{name} is {size / 2**20:.0f} MB; a {what} file is at most "
-            f"{max_bytes / 2**20:.0f} MB."
-        )
-    raw = read_user_file(path, max_bytes=max_bytes, what=f"{what} file", error=error)
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as e:
-        raise error(
-            f"{name} is not valid JSON (line {e.lineno}, column {e.colno}); the file "
-            "may be damaged."
-        ) from None
-    except UnicodeDecodeError:
-        raise error(f"{name} is not a text file, so it cannot be a {what}.") from None
-    except RecursionError:  # json stops at the interpreter's depth limit before going deeper
-        raise error(f"{name} is nested too deeply to be a {what} file.") from None
-    except ValueError:  # e.g. an integer with thousands of digits
-        raise error(f"{name} holds a value that cannot be read, so it is not a {what}.") from None
-
-
 def load_bank(path: str | os.PathLike) -> Bank:
     """Load a bank file written by :func:`save_bank` (or by hand).
 
@@ -510,37 +468,53 @@ def load_bank(path: str | os.PathLike) -> Bank:
         The file is missing, too large, not JSON, not a bank, from a newer version, or holds a
         value that breaks a rule; the message is one sentence.
     """
-    name = os.path.basename(os.fspath(path)) or os.fspath(path)
-    try:
-        return _load_bank(path, name)
-    except BankFormatError:
-        raise
-    except MemoryError:
-        raise BankFormatError(f"There is not enough memory to open {name}.") from None
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError):
-        raise BankFormatError(
-            f"{name} holds a value Filter Studio cannot use, so it was not opened."
-        ) from None
+    return load_guarded(_load_bank, path, BankFormatError)
 
 
 def bank_file_data(path: str | os.PathLike, name: str) -> dict:
     """The JSON object of the bank file at ``path``, its format and version checked."""
-    data = read_json(path, what="bank", max_bytes=MAX_FILE_BYTES, error=BankFormatError)
+    return studio_file_data(
+        path,
+        name,
+        what="bank",
+        fmt=FORMAT,
+        max_bytes=MAX_FILE_BYTES,
+        error=BankFormatError,
+        mistaken={SESSION_FORMAT: "is a Filter Studio session, not a bank; open it as a session"},
+    )
+
+
+def studio_file_data(
+    path: str | os.PathLike,
+    name: str,
+    *,
+    what: str,
+    fmt: str,
+    max_bytes: int,
+    error: type[ValueError],
+    mistaken: dict[str, str],
+) -> dict:
+    """The JSON object of a Filter Studio file whose ``format`` is ``fmt``, its version checked.
+
+    ``what`` names the kind of file in the sentences ("bank", "session"); ``mistaken`` maps the
+    format of another kind of studio file to what is said of it after its name.
+    """
+    data = read_json(path, what=what, max_bytes=max_bytes, error=error)
     if not isinstance(data, dict):
-        raise BankFormatError(
-            f"{name} is not a Filter Studio bank (it holds {describe(data)}, not an object)."
+        raise error(
+            f"{name} is not a Filter Studio {what} (it holds {describe(data)}, not an object)."
         )
-    fmt = data.get("format")
-    if fmt == SESSION_FORMAT:
-        raise BankFormatError(
-            f"{name} is a Filter Studio session, not a bank; open it as a session."
+    found = data.get("format")
+    if isinstance(found, str) and found in mistaken:
+        raise error(f"{name} {mistaken[found]}.")
+    if found != fmt:
+        detail = (
+            "its format field is missing" if found is None else f"its format is {describe(found)}"
         )
-    if fmt != FORMAT:
-        detail = "its format field is missing" if fmt is None else f"its format is {describe(fmt)}"
-        raise BankFormatError(f"{name} is not a Filter Studio bank ({detail}).")
+        raise error(f"{name} is not a Filter Studio {what} ({detail}).")
     if "version" not in data:
-        raise BankFormatError(f"{name} has no version number, so it cannot be read as a bank.")
-    check_version(data["version"], "bank", BankFormatError)
+        raise error(f"{name} has no version number, so it cannot be read as a {what}.")
+    check_version(data["version"], what, error)
     return data
 
 

@@ -17,12 +17,12 @@ import numpy as np
 from .bank_io import FORMAT as BANK_FORMAT
 from .bank_io import (
     BankFormatError,
-    check_version,
     describe,
     dumps,
-    read_json,
+    studio_file_data,
     write_file,
 )
+from .jsonfile import load_guarded
 from .session_fields import combined_maps, display_settings, optional_text, selected_position
 from .session_picture import (
     decode_embedded_image,
@@ -197,35 +197,19 @@ def load_session(path: str | os.PathLike) -> LoadedSession:
     SessionError
         For every file that cannot be read as a session, with one sentence; nothing else.
     """
-    name = os.path.basename(os.fspath(path)) or os.fspath(path)
-    try:
-        return _load_session(path, name)
-    except SessionError:
-        raise
-    except MemoryError:
-        raise SessionError(f"There is not enough memory to open {name}.") from None
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError):
-        # A rule a value breaks that the checks above do not word yet: still one sentence.
-        raise SessionError(
-            f"{name} holds a value Filter Studio cannot use, so it was not opened."
-        ) from None
+    return load_guarded(_load_session, path, SessionError)
 
 
 def _load_session(path: str | os.PathLike, name: str) -> LoadedSession:
-    data = read_json(path, what="session", max_bytes=MAX_FILE_BYTES, error=SessionError)
-    if not isinstance(data, dict):
-        raise SessionError(
-            f"{name} is not a Filter Studio session (it holds {describe(data)}, not an object)."
-        )
-    fmt = data.get("format")
-    if fmt == BANK_FORMAT:
-        raise SessionError(f"{name} is a filter bank, not a session; open it as a bank.")
-    if fmt != FORMAT:
-        detail = "its format field is missing" if fmt is None else f"its format is {describe(fmt)}"
-        raise SessionError(f"{name} is not a Filter Studio session ({detail}).")
-    if "version" not in data:
-        raise SessionError(f"{name} has no version number, so it cannot be read as a session.")
-    check_version(data["version"], "session", SessionError)
+    data = studio_file_data(
+        path,
+        name,
+        what="session",
+        fmt=FORMAT,
+        max_bytes=MAX_FILE_BYTES,
+        error=SessionError,
+        mistaken={BANK_FORMAT: "is a filter bank, not a session; open it as a bank"},
+    )
     if "bank" not in data:
         raise SessionError(f"{name} holds no filter bank.")
     try:

@@ -83,11 +83,7 @@ def display_settings(
                 f"The per-filter colour maps are keyed by filter position "
                 f"(0 to {n_filters - 1}), not {describe(key)}."
             )
-        if not isinstance(v, str) or v not in COLORMAPS + DIVERGING_COLORMAPS:
-            messages.append(
-                f"The colour map {describe(v)} of filter {key} is not known here; "
-                "the default is used instead."
-            )
+        if not _known_colormap(v, f"filter {key}", messages):
             continue
         cmap_pairs.append((int(key), v))
     per_map, per_map_cmap = _later_maps(value, stack, messages)
@@ -99,6 +95,16 @@ def display_settings(
         per_map=per_map,
         per_map_colormap=per_map_cmap,
     )
+
+
+def _known_colormap(value: Any, of: str, messages: list[str]) -> bool:
+    """Whether ``value`` names a colour map; if not, the sentence saying so is added."""
+    if isinstance(value, str) and value in COLORMAPS + DIVERGING_COLORMAPS:
+        return True
+    messages.append(
+        f"The colour map {describe(value)} of {of} is not known here; the default is used instead."
+    )
+    return False
 
 
 def _map_key(key: Any, stack: Stack | None, what: str) -> tuple[int, int]:
@@ -135,11 +141,7 @@ def _later_maps(value: dict, stack: Stack | None, messages: list[str]) -> tuple[
                     raise SessionError(
                         f"Unknown mapping {describe(v)} of map {key}; choose {listed}."
                     )
-            elif not isinstance(v, str) or v not in COLORMAPS + DIVERGING_COLORMAPS:
-                messages.append(
-                    f"The colour map {describe(v)} of map {key} is not known here; "
-                    "the default is used instead."
-                )
+            elif not _known_colormap(v, f"map {key}", messages):
                 continue
             pairs.append((at, v))
         out.append(tuple(pairs))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from ..core.combine import COMBINE_OPS
 from ..core.display import MAPPINGS
 from .bank import Bank
-from .stack import Stack
+from .stack import Stack, settle_stack
 
 #: A session file larger than this is refused before it is read.
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -125,10 +125,7 @@ class Session:
     stack: Stack | None = None
 
     def __post_init__(self) -> None:
-        if self.stack is None:
-            object.__setattr__(self, "stack", Stack.of(self.bank))
-        else:
-            object.__setattr__(self, "bank", self.stack.bank)
+        settle_stack(self)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ __all__ = [
     "Stack",
     "Stage",
     "default_conv_stage",
+    "settle_stack",
 ]
 
 #: The largest pooling window, rows or columns.
@@ -526,3 +527,15 @@ class Stack:
         if not isinstance(s, ConvStage):
             raise ValueError(f"Stage {k + 1} is a pooling stage; it has no filters.")
         return s
+
+
+def settle_stack(state) -> None:
+    """Make a frozen ``bank`` + ``stack`` pair agree: the stack given wins, else the bank's own.
+
+    For the ``__post_init__`` of a frozen dataclass with ``bank`` and ``stack`` fields: a bank
+    alone becomes a one-stage stack, and a stack sets the bank to its first stage.
+    """
+    if state.stack is None:
+        object.__setattr__(state, "stack", Stack.of(state.bank))
+    else:
+        object.__setattr__(state, "bank", state.stack.bank)

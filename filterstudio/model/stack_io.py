@@ -40,6 +40,7 @@ from .bank_io import (
     dumps,
     write_file,
 )
+from .jsonfile import load_guarded
 from .stack import MAX_POOL_SIZE, POOL_MODES, ConvStage, PoolStage, Stack
 
 __all__ = [
@@ -195,17 +196,7 @@ def load_stack(path: str | os.PathLike) -> Stack:
         The file is missing, too large, not JSON, not a bank, from a newer version, or holds a
         value that breaks a rule; the message is one sentence.
     """
-    name = os.path.basename(os.fspath(path)) or os.fspath(path)
-    try:
-        return _load(path, name)
-    except BankFormatError:
-        raise
-    except MemoryError:
-        raise BankFormatError(f"There is not enough memory to open {name}.") from None
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError):
-        raise BankFormatError(
-            f"{name} holds a value Filter Studio cannot use, so it was not opened."
-        ) from None
+    return load_guarded(_load, path, BankFormatError)
 
 
 def _load(path: str | os.PathLike, name: str) -> Stack:

@@ -54,7 +54,10 @@ class ImageState:
 
     ``key`` is new for every picture (and every frame of a moving one): maps are asked for and
     answered under it. ``display_pixels`` is the read-only 8-bit copy the input panel shows,
-    made where the picture was decoded (off the GUI thread for files).
+    made where the picture was decoded (off the GUI thread for files). ``frame`` is the frame's
+    index when the picture is a frame of a video or camera (None for a still picture): the next
+    frame follows at once, so its maps are computed whole (no preview first) and views keep
+    their zoom from frame to frame.
     """
 
     pixels: np.ndarray
@@ -64,6 +67,7 @@ class ImageState:
     sample: str | None = None
     note: str | None = None
     display_pixels: np.ndarray | None = field(default=None, repr=False)
+    frame: int | None = None
 
     @property
     def mode_label(self) -> str:
@@ -92,17 +96,25 @@ def make_image_state(
     sample: str | None = None,
     note: str | None = None,
     with_display: bool = True,
+    frame: int | None = None,
+    display_side: int = INPUT_DISPLAY_SIDE,
 ) -> ImageState:
     """A new picture with a key of its own: a read-only float32 copy of ``pixels``.
 
     A single-channel ``(H, W, 1)`` array becomes ``(H, W)``. ``with_display`` also makes the
-    8-bit copy the input panel shows (leave it out where no panel shows the picture).
+    8-bit copy the input panel shows (leave it out where no panel shows the picture), its
+    longer side at most ``display_side``. ``frame`` marks a frame of a moving picture (its
+    index). A read-only float32 array that owns its memory (a decoded frame's pixels, which
+    nobody writes to) is taken as it is instead of copied.
     """
-    arr = np.array(pixels, dtype=np.float32, copy=True)
+    arr = np.asarray(pixels)
+    owned = arr.dtype == np.float32 and not arr.flags.writeable and arr.flags.owndata
+    if not (owned and arr.flags.c_contiguous):
+        arr = np.array(pixels, dtype=np.float32, copy=True)
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[:, :, 0].copy()
     arr.setflags(write=False)
-    shown = input_display_pixels(arr) if with_display else None
+    shown = input_display_pixels(arr, display_side) if with_display else None
     return ImageState(
         pixels=arr,
         key=next(_image_keys),
@@ -111,6 +123,7 @@ def make_image_state(
         sample=sample,
         note=note,
         display_pixels=shown,
+        frame=frame,
     )
 
 
@@ -248,28 +261,10 @@ def bank_change(old: Bank | None, new: Bank, selected: int, *, reload: bool = Fa
     ``reload`` (a session opened) marks every filter kept and the layer as changed, so every
     view shows the new state in full.
     """
-    before = {} if old is None else {f.uid: f for f in old.filters}
-    after = {f.uid: f for f in new.filters}
-    added = tuple(u for u in after if u not in before)
-    removed = tuple(u for u in before if u not in after)
-    changed, renamed = [], []
-    for uid, f in after.items():
-        was = before.get(uid)
-        if was is None:
-            continue
-        if reload or not was.same_content(f) or was.enabled != f.enabled:
-            changed.append(uid)
-        if reload or was.name != f.name:
-            renamed.append(uid)
-    kept_before = [u for u in before if u in after]
-    kept_after = [u for u in after if u in before]
+    diff = _filters_diff(None if old is None else old.filters, new.filters, reload)
     return BankChange(
         new,
-        added=added,
-        removed=removed,
-        changed=tuple(changed),
-        renamed=tuple(renamed),
-        reordered=reload or kept_before != kept_after,
+        **diff,
         layer_changed=reload or old is None or old.layer != new.layer,
         selected=selected,
     )

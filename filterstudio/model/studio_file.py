@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from .bank import Bank
 from .session import CombinedMap, DisplaySettings, Session
-from .stack import Stack
+from .stack import Stack, settle_stack
 from .studio import DerivedMap, DisplayState, ImageState, make_derived
 
 __all__ = ["StudioState", "session_of", "state_of"]
@@ -30,10 +30,7 @@ class StudioState:
     stack: Stack | None = None
 
     def __post_init__(self) -> None:
-        if self.stack is None:
-            object.__setattr__(self, "stack", Stack.of(self.bank))
-        else:
-            object.__setattr__(self, "bank", self.stack.bank)
+        settle_stack(self)
 
 
 def display_for_file(state: DisplayState, bank: Bank | Stack) -> DisplaySettings:

@@ -7,6 +7,7 @@ import os
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from filterstudio.cli import main
 from filterstudio.core.conv2d import conv2d
@@ -179,3 +180,22 @@ def test_a_video_through_a_stack_is_refused_in_one_sentence(capsys, stack_file, 
     code, _, err = run(capsys, "apply", str(clip), str(out), "--bank", path)
     assert code == 2 and err.count("\n") == 1 and "stack of 3 stages" in err
     assert not out.exists()
+
+
+def test_png_compression_reaches_every_stage_map(capsys, stack_file, tmp_path):
+    path, _ = stack_file
+    y, x = np.mgrid[0:120, 0:160]
+    rgb = np.stack([x * 1.5, y * 2, (x * y) % 251], axis=2).astype(np.uint8)
+    photo = tmp_path / "photo.png"
+    Image.fromarray(rgb).save(photo)
+    sizes = {}
+    for name, extra in (("fast", []), ("small", ["--png-compression", "9"])):
+        folder = tmp_path / name
+        code, _, err = run(capsys, "apply", str(photo), str(folder), "--bank", path,
+                           "--last-stage", "--display", "minmax", *extra)  # fmt: skip
+        assert (code, err) == (0, "")
+        sizes[name] = (folder / "conv3_1.png").stat().st_size
+    assert sizes["small"] < sizes["fast"]
+    np.testing.assert_array_equal(
+        load_image(tmp_path / "small" / "conv3_1.png"), load_image(tmp_path / "fast" / "conv3_1.png")
+    )

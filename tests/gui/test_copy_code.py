@@ -93,7 +93,8 @@ def test_the_library_is_remembered_by_name(window, qtbot):
 
 
 def test_filter_code_is_on_the_scripting_surface(window):
-    code = window.filter_code(2, "scipy")
+    index = [f.name for f in window.bank.filters].index("sobel_x")
+    code = window.filter_code(index, "scipy")
     assert "from scipy import ndimage" in code and "The 'sobel_x' map" in code
     with pytest.raises(ValueError, match="no filter 9"):
         window.filter_code(9, "numpy")

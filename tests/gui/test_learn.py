@@ -297,3 +297,14 @@ def test_the_interpreter_switches_threads_often_only_while_a_descent_runs(win, q
     assert sys.getswitchinterval() == pytest.approx(min(before, SWITCH_INTERVAL))
     ready(qtbot, learn, lambda: learn.set_target_mystery(seed=3, size=3))  # the old one retires
     qtbot.waitUntil(lambda: sys.getswitchinterval() == pytest.approx(before), timeout=10_000)
+
+
+def test_a_larger_filters_map_is_learned_with_a_kernel_of_its_size(win, qtbot):
+    learn = win.learn
+    index = [f.name for f in win.bank.filters].index("motion_blur")
+    shape = win.bank.filters[index].kernel.shape[:2]
+    assert shape != (3, 3)
+    ready(qtbot, learn, lambda: learn.set_target_map(index))
+    assert tuple(learn.settings().size) == shape
+    solved(qtbot, learn)
+    np.testing.assert_allclose(learn.current_kernel()[0], win.bank.filters[index].kernel, atol=1e-4)

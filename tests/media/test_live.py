@@ -139,3 +139,86 @@ def test_finding_cameras_never_hangs_and_lists_only_cameras():
 def test_a_missing_camera_is_one_sentence():
     with pytest.raises(VideoError, match=r"^There is no camera 63 that can be opened\.$"):
         CameraSource(63)
+
+
+def test_prepare_runs_on_the_reader_thread_and_its_result_is_handed_out():
+    threads = set()
+
+    def prepare(frame):
+        threads.add(threading.current_thread().name)
+        return ("prepared", frame.index)
+
+    reader = LatestFrameReader(FakeSource(count=3), pace=False, prepare=prepare)
+    assert reader.wait_for_end(WAIT)
+    assert reader.has_frame
+    assert reader.take() == ("prepared", 2)
+    assert not reader.has_frame
+    assert threads == {"frame-reader"}
+    reader.close()
+
+
+def test_a_paced_file_passes_over_the_frames_a_slow_consumer_would_only_drop():
+    source = FakeSource(count=None, fps=200)  # a file-like source, paced at 200 frames/s
+    reader = LatestFrameReader(source)
+    taken = []
+    try:
+        for _ in range(12):  # a consumer ten times slower than the video
+            frame = reader.wait(WAIT)
+            taken.append(frame.index)
+            time.sleep(0.05)
+        assert reader.skipped > 0 and source.frames_skipped == reader.skipped
+        # Skipped frames were never made; the dropped count has them, with those replaced.
+        assert source.frames_read + source.frames_skipped >= taken[-1] + 1
+        assert reader.dropped >= reader.skipped
+        assert source.frames_read < taken[-1] / 2  # most frames were only passed over
+        assert taken == sorted(taken) and len(set(taken)) == len(taken)
+        # The video keeps its clock: about ten of its frames pass between two takes.
+        assert 3 <= (taken[-1] - taken[1]) / (len(taken) - 2) <= 40
+    finally:
+        reader.close()
+
+
+def test_a_slow_consumer_of_a_file_that_ends_gets_its_last_frame():
+    source = FakeSource(count=30, fps=200)
+    reader = LatestFrameReader(source)
+    taken = []
+    try:
+        while (frame := reader.wait(WAIT)) is not None:
+            taken.append(frame.index)
+            time.sleep(0.04)  # a consumer eight times slower than the video
+        assert reader.skipped > 0  # frames were passed over, never the last one
+        assert taken[-1] == 29 and reader.at_end
+    finally:
+        reader.close()
+
+
+def test_a_consumer_that_keeps_up_gets_every_frame_and_nothing_is_skipped():
+    reader = LatestFrameReader(FakeSource(count=20, fps=25))  # slow enough for a loaded machine
+    got = []
+    while (frame := reader.wait(WAIT)) is not None:
+        got.append(frame.index)
+    reader.close()
+    assert got == list(range(20)) and reader.skipped == 0
+
+
+def test_a_live_source_is_never_skipped():
+    source = FakeSource(count=None, live=True, fps=200, can_seek=False)
+    reader = LatestFrameReader(source)
+    try:
+        for _ in range(6):
+            assert reader.wait(WAIT) is not None
+            time.sleep(0.03)
+        assert reader.skipped == 0 and source.frames_skipped == 0 and reader.dropped > 0
+    finally:
+        reader.close()
+
+
+def test_a_seek_that_shows_its_frame_while_paused_reads_that_frame_only():
+    reader = LatestFrameReader(FakeSource(count=30), pace=False)
+    reader.pause()
+    reader.wait(WAIT)
+    for index in (20, 15, 10):  # a slider dragged: only the last position counts
+        reader.seek(index, show=True)
+    assert reader.wait(WAIT).index == 10
+    assert reader.wait(0.2) is None  # nothing after it while paused
+    reader.close()

@@ -8,6 +8,7 @@ main window, the controller or the worker, so each can be built and tested on it
 from .arithmetic_view import ArithmeticWidget
 from .choices import choice_tip, fill_choices
 from .code_dialog import LIBRARY_TITLES, CodeDialog
+from .equivalence_view import EquivalenceDialog
 from .feature_grid import FeatureGridWidget, grid_shape
 from .filter_list import FilterListWidget
 from .frequency_view import FrequencyView
@@ -33,6 +34,11 @@ from .map_view import MapView
 from .number_box import NumberBox
 from .panel_parts import ColorBarWidget, ElidingLabel, HistogramWidget, format_stats
 from .picture_view import PictureView
+from .pool_controls import PoolControlsWidget
+from .scene_canvas import SceneCanvas
+from .stack_view import StackViewWidget
+from .stage_bar import StageBarWidget
+from .transport_bar import TransportBar, rate_text
 from .view_sync import ViewSync
 
 __all__ = [
@@ -47,6 +53,7 @@ __all__ = [
     "DetailTile",
     "DivisorWidget",
     "ElidingLabel",
+    "EquivalenceDialog",
     "FactorRow",
     "FeatureGridWidget",
     "FilterListWidget",
@@ -72,7 +79,12 @@ __all__ = [
     "MapView",
     "NumberBox",
     "PictureView",
+    "PoolControlsWidget",
+    "SceneCanvas",
     "ShownPicture",
+    "TransportBar",
+    "StackViewWidget",
+    "StageBarWidget",
     "ViewSync",
     "cell_colors",
     "choice_tip",
@@ -83,5 +95,6 @@ __all__ = [
     "format_value",
     "formula_text",
     "grid_shape",
+    "rate_text",
     "step_interval_ms",
 ]

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSlider,
     QSplitter,
+    QStackedWidget,
     QStyle,
     QTextBrowser,
     QVBoxLayout,
@@ -27,10 +28,13 @@ from filterstudio.core.lesson_concepts import (
     concept_notes,
     explanations_html,
     relevant_concepts,
+    stage_concepts,
 )
+from filterstudio.core.stage_lesson import StageLessonPlan
 
 from .lesson_canvas import LessonCanvas
 from .lesson_exporter import LessonExporterWidget
+from .scene_canvas import SceneCanvas
 
 #: Speed slider range; the step interval is ``SPEED_BASE_MS / speed`` milliseconds.
 SPEED_MIN, SPEED_MAX, SPEED_DEFAULT = 1, 10, 3
@@ -91,17 +95,25 @@ class LessonWidget(QWidget):
 
         self.canvas = LessonCanvas(self)
         self.canvas.cellClicked.connect(self._on_canvas_cell_clicked)
+        # A later stage's lesson (a pooling window, a sum over maps) draws on a canvas of its own.
+        self.stage_canvas = SceneCanvas(self)
+        self.stage_canvas.cellClicked.connect(self._on_canvas_cell_clicked)
+        self._canvases = QStackedWidget(self)
+        self._canvases.addWidget(self.canvas)
+        self._canvases.addWidget(self.stage_canvas)
         self._explain = QTextBrowser(self)
         self._explain.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._explain.setMinimumWidth(220)
         self._explain.setAccessibleName("explanations of the lesson's words")
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(self.canvas)
+        splitter.addWidget(self._canvases)
         splitter.addWidget(self._explain)
         splitter.setStretchFactor(0, 4)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
         splitter.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # The drawing gets most of the width, whatever the cards' tables ask for.
+        splitter.setSizes([760, 280])
 
         def button(text: str, tip: str, slot, icon=None) -> QPushButton:
             b = QPushButton(text, self)
@@ -196,6 +208,7 @@ class LessonWidget(QWidget):
         except ValueError as exc:
             self._plan = None
             self._notes = {}
+            self._canvases.setCurrentWidget(self.canvas)
             self.canvas.set_plan(None, str(exc))
             self._show_note(str(exc), error=True)
             self._step = 0
@@ -204,13 +217,38 @@ class LessonWidget(QWidget):
         self._plan = plan
         self._notes = concept_notes(plan)
         self._step = 0
+        self._canvases.setCurrentWidget(self.canvas)
         self.canvas.set_plan(plan)
         self._show_note(plan.note or "", error=False)
         self._refresh()
         self.stepChanged.emit(0)
         return True
 
-    def plan(self) -> LessonPlan | None:
+    def set_stage_lesson(self, plan: StageLessonPlan) -> None:
+        """Start the lesson of a later stage of a stack (from
+        :func:`filterstudio.compute.stage_lessons.build_stage_lesson`): a pooling window, or a
+        filter summing its products over every map it reads."""
+        self.pause()
+        self._plan = plan
+        self._notes = {}
+        self._step = 0
+        self._canvases.setCurrentWidget(self.stage_canvas)
+        self.stage_canvas.set_plan(plan)
+        self._show_note(plan.note or "", error=False)
+        self._refresh()
+        self.stepChanged.emit(0)
+
+    def show_problem(self, text: str) -> None:
+        """No lesson: say why (one sentence) where the lesson would be."""
+        self.pause()
+        self._plan = None
+        self._notes = {}
+        self._step = 0
+        self._canvases.setCurrentWidget(self.canvas)
+        self.canvas.set_plan(None, text)
+        self._show_note(text, error=True)
+        self._refresh()
+    def plan(self) -> LessonPlan | StageLessonPlan | None:
         """The lesson shown, or None."""
         return self._plan
 
@@ -242,7 +280,7 @@ class LessonWidget(QWidget):
         if k == self._step:
             return
         self._step = k
-        self.canvas.set_step(k)
+        self._active_canvas().set_step(k)
         self._refresh()
         self.stepChanged.emit(k)
 
@@ -298,6 +336,7 @@ class LessonWidget(QWidget):
         """Projector mode: larger type, thicker lines, stronger colours."""
         self._presentation = bool(on)
         self.canvas.set_presentation(self._presentation)
+        self.stage_canvas.set_presentation(self._presentation)
         size = 16 if on else 0
         self.setStyleSheet(f"QPushButton, QLabel {{ font-size: {size}pt; }}" if size else "")
         self._refresh()
@@ -394,11 +433,12 @@ class LessonWidget(QWidget):
 
     def focusInEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().focusInEvent(event)
-        self.canvas.set_focus_shown(True)
+        self._active_canvas().set_focus_shown(True)
 
     def focusOutEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().focusOutEvent(event)
         self.canvas.set_focus_shown(False)
+        self.stage_canvas.set_focus_shown(False)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.shutdown()
@@ -441,6 +481,12 @@ class LessonWidget(QWidget):
             self.pause()
 
     def _on_gif_clicked(self) -> None:
+        self.export_gif_dialog()
+
+    def export_gif_dialog(self) -> None:
+        """Ask where to save the lesson as a GIF (as the Export GIF button does), then start."""
+        if self._plan is None:
+            return
         self.pause()
         self.exportRequested.emit("gif")
 
@@ -455,6 +501,9 @@ class LessonWidget(QWidget):
         self.exportFinished.emit(outcome == "saved", message)
 
     # -- helpers ------------------------------------------------------------------------------
+    def _active_canvas(self) -> LessonCanvas | SceneCanvas:
+        return self.stage_canvas if isinstance(self._plan, StageLessonPlan) else self.canvas
+
     def _show_note(self, text: str, *, error: bool) -> None:
         self._note.setText(text)
         colour = "#a00000" if error else "#6a4a00"
@@ -486,9 +535,12 @@ class LessonWidget(QWidget):
             QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
         )
         self._play_btn.setIcon(self.style().standardIcon(icon))
-        relevant = relevant_concepts(plan, filter_count=self._filter_count)
+        if isinstance(plan, StageLessonPlan):
+            relevant, cards = stage_concepts(plan), plan.cards
+        else:
+            relevant, cards = relevant_concepts(plan, filter_count=self._filter_count), {}
         html_text = explanations_html(
-            relevant, presentation=self._presentation, notes=self._notes
+            relevant, presentation=self._presentation, notes=self._notes, cards=cards
         )
         if html_text != getattr(self, "_explain_html", None):
             self._explain_html = html_text
