@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QImage
 
 from ..core import imageio
@@ -264,11 +264,7 @@ class Loader(QObject):
         handle.cancelled.connect(lambda: ended(None, None))
         if not wait:
             return True
-        loop = QEventLoop()
-        for signal in (handle.finished, handle.failed, handle.cancelled):
-            signal.connect(loop.quit)
-        if handle.is_running():
-            loop.exec()
+        handle.wait_ended()
         return outcome.get("ok", False)
 
     def _offer_reduced(self, load: _Load, exc: imageio.ImageTooLarge, wait: bool) -> bool:

@@ -9,7 +9,7 @@ once; its scripting surface (docs/SCRIPTING.md) is a set of one-line delegates t
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEventLoop, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
@@ -51,6 +51,7 @@ from .stage_panels import StagePanels
 from .stages import StagesPresenter
 from .startup import freeze_startup_objects
 from .status import StatusPresenter
+from .tasks import run_until
 from .transport import TransportPresenter
 from .video_surface import VideoScripting
 from .widgets import (
@@ -351,17 +352,7 @@ class MainWindow(StackSurface, QMainWindow, VideoScripting):
 
     def wait_until_current(self, timeout: float = 30.0) -> bool:
         """Run the event loop until the maps are current (or ``timeout`` seconds pass)."""
-        if self.is_current():
-            return True
-        loop = QEventLoop()
-        self.controller.mapsCurrent.connect(loop.quit)
-        timer = QTimer()
-        timer.setSingleShot(True)
-        timer.timeout.connect(loop.quit)
-        timer.start(int(timeout * 1000))
-        while not self.is_current() and timer.isActive():
-            loop.exec()
-        self.controller.mapsCurrent.disconnect(loop.quit)
+        run_until(self.is_current, self.controller.mapsCurrent, timeout=timeout)
         return self.is_current()
 
     def map_values(self, index: int) -> np.ndarray | None:

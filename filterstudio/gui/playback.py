@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 
 from ..compute.frame_gate import FrameGate, maps_shown
 from ..core.display import downscale_for_display, to_uint8
@@ -271,11 +271,7 @@ class Playback(QObject):
         handle.cancelled.connect(lambda: ended(None))
         if not wait:
             return True
-        loop = QEventLoop()
-        for signal in (handle.finished, handle.failed, handle.cancelled):
-            signal.connect(loop.quit)
-        if handle.is_running():
-            loop.exec()
+        handle.wait_ended()
         return outcome.get("ok", False)
 
     # -- commands ------------------------------------------------------------------------

@@ -28,7 +28,9 @@ class StagePanels(PanelSet):
     """Owns the panels of stages after the bank, one row each in ``view``; keeps them in
     ``sync`` with the input. Signals: :class:`~filterstudio.gui.panel_set.PanelSet`'s."""
 
-    def __init__(self, view: StackViewWidget, sync: ViewSync, parent: QObject | None = None) -> None:
+    def __init__(
+        self, view: StackViewWidget, sync: ViewSync, parent: QObject | None = None
+    ) -> None:
         super().__init__(sync, parent)
         self.view = view
         self._rows: dict[str, list[str]] = {}  # stage uid -> its map keys, in order

@@ -30,9 +30,33 @@ from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QEventLoop, QObject, QThreadPool, QTimer, Signal
 
-__all__ = ["PROGRESS_INTERVAL_MS", "TaskCancelled", "TaskControl", "TaskHandle", "start_task"]
+__all__ = [
+    "PROGRESS_INTERVAL_MS", "TaskCancelled", "TaskControl", "TaskHandle", "run_until", "start_task",
+]  # fmt: skip
+
+
+def run_until(done: Callable[[], bool], *signals, timeout: float | None = None) -> None:
+    """Run the event loop until ``done()`` holds, looking again whenever one of ``signals``
+    fires, or until ``timeout`` seconds (None: no limit) have passed."""
+    if done():
+        return
+    loop = QEventLoop()
+    for signal in signals:
+        signal.connect(loop.quit)
+    timer = QTimer()
+    timer.setSingleShot(True)
+    timer.timeout.connect(loop.quit)
+    if timeout is not None:
+        timer.start(int(timeout * 1000))
+    try:
+        while not done() and (timeout is None or timer.isActive()):
+            loop.exec()
+    finally:
+        for signal in signals:
+            signal.disconnect(loop.quit)
+
 
 #: Shortest time between two progress signals of one task.
 PROGRESS_INTERVAL_MS = 100
@@ -156,6 +180,10 @@ class TaskHandle(QObject):
         """Block until the function has returned on its thread (its end signal may still be
         queued: it arrives when the event loop next runs). False if ``ms`` passed first."""
         return self._ended.wait(None if ms is None else max(0, ms) / 1000)
+
+    def wait_ended(self) -> None:
+        """Run the event loop until the end has been signalled (at once if it has been)."""
+        run_until(lambda: not self.is_running(), self.finished, self.failed, self.cancelled)
 
     # -- reports from the relay (GUI thread) ---------------------------------------------------
     def _on_progressed(self) -> None:
