@@ -23,9 +23,8 @@ from ..model.weights import (
     import_weights,
     stack_with_weights,
 )
-from .controller import StudioController
-from .dialogs import Dialogs, SaveChoice
-from .document import Document
+from .dialogs import SaveChoice
+from .window_part import WindowPart
 
 BANK_CHOICES = (SaveChoice("Filter banks (*.json)", (".json",)),)
 WEIGHTS_CHOICES = (
@@ -35,20 +34,11 @@ WEIGHTS_CHOICES = (
 WEIGHTS_OPEN_FILTER = "CNN weights (*.npz *.npy);;All files (*)"
 
 
-class BankFiles(QObject):
+class BankFiles(WindowPart):
     """Bank and weight files for ``controller``'s bank."""
 
-    def __init__(
-        self,
-        controller: StudioController,
-        dialogs: Dialogs,
-        document: Document,
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self._c = controller
-        self._dialogs = dialogs
-        self._document = document
+    def __init__(self, controller, dialogs, document, parent: QObject | None = None) -> None:
+        super().__init__(controller, dialogs, document, parent)
         self._window = parent
 
     # -- banks ---------------------------------------------------------------------------
