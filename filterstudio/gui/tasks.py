@@ -33,7 +33,8 @@ import shiboken6
 from PySide6.QtCore import QEventLoop, QObject, QThreadPool, QTimer, Signal
 
 __all__ = [
-    "PROGRESS_INTERVAL_MS", "TaskCancelled", "TaskControl", "TaskHandle", "run_until", "start_task",
+    "PROGRESS_INTERVAL_MS", "TaskCancelled", "TaskControl", "TaskHandle", "RunningTasks", "run_until",
+    "start_task",
 ]  # fmt: skip
 
 
@@ -265,3 +266,29 @@ def start_task(
 
     (pool or QThreadPool.globalInstance()).start(run)
     return handle
+
+
+class RunningTasks:
+    """The tasks one owner started that have not ended yet; each is forgotten as it ends."""
+
+    def __init__(self, parent: QObject) -> None:
+        self._parent = parent
+        self._handles: list[TaskHandle] = []
+
+    def start(self, fn: Callable[[TaskControl], Any]) -> TaskHandle:
+        """:func:`start_task` with the owner as parent, kept until it ends."""
+        handle = start_task(fn, parent=self._parent)
+        self._handles.append(handle)
+        for signal in (handle.finished, handle.failed, handle.cancelled):
+            signal.connect(lambda *_a, h=handle: self._forget(h))
+        return handle
+
+    def cancel_all(self) -> None:
+        """Ask every running task to stop and forget them all (their answers are not wanted)."""
+        handles, self._handles = self._handles, []
+        for handle in handles:
+            handle.cancel()
+
+    def _forget(self, handle: TaskHandle) -> None:
+        if handle in self._handles:
+            self._handles.remove(handle)
