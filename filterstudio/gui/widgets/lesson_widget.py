@@ -7,6 +7,8 @@ speed, keys, the explanations panel and the export buttons; exports run in
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
@@ -126,19 +128,21 @@ class LessonWidget(QWidget):
 
         sp = QStyle.StandardPixmap
         self._start_btn = button(
-            "Start", "First step (Home)", self._on_start_clicked, sp.SP_MediaSkipBackward
+            "Start", "First step (Home)", self._paused(self.go_start), sp.SP_MediaSkipBackward
         )
         self._back_btn = button(
-            "Back", "One step back (Left arrow)", self._on_back_clicked, sp.SP_MediaSeekBackward
+            "Back", "One step back (Left arrow)", self._paused(self.step_back),
+            sp.SP_MediaSeekBackward,
         )
         self._play_btn = button(
             "Play", "Play or pause (Space)", self._on_play_clicked, sp.SP_MediaPlay
         )
         self._forward_btn = button(
-            "Next", "One step on (Right arrow)", self._on_forward_clicked, sp.SP_MediaSeekForward
+            "Next", "One step on (Right arrow)", self._paused(self.step_forward),
+            sp.SP_MediaSeekForward,
         )
         self._end_btn = button(
-            "End", "Last step (End)", self._on_end_clicked, sp.SP_MediaSkipForward
+            "End", "Last step (End)", self._paused(self.go_end), sp.SP_MediaSkipForward
         )
         self._gif_btn = button(
             "Export GIF…", "Save the lesson as an animation", self._on_gif_clicked
@@ -450,24 +454,17 @@ class LessonWidget(QWidget):
         self.pause()
         self.jump_to_cell(i, j)
 
-    def _on_start_clicked(self) -> None:
-        self.pause()
-        self.go_start()
+    def _paused(self, step: Callable[[], None]) -> Callable[..., None]:
+        """A button's slot: pause (a press while playing stops the play), then ``step``."""
 
-    def _on_back_clicked(self) -> None:
-        self.pause()
-        self.step_back()
+        def slot(*_args) -> None:
+            self.pause()
+            step()
+
+        return slot
 
     def _on_play_clicked(self) -> None:
         self.pause() if self.is_playing() else self.play()
-
-    def _on_forward_clicked(self) -> None:
-        self.pause()
-        self.step_forward()
-
-    def _on_end_clicked(self) -> None:
-        self.pause()
-        self.go_end()
 
     def _on_speed_value_changed(self, value: int) -> None:
         self._timer.setInterval(step_interval_ms(value))
