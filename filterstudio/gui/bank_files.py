@@ -38,7 +38,7 @@ class BankFiles(WindowPart):
     """Bank and weight files for ``controller``'s bank."""
 
     def __init__(self, controller, dialogs, document, parent: QObject | None = None) -> None:
-        super().__init__(controller, dialogs, document, parent)
+        super().__init__(controller, dialogs, parent, document=document)
         self._window = parent
 
     # -- banks ---------------------------------------------------------------------------

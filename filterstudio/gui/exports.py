@@ -85,7 +85,7 @@ class Exports(WindowPart):
         wait_current: Callable[[float], bool],
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(controller, dialogs, document, parent)
+        super().__init__(controller, dialogs, parent, document=document)
         self._wait_current = wait_current
 
     # -- finding maps ------------------------------------------------------------------

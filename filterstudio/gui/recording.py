@@ -69,7 +69,7 @@ class Recording(WindowPart):
         document: Document,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(controller, dialogs, document, parent)
+        super().__init__(controller, dialogs, parent, document=document)
         self._playback = playback
         self._recorder: MapRecorder | None = None
         self._ended = _Ended(self)
