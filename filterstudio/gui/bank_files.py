@@ -153,12 +153,10 @@ class BankFiles(WindowPart):
 
     # -- menu commands -------------------------------------------------------------------
     def import_bank_dialog(self) -> None:
-        path = self._dialogs.open_file(
-            "Import Filter Bank", self._document.start_folder(),
-            "Filter banks (*.json);;All files (*)",
-        )  # fmt: skip
+        path = self._document.ask_open_path(
+            "Import Filter Bank", "Filter banks (*.json);;All files (*)"
+        )
         if path:
-            self._document.remember_folder(path)
             self.import_bank(path)
 
     def export_bank_dialog(self) -> None:
@@ -168,11 +166,8 @@ class BankFiles(WindowPart):
             self.export_bank(path, overwrite=asked)
 
     def import_weights_dialog(self) -> None:
-        path = self._dialogs.open_file(
-            "Import CNN Weights", self._document.start_folder(), WEIGHTS_OPEN_FILTER
-        )
+        path = self._document.ask_open_path("Import CNN Weights", WEIGHTS_OPEN_FILTER)
         if path:
-            self._document.remember_folder(path)
             self.import_weights(path)
 
     def export_weights_dialog(self) -> None:

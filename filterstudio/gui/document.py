@@ -202,10 +202,18 @@ class Document(WindowPart):
             self.remember_folder(chosen[0])
         return chosen
 
+    def ask_open_path(self, title: str, file_filter: str) -> str | None:
+        """Ask for a file to open (starting at :meth:`start_folder`) and remember its folder;
+        None when the user cancels."""
+        path = self._dialogs.open_file(title, self.start_folder(), file_filter)
+        if not path:
+            return None
+        self.remember_folder(path)
+        return path
+
     def open_session_dialog(self) -> None:
-        path = self._dialogs.open_file("Open Session", self.start_folder(), SESSION_FILTER)
+        path = self.ask_open_path("Open Session", SESSION_FILTER)
         if path:
-            self.remember_folder(path)
             self.open_session(path)
 
     def confirm_discard(self, reason: str) -> bool:

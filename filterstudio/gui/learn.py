@@ -80,13 +80,13 @@ class LearnPresenter(QObject):
     message = Signal(str)
 
     def __init__(self, controller, page: LearnWidget, guess_page: GuessWidget, dialogs,
-                 folders: tuple[Callable[[], str], Callable[[str], None]],
+                 ask_open: Callable[[str, str], str | None],
                  show: Callable[[int], None], parent: QObject | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self._c = controller
         self.page = page
         self._dialogs = dialogs
-        self._start_folder, self._remember_folder = folders
+        self._ask_open = ask_open  # (title, file filter) -> the chosen file, or None
         self._show = show  # show(0): the Learn page; show(1): the game
         self.game = GamePresenter(guess_page, self)
         self.game.message.connect(self.message)
@@ -237,9 +237,8 @@ class LearnPresenter(QObject):
 
     def choose_target_picture(self) -> None:
         """Ask for a picture file and learn what turns the picture into it."""
-        path = self._dialogs.open_file("Target Picture", self._start_folder(), PICTURE_FILTER)
+        path = self._ask_open("Target Picture", PICTURE_FILTER)
         if path:
-            self._remember_folder(path)
             self.set_target_picture(path)
         else:  # cancelled: the choice shown goes back to the target there is
             kind = self._target.kind if self._target else ("map" if self._map_uid else "")

@@ -129,7 +129,7 @@ class MainWindow(StackSurface, QMainWindow, VideoScripting):
         self.insight_presenter = InsightPresenter(self.insight, self, self)
         self.learn = LearnPresenter(
             self.controller, self.learn_page, self.guess_page, self.dialogs,
-            (self.document.start_folder, self.document.remember_folder), self._show_learn, self,
+            self.document.ask_open_path, self._show_learn, self,
         )  # fmt: skip
         self.actions = build_actions(self, self.menuBar(), action_table(self))
         self.cameras = CameraMenu(self.actions.submenus["file.camera"],
@@ -428,9 +428,8 @@ class MainWindow(StackSurface, QMainWindow, VideoScripting):
 
     # == commands =========================================================================
     def open_image_dialog(self) -> None:
-        path = self.dialogs.open_file("Open Image", self.document.start_folder(), IMAGE_FILTER)
+        path = self.document.ask_open_path("Open Image", IMAGE_FILTER)
         if path:
-            self.document.remember_folder(path)
             self.open_path(path)
 
     def paste(self) -> None:
