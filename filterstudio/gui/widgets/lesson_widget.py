@@ -210,22 +210,9 @@ class LessonWidget(QWidget):
         try:
             plan = build_lesson(image, flt, layer, flip=flip)
         except ValueError as exc:
-            self._plan = None
-            self._notes = {}
-            self._canvases.setCurrentWidget(self.canvas)
-            self.canvas.set_plan(None, str(exc))
-            self._show_note(str(exc), error=True)
-            self._step = 0
-            self._refresh()
+            self.show_problem(str(exc))
             return False
-        self._plan = plan
-        self._notes = concept_notes(plan)
-        self._step = 0
-        self._canvases.setCurrentWidget(self.canvas)
-        self.canvas.set_plan(plan)
-        self._show_note(plan.note or "", error=False)
-        self._refresh()
-        self.stepChanged.emit(0)
+        self._start(self.canvas, plan, concept_notes(plan))
         return True
 
     def set_stage_lesson(self, plan: StageLessonPlan) -> None:
@@ -233,25 +220,29 @@ class LessonWidget(QWidget):
         :func:`filterstudio.compute.stage_lessons.build_stage_lesson`): a pooling window, or a
         filter summing its products over every map it reads."""
         self.pause()
-        self._plan = plan
-        self._notes = {}
-        self._step = 0
-        self._canvases.setCurrentWidget(self.stage_canvas)
-        self.stage_canvas.set_plan(plan)
-        self._show_note(plan.note or "", error=False)
-        self._refresh()
-        self.stepChanged.emit(0)
+        self._start(self.stage_canvas, plan, {})
 
     def show_problem(self, text: str) -> None:
         """No lesson: say why (one sentence) where the lesson would be."""
         self.pause()
-        self._plan = None
-        self._notes = {}
+        self._start(self.canvas, None, {}, text)
+
+    def _start(self, canvas, plan, notes: dict[str, str], problem: str = "") -> None:
+        """Show ``plan`` on ``canvas`` from its first step (None: ``problem`` in its place)."""
+        self._plan = plan
+        self._notes = notes
         self._step = 0
-        self._canvases.setCurrentWidget(self.canvas)
-        self.canvas.set_plan(None, text)
-        self._show_note(text, error=True)
+        self._canvases.setCurrentWidget(canvas)
+        if plan is None:
+            canvas.set_plan(None, problem)
+            self._show_note(problem, error=True)
+            self._refresh()
+            return
+        canvas.set_plan(plan)
+        self._show_note(plan.note or "", error=False)
         self._refresh()
+        self.stepChanged.emit(0)
+
     def plan(self) -> LessonPlan | StageLessonPlan | None:
         """The lesson shown, or None."""
         return self._plan
