@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -70,6 +69,7 @@ from .widgets import (
     StackViewWidget,
     StageBarWidget,
     ViewSync,
+    splitter,
 )
 from .window_fit import DockScrollArea, SideDocks
 from .window_layout import restore_layout, save_layout
@@ -161,18 +161,13 @@ class MainWindow(StackSurface, QMainWindow, VideoScripting):
         self.stack_view = StackViewWidget(self.feature_grid)
         # The arithmetic of a hovered cell sits under the input it reads from.
         self.arithmetic = ArithmeticWidget()
-        self.input_column = QSplitter(Qt.Orientation.Vertical)
-        self.input_column.setObjectName("inputColumn")
-        self.input_column.addWidget(self.input_panel)
-        self.input_column.addWidget(self.arithmetic)
-        self.input_column.setStretchFactor(0, 3)
-        self.input_column.setStretchFactor(1, 2)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("studioSplitter")
-        self.splitter.addWidget(self.input_column)
-        self.splitter.addWidget(self.stack_view)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 5)
+        self.input_column = splitter(
+            Qt.Orientation.Vertical, (self.input_panel, 3), (self.arithmetic, 2), name="inputColumn"
+        )
+        self.splitter = splitter(
+            Qt.Orientation.Horizontal, (self.input_column, 2), (self.stack_view, 5),
+            name="studioSplitter",
+        )  # fmt: skip
         self.lesson = LessonWidget()
         self.tabs = QTabWidget()
         self.tabs.setObjectName("viewTabs")

@@ -22,6 +22,7 @@ from .kernel_insight import FactorRow, KernelInsightWidget
 from .kernel_text import KernelTextWidget
 from .kernel_values import KernelValuesView
 from .layer_controls import LayerControlsWidget, formula_text
+from .layouts import splitter
 from .learn_widget import LearnWidget
 from .lesson_canvas import LessonCanvas
 from .lesson_exporter import LessonExporterWidget, LessonExportJob
@@ -96,5 +97,6 @@ __all__ = [
     "formula_text",
     "grid_shape",
     "rate_text",
+    "splitter",
     "step_interval_ms",
 ]

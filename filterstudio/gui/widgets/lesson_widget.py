@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSlider,
-    QSplitter,
     QStackedWidget,
     QStyle,
     QTextBrowser,
@@ -34,6 +33,7 @@ from filterstudio.core.lesson_concepts import (
 )
 from filterstudio.core.stage_lesson import StageLessonPlan
 
+from .layouts import splitter
 from .lesson_canvas import LessonCanvas
 from .lesson_exporter import LessonExporterWidget
 from .scene_canvas import SceneCanvas
@@ -107,15 +107,13 @@ class LessonWidget(QWidget):
         self._explain.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._explain.setMinimumWidth(220)
         self._explain.setAccessibleName("explanations of the lesson's words")
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(self._canvases)
-        splitter.addWidget(self._explain)
-        splitter.setStretchFactor(0, 4)
-        splitter.setStretchFactor(1, 1)
-        splitter.setChildrenCollapsible(False)
-        splitter.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        split = splitter(
+            Qt.Orientation.Horizontal, (self._canvases, 4), (self._explain, 1), parent=self
+        )
+        split.setChildrenCollapsible(False)
+        split.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         # The drawing gets most of the width, whatever the cards' tables ask for.
-        splitter.setSizes([760, 280])
+        split.setSizes([760, 280])
 
         def button(text: str, tip: str, slot, icon=None) -> QPushButton:
             b = QPushButton(text, self)
@@ -188,7 +186,7 @@ class LessonWidget(QWidget):
         # The step sentence has its own line so the controls fit a 1280-pixel screen.
         layout = QVBoxLayout(self)
         layout.addWidget(self._note)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(split, 1)
         layout.addWidget(self._step_label)
         layout.addLayout(controls)
         layout.addWidget(self._exporter)
