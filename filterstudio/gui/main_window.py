@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -69,6 +68,7 @@ from .widgets import (
     StackViewWidget,
     StageBarWidget,
     ViewSync,
+    column,
     splitter,
 )
 from .window_fit import DockScrollArea, SideDocks
@@ -192,23 +192,15 @@ class MainWindow(StackSurface, QMainWindow, VideoScripting):
         )
         self.pool_note.setWordWrap(True)
         self.pool_note.hide()
-        left = QWidget()
-        lay = QVBoxLayout(left)
-        lay.setContentsMargins(6, 6, 6, 6)
-        lay.addWidget(self.stage_bar)
-        lay.addWidget(self.filter_list)
-        lay.addWidget(self.pool_note)
-        lay.addWidget(self.kernel_editor)
-        lay.addStretch(1)
+        left = column(
+            self.stage_bar, self.filter_list, self.pool_note, self.kernel_editor,
+            margin=6, stretch=True,
+        )  # fmt: skip
         self.filters_dock = self._dock("Filters", "filtersDock", left)
         self.layer_controls = LayerControlsWidget()
         self.pool_controls = PoolControlsWidget()
         self.pool_controls.hide()
-        settings = QWidget()
-        lay = QVBoxLayout(settings)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.layer_controls)
-        lay.addWidget(self.pool_controls)
+        settings = column(self.layer_controls, self.pool_controls)
         self.layer_dock = self._dock("Layer", "layerDock", settings)
         # What the kernel does to frequencies and whether it splits: a tab beside the layer's,
         # so the kernel grid above stays whole on a laptop screen and both show at once.

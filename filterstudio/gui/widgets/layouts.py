@@ -1,9 +1,9 @@
-"""Builds the layouts several views repeat: a splitter of parts that share its room by weight."""
+"""Builds the layouts several views repeat: splitters of weighted parts, columns of widgets."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSplitter, QWidget
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 
 def splitter(
@@ -21,3 +21,16 @@ def splitter(
         split.addWidget(widget)
         split.setStretchFactor(index, stretch)
     return split
+
+
+def column(*widgets: QWidget, margin: int = 0, stretch: bool = False) -> QWidget:
+    """A widget holding ``widgets`` top to bottom, ``margin`` pixels in from each edge; with
+    ``stretch`` the room left over goes below them."""
+    holder = QWidget()
+    lay = QVBoxLayout(holder)
+    lay.setContentsMargins(margin, margin, margin, margin)
+    for widget in widgets:
+        lay.addWidget(widget)
+    if stretch:
+        lay.addStretch(1)
+    return holder

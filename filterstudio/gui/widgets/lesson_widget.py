@@ -401,20 +401,14 @@ class LessonWidget(QWidget):
     # -- keys ---------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
+        steps = {
+            Qt.Key.Key_Right: self.step_forward, Qt.Key.Key_Left: self.step_back,
+            Qt.Key.Key_Home: self.go_start, Qt.Key.Key_End: self.go_end,
+        }  # fmt: skip
         if key == Qt.Key.Key_Space:
-            self.pause() if self.is_playing() else self.play()
-        elif key == Qt.Key.Key_Right:
-            self.pause()
-            self.step_forward()
-        elif key == Qt.Key.Key_Left:
-            self.pause()
-            self.step_back()
-        elif key == Qt.Key.Key_Home:
-            self.pause()
-            self.go_start()
-        elif key == Qt.Key.Key_End:
-            self.pause()
-            self.go_end()
+            self._on_play_clicked()
+        elif key in steps:
+            self._paused(steps[key])()
         else:
             super().keyPressEvent(event)
             return
