@@ -9,7 +9,7 @@ once; its scripting surface (docs/SCRIPTING.md) is a set of one-line delegates t
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEventLoop, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
@@ -17,9 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QSplitter,
     QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -52,6 +50,7 @@ from .stage_panels import StagePanels
 from .stages import StagesPresenter
 from .startup import freeze_startup_objects
 from .status import StatusPresenter
+from .tasks import run_until
 from .transport import TransportPresenter
 from .video_surface import VideoScripting
 from .widgets import (
@@ -70,6 +69,8 @@ from .widgets import (
     StackViewWidget,
     StageBarWidget,
     ViewSync,
+    column,
+    splitter,
 )
 from .window_fit import DockScrollArea, SideDocks
 from .window_layout import restore_layout, save_layout
@@ -130,7 +131,7 @@ class MainWindow(StackSurface, QMainWindow, VideoScripting):
         self.insight_presenter = InsightPresenter(self.insight, self, self)
         self.learn = LearnPresenter(
             self.controller, self.learn_page, self.guess_page, self.dialogs,
-            (self.document.start_folder, self.document.remember_folder), self._show_learn, self,
+            self.document.ask_open_path, self._show_learn, self,
         )  # fmt: skip
         self.actions = build_actions(self, self.menuBar(), action_table(self))
         self.cameras = CameraMenu(self.actions.submenus["file.camera"],
@@ -162,18 +163,13 @@ class MainWindow(StackSurface, QMainWindow, VideoScripting):
         self.stack_view = StackViewWidget(self.feature_grid)
         # The arithmetic of a hovered cell sits under the input it reads from.
         self.arithmetic = ArithmeticWidget()
-        self.input_column = QSplitter(Qt.Orientation.Vertical)
-        self.input_column.setObjectName("inputColumn")
-        self.input_column.addWidget(self.input_panel)
-        self.input_column.addWidget(self.arithmetic)
-        self.input_column.setStretchFactor(0, 3)
-        self.input_column.setStretchFactor(1, 2)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("studioSplitter")
-        self.splitter.addWidget(self.input_column)
-        self.splitter.addWidget(self.stack_view)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 5)
+        self.input_column = splitter(
+            Qt.Orientation.Vertical, (self.input_panel, 3), (self.arithmetic, 2), name="inputColumn"
+        )
+        self.splitter = splitter(
+            Qt.Orientation.Horizontal, (self.input_column, 2), (self.stack_view, 5),
+            name="studioSplitter",
+        )  # fmt: skip
         self.lesson = LessonWidget()
         self.tabs = QTabWidget()
         self.tabs.setObjectName("viewTabs")
@@ -198,23 +194,15 @@ class MainWindow(StackSurface, QMainWindow, VideoScripting):
         )
         self.pool_note.setWordWrap(True)
         self.pool_note.hide()
-        left = QWidget()
-        lay = QVBoxLayout(left)
-        lay.setContentsMargins(6, 6, 6, 6)
-        lay.addWidget(self.stage_bar)
-        lay.addWidget(self.filter_list)
-        lay.addWidget(self.pool_note)
-        lay.addWidget(self.kernel_editor)
-        lay.addStretch(1)
+        left = column(
+            self.stage_bar, self.filter_list, self.pool_note, self.kernel_editor,
+            margin=6, stretch=True,
+        )  # fmt: skip
         self.filters_dock = self._dock("Filters", "filtersDock", left)
         self.layer_controls = LayerControlsWidget()
         self.pool_controls = PoolControlsWidget()
         self.pool_controls.hide()
-        settings = QWidget()
-        lay = QVBoxLayout(settings)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.layer_controls)
-        lay.addWidget(self.pool_controls)
+        settings = column(self.layer_controls, self.pool_controls)
         self.layer_dock = self._dock("Layer", "layerDock", settings)
         # What the kernel does to frequencies and whether it splits: a tab beside the layer's,
         # so the kernel grid above stays whole on a laptop screen and both show at once.
@@ -353,17 +341,7 @@ class MainWindow(StackSurface, QMainWindow, VideoScripting):
 
     def wait_until_current(self, timeout: float = 30.0) -> bool:
         """Run the event loop until the maps are current (or ``timeout`` seconds pass)."""
-        if self.is_current():
-            return True
-        loop = QEventLoop()
-        self.controller.mapsCurrent.connect(loop.quit)
-        timer = QTimer()
-        timer.setSingleShot(True)
-        timer.timeout.connect(loop.quit)
-        timer.start(int(timeout * 1000))
-        while not self.is_current() and timer.isActive():
-            loop.exec()
-        self.controller.mapsCurrent.disconnect(loop.quit)
+        run_until(self.is_current, self.controller.mapsCurrent, timeout=timeout)
         return self.is_current()
 
     def map_values(self, index: int) -> np.ndarray | None:
@@ -446,9 +424,8 @@ class MainWindow(StackSurface, QMainWindow, VideoScripting):
 
     # == commands =========================================================================
     def open_image_dialog(self) -> None:
-        path = self.dialogs.open_file("Open Image", self.document.start_folder(), IMAGE_FILTER)
+        path = self.document.ask_open_path("Open Image", IMAGE_FILTER)
         if path:
-            self.document.remember_folder(path)
             self.open_path(path)
 
     def paste(self) -> None:

@@ -10,11 +10,11 @@ bank's presenters are connected.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEventLoop, QTimer
 
 from ..compute.equivalence import Equivalence
 from ..model.stack import Stack
 from .equivalence import EquivalencePresenter
+from .tasks import run_until
 from .widgets import MapPanelWidget
 
 
@@ -108,15 +108,8 @@ class StackSurface:
         there is none to make, it failed, or ``timeout`` seconds passed)."""
         if not self.equivalence.show():
             return None
-        loop = QEventLoop()
-        self.equivalence.finished.connect(loop.quit)
-        timer = QTimer()
-        timer.setSingleShot(True)
-        timer.timeout.connect(loop.quit)
-        timer.start(int(timeout * 1000))
-        while self.equivalence.is_running() and timer.isActive():
-            loop.exec()
-        self.equivalence.finished.disconnect(loop.quit)
+        equivalence = self.equivalence
+        run_until(lambda: not equivalence.is_running(), equivalence.finished, timeout=timeout)
         return self.equivalence.result()
 
     # == reactions ========================================================================

@@ -11,7 +11,7 @@ with the input.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject
 
 from ..compute.receptive_fields import field_text, map_placement, stage_chain
 from ..compute.requests import ComputeResult
@@ -20,56 +20,27 @@ from ..core.receptive import receptive_size
 from ..core.sizes import size_text
 from ..model.stack import ConvStage, PoolStage, Stack
 from ..model.studio import BankChange, DisplayState, ImageState
+from .panel_set import PanelSet
 from .widgets import MapPanelWidget, StackViewWidget, ViewSync
 
 
-class StagePanels(QObject):
+class StagePanels(PanelSet):
     """Owns the panels of stages after the bank, one row each in ``view``; keeps them in
-    ``sync`` with the input.
+    ``sync`` with the input. Signals: :class:`~filterstudio.gui.panel_set.PanelSet`'s."""
 
-    Signals (user intent, keyed by map key)
-    ---------------------------------------
-    selectRequested(str), hoveredCell(str, int, int), mappingChanged(str, str, str),
-    reluToggled(str, bool), panelMade(MapPanelWidget), displaySideWanted() (rows came or went:
-    every panel has another size, so the display copies may too)
-    """
-
-    selectRequested = Signal(str)
-    hoveredCell = Signal(str, int, int)
-    mappingChanged = Signal(str, str, str)
-    reluToggled = Signal(str, bool)
-    panelMade = Signal(object)
-    displaySideWanted = Signal()
-
-    def __init__(self, view: StackViewWidget, sync: ViewSync, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+    def __init__(
+        self, view: StackViewWidget, sync: ViewSync, parent: QObject | None = None
+    ) -> None:
+        super().__init__(sync, parent)
         self.view = view
-        self.sync = sync
-        self._panels: dict[str, MapPanelWidget] = {}
         self._rows: dict[str, list[str]] = {}  # stage uid -> its map keys, in order
-        self._shown: dict[str, ComputeResult] = {}
         self._stack = Stack()
-        self._display = DisplayState()
-        self._image: ImageState | None = None
-        self._selected: str | None = None
         self._placements: dict[str, object] = {}  # map key -> its placement on the picture
-        # Display copies follow the panels' size, settled 250 ms after rows come or go.
-        self._side_timer = QTimer(self)
-        self._side_timer.setSingleShot(True)
-        self._side_timer.setInterval(250)
-        self._side_timer.timeout.connect(self.displaySideWanted)
 
     # -- reading -------------------------------------------------------------------------
-    def panel(self, key: str) -> MapPanelWidget:
-        """The panel of the later-stage map ``key``."""
-        return self._panels[key]
-
     def panels_of(self, k: int) -> list[MapPanelWidget]:
         """The panels of stage ``k`` (1 or more), in map order."""
         return [self._panels[key] for key in self._rows.get(self._stack.stages[k].uid, [])]
-
-    def shown(self, key: str) -> ComputeResult | None:
-        return self._shown.get(key)
 
     # -- model -> panels -------------------------------------------------------------------
     def on_bank_changed(self, change: BankChange) -> None:
@@ -143,12 +114,7 @@ class StagePanels(QObject):
 
     def set_selected(self, key: str | None) -> None:
         """Frame the panel of the selected map (None: no later-stage map is selected)."""
-        if key == self._selected:
-            return
-        for k in (self._selected, key):
-            if k in self._panels:
-                self._panels[k].set_selected(k == key)
-        self._selected = key
+        self._select(key)
 
     # -- panels --------------------------------------------------------------------------
     def _rebuild(self, rows: dict[str, list[str]]) -> None:
@@ -166,31 +132,6 @@ class StagePanels(QObject):
         self._side_timer.start()
         if self._selected not in self._panels:
             self._selected = None
-
-    def _make(self, key: str) -> MapPanelWidget:
-        panel = MapPanelWidget()
-        self._panels[key] = panel
-        self.sync.add(panel.view)
-        panel.selectRequested.connect(lambda u=key: self.selectRequested.emit(u))
-        panel.hoveredCell.connect(lambda i, j, u=key: self.hoveredCell.emit(u, i, j))
-        panel.mappingChanged.connect(lambda m, c, u=key: self.mappingChanged.emit(u, m, c))
-        panel.reluToggled.connect(lambda on, u=key: self.reluToggled.emit(u, on))
-        panel.set_busy(self._image is not None)
-        self._show_mapping(key)
-        self.panelMade.emit(panel)
-        return panel
-
-    def _drop(self, key: str) -> None:
-        panel = self._panels.pop(key, None)
-        self._shown.pop(key, None)
-        if panel is not None:
-            self.sync.remove(panel.view)
-            panel.hide()
-            panel.deleteLater()
-
-    def _show_mapping(self, key: str) -> None:
-        mapping, cmap, overridden = self._display.for_uid(key)
-        self._panels[key].set_mapping(mapping if overridden else "default", cmap or "")
 
     def _refresh_stage(self, k: int, hw: StackShapes | None) -> None:
         """Titles, ReLU buttons and switched-off filters of stage ``k``'s panels (``hw``: the

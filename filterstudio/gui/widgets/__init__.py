@@ -22,6 +22,7 @@ from .kernel_insight import FactorRow, KernelInsightWidget
 from .kernel_text import KernelTextWidget
 from .kernel_values import KernelValuesView
 from .layer_controls import LayerControlsWidget, formula_text
+from .layouts import column, splitter
 from .learn_widget import LearnWidget
 from .lesson_canvas import LessonCanvas
 from .lesson_exporter import LessonExporterWidget, LessonExportJob
@@ -88,6 +89,7 @@ __all__ = [
     "ViewSync",
     "cell_colors",
     "choice_tip",
+    "column",
     "detail_level",
     "fill_choices",
     "format_cell",
@@ -96,5 +98,6 @@ __all__ = [
     "formula_text",
     "grid_shape",
     "rate_text",
+    "splitter",
     "step_interval_ms",
 ]

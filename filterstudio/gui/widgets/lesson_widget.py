@@ -7,6 +7,8 @@ speed, keys, the explanations panel and the export buttons; exports run in
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
@@ -15,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSlider,
-    QSplitter,
     QStackedWidget,
     QStyle,
     QTextBrowser,
@@ -32,6 +33,7 @@ from filterstudio.core.lesson_concepts import (
 )
 from filterstudio.core.stage_lesson import StageLessonPlan
 
+from .layouts import splitter
 from .lesson_canvas import LessonCanvas
 from .lesson_exporter import LessonExporterWidget
 from .scene_canvas import SceneCanvas
@@ -105,15 +107,13 @@ class LessonWidget(QWidget):
         self._explain.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._explain.setMinimumWidth(220)
         self._explain.setAccessibleName("explanations of the lesson's words")
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(self._canvases)
-        splitter.addWidget(self._explain)
-        splitter.setStretchFactor(0, 4)
-        splitter.setStretchFactor(1, 1)
-        splitter.setChildrenCollapsible(False)
-        splitter.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        split = splitter(
+            Qt.Orientation.Horizontal, (self._canvases, 4), (self._explain, 1), parent=self
+        )
+        split.setChildrenCollapsible(False)
+        split.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         # The drawing gets most of the width, whatever the cards' tables ask for.
-        splitter.setSizes([760, 280])
+        split.setSizes([760, 280])
 
         def button(text: str, tip: str, slot, icon=None) -> QPushButton:
             b = QPushButton(text, self)
@@ -126,19 +126,21 @@ class LessonWidget(QWidget):
 
         sp = QStyle.StandardPixmap
         self._start_btn = button(
-            "Start", "First step (Home)", self._on_start_clicked, sp.SP_MediaSkipBackward
+            "Start", "First step (Home)", self._paused(self.go_start), sp.SP_MediaSkipBackward
         )
         self._back_btn = button(
-            "Back", "One step back (Left arrow)", self._on_back_clicked, sp.SP_MediaSeekBackward
+            "Back", "One step back (Left arrow)", self._paused(self.step_back),
+            sp.SP_MediaSeekBackward,
         )
         self._play_btn = button(
             "Play", "Play or pause (Space)", self._on_play_clicked, sp.SP_MediaPlay
         )
         self._forward_btn = button(
-            "Next", "One step on (Right arrow)", self._on_forward_clicked, sp.SP_MediaSeekForward
+            "Next", "One step on (Right arrow)", self._paused(self.step_forward),
+            sp.SP_MediaSeekForward,
         )
         self._end_btn = button(
-            "End", "Last step (End)", self._on_end_clicked, sp.SP_MediaSkipForward
+            "End", "Last step (End)", self._paused(self.go_end), sp.SP_MediaSkipForward
         )
         self._gif_btn = button(
             "Export GIF…", "Save the lesson as an animation", self._on_gif_clicked
@@ -184,7 +186,7 @@ class LessonWidget(QWidget):
         # The step sentence has its own line so the controls fit a 1280-pixel screen.
         layout = QVBoxLayout(self)
         layout.addWidget(self._note)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(split, 1)
         layout.addWidget(self._step_label)
         layout.addLayout(controls)
         layout.addWidget(self._exporter)
@@ -206,22 +208,9 @@ class LessonWidget(QWidget):
         try:
             plan = build_lesson(image, flt, layer, flip=flip)
         except ValueError as exc:
-            self._plan = None
-            self._notes = {}
-            self._canvases.setCurrentWidget(self.canvas)
-            self.canvas.set_plan(None, str(exc))
-            self._show_note(str(exc), error=True)
-            self._step = 0
-            self._refresh()
+            self.show_problem(str(exc))
             return False
-        self._plan = plan
-        self._notes = concept_notes(plan)
-        self._step = 0
-        self._canvases.setCurrentWidget(self.canvas)
-        self.canvas.set_plan(plan)
-        self._show_note(plan.note or "", error=False)
-        self._refresh()
-        self.stepChanged.emit(0)
+        self._start(self.canvas, plan, concept_notes(plan))
         return True
 
     def set_stage_lesson(self, plan: StageLessonPlan) -> None:
@@ -229,25 +218,29 @@ class LessonWidget(QWidget):
         :func:`filterstudio.compute.stage_lessons.build_stage_lesson`): a pooling window, or a
         filter summing its products over every map it reads."""
         self.pause()
-        self._plan = plan
-        self._notes = {}
-        self._step = 0
-        self._canvases.setCurrentWidget(self.stage_canvas)
-        self.stage_canvas.set_plan(plan)
-        self._show_note(plan.note or "", error=False)
-        self._refresh()
-        self.stepChanged.emit(0)
+        self._start(self.stage_canvas, plan, {})
 
     def show_problem(self, text: str) -> None:
         """No lesson: say why (one sentence) where the lesson would be."""
         self.pause()
-        self._plan = None
-        self._notes = {}
+        self._start(self.canvas, None, {}, text)
+
+    def _start(self, canvas, plan, notes: dict[str, str], problem: str = "") -> None:
+        """Show ``plan`` on ``canvas`` from its first step (None: ``problem`` in its place)."""
+        self._plan = plan
+        self._notes = notes
         self._step = 0
-        self._canvases.setCurrentWidget(self.canvas)
-        self.canvas.set_plan(None, text)
-        self._show_note(text, error=True)
+        self._canvases.setCurrentWidget(canvas)
+        if plan is None:
+            canvas.set_plan(None, problem)
+            self._show_note(problem, error=True)
+            self._refresh()
+            return
+        canvas.set_plan(plan)
+        self._show_note(plan.note or "", error=False)
         self._refresh()
+        self.stepChanged.emit(0)
+
     def plan(self) -> LessonPlan | StageLessonPlan | None:
         """The lesson shown, or None."""
         return self._plan
@@ -408,20 +401,14 @@ class LessonWidget(QWidget):
     # -- keys ---------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
+        steps = {
+            Qt.Key.Key_Right: self.step_forward, Qt.Key.Key_Left: self.step_back,
+            Qt.Key.Key_Home: self.go_start, Qt.Key.Key_End: self.go_end,
+        }  # fmt: skip
         if key == Qt.Key.Key_Space:
-            self.pause() if self.is_playing() else self.play()
-        elif key == Qt.Key.Key_Right:
-            self.pause()
-            self.step_forward()
-        elif key == Qt.Key.Key_Left:
-            self.pause()
-            self.step_back()
-        elif key == Qt.Key.Key_Home:
-            self.pause()
-            self.go_start()
-        elif key == Qt.Key.Key_End:
-            self.pause()
-            self.go_end()
+            self._on_play_clicked()
+        elif key in steps:
+            self._paused(steps[key])()
         else:
             super().keyPressEvent(event)
             return
@@ -450,24 +437,17 @@ class LessonWidget(QWidget):
         self.pause()
         self.jump_to_cell(i, j)
 
-    def _on_start_clicked(self) -> None:
-        self.pause()
-        self.go_start()
+    def _paused(self, step: Callable[[], None]) -> Callable[..., None]:
+        """A button's slot: pause (a press while playing stops the play), then ``step``."""
 
-    def _on_back_clicked(self) -> None:
-        self.pause()
-        self.step_back()
+        def slot(*_args) -> None:
+            self.pause()
+            step()
+
+        return slot
 
     def _on_play_clicked(self) -> None:
         self.pause() if self.is_playing() else self.play()
-
-    def _on_forward_clicked(self) -> None:
-        self.pause()
-        self.step_forward()
-
-    def _on_end_clicked(self) -> None:
-        self.pause()
-        self.go_end()
 
     def _on_speed_value_changed(self, value: int) -> None:
         self._timer.setInterval(step_interval_ms(value))

@@ -22,10 +22,15 @@ from PySide6.QtWidgets import (
 
 from filterstudio.core import display
 from filterstudio.core.geometry import MapGeometry
-from filterstudio.core.vocabulary import MAPPING_TERMS, MAPPINGS, Term
 
-from .choices import fill_choices
 from .feature_grid import FeatureGridWidget
+from .map_colour import (
+    DEFAULT_CHOICE,
+    fill_colormaps,
+    mapping_combos,
+    name_defaults,
+    show_colorbar,
+)
 from .map_style import BACKGROUND
 from .map_view import MapView
 from .panel_parts import (
@@ -40,10 +45,6 @@ from .panel_parts import (
 )
 from .presentation import present
 
-DEFAULT_CHOICE = "default"
-DEFAULT_MAPPING = Term(
-    DEFAULT_CHOICE, DEFAULT_CHOICE, "The mapping chosen for every map (View menu)."
-)
 #: The least a map panel shrinks to, even when its compact form would fit in less.
 PANEL_FLOOR = (120, 100)
 #: The least map height a panel keeps when it also shows its statistics line.
@@ -110,18 +111,7 @@ class MapPanelWidget(PanelFrame):
         self._default_mapping = ""
         self._default_colormap = ""
         self._pushed_defaults = False
-        self._mapping_combo = QComboBox()
-        self._mapping_combo.setAccessibleName("display mapping")
-        fill_choices(self._mapping_combo, (DEFAULT_MAPPING, *MAPPING_TERMS))
-        self._colormap_combo = QComboBox()
-        self._colormap_combo.setAccessibleName("colour map")
-        for combo in (self._mapping_combo, self._colormap_combo):
-            combo.setSizeAdjustPolicy(
-                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-            )
-            combo.setMinimumContentsLength(4)
-            combo.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-            combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._mapping_combo, self._colormap_combo = mapping_combos()
         self._fill_colormaps(self._colormap_kind(DEFAULT_CHOICE), "")
         self._relu_button = QToolButton()
         self._relu_button.setText("ReLU")
@@ -327,26 +317,8 @@ class MapPanelWidget(PanelFrame):
         return colormap or "gray"
 
     def _update_default_labels(self) -> None:
-        """Name what "default" resolves to, in the items and in the tooltips. The name comes
-        first ("minmax (default)"), so a narrow combo that cuts the text still shows it."""
-        mapping, cmap = self._default_mapping, self._default_colormap
-        if self._mapping_combo.count():
-            self._mapping_combo.setItemText(
-                0, f"{mapping} ({DEFAULT_CHOICE})" if mapping else DEFAULT_CHOICE
-            )
-        if self._colormap_combo.count():
-            kind = self._colormap_combo.property("kind")
-            shown_cmap = display.DEFAULT_DIVERGING if kind == "diverging" else cmap
-            self._colormap_combo.setItemText(
-                0, f"{shown_cmap} ({DEFAULT_CHOICE})" if shown_cmap else DEFAULT_CHOICE
-            )
-        self._mapping_combo.setToolTip(
-            "Display mapping: how the map's values become grey levels or colours"
-            + (f". Default: {mapping} (View menu)." if mapping else ".")
-        )
-        self._colormap_combo.setToolTip(
-            "Colour map: the colours the mapped values are drawn in"
-            + (f". Default: {cmap} (View menu)." if cmap else ".")
+        name_defaults(
+            self._mapping_combo, self._colormap_combo, self._default_mapping, self._default_colormap
         )
 
     def set_map(
@@ -405,7 +377,7 @@ class MapPanelWidget(PanelFrame):
         else:
             self._histogram.set_histogram(None, None)
         self._stats.set_stats(stats)
-        self._update_colorbar(mapping, colormap, stats, values, ticks)
+        show_colorbar(self._colorbar, mapping, colormap, stats, values, ticks)
         self._apply_compact_mode()
         grid = self.parentWidget()
         if isinstance(grid, FeatureGridWidget):
@@ -490,18 +462,8 @@ class MapPanelWidget(PanelFrame):
         return "diverging" if effective == "diverging" else "sequential"
 
     def _fill_colormaps(self, kind: str, current: str) -> None:
-        names = display.DIVERGING_COLORMAPS if kind == "diverging" else display.COLORMAPS
-        combo = self._colormap_combo
-        if combo.property("kind") == kind and combo.count():
-            combo.setCurrentIndex(max(0, combo.findData(current)))
-            return
-        combo.clear()
-        combo.addItem(DEFAULT_CHOICE, "")
-        for name in names:
-            combo.addItem(name, name)
-        combo.setProperty("kind", kind)
-        combo.setCurrentIndex(max(0, combo.findData(current)))
-        self._update_default_labels()
+        if fill_colormaps(self._colormap_combo, kind, current):
+            self._update_default_labels()
 
     def _refill_colormaps_for_mapping(self) -> None:
         self._colormap_combo.blockSignals(True)
@@ -509,35 +471,6 @@ class MapPanelWidget(PanelFrame):
             self._fill_colormaps(self._colormap_kind(self.mapping()), self.colormap())
         finally:
             self._colormap_combo.blockSignals(False)
-
-    def _update_colorbar(self, mapping, colormap, stats, values, ticks) -> None:
-        colored = mapping == "diverging" or (colormap not in (None, "", "gray", "grey"))
-        if not colored or mapping not in MAPPINGS:
-            self._colorbar.setVisible(False)
-            return
-        if ticks is None:
-            ticks = self._ticks_for(mapping, stats, values)
-        bar_map = colormap if colormap else None
-        if mapping == "diverging" and bar_map not in display.DIVERGING_COLORMAPS:
-            bar_map = display.DEFAULT_DIVERGING
-        try:
-            self._colorbar.set_colorbar(bar_map, ticks)
-        except ValueError:
-            self._colorbar.setVisible(False)
-            return
-        self._colorbar.setVisible(True)
-
-    @staticmethod
-    def _ticks_for(mapping: str, stats, values) -> list[tuple[float, str]]:
-        # The ticks depend only on the map's range: ask for them with a two-value stand-in
-        # instead of passing the whole map through the GUI thread.
-        if mapping == "diverging" and values is not None and np.ndim(values) == 3:
-            return display.colorbar_ticks(mapping, values)
-        if stats is None:
-            if values is None:
-                return display.colorbar_ticks(mapping, np.zeros((0, 0), np.float32))
-            return display.colorbar_ticks(mapping, values)
-        return display.colorbar_ticks(mapping, np.array([[stats.min, stats.max]], np.float32))
 
     def sizeHint(self) -> QSize:
         return QSize(360, 300)
