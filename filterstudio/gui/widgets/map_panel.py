@@ -264,8 +264,9 @@ class MapPanelWidget(PanelFrame):
 
     def set_title(self, text: str) -> None:
         """Set the title line, e.g. ``"sobel_x  3x3 -> 1500x2000"``."""
-        self._title.setText(text)
-        self._title.setToolTip(text)
+        if text != self._title.text():
+            self._title.setText(text)
+            _set_tip(self._title, text)
 
     def set_presentation(self, on: bool) -> None:
         """Projector size: the title, the controls, the statistics and the numbers drawn in
@@ -300,9 +301,11 @@ class MapPanelWidget(PanelFrame):
         """A one-line caption saying what the filter finds (``""`` hides it), e.g.
         ``"vertical edges (brightness changing left to right)"``, over the foot of the map so
         the map keeps its area (see :func:`filterstudio.core.kernels.finds_caption`)."""
+        if text == self._caption.text():
+            return
         self._caption.setText(text)
-        self._caption.setToolTip(text)
-        self._title.setToolTip(f"{self._title.text()}\n{text}" if text else self._title.text())
+        _set_tip(self._caption, text)
+        _set_tip(self._title, f"{self._title.text()}\n{text}" if text else self._title.text())
         self._place_caption()
 
     def caption(self) -> str:
@@ -330,23 +333,28 @@ class MapPanelWidget(PanelFrame):
         """Name what "default" resolves to, in the items and in the tooltips. The name comes
         first ("minmax (default)"), so a narrow combo that cuts the text still shows it."""
         mapping, cmap = self._default_mapping, self._default_colormap
+        # Called with every map shown: only what differs is set, so that a combo box is not
+        # laid out and repainted for the same words.
         if self._mapping_combo.count():
-            self._mapping_combo.setItemText(
-                0, f"{mapping} ({DEFAULT_CHOICE})" if mapping else DEFAULT_CHOICE
+            _set_item_text(
+                self._mapping_combo, f"{mapping} ({DEFAULT_CHOICE})" if mapping else DEFAULT_CHOICE
             )
         if self._colormap_combo.count():
             kind = self._colormap_combo.property("kind")
             shown_cmap = display.DEFAULT_DIVERGING if kind == "diverging" else cmap
-            self._colormap_combo.setItemText(
-                0, f"{shown_cmap} ({DEFAULT_CHOICE})" if shown_cmap else DEFAULT_CHOICE
+            _set_item_text(
+                self._colormap_combo,
+                f"{shown_cmap} ({DEFAULT_CHOICE})" if shown_cmap else DEFAULT_CHOICE,
             )
-        self._mapping_combo.setToolTip(
+        _set_tip(
+            self._mapping_combo,
             "Display mapping: how the map's values become grey levels or colours"
-            + (f". Default: {mapping} (View menu)." if mapping else ".")
+            + (f". Default: {mapping} (View menu)." if mapping else "."),
         )
-        self._colormap_combo.setToolTip(
+        _set_tip(
+            self._colormap_combo,
             "Colour map: the colours the mapped values are drawn in"
-            + (f". Default: {cmap} (View menu)." if cmap else ".")
+            + (f". Default: {cmap} (View menu)." if cmap else "."),
         )
 
     def set_map(
@@ -391,6 +399,7 @@ class MapPanelWidget(PanelFrame):
                 display.to_uint8, mapping=mapping, colormap=colormap, limits=(stats.min, stats.max)
             )
         self._view.set_detail_renderer(renderer)
+        aspect_before = self._view.input_rect()
         self._view.set_content(pixels, geometry=geometry, values=values, full_hw=full_hw)
         self._shown_mapping = mapping
         if self.mapping() == DEFAULT_CHOICE:
@@ -408,7 +417,7 @@ class MapPanelWidget(PanelFrame):
         self._update_colorbar(mapping, colormap, stats, values, ticks)
         self._apply_compact_mode()
         grid = self.parentWidget()
-        if isinstance(grid, FeatureGridWidget):
+        if isinstance(grid, FeatureGridWidget) and self._view.input_rect() != aspect_before:
             grid.refresh_layout()  # a new input may have another aspect ratio
 
     def set_error(self, message: str) -> None:
@@ -608,3 +617,16 @@ class MapPanelWidget(PanelFrame):
 
     def _on_relu_button_toggled(self, on: bool) -> None:
         self.reluToggled.emit(bool(on))
+
+
+def _set_tip(widget: QWidget, text: str) -> None:
+    """``widget``'s tooltip, set only when it says something else."""
+    if widget.toolTip() != text:
+        widget.setToolTip(text)
+
+
+def _set_item_text(combo: QComboBox, text: str) -> None:
+    """The first item's text, set only when it says something else (a combo box re-measures
+    and repaints itself for every setItemText)."""
+    if combo.itemText(0) != text:
+        combo.setItemText(0, text)
