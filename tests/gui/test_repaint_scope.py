@@ -52,7 +52,7 @@ def test_a_kernel_edit_repaints_no_other_filters_panel(qtbot, window):
             kernel[1, 1] += 0.25 * (step + 1)
             window.set_kernel(0, kernel, tag="cell:1,1")
             _settle(qtbot, window)
-            qtbot.waitUntil(lambda: counter.counts[0] > step, timeout=5000)
+            qtbot.waitUntil(lambda n=step: counter.counts[0] > n, timeout=5000)
             _settle(qtbot, window)
     finally:
         QApplication.instance().removeEventFilter(counter)
