@@ -36,6 +36,8 @@ from .panel_parts import (
     PanelFrame,
     StatsLabel,
     mono_font,
+    set_item_text,
+    set_tip,
     small_font,
 )
 from .presentation import present
@@ -266,7 +268,7 @@ class MapPanelWidget(PanelFrame):
         """Set the title line, e.g. ``"sobel_x  3x3 -> 1500x2000"``."""
         if text != self._title.text():
             self._title.setText(text)
-            _set_tip(self._title, text)
+            set_tip(self._title, text)
 
     def set_presentation(self, on: bool) -> None:
         """Projector size: the title, the controls, the statistics and the numbers drawn in
@@ -304,8 +306,8 @@ class MapPanelWidget(PanelFrame):
         if text == self._caption.text():
             return
         self._caption.setText(text)
-        _set_tip(self._caption, text)
-        _set_tip(self._title, f"{self._title.text()}\n{text}" if text else self._title.text())
+        set_tip(self._caption, text)
+        set_tip(self._title, f"{self._title.text()}\n{text}" if text else self._title.text())
         self._place_caption()
 
     def caption(self) -> str:
@@ -336,22 +338,22 @@ class MapPanelWidget(PanelFrame):
         # Called with every map shown: only what differs is set, so that a combo box is not
         # laid out and repainted for the same words.
         if self._mapping_combo.count():
-            _set_item_text(
+            set_item_text(
                 self._mapping_combo, f"{mapping} ({DEFAULT_CHOICE})" if mapping else DEFAULT_CHOICE
             )
         if self._colormap_combo.count():
             kind = self._colormap_combo.property("kind")
             shown_cmap = display.DEFAULT_DIVERGING if kind == "diverging" else cmap
-            _set_item_text(
+            set_item_text(
                 self._colormap_combo,
                 f"{shown_cmap} ({DEFAULT_CHOICE})" if shown_cmap else DEFAULT_CHOICE,
             )
-        _set_tip(
+        set_tip(
             self._mapping_combo,
             "Display mapping: how the map's values become grey levels or colours"
             + (f". Default: {mapping} (View menu)." if mapping else "."),
         )
-        _set_tip(
+        set_tip(
             self._colormap_combo,
             "Colour map: the colours the mapped values are drawn in"
             + (f". Default: {cmap} (View menu)." if cmap else "."),
@@ -618,15 +620,3 @@ class MapPanelWidget(PanelFrame):
     def _on_relu_button_toggled(self, on: bool) -> None:
         self.reluToggled.emit(bool(on))
 
-
-def _set_tip(widget: QWidget, text: str) -> None:
-    """``widget``'s tooltip, set only when it says something else."""
-    if widget.toolTip() != text:
-        widget.setToolTip(text)
-
-
-def _set_item_text(combo: QComboBox, text: str) -> None:
-    """The first item's text, set only when it says something else (a combo box re-measures
-    and repaints itself for every setItemText)."""
-    if combo.itemText(0) != text:
-        combo.setItemText(0, text)

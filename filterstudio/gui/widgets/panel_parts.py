@@ -397,3 +397,16 @@ class PanelFrame(QFrame):
         else:
             painter.setPen(QPen(self.palette().mid().color(), 1.0))
             painter.drawRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5))
+
+
+def set_tip(widget: QWidget, text: str) -> None:
+    """``widget``'s tooltip, set only when it says something else."""
+    if widget.toolTip() != text:
+        widget.setToolTip(text)
+
+
+def set_item_text(combo, text: str) -> None:
+    """The first item's text, set only when it says something else (a combo box re-measures
+    and repaints itself for every setItemText)."""
+    if combo.itemText(0) != text:
+        combo.setItemText(0, text)
