@@ -56,7 +56,7 @@ class StagePanels(PanelSet):
         first = min((c.index for c in change.stages), default=None)
         if change.stages_removed or change.layer_changed or change.structure_changed:
             first = 0 if first is None else min(first, 0)
-        if first is not None:
+        if first is not None and len(stack) > 1:
             # A stage changed: it and every stage after it show other sizes or values.
             shapes = self._shapes()
             for k in range(max(first, 1), len(stack)):

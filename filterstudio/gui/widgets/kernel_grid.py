@@ -229,6 +229,8 @@ class KernelGridsWidget(QScrollArea):
             self._fit = None
         self._values = np.array(shown, dtype=np.float64)
         max_abs = float(np.abs(shown).max()) if shown.size else 0.0
+        # Only the cells whose tint or tip changed are touched: one edited weight repaints
+        # one cell unless it moved the largest magnitude (which retints them all).
         for cell in self.cells():
             value = float(shown[cell.row, cell.col, cell.channel])
             bg, fg = cell_colors(value, max_abs)
@@ -236,9 +238,9 @@ class KernelGridsWidget(QScrollArea):
             tip = f"Row {cell.row + 1}, column {cell.col + 1}: {value:.8g}"
             if cell.error:
                 tip = f"{cell.error}\n{tip}"
-            cell.setToolTip(tip)
-            cell.update()
-        self._fit = None
+            if cell.toolTip() != tip:
+                cell.setToolTip(tip)
+        # The fit is chosen again from the new values; cells are re-sized only if it changed.
         self._refit()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name

@@ -15,7 +15,7 @@ from filterstudio.core import display
 from filterstudio.core.vocabulary import MAPPING_TERMS, MAPPINGS, Term
 
 from .choices import fill_choices
-from .panel_parts import ColorBarWidget
+from .panel_parts import ColorBarWidget, set_item_text, set_tip
 
 #: The choice that follows the studio's default (View menu) in the mapping and colour combos.
 DEFAULT_CHOICE = "default"
@@ -58,22 +58,26 @@ def fill_colormaps(combo: QComboBox, kind: str, current: str) -> bool:
 
 def name_defaults(mapping_combo: QComboBox, colormap_combo: QComboBox, mapping: str, cmap: str):
     """Name what "default" resolves to, in the items and in the tooltips. The name comes first
-    ("minmax (default)"), so a narrow combo that cuts the text still shows it."""
+    ("minmax (default)"), so a narrow combo that cuts the text still shows it. Called with every
+    map shown: only what differs is set, so a combo box is not laid out again for the same words.
+    """
     if mapping_combo.count():
-        mapping_combo.setItemText(0, f"{mapping} ({DEFAULT_CHOICE})" if mapping else DEFAULT_CHOICE)
+        set_item_text(mapping_combo, f"{mapping} ({DEFAULT_CHOICE})" if mapping else DEFAULT_CHOICE)
     if colormap_combo.count():
         kind = colormap_combo.property("kind")
         shown_cmap = display.DEFAULT_DIVERGING if kind == "diverging" else cmap
-        colormap_combo.setItemText(
-            0, f"{shown_cmap} ({DEFAULT_CHOICE})" if shown_cmap else DEFAULT_CHOICE
+        set_item_text(
+            colormap_combo, f"{shown_cmap} ({DEFAULT_CHOICE})" if shown_cmap else DEFAULT_CHOICE
         )
-    mapping_combo.setToolTip(
+    set_tip(
+        mapping_combo,
         "Display mapping: how the map's values become grey levels or colours"
-        + (f". Default: {mapping} (View menu)." if mapping else ".")
+        + (f". Default: {mapping} (View menu)." if mapping else "."),
     )
-    colormap_combo.setToolTip(
+    set_tip(
+        colormap_combo,
         "Colour map: the colours the mapped values are drawn in"
-        + (f". Default: {cmap} (View menu)." if cmap else ".")
+        + (f". Default: {cmap} (View menu)." if cmap else "."),
     )
 
 

@@ -41,6 +41,7 @@ from .panel_parts import (
     PanelFrame,
     StatsLabel,
     mono_font,
+    set_tip,
     small_font,
 )
 from .presentation import present
@@ -254,8 +255,9 @@ class MapPanelWidget(PanelFrame):
 
     def set_title(self, text: str) -> None:
         """Set the title line, e.g. ``"sobel_x  3x3 -> 1500x2000"``."""
-        self._title.setText(text)
-        self._title.setToolTip(text)
+        if text != self._title.text():
+            self._title.setText(text)
+            set_tip(self._title, text)
 
     def set_presentation(self, on: bool) -> None:
         """Projector size: the title, the controls, the statistics and the numbers drawn in
@@ -290,9 +292,11 @@ class MapPanelWidget(PanelFrame):
         """A one-line caption saying what the filter finds (``""`` hides it), e.g.
         ``"vertical edges (brightness changing left to right)"``, over the foot of the map so
         the map keeps its area (see :func:`filterstudio.core.kernels.finds_caption`)."""
+        if text == self._caption.text():
+            return
         self._caption.setText(text)
-        self._caption.setToolTip(text)
-        self._title.setToolTip(f"{self._title.text()}\n{text}" if text else self._title.text())
+        set_tip(self._caption, text)
+        set_tip(self._title, f"{self._title.text()}\n{text}" if text else self._title.text())
         self._place_caption()
 
     def caption(self) -> str:
@@ -363,6 +367,7 @@ class MapPanelWidget(PanelFrame):
                 display.to_uint8, mapping=mapping, colormap=colormap, limits=(stats.min, stats.max)
             )
         self._view.set_detail_renderer(renderer)
+        aspect_before = self._view.input_rect()
         self._view.set_content(pixels, geometry=geometry, values=values, full_hw=full_hw)
         self._shown_mapping = mapping
         if self.mapping() == DEFAULT_CHOICE:
@@ -380,7 +385,7 @@ class MapPanelWidget(PanelFrame):
         show_colorbar(self._colorbar, mapping, colormap, stats, values, ticks)
         self._apply_compact_mode()
         grid = self.parentWidget()
-        if isinstance(grid, FeatureGridWidget):
+        if isinstance(grid, FeatureGridWidget) and self._view.input_rect() != aspect_before:
             grid.refresh_layout()  # a new input may have another aspect ratio
 
     def set_error(self, message: str) -> None:
@@ -541,3 +546,4 @@ class MapPanelWidget(PanelFrame):
 
     def _on_relu_button_toggled(self, on: bool) -> None:
         self.reluToggled.emit(bool(on))
+
