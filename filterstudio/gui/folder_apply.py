@@ -20,26 +20,21 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QPushButton, QWidget
 
 from ..core.errors import sentence
 from .controller import StudioController
 from .dialogs import Dialogs
-from .tasks import TaskControl, TaskHandle, start_task
+from .exports import ALL_MAPS_FORMATS
+from .tasks import TaskControl, TaskHandle, run_until, start_task
+from .window_part import WindowPart
 
 __all__ = ["FolderApply", "FolderSummary", "OUTPUT_FORMATS"]
 
-#: The formats a folder's maps are written in: label -> (extension, exact values).
-OUTPUT_FORMATS = {
-    "PNG images, as displayed": ("png", False),
-    "JPEG images, as displayed": ("jpg", False),
-    "TIFF images, as displayed": ("tif", False),
-    "WebP images, as displayed": ("webp", False),
-    "BMP images, as displayed": ("bmp", False),
-    "TIFF float32, exact values": ("tif", True),
-    "NumPy arrays, exact values": ("npy", True),
-}
+#: The formats a folder's maps are written in: label -> (extension, exact values); the same
+#: as Save All Maps offers.
+OUTPUT_FORMATS = ALL_MAPS_FORMATS
 _SHOWN_FAILURES = 8  # failures named in the summary box's text (all of them in its details)
 
 
@@ -165,7 +160,7 @@ def _run(request: _Request, control: TaskControl, where: _Where) -> FolderSummar
     )
 
 
-class FolderApply(QObject):
+class FolderApply(WindowPart):
     """Applies the current bank to folders of pictures, one run at a time.
 
     Signals
@@ -186,9 +181,7 @@ class FolderApply(QObject):
     def __init__(
         self, controller: StudioController, dialogs: Dialogs, window: QWidget
     ) -> None:
-        super().__init__(window)
-        self._c = controller
-        self._dialogs = dialogs
+        super().__init__(controller, dialogs, window)
         self._window = window
         self._task: TaskHandle | None = None
         self._request: _Request | None = None
@@ -259,14 +252,7 @@ class FolderApply(QObject):
         Without a run in progress, the last run's summary.
         """
         if self._task is not None:
-            loop = QEventLoop()
-            self.finished.connect(loop.quit)
-            if timeout is not None:
-                from PySide6.QtCore import QTimer
-
-                QTimer.singleShot(int(timeout * 1000), loop.quit)
-            loop.exec()
-            self.finished.disconnect(loop.quit)
+            run_until(lambda: self._task is None, self.finished, timeout=timeout)
             if self._task is not None:
                 return None
         return self._last
