@@ -19,12 +19,11 @@ import numpy as np
 
 from .conv2d import conv2d
 from .geometry import MapGeometry
-from .lesson import CellBreakdown
+from .lesson import CellBreakdown, Stepped
 from .lesson_numbers import NumberForm, format_number, number_form
 from .lesson_text import equation_lines
 from .pipeline import activate
 from .pooling import pool2d
-from .sizes import size_label
 from .stage_arithmetic import PoolCell, maps_cell_breakdown, pool_cell, pool_window
 
 __all__ = ["MapsLessonPlan", "PoolLessonPlan", "StageLessonPlan"]
@@ -36,7 +35,7 @@ def _frozen(a) -> np.ndarray:
     return out
 
 
-class StageLessonPlan:
+class StageLessonPlan(Stepped):
     """What both stage lessons share: the maps read, the output, the steps in reading order.
 
     Attributes
@@ -82,29 +81,9 @@ class StageLessonPlan:
         self.number_form: NumberForm = number_form(np.concatenate(
             [m.ravel() for m in self.inputs] + [self.result.ravel()]), [1.0])  # fmt: skip
 
-    def __len__(self) -> int:
-        return len(self.steps)
-
-    @property
-    def step_count(self) -> int:
-        return len(self.steps)
-
     @property
     def out_hw(self) -> tuple[int, int]:
         return tuple(int(n) for n in self.result.shape[:2])
-
-    def _check_step(self, k: int) -> int:
-        k = int(k)
-        if not 0 <= k < len(self.steps):
-            raise IndexError(f"The lesson has steps 0 to {len(self.steps) - 1}, not {k}.")
-        return k
-
-    def step_of_cell(self, i: int, j: int) -> int:
-        """The step that makes output cell ``(i, j)``."""
-        oh, ow = self.out_hw
-        if not (0 <= i < oh and 0 <= j < ow):
-            raise ValueError(f"The map has no cell ({i}, {j}); it is {size_label(oh, ow)}.")
-        return int(i) * ow + int(j)
 
     def partial_map(self, k: int) -> np.ndarray:
         """The output after step ``k`` (``-1``: none yet); later cells are NaN."""
