@@ -24,15 +24,10 @@ from .lesson_numbers import NumberForm, format_number, number_form
 from .lesson_text import equation_lines
 from .pipeline import activate
 from .pooling import pool2d
+from .readonly import read_only_copy
 from .stage_arithmetic import PoolCell, maps_cell_breakdown, pool_cell, pool_window
 
 __all__ = ["MapsLessonPlan", "PoolLessonPlan", "StageLessonPlan"]
-
-
-def _frozen(a) -> np.ndarray:
-    out = np.array(a, dtype=np.float32)
-    out.setflags(write=False)
-    return out
 
 
 class StageLessonPlan(Stepped):
@@ -65,9 +60,9 @@ class StageLessonPlan(Stepped):
                  result: np.ndarray, *, title: str, note: str | None = None,
                  cards: dict[str, str] | None = None) -> None:  # fmt: skip
         self.stage = int(stage)
-        self.inputs = tuple(_frozen(m) for m in inputs)
+        self.inputs = tuple(read_only_copy(m) for m in inputs)
         self.labels = tuple(str(n) for n in labels)
-        self.result = _frozen(result)
+        self.result = read_only_copy(result)
         self.title = title
         self.note = note
         self.cards = dict(cards or {})
@@ -171,7 +166,7 @@ class MapsLessonPlan(StageLessonPlan):
                  kernel: np.ndarray, *, bias: float, activation: str, layer: dict,
                  filter_name: str, title: str, note: str | None = None,
                  cards: dict[str, str] | None = None) -> None:  # fmt: skip
-        self.kernel = _frozen(kernel if np.ndim(kernel) == 3 else np.asarray(kernel)[:, :, None])
+        self.kernel = read_only_copy(kernel if np.ndim(kernel) == 3 else np.asarray(kernel)[:, :, None])
         self.bias, self.activation, self.layer = float(bias), str(activation), dict(layer)
         self.filter_name = filter_name
         x = np.stack([np.asarray(p, np.float32) for p in planes], axis=2)
@@ -189,7 +184,7 @@ class MapsLessonPlan(StageLessonPlan):
         border = self.layer.get("border", "constant")
         cval = np.float32(self.layer.get("cval", 0.0))
         self.padded = tuple(
-            _frozen(np.pad(m, pads, mode="constant", constant_values=cval) if border == "constant"
+            read_only_copy(np.pad(m, pads, mode="constant", constant_values=cval) if border == "constant"
                     else np.pad(m, pads, mode=border))  # fmt: skip
             for m in self.inputs
         )
