@@ -391,6 +391,31 @@ def _opened(path: str, fp: BinaryIO, fmt: str) -> tuple[Image.Image | None, Tiff
     return im, layout
 
 
+@dataclass(frozen=True)
+class _Picture:
+    """An opened picture: its path text and name, file, first bytes, format, and either
+    Pillow's image or (a TIFF Pillow declines) the checked layout."""
+
+    path: str
+    name: str
+    fp: BinaryIO
+    head: bytes
+    fmt: str
+    im: Image.Image | None
+    layout: TiffLayout | None
+
+
+@contextlib.contextmanager
+def _reading(path: str | os.PathLike) -> Iterator[_Picture]:
+    """The picture at ``path``, opened and checked; on the way out the file is closed and a
+    Pillow bomb refusal becomes our sentence."""
+    p, fp, head, fmt = _open_picture(path)
+    name = _name(p)
+    with fp, _pillow_guard(name):
+        im, layout = _opened(p, fp, fmt)
+        yield _Picture(p, name, fp, head, fmt, im, layout)
+
+
 def load_image(
     path: str | os.PathLike,
     *,
@@ -445,13 +470,10 @@ def load_image(
         raise ValueError("reduce_to must be at least 1 pixel.")
     if decoder not in ("auto", "pillow"):
         raise ValueError(f"Unknown decoder {decoder!r}; use 'auto' or 'pillow'.")
-    p, fp, head, fmt = _open_picture(path)
-    name = _name(p)
-    with fp, _pillow_guard(name):
-        im, layout = _opened(p, fp, fmt)
+    with _reading(path) as pic:
+        p, name, fp, head, fmt, im = pic.path, pic.name, pic.fp, pic.head, pic.fmt, pic.im
         if im is None:
-            assert layout is not None
-            return _load_opencv_tiff(p, fp, layout, max_pixels, reduce_to)
+            return _load_opencv_tiff(p, fp, pic.layout, max_pixels, reduce_to)
         with im:
             width, height = im.size
             bpp = MODE_BYTES.get(im.mode, 4)
@@ -502,12 +524,9 @@ def read_image_info(path: str | os.PathLike) -> ImageInfo:
         The file is missing, not a regular file, not one of the listed formats, or claims a
         size beyond the safe pixel limit.
     """
-    p, fp, _head, fmt = _open_picture(path)
-    name = _name(p)
-    with fp, _pillow_guard(name):
-        im, layout = _opened(p, fp, fmt)
+    with _reading(path) as pic:
+        name, im, layout = pic.name, pic.im, pic.layout
         if im is None:
-            assert layout is not None
             bpp = layout.samples * max(1, -(-layout.bits // 8))
             check_picture_size(
                 layout.width, layout.height, max_pixels=math.inf, bytes_per_pixel=bpp, name=name
