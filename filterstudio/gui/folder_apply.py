@@ -24,6 +24,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QPushButton, QWidget
 
 from ..core.errors import sentence
+from ..core.sizes import counted
 from .controller import StudioController
 from .dialogs import Dialogs
 from .exports import ALL_MAPS_FORMATS
@@ -64,7 +65,7 @@ class FolderSummary:
         if self.error is not None:
             return self.error
         folder = Path(self.target).name or self.target
-        done = f"the maps of {len(self.written)} of {_count(self.total, 'picture')} to {folder}"
+        done = f"the maps of {len(self.written)} of {counted(self.total, 'picture')} to {folder}"
         if self.cancelled:
             parts = [f"Cancelled after writing {done}"]
         else:
@@ -83,10 +84,6 @@ class FolderSummary:
     def failure_lines(self) -> tuple[str, ...]:
         """One sentence per picture that failed (each names its picture)."""
         return tuple(reason for _, reason in self.failed)
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 @dataclass(frozen=True)
@@ -380,7 +377,7 @@ class FolderApply(WindowPart):
             return ""
         n = len(req.job.filters)
         folder = Path(req.source).name or req.source
-        return f"Applying {_count(n, 'filter')} to the pictures of {folder}…"
+        return f"Applying {counted(n, 'filter')} to the pictures of {folder}…"
 
     def _open_progress(self, request: _Request) -> None:
         dialog = QProgressDialog(self._window)
