@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from typing import TextIO
 
+from ..core.sizes import counted
 from .options import CommandError
 from .progress import progress_bar
 
@@ -90,7 +91,7 @@ def run_folder(args: argparse.Namespace, overrides: dict, kernel_filter) -> int:
         if requested:
             print(
                 f"filterstudio: stopped by signal {requested[0]} after "
-                f"{_count(tally['written'], 'picture')} written of {len(pictures)}; no file is "
+                f"{counted(tally['written'], 'picture')} written of {len(pictures)}; no file is "
                 "half-written, and the same command again writes the rest.",
                 file=err,
                 flush=True,
@@ -175,12 +176,8 @@ def _filters_and_layer(args: argparse.Namespace, overrides: dict, kernel_filter)
     return [dataclasses.replace(f, **changes) for f in filters], layer
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
 def _summary(tally: dict, total: int, out: str, others: list[str], seconds: float) -> None:
-    parts = [f"Wrote the maps of {tally['written']} of {_count(total, 'picture')} to {out!r} "
+    parts = [f"Wrote the maps of {tally['written']} of {counted(total, 'picture')} to {out!r} "
              f"in {seconds:.1f} s"]
     if tally["skipped"]:
         parts.append(

@@ -24,6 +24,7 @@ import numpy as np
 from ..core.descent import DescentStep, KernelDescent
 from ..core.errors import sentence
 from ..core.fit import KernelFit, fit_verdict
+from ..core.readonly import read_only
 from .learn_targets import LearnProblem
 from .learn_views import DEFAULT_VIEW_SIDE, MapPreview
 
@@ -55,11 +56,6 @@ def rate_text(scale: float, suggested: float | None) -> str:
     return f"{scale * suggested:.3g} ({scale:g}x the suggested 1/L = {suggested:.3g})"
 
 
-def _frozen(arr: np.ndarray) -> np.ndarray:
-    arr.setflags(write=False)
-    return arr
-
-
 def exact_verdict(problem: LearnProblem, exact: DescentStep, equations: int) -> str:
     """The fit's sentence for the exact answer on a descent's working rows (see ``fit_verdict``).
 
@@ -74,8 +70,8 @@ def exact_verdict(problem: LearnProblem, exact: DescentStep, equations: int) -> 
     return fit_verdict(fit, bias=problem.bias)
 
 
-_NO_STEPS = _frozen(np.zeros(0, np.int64))
-_NO_LOSSES = _frozen(np.zeros(0, np.float64))
+_NO_STEPS = read_only(np.zeros(0, np.int64))
+_NO_LOSSES = read_only(np.zeros(0, np.float64))
 
 
 @dataclass(frozen=True)
@@ -124,8 +120,8 @@ class DescentFrame:
         if older.generation != self.generation or older.epoch != self.epoch:
             return self
         changes: dict = {
-            "steps": _frozen(np.concatenate([older.steps, self.steps])),
-            "losses": _frozen(np.concatenate([older.losses, self.losses])),
+            "steps": read_only(np.concatenate([older.steps, self.steps])),
+            "losses": read_only(np.concatenate([older.losses, self.losses])),
         }
         if self.map_pixels is None and older.map_pixels is not None:
             changes.update(map_pixels=older.map_pixels, residual_pixels=older.residual_pixels,
@@ -175,8 +171,8 @@ class _Losses:
         self.losses.append(state.loss)
 
     def drain(self) -> tuple[np.ndarray, np.ndarray]:
-        steps = _frozen(np.asarray(self.steps, np.int64))
-        losses = _frozen(np.asarray(self.losses, np.float64))
+        steps = read_only(np.asarray(self.steps, np.int64))
+        losses = read_only(np.asarray(self.losses, np.float64))
         self.steps, self.losses = [], []
         return steps, losses
 

@@ -20,6 +20,7 @@ from ..core.kernels import format_kernel
 from ..core.mystery import GuessScore, MysteryKernel, mystery_kernel, score_guess
 from ..core.parse import parse_kernel
 from ..core.pipeline import prepare_input
+from ..core.readonly import read_only
 from .learn_targets import PLAIN, LearnProblem, display_limits
 from .learn_views import DEFAULT_VIEW_SIDE, MapPreview
 
@@ -35,11 +36,6 @@ __all__ = [
 
 #: The longer side of the picture a game plays on.
 GAME_SIDE = 1024
-
-
-def _frozen(arr: np.ndarray) -> np.ndarray:
-    arr.setflags(write=False)
-    return arr
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,8 +67,8 @@ def new_round(image: np.ndarray, seed: int | None = None, size: int | None = Non
     mystery = mystery_kernel(seed, size=size)
     pic = prepare_input(image, "gray" if channel_mode == "gray" else "color")
     pic = display.downscale_for_display(pic, GAME_SIDE)
-    pic = _frozen(np.ascontiguousarray(pic, dtype=np.float32))
-    target = _frozen(mystery.target(pic))
+    pic = read_only(np.ascontiguousarray(pic, dtype=np.float32))
+    target = read_only(mystery.target(pic))
     shape = tuple(mystery.kernel.shape)
     problem = LearnProblem(pic, target, shape, PLAIN, True, None, display_limits(target))
     fit = fit_kernel_report(pic, target, shape)
@@ -121,7 +117,7 @@ def check_guess(rnd: GameRound, guess, bias: float = 0.0, *,
     p = rnd.problem
     score = score_guess(p.picture, p.target, g, float(bias), fit=rnd.fit)
     map_px, res_px, limit = MapPreview(p, side).render(g, float(bias))
-    return GuessCheck(_frozen(g.copy()), float(bias), score, map_px, res_px, limit)
+    return GuessCheck(read_only(g.copy()), float(bias), score, map_px, res_px, limit)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from ..core.convolution import output_shape, resolve_padding
 from ..core.fit_inputs import inner_cells, unclipped
 from ..core.mystery import MysteryKernel
 from ..core.pipeline import prepare_input, to_luma
+from ..core.readonly import read_only
 from ..model.bank import Filter, Layer
 
 __all__ = [
@@ -189,11 +190,6 @@ def display_limits(values: np.ndarray) -> tuple[float, float]:
     return lo, hi
 
 
-def _readonly(arr: np.ndarray) -> np.ndarray:
-    arr.setflags(write=False)
-    return arr
-
-
 @dataclass(frozen=True, eq=False)
 class LearnTarget:
     """What to learn: the picture a kernel reads and the values it should make.
@@ -248,7 +244,7 @@ class LearnTarget:
             target = np.ascontiguousarray(align(self.values, self.grid, wanted))
         if target.size == 0:
             raise ValueError("The kernel does not fit in the picture with these settings.")
-        _readonly(target)
+        read_only(target)
         if self.kind == "picture":
             # A photo editor clips its result to black and white: a value at either end says
             # only that the filter's value was at or past it.
@@ -256,7 +252,7 @@ class LearnTarget:
             keep = unclipped(target)
             kept = np.count_nonzero(keep)
             if kept < keep.size and kept >= 10 * (size[0] * size[1] + 1):
-                mask = _readonly(keep)
+                mask = read_only(keep)
         elif mask is not None and np.count_nonzero(mask) < 10 * (size[0] * size[1] + 1):
             raise ValueError("The kernel does not fit in the picture with these settings.")
         return LearnProblem(pic, target, size, layer, bool(bias), mask, display_limits(target))
@@ -284,7 +280,7 @@ def _mystery_map(mystery: MysteryKernel, pic: np.ndarray, layer: Layer, wanted: 
     grid = map_grid(pic.shape[:2], mystery.kernel.shape, padded)
     values = align(mystery.target(pic, **options), grid, wanted)
     inner = align(inner_cells(pic.shape[:2], mystery.kernel.shape, **options), grid, wanted)
-    keep = None if inner.all() else _readonly(np.ascontiguousarray(inner))
+    keep = None if inner.all() else read_only(np.ascontiguousarray(inner))
     return np.ascontiguousarray(values), keep
 
 
@@ -349,7 +345,7 @@ def picture_target(image: np.ndarray, other: np.ndarray, name: str, *, image_key
     values = other if mode == "color" else to_luma(other)
     if values.ndim == 3 and values.shape[2] == 1:
         values = values[:, :, 0]
-    values = _readonly(np.ascontiguousarray(values, dtype=np.float32))
+    values = read_only(np.ascontiguousarray(values, dtype=np.float32))
     grid = CellGrid((0, 0), (1, 1), tuple(values.shape[:2]))
     target = LearnTarget("picture", name, image, mode, values, grid, image_key=image_key)
     return target, note

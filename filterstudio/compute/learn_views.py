@@ -19,17 +19,13 @@ import numpy as np
 from ..core import display
 from ..core.convolution import convolve, resolve_padding
 from ..core.fit import KernelFit, fit_kernel_report
+from ..core.readonly import read_only
 from .learn_targets import LearnProblem
 
 __all__ = ["DEFAULT_VIEW_SIDE", "MapPreview", "Solved", "residual_limit", "solve"]
 
 #: The longer side of the Learn view's pictures unless the view asks for another.
 DEFAULT_VIEW_SIDE = 640
-
-
-def _frozen(arr: np.ndarray) -> np.ndarray:
-    arr.setflags(write=False)
-    return arr
 
 
 class MapPreview:
@@ -60,7 +56,7 @@ class MapPreview:
         )
         self._target = target[::f, ::f]
         self.limits = problem.limits
-        self.target_pixels = _frozen(self._to_pixels(self._target))
+        self.target_pixels = read_only(self._to_pixels(self._target))
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -90,7 +86,7 @@ class MapPreview:
         values, residual = self.values(kernel, bias)
         limit = residual_limit(residual, self.limits)
         res_px = display.to_uint8(residual, "diverging", limits=(-limit, limit))
-        return _frozen(self._to_pixels(values)), _frozen(res_px), limit
+        return read_only(self._to_pixels(values)), read_only(res_px), limit
 
     def residual_rms(self, kernel: np.ndarray, bias: float) -> float:
         """RMS of the preview's residual: a quick figure for a kernel someone typed."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.geometry import MapGeometry
+from ..core.readonly import read_only
 from ..model.bank import Filter, Layer
 from ..model.stack import PoolStage
 
@@ -166,12 +167,6 @@ class ComputeResult:
         return self.preview == 1
 
 
-def _readonly(arr: np.ndarray | None) -> np.ndarray | None:
-    if arr is not None:
-        arr.setflags(write=False)
-    return arr
-
-
 def answer(
     req: Request,
     start: float,
@@ -188,8 +183,8 @@ def answer(
     return ComputeResult(
         generation=req.generation,
         uid=req.uid,
-        values=_readonly(values),
-        pixels=_readonly(pixels),
+        values=read_only(values),
+        pixels=read_only(pixels),
         stats=stats,
         geometry=geometry,
         mapping=req.mapping,

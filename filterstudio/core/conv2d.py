@@ -438,7 +438,7 @@ def conv2d(
     Raises
     ------
     ValueError
-        With one plain sentence for any argument that cannot be used.
+        One sentence naming what cannot be used, as :func:`filterstudio.convolve` says it.
 
     Examples
     --------

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .readonly import read_only
 from .vocabulary import MAPPINGS  # listed in __all__: display.MAPPINGS keeps working
 
 __all__ = [
@@ -404,11 +405,6 @@ class MapStats:
     count: int = 0
 
 
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a.setflags(write=False)
-    return a
-
-
 def map_stats(
     values, bins: int = 32, *, exact_limits: tuple[float, float] | None = None
 ) -> MapStats:
@@ -447,8 +443,8 @@ def map_stats(
             0.0,
             0.0,
             0.0,
-            _frozen(np.zeros(bins, dtype=np.int64)),
-            _frozen(np.linspace(0.0, 1.0, bins + 1)),
+            read_only(np.zeros(bins, dtype=np.int64)),
+            read_only(np.linspace(0.0, 1.0, bins + 1)),
             0,
         )
     # One single-channel 2-D view of every value: what cv2 reductions want.
@@ -479,7 +475,7 @@ def map_stats(
     else:
         edges = np.linspace(lo - 0.5, lo + 0.5, bins + 1)
         hist[bins // 2] = n
-    return MapStats(lo, hi, mean, negative, _frozen(hist), _frozen(edges), int(arr.size))
+    return MapStats(lo, hi, mean, negative, read_only(hist), read_only(edges), int(arr.size))
 
 
 def downscale_for_display(

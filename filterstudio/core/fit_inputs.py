@@ -58,18 +58,11 @@ def _shape_text(shape) -> str:
 
 
 def check_pair(
-    image,
-    target,
-    size=3,
-    *,
-    stride=1,
-    padding="valid",
-    border="constant",
-    cval=0.0,
-    dilation=1,
-    bias: bool = True,
+    image, target, size=3, *, bias: bool = True, **options
 ) -> tuple[np.ndarray, np.ndarray, FitGeometry]:
     """Check a picture, a target and the options of a fit; return both as float32 and the layout.
+
+    ``options`` (stride, padding, border, cval, dilation) are :func:`fit_geometry`'s.
 
     Raises
     ------
@@ -79,15 +72,8 @@ def check_pair(
     """
     img = _picture(image, "picture")
     tgt = _picture(target, "target")
-    geom = fit_geometry(
-        img.shape,
-        size,
-        stride=stride,
-        padding=padding,
-        border=border,
-        cval=cval,
-        dilation=dilation,
-    )
+    geom = fit_geometry(img.shape, size, **options)
+    padding = options.get("padding", "valid")
     want = (geom.oh, geom.ow) + img.shape[2:]
     if tgt.shape != want:
         if tgt.ndim != img.ndim or tgt.shape[2:] != img.shape[2:]:

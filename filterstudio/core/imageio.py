@@ -59,7 +59,7 @@ from .imagedecode import decode_opencv as _decode_opencv  # a test counts the de
 from .imagedecode import decode_pillow as _decode_pillow
 from .imagedecode import working_image as _working_image  # noqa: F401
 from .imagewrite import SAVE_FORMATS, save_format, save_image, write_npy  # noqa: F401
-from .userfile import open_user_file
+from .userfile import display_name, open_user_file
 
 DEFAULT_MAX_PIXELS = 50_000_000
 """Pictures with more pixels than this are refused at full size (about 50 megapixels)."""
@@ -116,10 +116,6 @@ class ImageInfo:
 
 # --------------------------------------------------------------------------------------------
 # Size guards
-
-
-def _name(path: str) -> str:
-    return repr(os.path.basename(path) or path)
 
 
 def safe_pixel_limit() -> int:
@@ -263,7 +259,7 @@ def _open_picture(path: str | os.PathLike) -> tuple[str, BinaryIO, bytes, str]:
             raise _read_error(p, exc) from None
         fmt = sniff_bytes(head)
         if fmt is None:
-            raise ImageError(refusal(_name(p), head))
+            raise ImageError(refusal(display_name(p), head))
         fp.seek(0)
         return p, fp, head, fmt
     except BaseException:
@@ -273,9 +269,9 @@ def _open_picture(path: str | os.PathLike) -> tuple[str, BinaryIO, bytes, str]:
 
 def _read_error(path: str, exc: OSError) -> ImageError:
     if isinstance(exc, PermissionError):
-        return ImageError(f"{_name(path)} cannot be read: permission denied.")
+        return ImageError(f"{display_name(path)} cannot be read: permission denied.")
     reason = (exc.strerror or str(exc) or type(exc).__name__).rstrip(".")
-    return ImageError(f"{_name(path)} cannot be read: {reason}.")
+    return ImageError(f"{display_name(path)} cannot be read: {reason}.")
 
 
 @contextlib.contextmanager
@@ -321,13 +317,13 @@ def _pillow_open(fp: BinaryIO, fmt: str, name: str) -> Image.Image | None:
 
 
 def _damaged(path: str) -> ImageError:
-    return ImageError(f"{_name(path)} is damaged or cut short: its pixels could not be decoded.")
+    return ImageError(f"{display_name(path)} is damaged or cut short: its pixels could not be decoded.")
 
 
 def _not_readable(path: str, fmt: str) -> ImageError:
     shown = "WebP" if fmt == "WEBP" else fmt
     return ImageError(
-        f"{_name(path)} is a {shown} file that Filter Studio cannot read (its header is damaged "
+        f"{display_name(path)} is a {shown} file that Filter Studio cannot read (its header is damaged "
         "or uses a kind of picture it does not know)."
     )
 
@@ -335,7 +331,7 @@ def _not_readable(path: str, fmt: str) -> ImageError:
 @contextlib.contextmanager
 def _decode_errors(path: str) -> Iterator[None]:
     """Whatever a decoder raises, but a decompression bomb, as one ImageError sentence."""
-    name = _name(path)
+    name = display_name(path)
     try:
         yield
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -358,7 +354,7 @@ def _load_opencv_tiff(
     path: str, fp: BinaryIO, layout: TiffLayout, max_pixels: int, reduce_to: int | None
 ) -> np.ndarray:
     """A TIFF that Pillow cannot hold (3-channel float, as save_image writes) goes to OpenCV."""
-    name = _name(path)
+    name = display_name(path)
     bpp = layout.samples * max(1, -(-layout.bits // 8))
     target = _target_size(name, layout.width, layout.height, bpp, max_pixels, reduce_to)
     with _decode_errors(path):
@@ -372,7 +368,7 @@ def _load_opencv_tiff(
 
 def _opened(path: str, fp: BinaryIO, fmt: str) -> tuple[Image.Image | None, TiffLayout | None]:
     """Pillow's reader (None if its plugin declines) and, for TIFF, the checked layout."""
-    name = _name(path)
+    name = display_name(path)
     layout = _check_tiff(name, fp) if fmt == "TIFF" else None
     try:
         im = _pillow_open(fp, fmt, path)
@@ -389,6 +385,31 @@ def _opened(path: str, fp: BinaryIO, fmt: str) -> tuple[Image.Image | None, Tiff
     if im is None and layout is None:
         raise _not_readable(path, fmt)
     return im, layout
+
+
+@dataclass(frozen=True)
+class _Picture:
+    """An opened picture: its path text and name, file, first bytes, format, and either
+    Pillow's image or (a TIFF Pillow declines) the checked layout."""
+
+    path: str
+    name: str
+    fp: BinaryIO
+    head: bytes
+    fmt: str
+    im: Image.Image | None
+    layout: TiffLayout | None
+
+
+@contextlib.contextmanager
+def _reading(path: str | os.PathLike) -> Iterator[_Picture]:
+    """The picture at ``path``, opened and checked; on the way out the file is closed and a
+    Pillow bomb refusal becomes our sentence."""
+    p, fp, head, fmt = _open_picture(path)
+    name = display_name(p)
+    with fp, _pillow_guard(name):
+        im, layout = _opened(p, fp, fmt)
+        yield _Picture(p, name, fp, head, fmt, im, layout)
 
 
 def load_image(
@@ -445,13 +466,10 @@ def load_image(
         raise ValueError("reduce_to must be at least 1 pixel.")
     if decoder not in ("auto", "pillow"):
         raise ValueError(f"Unknown decoder {decoder!r}; use 'auto' or 'pillow'.")
-    p, fp, head, fmt = _open_picture(path)
-    name = _name(p)
-    with fp, _pillow_guard(name):
-        im, layout = _opened(p, fp, fmt)
+    with _reading(path) as pic:
+        p, name, fp, head, fmt, im = pic.path, pic.name, pic.fp, pic.head, pic.fmt, pic.im
         if im is None:
-            assert layout is not None
-            return _load_opencv_tiff(p, fp, layout, max_pixels, reduce_to)
+            return _load_opencv_tiff(p, fp, pic.layout, max_pixels, reduce_to)
         with im:
             width, height = im.size
             bpp = MODE_BYTES.get(im.mode, 4)
@@ -502,12 +520,9 @@ def read_image_info(path: str | os.PathLike) -> ImageInfo:
         The file is missing, not a regular file, not one of the listed formats, or claims a
         size beyond the safe pixel limit.
     """
-    p, fp, _head, fmt = _open_picture(path)
-    name = _name(p)
-    with fp, _pillow_guard(name):
-        im, layout = _opened(p, fp, fmt)
+    with _reading(path) as pic:
+        name, im, layout = pic.name, pic.im, pic.layout
         if im is None:
-            assert layout is not None
             bpp = layout.samples * max(1, -(-layout.bits // 8))
             check_picture_size(
                 layout.width, layout.height, max_pixels=math.inf, bytes_per_pixel=bpp, name=name

@@ -11,6 +11,7 @@ from PIL import Image
 
 from .atomic import atomic_write, check_target
 from .formats import ImageError, written_format
+from .userfile import display_name
 
 SAVE_FORMATS: dict[str, str] = {
     ".png": "PNG",
@@ -23,10 +24,6 @@ SAVE_FORMATS: dict[str, str] = {
     ".npy": "NPY",
 }
 """File extension -> format written by :func:`save_image`."""
-
-
-def _name(path: str) -> str:
-    return repr(os.path.basename(path) or path)
 
 
 def save_format(path: str | os.PathLike) -> str:
@@ -65,27 +62,27 @@ def write_npy(f, array: np.ndarray) -> None:
 def _write_error(path: str, exc: OSError) -> ImageError:
     folder = os.path.dirname(os.path.abspath(path))
     if isinstance(exc, FileExistsError):
-        return ImageError(f"{_name(path)} already exists.")
+        return ImageError(f"{display_name(path)} already exists.")
     if isinstance(exc, PermissionError):
         return ImageError(
-            f"Cannot write {_name(path)}: permission denied in the folder {folder!r}."
+            f"Cannot write {display_name(path)}: permission denied in the folder {folder!r}."
         )
     if exc.errno == errno.ENOSPC:
-        return ImageError(f"Cannot write {_name(path)}: the disk is full.")
+        return ImageError(f"Cannot write {display_name(path)}: the disk is full.")
     if exc.errno == errno.EFBIG:
-        return ImageError(f"{_name(path)} would be larger than this disk or account allows.")
+        return ImageError(f"{display_name(path)} would be larger than this disk or account allows.")
     if exc.errno == errno.EDQUOT:
-        return ImageError(f"Cannot write {_name(path)}: the disk quota is used up.")
+        return ImageError(f"Cannot write {display_name(path)}: the disk quota is used up.")
     if exc.errno == errno.EROFS:
-        return ImageError(f"Cannot write {_name(path)}: the disk is read-only.")
+        return ImageError(f"Cannot write {display_name(path)}: the disk is read-only.")
     if isinstance(exc, FileNotFoundError):
         if os.path.isdir(folder):  # e.g. /proc: there, but no file can be made in it
             return ImageError(
-                f"Cannot write {_name(path)}: the folder {folder!r} takes no new files."
+                f"Cannot write {display_name(path)}: the folder {folder!r} takes no new files."
             )
-        return ImageError(f"Cannot write {_name(path)}: the folder {folder!r} does not exist.")
+        return ImageError(f"Cannot write {display_name(path)}: the folder {folder!r} does not exist.")
     reason = (exc.strerror or str(exc) or type(exc).__name__).rstrip(".")
-    return ImageError(f"Cannot write {_name(path)}: {reason}.")
+    return ImageError(f"Cannot write {display_name(path)}: {reason}.")
 
 
 def _as_map(values) -> np.ndarray:
@@ -308,7 +305,7 @@ def save_image(
     fmt = save_format(p)
     arr = _as_map(values)
     check_target(p, overwrite=overwrite, error=ImageError)
-    write = _encode(arr, fmt, display, colormap, png_compression, _name(p))
+    write = _encode(arr, fmt, display, colormap, png_compression, display_name(p))
     try:
         with atomic_write(p, overwrite=overwrite) as tmp:
             write(tmp)
@@ -322,7 +319,7 @@ def save_image(
     except OSError as exc:
         raise _write_error(p, exc) from exc
     except MemoryError:
-        raise ImageError(f"There is not enough memory to write {_name(p)}.") from None
+        raise ImageError(f"There is not enough memory to write {display_name(p)}.") from None
     except Exception as exc:  # an encoder refusing (e.g. WebP above 16383 px)
         reason = str(exc).rstrip(".") or type(exc).__name__
-        raise ImageError(f"Cannot write {_name(p)}: {reason}.") from exc
+        raise ImageError(f"Cannot write {display_name(p)}: {reason}.") from exc

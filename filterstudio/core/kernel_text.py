@@ -13,6 +13,7 @@ import re
 import numpy as np
 
 from .kernels import MAX_KERNEL_SIZE
+from .sizes import counted
 
 __all__ = [
     "MAX_DEPTH",
@@ -215,7 +216,7 @@ def _grid(rows: list, channel: int | None = None) -> np.ndarray:
         if len(row) != len(rows[0]):
             where = "" if channel is None else f" of channel {channel}"
             raise KernelParseError(
-                f"Row {i}{where} has {_count(len(row))} but row 1 has {len(rows[0])}."
+                f"Row {i}{where} has {counted(len(row), 'value')} but row 1 has {len(rows[0])}."
             )
     check_size((len(rows), len(rows[0]) if rows else 0))
     out = np.empty((len(rows), len(rows[0]) if rows else 0), dtype=np.float64)
@@ -223,10 +224,6 @@ def _grid(rows: list, channel: int | None = None) -> np.ndarray:
         for j, cell in enumerate(row):
             out[i, j] = _cell(cell, _cell_where(i + 1, j + 1, channel))
     return out
-
-
-def _count(n: int) -> str:
-    return f"{n} value" if n == 1 else f"{n} values"
 
 
 def _shown(value) -> str:
@@ -272,7 +269,7 @@ def from_nested(obj) -> np.ndarray:
     kw = len(obj[0])
     for i, row in enumerate(obj, start=1):
         if len(row) != kw:
-            raise KernelParseError(f"Row {i} has {_count(len(row))} but row 1 has {kw}.")
+            raise KernelParseError(f"Row {i} has {counted(len(row), 'value')} but row 1 has {kw}.")
         for j, cell in enumerate(row, start=1):
             if not isinstance(cell, list):
                 raise KernelParseError(

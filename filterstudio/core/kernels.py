@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .readonly import read_only_copy
+
 MAX_KERNEL_SIZE = 15
 
 __all__ = [
@@ -155,9 +157,7 @@ class Preset:
     kernel: np.ndarray
 
     def __post_init__(self) -> None:
-        arr = np.array(self.kernel, dtype=np.float32, copy=True)
-        arr.setflags(write=False)
-        object.__setattr__(self, "kernel", arr)
+        object.__setattr__(self, "kernel", read_only_copy(self.kernel))
 
 
 # random_kernel(3, seed=0), written out so that importing the presets does not load

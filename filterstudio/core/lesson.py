@@ -271,7 +271,38 @@ def reduce_to_lesson(image: np.ndarray, max_side: int = 16) -> tuple[np.ndarray,
     return np.ascontiguousarray(small, dtype=np.float32), note
 
 
-class LessonPlan:
+class Stepped:
+    """A lesson walked one cell at a time: ``steps`` holds one entry per cell of the
+    ``out_hw`` map, in reading order."""
+
+    steps: tuple
+    out_hw: tuple[int, int]
+    #: What the steps' cells make, as its messages name it.
+    made = "map"
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    @property
+    def step_count(self) -> int:
+        """Number of steps: one per feature-map cell."""
+        return len(self.steps)
+
+    def _check_step(self, k: int) -> int:
+        k = int(k)
+        if not 0 <= k < len(self.steps):
+            raise IndexError(f"The lesson has steps 0 to {len(self.steps) - 1}, not {k}.")
+        return k
+
+    def step_of_cell(self, i: int, j: int) -> int:
+        """The step that makes output cell ``(i, j)``."""
+        oh, ow = self.out_hw
+        if not (0 <= i < oh and 0 <= j < ow):
+            raise ValueError(f"The {self.made} has no cell ({i}, {j}); it is {size_label(oh, ow)}.")
+        return int(i) * ow + int(j)
+
+
+class LessonPlan(Stepped):
     """A lesson: the feature map built step by step, one output cell per step, in reading order.
 
     Build it with :func:`build_lesson`. Step ``k`` makes output cell ``steps[k]``.
@@ -296,6 +327,8 @@ class LessonPlan:
     result : ndarray
         The full feature map from the engine.
     """
+
+    made = "feature map"
 
     def __init__(
         self, image: np.ndarray, flt, layer, *, flip: bool = False, note: str | None = None
@@ -340,14 +373,6 @@ class LessonPlan:
         #: How this lesson writes its numbers: exactly where it can, the same in every step.
         self.number_form: NumberForm = number_form(self.padded_image, self.kernel)
 
-    def __len__(self) -> int:
-        return len(self.steps)
-
-    @property
-    def step_count(self) -> int:
-        """Number of steps: one per feature-map cell."""
-        return len(self.steps)
-
     @property
     def pad_offset(self) -> tuple[int, int]:
         """``(top, left)``: where input pixel ``(0, 0)`` sits in :attr:`padded_image`."""
@@ -358,18 +383,10 @@ class LessonPlan:
         """Channels of :attr:`input` (1 for a 2-D input)."""
         return 1 if self.input.ndim == 2 else int(self.input.shape[2])
 
-    def _check_step(self, k: int) -> int:
-        k = int(k)
-        if not 0 <= k < len(self.steps):
-            raise IndexError(f"The lesson has steps 0 to {len(self.steps) - 1}, not {k}.")
-        return k
-
-    def step_of_cell(self, i: int, j: int) -> int:
-        """The step that makes output cell ``(i, j)``."""
-        oh, ow = self.geometry.out_hw
-        if not (0 <= i < oh and 0 <= j < ow):
-            raise ValueError(f"The feature map has no cell ({i}, {j}); it is {size_label(oh, ow)}.")
-        return int(i) * ow + int(j)
+    @property
+    def out_hw(self) -> tuple[int, int]:
+        """``(OH, OW)`` of the feature map."""
+        return self.geometry.out_hw
 
     def window_origin(self, k: int) -> tuple[int, int]:
         """Input coordinates of the kernel window's top-left tap at step ``k``."""

@@ -35,7 +35,7 @@ from .lesson_layout import (
 )
 from .lesson_numbers import NumberForm
 from .lesson_text import step_lines
-from .scene_render import SceneRenderer
+from .scene_render import SANS, SceneRenderer, pillow_font
 from .stage_lesson import StageLessonPlan
 
 _INK = (20, 20, 20)
@@ -72,17 +72,8 @@ def frame_file_names(plan: LessonPlan) -> list[str]:
 
 
 # A font with the multiplication sign and arrows; Pillow's built-in font has neither.
-_FONT_FILES = ("DejaVuSans.ttf", "NotoSans-Regular.ttf", "LiberationSans-Regular.ttf")
-
-
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    size = max(8, int(size))
-    for name in _FONT_FILES:
-        try:
-            return ImageFont.truetype(name, size)
-        except OSError:
-            continue
-    return ImageFont.load_default(size=size)
+def _font(size: float) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return pillow_font(SANS, max(8, int(size)))
 
 
 def _has_symbols(font) -> bool:

@@ -287,7 +287,7 @@ def parse_kernel(spec) -> np.ndarray:
     Raises
     ------
     KernelParseError
-        With one sentence that says what is wrong and where.
+        With one sentence that says what is wrong and where: in the text, the file or the name.
 
     Examples
     --------

@@ -174,7 +174,8 @@ def pool2d(x, size, *, stride=None, mode: str = "max", padding=0) -> np.ndarray:
     Raises
     ------
     ValueError
-        With one plain sentence for any argument that cannot be used.
+        One sentence naming what cannot be used, e.g. an unknown mode or padding over half
+        the window.
 
     Examples
     --------

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from .readonly import read_only_copy
+
 __all__ = [
     "LESSON_IMAGES",
     "SAMPLES",
@@ -209,9 +211,7 @@ class LessonImage:
     pixels: np.ndarray
 
     def __post_init__(self) -> None:
-        arr = np.array(self.pixels, dtype=np.float32, copy=True)
-        arr.setflags(write=False)
-        object.__setattr__(self, "pixels", arr)
+        object.__setattr__(self, "pixels", read_only_copy(self.pixels))
 
 
 def _vertical_line() -> np.ndarray:

@@ -16,13 +16,16 @@ from .stage_lesson_scene import Scene, stage_scene
 
 __all__ = ["SceneRenderer"]
 
-_SANS = ("DejaVuSans.ttf", "NotoSans-Regular.ttf", "LiberationSans-Regular.ttf")
+#: Sans-serif font files, tried in this order.
+SANS = ("DejaVuSans.ttf", "NotoSans-Regular.ttf", "LiberationSans-Regular.ttf")
 _SANS_BOLD = ("DejaVuSans-Bold.ttf", "NotoSans-Bold.ttf", "LiberationSans-Bold.ttf")
 _MONO = ("DejaVuSansMono.ttf", "NotoSansMono-Regular.ttf", "LiberationMono-Regular.ttf")
 
 
-def _font(names: tuple[str, ...], size: int):
-    size = max(6, int(size))
+def pillow_font(names: tuple[str, ...], size: int):
+    """The first of the font files ``names`` that Pillow finds, at ``size`` pixels; Pillow's
+    own font when none is there."""
+    size = int(size)
     for name in names:
         try:
             return ImageFont.truetype(name, size)
@@ -56,7 +59,7 @@ class SceneRenderer:
         key = (px, bold, mono)
         font = self._fonts.get(key)
         if font is None:
-            font = _font(_MONO if mono else _SANS_BOLD if bold else _SANS, px)
+            font = pillow_font(_MONO if mono else _SANS_BOLD if bold else SANS, px)
             self._fonts[key] = font
         return font
 

@@ -39,6 +39,11 @@ def size_words(h: int, w: int) -> str:
     return f"width {int(w)}, height {int(h)}"
 
 
+def counted(n: int, word: str) -> str:
+    """``n`` and ``word``, plural unless ``n`` is 1: ``1 picture``, ``3 pictures``."""
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def rows_columns(rows: int, cols: int) -> str:
     """``"1 row, 5 columns"``: a grid's shape that cannot be read the wrong way round."""
     r, c = int(rows), int(cols)

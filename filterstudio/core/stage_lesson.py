@@ -19,24 +19,18 @@ import numpy as np
 
 from .conv2d import conv2d
 from .geometry import MapGeometry
-from .lesson import CellBreakdown
+from .lesson import CellBreakdown, Stepped
 from .lesson_numbers import NumberForm, format_number, number_form
 from .lesson_text import equation_lines
 from .pipeline import activate
 from .pooling import pool2d
-from .sizes import size_label
+from .readonly import read_only_copy
 from .stage_arithmetic import PoolCell, maps_cell_breakdown, pool_cell, pool_window
 
 __all__ = ["MapsLessonPlan", "PoolLessonPlan", "StageLessonPlan"]
 
 
-def _frozen(a) -> np.ndarray:
-    out = np.array(a, dtype=np.float32)
-    out.setflags(write=False)
-    return out
-
-
-class StageLessonPlan:
+class StageLessonPlan(Stepped):
     """What both stage lessons share: the maps read, the output, the steps in reading order.
 
     Attributes
@@ -66,9 +60,9 @@ class StageLessonPlan:
                  result: np.ndarray, *, title: str, note: str | None = None,
                  cards: dict[str, str] | None = None) -> None:  # fmt: skip
         self.stage = int(stage)
-        self.inputs = tuple(_frozen(m) for m in inputs)
+        self.inputs = tuple(read_only_copy(m) for m in inputs)
         self.labels = tuple(str(n) for n in labels)
-        self.result = _frozen(result)
+        self.result = read_only_copy(result)
         self.title = title
         self.note = note
         self.cards = dict(cards or {})
@@ -82,29 +76,9 @@ class StageLessonPlan:
         self.number_form: NumberForm = number_form(np.concatenate(
             [m.ravel() for m in self.inputs] + [self.result.ravel()]), [1.0])  # fmt: skip
 
-    def __len__(self) -> int:
-        return len(self.steps)
-
-    @property
-    def step_count(self) -> int:
-        return len(self.steps)
-
     @property
     def out_hw(self) -> tuple[int, int]:
         return tuple(int(n) for n in self.result.shape[:2])
-
-    def _check_step(self, k: int) -> int:
-        k = int(k)
-        if not 0 <= k < len(self.steps):
-            raise IndexError(f"The lesson has steps 0 to {len(self.steps) - 1}, not {k}.")
-        return k
-
-    def step_of_cell(self, i: int, j: int) -> int:
-        """The step that makes output cell ``(i, j)``."""
-        oh, ow = self.out_hw
-        if not (0 <= i < oh and 0 <= j < ow):
-            raise ValueError(f"The map has no cell ({i}, {j}); it is {size_label(oh, ow)}.")
-        return int(i) * ow + int(j)
 
     def partial_map(self, k: int) -> np.ndarray:
         """The output after step ``k`` (``-1``: none yet); later cells are NaN."""
@@ -192,7 +166,7 @@ class MapsLessonPlan(StageLessonPlan):
                  kernel: np.ndarray, *, bias: float, activation: str, layer: dict,
                  filter_name: str, title: str, note: str | None = None,
                  cards: dict[str, str] | None = None) -> None:  # fmt: skip
-        self.kernel = _frozen(kernel if np.ndim(kernel) == 3 else np.asarray(kernel)[:, :, None])
+        self.kernel = read_only_copy(kernel if np.ndim(kernel) == 3 else np.asarray(kernel)[:, :, None])
         self.bias, self.activation, self.layer = float(bias), str(activation), dict(layer)
         self.filter_name = filter_name
         x = np.stack([np.asarray(p, np.float32) for p in planes], axis=2)
@@ -210,7 +184,7 @@ class MapsLessonPlan(StageLessonPlan):
         border = self.layer.get("border", "constant")
         cval = np.float32(self.layer.get("cval", 0.0))
         self.padded = tuple(
-            _frozen(np.pad(m, pads, mode="constant", constant_values=cval) if border == "constant"
+            read_only_copy(np.pad(m, pads, mode="constant", constant_values=cval) if border == "constant"
                     else np.pad(m, pads, mode=border))  # fmt: skip
             for m in self.inputs
         )

@@ -20,26 +20,22 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QPushButton, QWidget
 
 from ..core.errors import sentence
+from ..core.sizes import counted
 from .controller import StudioController
 from .dialogs import Dialogs
-from .tasks import TaskControl, TaskHandle, start_task
+from .exports import ALL_MAPS_FORMATS
+from .tasks import TaskControl, TaskHandle, run_until, start_task
+from .window_part import WindowPart
 
 __all__ = ["FolderApply", "FolderSummary", "OUTPUT_FORMATS"]
 
-#: The formats a folder's maps are written in: label -> (extension, exact values).
-OUTPUT_FORMATS = {
-    "PNG images, as displayed": ("png", False),
-    "JPEG images, as displayed": ("jpg", False),
-    "TIFF images, as displayed": ("tif", False),
-    "WebP images, as displayed": ("webp", False),
-    "BMP images, as displayed": ("bmp", False),
-    "TIFF float32, exact values": ("tif", True),
-    "NumPy arrays, exact values": ("npy", True),
-}
+#: The formats a folder's maps are written in: label -> (extension, exact values); the same
+#: as Save All Maps offers.
+OUTPUT_FORMATS = ALL_MAPS_FORMATS
 _SHOWN_FAILURES = 8  # failures named in the summary box's text (all of them in its details)
 
 
@@ -69,7 +65,7 @@ class FolderSummary:
         if self.error is not None:
             return self.error
         folder = Path(self.target).name or self.target
-        done = f"the maps of {len(self.written)} of {_count(self.total, 'picture')} to {folder}"
+        done = f"the maps of {len(self.written)} of {counted(self.total, 'picture')} to {folder}"
         if self.cancelled:
             parts = [f"Cancelled after writing {done}"]
         else:
@@ -88,10 +84,6 @@ class FolderSummary:
     def failure_lines(self) -> tuple[str, ...]:
         """One sentence per picture that failed (each names its picture)."""
         return tuple(reason for _, reason in self.failed)
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 @dataclass(frozen=True)
@@ -165,7 +157,7 @@ def _run(request: _Request, control: TaskControl, where: _Where) -> FolderSummar
     )
 
 
-class FolderApply(QObject):
+class FolderApply(WindowPart):
     """Applies the current bank to folders of pictures, one run at a time.
 
     Signals
@@ -186,9 +178,7 @@ class FolderApply(QObject):
     def __init__(
         self, controller: StudioController, dialogs: Dialogs, window: QWidget
     ) -> None:
-        super().__init__(window)
-        self._c = controller
-        self._dialogs = dialogs
+        super().__init__(controller, dialogs, window)
         self._window = window
         self._task: TaskHandle | None = None
         self._request: _Request | None = None
@@ -259,14 +249,7 @@ class FolderApply(QObject):
         Without a run in progress, the last run's summary.
         """
         if self._task is not None:
-            loop = QEventLoop()
-            self.finished.connect(loop.quit)
-            if timeout is not None:
-                from PySide6.QtCore import QTimer
-
-                QTimer.singleShot(int(timeout * 1000), loop.quit)
-            loop.exec()
-            self.finished.disconnect(loop.quit)
+            run_until(lambda: self._task is None, self.finished, timeout=timeout)
             if self._task is not None:
                 return None
         return self._last
@@ -394,7 +377,7 @@ class FolderApply(QObject):
             return ""
         n = len(req.job.filters)
         folder = Path(req.source).name or req.source
-        return f"Applying {_count(n, 'filter')} to the pictures of {folder}…"
+        return f"Applying {counted(n, 'filter')} to the pictures of {folder}…"
 
     def _open_progress(self, request: _Request) -> None:
         dialog = QProgressDialog(self._window)

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..core.atomic import atomic_write, check_target
 from ..core.formats import written_format
+from ..core.userfile import display_name
 from .containers import VideoError
 from .opencv import MAX_FPS, quiet_video_logs
 
@@ -37,10 +38,6 @@ WRITE_FORMATS: dict[str, tuple[str, str]] = {
     ".avi": ("AVI", "MJPG"),
     ".mkv": ("MKV", "FFV1"),
 }
-
-
-def _name(path: str) -> str:
-    return repr(os.path.basename(path) or path)
 
 
 def video_write_format(path: str | os.PathLike) -> tuple[str, str]:
@@ -76,11 +73,11 @@ def _as_bgr(pixels: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 def _write_error(path: str, exc: OSError) -> VideoError:
     if exc.errno == errno.ENOSPC:
-        return VideoError(f"Cannot write {_name(path)}: the disk is full.")
+        return VideoError(f"Cannot write {display_name(path)}: the disk is full.")
     if isinstance(exc, PermissionError):
-        return VideoError(f"Cannot write {_name(path)}: permission denied.")
+        return VideoError(f"Cannot write {display_name(path)}: permission denied.")
     reason = (exc.strerror or str(exc) or type(exc).__name__).rstrip(".")
-    return VideoError(f"Cannot write {_name(path)}: {reason}.")
+    return VideoError(f"Cannot write {display_name(path)}: {reason}.")
 
 
 class _Discarded(Exception):
@@ -165,7 +162,7 @@ class VideoWriter:
         if not writer.isOpened():
             writer.release()
             raise VideoError(
-                f"Cannot write {_name(self.path)}: OpenCV could not start its {self.fourcc} "
+                f"Cannot write {display_name(self.path)}: OpenCV could not start its {self.fourcc} "
                 f"encoder for frames of {stored[0]} x {stored[1]}."
             )
         self._cv = writer
@@ -175,7 +172,7 @@ class VideoWriter:
     def write(self, pixels: np.ndarray) -> None:
         """Append one frame: ``(H, W)`` or ``(H, W, 3)`` uint8, RGB."""
         if not self._open:
-            raise VideoError(f"{_name(self.path)} is already closed.")
+            raise VideoError(f"{display_name(self.path)} is already closed.")
         arr = np.asarray(pixels)
         if arr.dtype != np.uint8 or not (
             arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] in (1, 3))
@@ -192,7 +189,7 @@ class VideoWriter:
         elif (width, height) != self.frame_size:
             w0, h0 = self.frame_size
             raise VideoError(
-                f"Every frame of {_name(self.path)} must be {w0} x {h0}; this one is "
+                f"Every frame of {display_name(self.path)} must be {w0} x {h0}; this one is "
                 f"{width} x {height}."
             )
         # One BGR buffer per writer, reused: OpenCV's encoder copies what it is given.
@@ -204,7 +201,7 @@ class VideoWriter:
         from .capture import VideoFileSource
 
         if self.frames_written == 0:
-            raise VideoError(f"Cannot write {_name(self.path)}: no frame was given.")
+            raise VideoError(f"Cannot write {display_name(self.path)}: no frame was given.")
         try:
             with VideoFileSource(self._tmp) as back:
                 count, size = back.frame_count, back.size
@@ -212,14 +209,14 @@ class VideoWriter:
             count, size = None, None
         if size != self.stored_size or count is None or abs(count - self.frames_written) > 1:
             raise VideoError(
-                f"Cannot write {_name(self.path)}: the encoded file does not read back as "
+                f"Cannot write {display_name(self.path)}: the encoded file does not read back as "
                 f"{self.frames_written} frames (is the disk full?)."
             )
 
     def commit(self) -> None:
         """Finish the file, read it back, and put it in place of the target."""
         if not self._open:
-            raise VideoError(f"{_name(self.path)} is already closed.")
+            raise VideoError(f"{display_name(self.path)} is already closed.")
         try:
             self._release()
             self._check_written()

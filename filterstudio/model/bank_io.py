@@ -461,6 +461,7 @@ def load_bank(path: str | os.PathLike) -> Bank:
     Returns
     -------
     Bank
+        What the file holds, every value checked.
 
     Raises
     ------

@@ -190,11 +190,7 @@ def save_stack(path: str | os.PathLike, stack: Stack, *, overwrite: bool = True)
 def load_stack(path: str | os.PathLike) -> Stack:
     """Load a bank file: version 1 (one stage) or version 2 (a stack).
 
-    Raises
-    ------
-    BankFormatError
-        The file is missing, too large, not JSON, not a bank, from a newer version, or holds a
-        value that breaks a rule; the message is one sentence.
+    Raises :class:`BankFormatError`, with one sentence, wherever :func:`load_bank` does.
     """
     return load_guarded(_load, path, BankFormatError)
 
