@@ -15,6 +15,8 @@ plays for ``--seconds``, looping at the end, ``--repeats`` times. Printed, media
   (bench_video's ``convolve only``), measured in this process between the repeats;
 * the compute thread's work alone: the four maps as the studio asks for them
   (``process_request``: convolution, 8-bit display copy and statistics), one after another;
+* the GUI thread's CPU time per frame shown (its own work: handing frames and maps to the
+  views, layout, painting), which the load of other programs hardly moves;
 * the longest event-loop stall (how late a 5 ms timer fired, as bench_live measures it; the
   target is none over 50 ms) and the frames dropped (read, never shown with all their maps).
 
@@ -68,13 +70,15 @@ def play_once(win: MainWindow, clip: Path, seconds: float) -> dict[str, float]:
     restarts.timeout.connect(lambda: win.playback.has_ended() and win.play())
     restarts.start()
     meter.start()
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.thread_time()
     run_events(seconds)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.thread_time() - cpu0
     meter.stop()
     restarts.stop()
+    shown = win.frames_shown() - shown0
     out = {
-        "shown_rate": (win.frames_shown() - shown0) / elapsed,
+        "shown_rate": shown / elapsed,
+        "gui_ms": 1000 * cpu / max(shown, 1),
         "dropped": win.frames_dropped() - dropped0,
         "stall": meter.worst,
     }
@@ -135,7 +139,8 @@ def main() -> int:
             print(
                 f"  round: shown {row['shown_rate']:.1f} frames/s, engine limit "
                 f"{row['engine']:.1f}, compute thread alone {row['worker']:.1f}, stall "
-                f"{row['stall']:.0f} ms, dropped {row['dropped']:.0f}",
+                f"{row['stall']:.0f} ms, dropped {row['dropped']:.0f}, GUI thread "
+                f"{row['gui_ms']:.0f} ms CPU per frame shown",
                 flush=True,
             )
     med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
@@ -158,6 +163,7 @@ def main() -> int:
     print(f"longest event-loop stall:                   {med['stall']:6.0f} ms "
           f"(worst round {max(r['stall'] for r in rows):.0f} ms; target: none over 50 ms)")  # fmt: skip
     print(f"frames dropped per round:                   {med['dropped']:6.0f}")
+    print(f"GUI thread's CPU time per frame shown:      {med['gui_ms']:6.1f} ms")
     win.controller.mark_clean()
     win.close()
     return 0

@@ -128,52 +128,120 @@ class ElidingLabel(QLabel):
         super().setText(shown)
 
 
-class StatsLabel(ElidingLabel):
+class StatsLabel(QWidget):
     """A map's statistics line that shows the widest of its forms that fits its width.
 
     Every form keeps the minimum, maximum and mean (:func:`format_stats`); columns of figures
-    line up in the fixed-width font, and the narrowest forms take the narrower proportional
-    one, one size smaller at the last. ``text()`` is the full line.
+    line up in the fixed-width font (the widget's own), and the narrowest forms take the
+    narrower proportional one, one size smaller at the last. ``text()`` is the form chosen,
+    ``full_text()`` the full line.
+
+    The line is painted here rather than by a ``QLabel``: a video changes the numbers with
+    every frame, and a label's new text would lay out its panel, the grid and every widget
+    around them again (a tab widget repaints all it holds then). New numbers repaint this
+    line only; its height follows its fonts, never its text.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("", parent)
+        super().__init__(parent)
         self._forms: tuple[str, str, str] | None = None
         self._room = 0
+        self._text = ""
+        self._which = 0  # the font ``_text`` is painted in: the widget's, narrow, smallest
+        self._fonts_key: tuple[str, str] | None = None
+        self._choices_fonts: tuple[QFont, QFont, QFont] = (QFont(), QFont(), QFont())
+        self._metrics: tuple[QFontMetrics, QFontMetrics, QFontMetrics] | None = None
+        self.setMinimumWidth(1)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
 
     def set_stats(self, stats) -> None:
         """Show ``stats`` (a MapStats), or nothing for None."""
         if stats is None:
-            self._forms = None
+            forms = None
         else:
-            self._forms = (
+            forms = (
                 format_stats(stats),
                 format_stats(stats, compact=True),
                 format_stats(stats, tight=True),
             )
-        self.setToolTip(self._forms[0] if self._forms else "")
+        if forms == self._forms:
+            return
+        self._forms = forms
+        self.setToolTip(forms[0] if forms else "")
         self.fit(self._room)
 
     def full_text(self) -> str:
         """The full line (``""`` without statistics)."""
         return self._forms[0] if self._forms else ""
 
+    def text(self) -> str:
+        """The form chosen for the width given to :meth:`fit`."""
+        return self._text
+
+    def shown_text(self) -> str:
+        """What is painted: the chosen form, shortened with "…" when it does not fit."""
+        return self._elided(self._text)
+
+    def shown_font(self) -> QFont:
+        """The font the chosen form is painted in."""
+        return QFont(self._fonts()[self._which])
+
     def fit(self, room: int) -> None:
         """Choose the form and font for ``room`` pixels of width."""
         self._room = room
-        owner = self.parentWidget() or self
         full, compact, tight = self._forms or ("", "", "")
-        mono, narrow, smallest = mono_font(owner), small_font(owner), small_font(owner, -2.0)
-        choices = (
-            (full, mono), (compact, mono), (compact, narrow), (tight, narrow), (tight, smallest),
-        )  # fmt: skip
-        text, font = next(
-            ((t, f) for t, f in choices if QFontMetrics(f).horizontalAdvance(t) <= room),
-            choices[-1],
+        metrics = self._metrics_of()
+        choices = ((full, 0), (compact, 0), (compact, 1), (tight, 1), (tight, 2))
+        text, which = next(
+            ((t, k) for t, k in choices if metrics[k].horizontalAdvance(t) <= room), choices[-1]
         )
-        if self.font() != font:
-            self.setFont(font)
-        super().setText(text)
+        if (text, which) != (self._text, self._which):
+            self._text, self._which = text, which
+            self.update()
+
+    def _fonts(self) -> tuple[QFont, QFont, QFont]:
+        """The widget's font and the narrower two, taken again only when a font changed."""
+        owner = self.parentWidget() or self
+        key = (self.font().key(), owner.font().key())
+        if key != self._fonts_key:
+            self._fonts_key = key
+            self._choices_fonts = (QFont(self.font()), small_font(owner), small_font(owner, -2.0))
+            self._metrics = None
+        return self._choices_fonts
+
+    def _metrics_of(self) -> tuple[QFontMetrics, QFontMetrics, QFontMetrics]:
+        if self._metrics is None:
+            mono, narrow, smallest = self._fonts()
+            self._metrics = (QFontMetrics(mono), QFontMetrics(narrow), QFontMetrics(smallest))
+        return self._metrics
+
+    def _elided(self, text: str) -> str:
+        metrics = self._metrics_of()[self._which]
+        return metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(0, self.width()))
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        height = max(m.height() for m in self._metrics_of())
+        return QSize(self._metrics_of()[0].horizontalAdvance(self.full_text()), height)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(1, self.sizeHint().height())
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fonts()
+            self.updateGeometry()  # a font of another size: the line's height follows it
+            self.fit(self._room)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if not self._text:
+            return
+        painter = QPainter(self)
+        painter.setFont(self._fonts()[self._which])
+        painter.setPen(self.palette().windowText().color())
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(self.rect(), int(flags), self._elided(self._text))
+        painter.end()
 
 
 class HistogramWidget(QWidget):
