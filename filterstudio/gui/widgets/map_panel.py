@@ -110,6 +110,7 @@ class MapPanelWidget(PanelFrame):
         self._default_mapping = ""
         self._default_colormap = ""
         self._pushed_defaults = False
+        self._default_labels: tuple | None = None  # what the "default" items say now
         self._mapping_combo = QComboBox()
         self._mapping_combo.setAccessibleName("display mapping")
         fill_choices(self._mapping_combo, (DEFAULT_MAPPING, *MAPPING_TERMS))
@@ -264,6 +265,8 @@ class MapPanelWidget(PanelFrame):
 
     def set_title(self, text: str) -> None:
         """Set the title line, e.g. ``"sobel_x  3x3 -> 1500x2000"``."""
+        if text == self._title.text():
+            return
         self._title.setText(text)
         self._title.setToolTip(text)
 
@@ -330,6 +333,10 @@ class MapPanelWidget(PanelFrame):
         """Name what "default" resolves to, in the items and in the tooltips. The name comes
         first ("minmax (default)"), so a narrow combo that cuts the text still shows it."""
         mapping, cmap = self._default_mapping, self._default_colormap
+        shown = (mapping, cmap, self._colormap_combo.property("kind"), self._colormap_combo.count())
+        if shown == self._default_labels:
+            return  # every map of a video says the same
+        self._default_labels = shown
         if self._mapping_combo.count():
             self._mapping_combo.setItemText(
                 0, f"{mapping} ({DEFAULT_CHOICE})" if mapping else DEFAULT_CHOICE
@@ -391,6 +398,7 @@ class MapPanelWidget(PanelFrame):
                 display.to_uint8, mapping=mapping, colormap=colormap, limits=(stats.min, stats.max)
             )
         self._view.set_detail_renderer(renderer)
+        input_before = self._view.input_rect()
         self._view.set_content(pixels, geometry=geometry, values=values, full_hw=full_hw)
         self._shown_mapping = mapping
         if self.mapping() == DEFAULT_CHOICE:
@@ -406,9 +414,9 @@ class MapPanelWidget(PanelFrame):
             self._histogram.set_histogram(None, None)
         self._stats.set_stats(stats)
         self._update_colorbar(mapping, colormap, stats, values, ticks)
-        self._apply_compact_mode()
+        # The next frame of a video: only the picture and its numbers changed (no layout).
         grid = self.parentWidget()
-        if isinstance(grid, FeatureGridWidget):
+        if isinstance(grid, FeatureGridWidget) and self._view.input_rect() != input_before:
             grid.refresh_layout()  # a new input may have another aspect ratio
 
     def set_error(self, message: str) -> None:

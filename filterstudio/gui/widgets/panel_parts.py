@@ -283,39 +283,43 @@ class HistogramWidget(QWidget):
         ratio = self.devicePixelRatioF()
         cache = self._cache
         if cache is None or cache.size() != self.size() * ratio:
-            cache = QPixmap(self.size() * ratio)
+            size = self.size() * ratio
+            cache = QPixmap.fromImage(array_to_qimage(self._bars(size.width(), size.height())))
             cache.setDevicePixelRatio(ratio)
-            cache.fill(Qt.GlobalColor.transparent)
-            painter = QPainter(cache)
-            self._draw_bars(painter)
-            painter.end()
             self._cache = cache
         painter = QPainter(self)
         painter.drawPixmap(0, 0, cache)
         painter.end()
 
-    def _draw_bars(self, painter: QPainter) -> None:
+    def _bars(self, width: int, height: int) -> np.ndarray:
+        """The bars as ``(height, width, 3)`` RGB pixels, made by whole columns at once: a
+        video brings new counts to every panel with every frame."""
         counts, edges = self._counts, self._edges
-        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
-        painter.fillRect(rect, BACKGROUND)
+        rgb = np.empty((height, width, 3), np.uint8)
+        rgb[:] = _rgb(BACKGROUND)
+        n = counts.size
+        bar_w = width / n
+        x = np.arange(width)
+        k = np.minimum((x * n) // max(width, 1), n - 1)
         # Square-root heights: edge maps pile up near zero and would flatten every other bar.
         heights = np.sqrt(counts / counts.max())
-        n = counts.size
-        bar_w = rect.width() / n
+        tall = np.where(heights > 0, np.maximum(1.0, heights * (height - 1)), 0.0)
+        column_h = np.rint(tall[k]).astype(int)
+        if bar_w >= 2:
+            column_h[(x + 0.5) - k * bar_w > bar_w - 0.5] = 0  # a hair's gap between bars
         centres = (edges[:-1] + edges[1:]) / 2.0
-        for k in range(n):
-            if heights[k] <= 0:
-                continue
-            h = max(1.0, heights[k] * (rect.height() - 1))
-            color = NEGATIVE_BAR if centres[k] < 0 else POSITIVE_BAR
-            painter.fillRect(
-                QRectF(rect.left() + k * bar_w, rect.bottom() - h, max(1.0, bar_w - 0.5), h), color
-            )
+        colours = np.where((centres < 0)[:, None], _rgb(NEGATIVE_BAR), _rgb(POSITIVE_BAR))
+        rows = np.arange(height)[:, None]
+        filled = rows >= height - column_h[None, :]
+        rgb[filled] = np.broadcast_to(colours[k][None, :, :], (height, width, 3))[filled]
         zero = self.zero_position()
         if zero is not None:
-            x = rect.left() + zero * rect.width()
-            painter.setPen(QPen(QColor(240, 240, 240), 1.0))
-            painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
+            rgb[:, min(width - 1, int(zero * width))] = (240, 240, 240)
+        return rgb
+
+
+def _rgb(color: QColor) -> tuple[int, int, int]:
+    return color.red(), color.green(), color.blue()
 
 
 class ColorBarWidget(QWidget):
