@@ -27,8 +27,10 @@ same round mean more than any one figure.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -36,6 +38,10 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The window as at a first run: a dock arrangement saved by an earlier run (or anything else on
+# this account) would change the panels' sizes, and with them the work of every frame.
+os.environ["XDG_CONFIG_HOME"] = _settings = tempfile.mkdtemp(prefix="bench-playback-settings-")
+atexit.register(shutil.rmtree, _settings, True)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
