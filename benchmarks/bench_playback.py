@@ -1,6 +1,6 @@
 """The studio playing a 720p clip through four filters, beside the engine's limit for that work.
 
-Run:  python benchmarks/bench_playback.py [--repeats N] [--seconds S]
+Run:  python benchmarks/bench_playback.py [--repeats N] [--seconds S] [--slots N]
 
 The clip (1280 x 720, MPEG-4, at 60 frames/s: a rate real clips have, above what this work
 allows on a small machine, so the clip's own rate does not hold the playback back) is generated
@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import cProfile
 import os
 import platform
+import pstats
 import shutil
 import statistics
 import sys
@@ -63,8 +65,11 @@ def run_events(seconds: float) -> None:
     loop.exec()
 
 
-def play_once(win: MainWindow, clip: Path, seconds: float) -> dict[str, float]:
-    """Open ``clip``, play ``seconds`` (looping), and read the window's counters."""
+def play_once(
+    win: MainWindow, clip: Path, seconds: float, profile: cProfile.Profile | None = None
+) -> dict[str, float]:
+    """Open ``clip``, play ``seconds`` (looping), and read the window's counters; ``profile``
+    (timed by the GUI thread's CPU clock) runs meanwhile if given."""
     assert win.open_video(clip), "the clip did not open"
     run_events(0.5)  # the first frames: panels laid out, display copies sized
     win.playback.seek(0)
@@ -77,7 +82,11 @@ def play_once(win: MainWindow, clip: Path, seconds: float) -> dict[str, float]:
     restarts.start()
     meter.start()
     t0, cpu0 = time.perf_counter(), time.thread_time()
+    if profile is not None:
+        profile.enable()
     run_events(seconds)
+    if profile is not None:
+        profile.disable()
     elapsed, cpu = time.perf_counter() - t0, time.thread_time() - cpu0
     meter.stop()
     restarts.stop()
@@ -121,6 +130,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=8.0)
+    ap.add_argument("--slots", type=int, default=0, metavar="N",
+                    help="also play a round under cProfile and print the N functions of the GUI "
+                         "thread that take the most CPU time per frame shown")  # fmt: skip
     args = ap.parse_args()
     app = create_app()
     win = MainWindow()
@@ -149,6 +161,7 @@ def main() -> int:
                 f"{row['gui_ms']:.0f} ms CPU per frame shown",
                 flush=True,
             )
+        slots = profiled_slots(win, clip, args.seconds, args.slots) if args.slots else []
     med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
     ratio = statistics.median(r["shown_rate"] / r["engine"] for r in rows)
     ratio_w = statistics.median(r["shown_rate"] / r["worker"] for r in rows)
@@ -170,9 +183,27 @@ def main() -> int:
           f"(worst round {max(r['stall'] for r in rows):.0f} ms; target: none over 50 ms)")  # fmt: skip
     print(f"frames dropped per round:                   {med['dropped']:6.0f}")
     print(f"GUI thread's CPU time per frame shown:      {med['gui_ms']:6.1f} ms")
+    for line in slots:
+        print(line)
     win.controller.mark_clean()
     win.close()
     return 0
+
+
+def profiled_slots(win: MainWindow, clip: Path, seconds: float, n: int) -> list[str]:
+    """One more round under cProfile on the GUI thread's CPU clock: where its time goes."""
+    profile = cProfile.Profile(time.thread_time)
+    row = play_once(win, clip, seconds, profile)
+    frames = max(1.0, row["shown_rate"] * seconds)
+    stats = pstats.Stats(profile).stats  # {(file, line, name): (cc, nc, tt, ct, callers)}
+    ours = [(ct, nc, key) for key, (_cc, nc, _tt, ct, _callers) in stats.items()
+            if "filterstudio" in key[0] and key[2] != "<module>"]  # fmt: skip
+    lines = [f"GUI thread, one more round under cProfile ({frames:.0f} frames shown; the profiler "
+             f"adds time of its own): CPU ms per frame shown, calls per frame, function"]  # fmt: skip
+    for ct, nc, (path, line, name) in sorted(ours, reverse=True)[:n]:
+        where = f"{Path(path).parent.name}/{Path(path).name}:{line}"
+        lines.append(f"  {1000 * ct / frames:7.2f} {nc / frames:6.1f}  {name} ({where})")
+    return lines
 
 
 if __name__ == "__main__":
