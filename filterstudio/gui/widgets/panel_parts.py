@@ -168,6 +168,7 @@ class StatsLabel(QWidget):
             return
         self._forms = forms
         self.setToolTip(forms[0] if forms else "")
+        self.setAccessibleDescription(forms[0] if forms else "")  # what a label would have read
         self.fit(self._room)
 
     def full_text(self) -> str:
