@@ -6,7 +6,11 @@ edit-to-repainted latency (median, p95), the longest event-loop stall (how late 
 fired), and peak RSS (the process's high-water mark so far: the cases run in order of size, so
 the last row is the 16-filter peak). The stack case times an edit in stage 1 and one in the last
 stage until every map of every stage is exact (and the first stage's first map repainted).
-Run:  python benchmarks/bench_live.py [--quick] [--stack-only]
+Each case builds its picture itself (nothing of the benchmark's own holds a second copy of it),
+so the peak is what a photographer's studio holds. ``--repeats N`` runs every case N times and
+prints the median of each figure (and the range); ``--cases`` picks cases by filter count or
+size (``--cases 16`` for the 16-filter peak alone, in a fresh process).
+Run:  python benchmarks/bench_live.py [--quick] [--stack-only] [--repeats N] [--cases 4,8,16,1080p]
 """
 
 from __future__ import annotations
@@ -79,11 +83,11 @@ def photo(h: int, w: int) -> np.ndarray:
     return cv2.resize(load_sample("photo"), (w, h), interpolation=cv2.INTER_CUBIC).clip(0, 1)
 
 
-def run_case(app, win: MainWindow, label: str, pixels: np.ndarray, n_filters: int, edits: int, strides: int):
+def run_case(app, win: MainWindow, label: str, size: tuple[int, int], n_filters: int, edits: int, strides: int):
     sizes = [3, 5, 7, 7] * 4
     filters = [Filter(name=f"f{i} {sizes[i]}x{sizes[i]}", kernel=random_kernel(sizes[i], seed=i)) for i in range(n_filters)]
     win.controller.load_state(Bank(filters=tuple(filters), layer=Layer()))
-    win.set_image_array(pixels, label)
+    win.set_image_array(photo(*size), label)  # the window's copy is the only one kept
     assert win.wait_until_current(120), "maps never arrived"
     app.processEvents()
 
@@ -164,13 +168,13 @@ def run_case(app, win: MainWindow, label: str, pixels: np.ndarray, n_filters: in
     }
 
 
-def run_stack_case(app, win: MainWindow, pixels: np.ndarray, repeats: int) -> dict:
+def run_stack_case(app, win: MainWindow, size: tuple[int, int], repeats: int) -> dict:
     """conv 4 (ReLU) -> max pool 2 -> conv 4 on ``pixels``: edits in stage 1 and in stage 3."""
     filters = tuple(
         Filter(f"c1 {i}", random_kernel(3, seed=i), activation="relu") for i in range(4)
     )
     win.controller.load_state(Bank(filters, Layer(channel_mode="gray", padding="same")))
-    win.set_image_array(pixels, "stack")
+    win.set_image_array(photo(*size), "stack")
     assert win.wait_until_current(120), "maps never arrived"
     win.add_stage("pool")
     win.add_stage("conv", count=4)
@@ -202,11 +206,24 @@ def run_stack_case(app, win: MainWindow, pixels: np.ndarray, repeats: int) -> di
     return out
 
 
+def _median_row(runs: list[dict]) -> dict:
+    """Each number the median over ``runs`` (peak RSS: the last, the process's high-water mark)."""
+    out = dict(runs[0])
+    for k, v in runs[0].items():
+        if isinstance(v, float) and k != "rss":
+            out[k] = statistics.median(r[k] for r in runs)
+    out["rss"] = runs[-1]["rss"]
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="fewer edits")
     ap.add_argument("--stack-only", action="store_true", help="only the stack case")
+    ap.add_argument("--repeats", type=int, default=1, help="run each case this many times")
+    ap.add_argument("--cases", default="stack,4,1080p,8,16", help="which cases, comma-separated")
     args = ap.parse_args()
+    wanted = set(args.cases.split(","))
     edits = 20 if args.quick else 60
     app = create_app()
     win = MainWindow()
@@ -214,24 +231,32 @@ def main() -> int:
     win.show()
     app.processEvents()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    stack = run_stack_case(app, win, photo(3000, 4000), 3 if args.quick else 7)
-    print("stack, 12 MP grey: conv 4 x 3x3 same (ReLU) -> max pool 2 -> conv 4 x 3x3x4;")
-    print("edit to every map of every stage exact at full resolution (median of repeats)")
-    print(f"{'stage 1 edit':>14}{'stage 3 edit':>14}{'max stall':>11}{'peak RSS':>10}")
-    print(
-        f"{stack['stage 1 median']:>11.0f} ms{stack['stage 3 median']:>11.0f} ms"
-        f"{stack['stall']:>8.0f} ms{stack['rss']:>7.0f} MB"
-    )
+    if "stack" in wanted or args.stack_only:
+        runs = [run_stack_case(app, win, (3000, 4000), 3 if args.quick else 7) for _ in range(args.repeats)]
+        stack = _median_row(runs)
+        print("stack, 12 MP grey: conv 4 x 3x3 same (ReLU) -> max pool 2 -> conv 4 x 3x3x4;")
+        print("edit to every map of every stage exact at full resolution (median of repeats)")
+        print(f"{'stage 1 edit':>14}{'stage 3 edit':>14}{'max stall':>11}{'peak RSS':>10}")
+        print(
+            f"{stack['stage 1 median']:>11.0f} ms{stack['stage 3 median']:>11.0f} ms"
+            f"{stack['stall']:>8.0f} ms{stack['rss']:>7.0f} MB"
+        )
     if args.stack_only:
         win.controller.mark_clean()
         win.close()
         return 0
-    rows = [
-        run_case(app, win, "12 MP, 4 filters", photo(3000, 4000), 4, edits, 10),
-        run_case(app, win, "1080p, 4 filters", photo(1080, 1920), 4, edits, 10),
-        run_case(app, win, "12 MP, 8 filters", photo(3000, 4000), 8, edits // 2, 4),
-        run_case(app, win, "12 MP, 16 filters", photo(3000, 4000), 16, edits // 2, 4),
+    cases = [
+        ("4", "12 MP, 4 filters", (3000, 4000), 4, edits, 10),
+        ("1080p", "1080p, 4 filters", (1080, 1920), 4, edits, 10),
+        ("8", "12 MP, 8 filters", (3000, 4000), 8, edits // 2, 4),
+        ("16", "12 MP, 16 filters", (3000, 4000), 16, edits // 2, 4),
     ]
+    rows, spreads = [], []
+    for key, *case in cases:
+        if key in wanted:
+            runs = [run_case(app, win, *case) for _ in range(args.repeats)]
+            rows.append(_median_row(runs))
+            spreads.append(runs)
     print("edit = edit to repaint of that edit's map (or a newer one); full = last edit of the drag")
     print("to every map exact at full resolution; stride = a stride change to every map exact;")
     print("max stall = the longest the event loop was kept from a 5 ms timer during the case")
@@ -241,6 +266,12 @@ def main() -> int:
             f"{r['case']:<20}{r['edit_median']:>10.0f} ms{r['edit_p95']:>7.0f} ms{r['full_after_last']:>6.0f} ms"
             f"{r['stride_median']:>9.0f} ms{r['stall']:>8.0f} ms{r['rss']:>7.0f} MB"
         )
+    if args.repeats > 1:
+        print(f"over {args.repeats} repeats (median above), min-max of edit median and max stall:")
+        for runs in spreads:
+            em = [r["edit_median"] for r in runs]
+            st = [r["stall"] for r in runs]
+            print(f"{runs[0]['case']:<20}edit {min(em):.0f}-{max(em):.0f} ms, stall {min(st):.0f}-{max(st):.0f} ms")
     win.controller.mark_clean()
     win.close()
     return 0

@@ -29,6 +29,7 @@ def lazy_attributes(
         return value
 
     def __dir__() -> list[str]:
-        return sorted(set(namespace) | set(table))
+        # What the package offers: its public names, not the helpers it was built with.
+        return sorted(set(namespace.get("__all__", ())) | set(table))
 
     return __getattr__, __dir__

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import shutil
 import signal
 import sys
 import time
@@ -20,6 +19,7 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from .options import CommandError
+from .progress import progress_bar
 
 
 def run_folder(args: argparse.Namespace, overrides: dict, kernel_filter) -> int:
@@ -62,8 +62,8 @@ def run_folder(args: argparse.Namespace, overrides: dict, kernel_filter) -> int:
     quiet_decoder_logs()
     started = time.monotonic()
     tally = {"written": 0, "skipped": 0, "failed": 0, "cancelled": 0}
-    with _report_stream() as err, _stop_requests() as requested:
-        bar = _ProgressLine(err) if _is_terminal(err) else None
+    with _report_stream() as err, _stop_requests() as requested, \
+            progress_bar(err, " pictures", total=len(pictures)) as bar:  # fmt: skip
 
         def on_outcome(outcome) -> None:
             tally[outcome.status] += 1
@@ -228,47 +228,3 @@ def _report_stream() -> Iterator[TextIO]:
             stream.flush()
         os.dup2(stream.fileno(), 2)
         stream.close()
-
-
-def _is_terminal(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, OSError, ValueError):
-        return False
-
-
-class _ProgressLine:
-    """``  3/8  37%  photo.jpg  about 4 s left``, redrawn in place on a terminal."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.started = time.monotonic()
-        self.shown = False
-
-    def update(self, done: int, total: int, name: str) -> None:
-        width = shutil.get_terminal_size((80, 24)).columns - 1
-        text = f"{done:>{len(str(total))}}/{total}  {100 * done // max(total, 1):3d}%"
-        elapsed = time.monotonic() - self.started
-        if 0 < done < total:
-            text += f"  about {_duration(elapsed / done * (total - done))} left"
-        if name:
-            text += f"  {name}"
-        self._draw(text[:width])
-
-    def clear(self) -> None:
-        if self.shown:
-            self._draw("")
-            self.shown = False
-
-    def _draw(self, text: str) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            self.stream.write("\r\x1b[2K" + text)
-            self.stream.flush()
-            self.shown = bool(text)
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{max(1, round(seconds))} s"
-    return f"{seconds / 60:.0f} min"
-

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import time
+import sys
 from dataclasses import dataclass
 
 from .options import CommandError, float32_value, layer_overrides
@@ -109,63 +109,19 @@ def _targets(args: argparse.Namespace, filters: list[_Filter]) -> list[str]:
     return targets
 
 
-class _Progress:
-    """``filtering 'clip.mp4': frame 120 of 300 (40 %), 52.1 frames/s`` on a terminal."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self.name = ""
-        self.total: int | None = None
-        self.start = time.monotonic()
-        self.shown = 0.0
-        self.width = 0
-
-    def begin(self, name: str, total: int | None) -> None:
-        self.name = name
-        self.total = total
-        self.start = time.monotonic()
-        self.shown = 0.0  # the first frame is shown at once
-
-    def _write(self, text: str) -> None:
-        with contextlib.suppress(OSError):
-            os.write(self.fd, text.encode("utf-8", "replace"))
-
-    def __call__(self, done: int) -> None:
-        now = time.monotonic()
-        if now - self.shown < 0.2:
-            return
-        self.shown = now
-        rate = done / max(now - self.start, 1e-9)
-        of = ""
-        if self.total:
-            of = f" of {self.total} ({min(100, 100 * done // self.total)} %)"
-        line = f"filtering {self.name}: frame {done}{of}, {rate:.1f} frames/s"
-        self.width = max(self.width, len(line))
-        self._write("\r" + line.ljust(self.width))
-
-    def clear(self) -> None:
-        if self.width:
-            self._write("\r" + " " * self.width + "\r")
-            self.width = 0
-
-
 @contextlib.contextmanager
 def _terminal_progress():
-    """A progress line on stderr as it is now, if that is a terminal (else None)."""
-    try:
-        tty = os.isatty(2)
-    except (OSError, ValueError):
-        tty = False
-    if not tty:
+    """A progress bar on stderr as it is now, if that is a terminal (else None): its own copy
+    of the descriptor, so it still reaches the terminal while stderr itself is muted."""
+    from .progress import is_terminal, progress_bar
+
+    if not is_terminal(sys.stderr):
         yield None
         return
-    fd = os.dup(2)
-    progress = _Progress(fd)
-    try:
+    sys.stderr.flush()
+    with open(os.dup(2), "w", encoding="utf-8", errors="replace") as stream, \
+            progress_bar(stream, " frames") as progress:  # fmt: skip
         yield progress
-    finally:
-        progress.clear()
-        os.close(fd)
 
 
 class _ReportLine:
@@ -277,7 +233,7 @@ def run_video(args: argparse.Namespace) -> int:
                     ) from exc
             try:
                 if progress is not None:
-                    progress.begin(source.name, source.frame_count)
+                    progress.begin(f"filtering {source.name}", source.frame_count)
                 return _write_all(args, source, process, filters, targets, progress)
             except BaseException:
                 if created_folder is not None:

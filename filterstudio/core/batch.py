@@ -76,6 +76,9 @@ class BatchJob:
         with one filter). None: folders when there is more than one filter.
     overwrite : bool
         Write maps that exist again (False: keep them and skip).
+    displays : tuple, optional
+        One ``(display, colormap)`` per filter, in the order of ``filters``, in place of
+        ``display`` and ``colormap`` (e.g. each map as its panel in the studio shows it).
     """
 
     filters: tuple
@@ -87,11 +90,16 @@ class BatchJob:
     png_compression: int | None = None
     per_filter_folders: bool | None = None
     overwrite: bool = False
+    displays: tuple | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "filters", tuple(self.filters))
         if not self.filters:
             raise ValueError("A batch needs at least one filter.")
+        if self.displays is not None:
+            object.__setattr__(self, "displays", tuple(tuple(d) for d in self.displays))
+            if len(self.displays) != len(self.filters):
+                raise ValueError("A batch's displays give one (display, colormap) per filter.")
         if self.format not in BATCH_FORMATS:
             raise ValueError(
                 f"Unknown output format {self.format!r}; choose one of {', '.join(BATCH_FORMATS)}."
@@ -105,6 +113,12 @@ class BatchJob:
         if self.per_filter_folders is None:
             return len(self.filters) > 1
         return self.per_filter_folders
+
+    def display_of(self, index: int) -> tuple[str | None, str | None]:
+        """``(display, colormap)`` of filter ``index``'s maps."""
+        if self.displays is not None:
+            return self.displays[index]
+        return self.display, self.colormap
 
 
 @dataclass(frozen=True)
@@ -263,8 +277,8 @@ def _process(
     if planned.refused is not None:
         return Outcome(source, FAILED, planned.refused)
     todo = [
-        (flt, target)
-        for flt, target in zip(job.filters, planned.targets)
+        (index, target)
+        for index, target in enumerate(planned.targets)
         if job.overwrite or not os.path.lexists(target)
     ]
     if not todo:
@@ -273,7 +287,9 @@ def _process(
     layer = job.layer
     try:
         prepared = prepare_input(load_image(source, decoder=decoder), layer.channel_mode)
-        for i, (flt, target) in enumerate(todo):
+        for i, (index, target) in enumerate(todo):
+            flt = job.filters[index]
+            display, colormap = job.display_of(index)
             if stop.is_set():
                 raise _Stop
             picture = prepared
@@ -296,8 +312,8 @@ def _process(
             save_image(
                 target,
                 result,
-                display=job.display,
-                colormap=job.colormap,
+                display=display,
+                colormap=colormap,
                 overwrite=job.overwrite,
                 png_compression=job.png_compression,
             )

@@ -48,11 +48,16 @@ class Term:
 
 @dataclass(frozen=True)
 class ChannelPart:
-    """The terms of one input channel (``channel`` None for a one-channel input) and their sum."""
+    """The terms of one input channel (``channel`` None for a one-channel input) and their sum.
+
+    ``label`` names the input when it is not a colour channel: the map of a later stage of a
+    stack that this part reads (``"sobel_x"``); ``""`` for a channel of the picture.
+    """
 
     channel: int | None
     terms: tuple[Term, ...]
     total: float
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -455,6 +460,11 @@ def channel_label(channel: int | None) -> str:
     if channel is None:
         return ""
     return CHANNEL_NAMES[channel] if channel < len(CHANNEL_NAMES) else f"channel {channel}"
+
+
+def part_label(part: ChannelPart) -> str:
+    """What a part of a sum reads: its map's name, or its colour channel (``"red"``)."""
+    return part.label or channel_label(part.channel)
 
 
 def activation_label(activation: str) -> str:

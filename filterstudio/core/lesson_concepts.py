@@ -9,6 +9,7 @@ import html
 
 from .insight import kernel_insight
 from .lesson import LessonPlan
+from .stage_lesson import StageLessonPlan
 
 #: (key, title, text) for every idea the lesson shows, in the order a class meets them.
 CONCEPTS: tuple[tuple[str, str, str], ...] = (
@@ -100,6 +101,48 @@ CONCEPTS: tuple[tuple[str, str, str], ...] = (
         ),
     ),
     (
+        "stages",
+        "A stack of stages",
+        (
+            "A convolutional network repeats the idea: the maps of one stage are the input of "
+            "the next. A filter of a later stage has one slice of weights per map it reads; it "
+            "multiplies each map under its window by its slice, and adds up all the products of "
+            "all the maps (plus its bias), so one cell of its map combines every feature found "
+            "before it at that place."
+        ),
+    ),
+    (
+        "pooling",
+        "Pooling",
+        (
+            "A pooling stage shrinks each map on its own: it slides a window (often 2 x 2, "
+            "moving by 2) and keeps the largest value (max pooling: 'was the feature anywhere "
+            "here?') or the mean (average pooling). It has no weights to learn. After a 2 x 2 "
+            "max pool the map is half as wide and half as high, and every cell of the next "
+            "stage sees twice as far."
+        ),
+    ),
+    (
+        "receptive",
+        "Receptive field",
+        (
+            "The part of the picture one cell of a map depends on. A first-stage cell sees its "
+            "kernel's window; every later stage widens it by its own window times the distance, "
+            "in picture pixels, between neighbouring cells of the maps it reads. Hover a cell of "
+            "any stage in the studio to see its field on the picture."
+        ),
+    ),
+    (
+        "nonlinear",
+        "Why the activation matters",
+        (
+            "Two conv stages with nothing between them are one conv stage in disguise: a single "
+            "larger kernel gives the same map (Stack > Show the Equivalent Single Layer). "
+            "With ReLU between them, no single kernel can: the stack bends where values cross "
+            "zero, and only then do more stages see more than one bigger filter."
+        ),
+    ),
+    (
         "flip",
         "Correlation versus convolution",
         (
@@ -161,6 +204,20 @@ def relevant_concepts(plan: LessonPlan | None, *, filter_count: int = 1) -> set[
     return keys
 
 
+def stage_concepts(plan: StageLessonPlan) -> set[str]:
+    """The concepts a later stage's lesson brings into play."""
+    keys = {"map", "stages", "receptive"}
+    if plan.kind == "pool":
+        keys.add("pooling")
+    else:
+        keys.update(("kernel", "channels", "nonlinear"))
+        if plan.bias:
+            keys.add("bias")
+        if plan.activation in ("relu", "abs"):
+            keys.add("relu")
+    return keys
+
+
 def concept_notes(plan: LessonPlan | None) -> dict[str, str]:
     """What the lesson's own kernel adds to the cards, by concept key.
 
@@ -187,13 +244,19 @@ def concept_notes(plan: LessonPlan | None) -> dict[str, str]:
 
 
 def explanations_html(
-    relevant: set[str], *, presentation: bool = False, notes: dict[str, str] | None = None
+    relevant: set[str],
+    *,
+    presentation: bool = False,
+    notes: dict[str, str] | None = None,
+    cards: dict[str, str] | None = None,
 ) -> str:
     """The explanations panel: every concept, those in play first and highlighted.
 
-    ``notes`` (from :func:`concept_notes`) adds a line about the lesson's own kernel to a card.
+    ``notes`` (from :func:`concept_notes`) adds a line about the lesson's own kernel to a card;
+    ``cards`` adds HTML made by the studio itself (the receptive field's growth table).
     """
     notes = notes or {}
+    cards = cards or {}
     size = 16 if presentation else 10
     ordered = [c for c in CONCEPTS if c[0] in relevant] + [
         c for c in CONCEPTS if c[0] not in relevant
@@ -209,6 +272,8 @@ def explanations_html(
         if n and key not in relevant and ordered[n - 1][0] in relevant:
             parts.append("<hr/>")
         note = f"<br/><i>{html.escape(notes[key])}</i>" if key in notes else ""
+        if key in cards:
+            note += f"<div>{cards[key]}</div>"
         parts.append(
             f"<div style='{style};margin-bottom:6px'><a name='{key}'></a>"
             f"<b>{title_html}</b><br/>{html.escape(text)}{note}</div>"

@@ -1,5 +1,8 @@
 """A lesson as pictures: one frame per step (plus the finished map) as a GIF or numbered PNGs.
 
+A first-stage lesson is drawn here; a later stage's (a pooling window, a sum over maps) by
+:mod:`.scene_render`. Both go out through the same writers.
+
 Exports take two optional callables so that a caller on another thread can follow and stop
 them (nothing here knows about threads or Qt): ``progress(done, total)`` is called as frames
 are made, ``cancelled()`` is asked before each frame and, once it returns True, the export
@@ -32,6 +35,8 @@ from .lesson_layout import (
 )
 from .lesson_numbers import NumberForm
 from .lesson_text import step_lines
+from .scene_render import SceneRenderer
+from .stage_lesson import StageLessonPlan
 
 _INK = (20, 20, 20)
 _GRID = (150, 150, 150)
@@ -304,6 +309,13 @@ class _FrameRenderer:
         return img, finished
 
 
+def _renderer(plan: LessonPlan | StageLessonPlan, precision: int):
+    """Draws a first-stage lesson, or a later stage's (pooling, a sum over maps)."""
+    if isinstance(plan, StageLessonPlan):
+        return SceneRenderer(plan, precision=precision)
+    return _FrameRenderer(plan, precision=precision)
+
+
 def render_frames(
     plan: LessonPlan,
     *,
@@ -318,7 +330,7 @@ def render_frames(
     are done) and ``progress(n, n)`` after the last one is taken; ``cancelled()`` is asked before
     each frame and, when it returns True, :class:`ExportCancelled` is raised.
     """
-    renderer = _FrameRenderer(plan, precision=precision)
+    renderer = _renderer(plan, precision)
     steps: list[int | None] = [*range(plan.step_count), None]
     total = len(steps)
     for done, k in enumerate(steps):
@@ -333,7 +345,7 @@ def render_frames(
 
 def render_frame(plan: LessonPlan, k: int | None, *, precision: int = 2) -> Image.Image:
     """One frame: step ``k`` (0-based), or the finished map for ``k=None``."""
-    return _FrameRenderer(plan, precision=precision).render(k)
+    return _renderer(plan, precision).render(k)
 
 
 def _check_folder(folder: Path, what: str) -> None:

@@ -9,10 +9,22 @@ from __future__ import annotations
 from dataclasses import replace
 from fractions import Fraction
 
-from .lesson import LessonPlan, OutputBreakdown, Term, activation_label, channel_label
+from .lesson import (
+    LessonPlan,
+    OutputBreakdown,
+    Term,
+    activation_label,
+    channel_label,
+    part_label,
+)
 from .lesson_numbers import NumberForm, Shown, format_number, number_form
 
 __all__ = ["equation_lines", "step_lines"]
+
+
+def _part_name(part) -> str:
+    """A part's name in an equation: a map's own name as it is, a colour channel capitalised."""
+    return part.label or part_label(part).capitalize()
 
 
 def _activated(shown: Shown, value: float, activation: str) -> Shown:
@@ -50,7 +62,7 @@ def _equation(
     part_totals: list[Shown] = []
     relation = "="
     for part in out.parts:
-        prefix = f"{channel_label(part.channel).capitalize()}: " if len(out.parts) > 1 else ""
+        prefix = f"{_part_name(part)}: " if len(out.parts) > 1 else ""
         rows: dict[int, list[str]] = {}
         written: list[Shown] = []
         for n, t in enumerate(part.terms):

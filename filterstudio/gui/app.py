@@ -24,6 +24,9 @@ def create_app(argv: list[str] | None = None):
     """The QApplication, created once, with the names QSettings files are kept under."""
     from PySide6.QtWidgets import QApplication
 
+    from ..core.heap import return_large_blocks
+
+    return_large_blocks()  # maps dropped as settings change give their memory back at once
     app = QApplication.instance()
     if app is None:
         app = QApplication(argv if argv is not None else [sys.argv[0]])

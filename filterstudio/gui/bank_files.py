@@ -23,9 +23,8 @@ from ..model.weights import (
     import_weights,
     stack_with_weights,
 )
-from .controller import StudioController
-from .dialogs import Dialogs, SaveChoice
-from .document import Document
+from .dialogs import SaveChoice
+from .window_part import WindowPart
 
 BANK_CHOICES = (SaveChoice("Filter banks (*.json)", (".json",)),)
 WEIGHTS_CHOICES = (
@@ -35,20 +34,11 @@ WEIGHTS_CHOICES = (
 WEIGHTS_OPEN_FILTER = "CNN weights (*.npz *.npy);;All files (*)"
 
 
-class BankFiles(QObject):
+class BankFiles(WindowPart):
     """Bank and weight files for ``controller``'s bank."""
 
-    def __init__(
-        self,
-        controller: StudioController,
-        dialogs: Dialogs,
-        document: Document,
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self._c = controller
-        self._dialogs = dialogs
-        self._document = document
+    def __init__(self, controller, dialogs, document, parent: QObject | None = None) -> None:
+        super().__init__(controller, dialogs, parent, document=document)
         self._window = parent
 
     # -- banks ---------------------------------------------------------------------------
@@ -163,12 +153,10 @@ class BankFiles(QObject):
 
     # -- menu commands -------------------------------------------------------------------
     def import_bank_dialog(self) -> None:
-        path = self._dialogs.open_file(
-            "Import Filter Bank", self._document.start_folder(),
-            "Filter banks (*.json);;All files (*)",
-        )  # fmt: skip
+        path = self._document.ask_open_path(
+            "Import Filter Bank", "Filter banks (*.json);;All files (*)"
+        )
         if path:
-            self._document.remember_folder(path)
             self.import_bank(path)
 
     def export_bank_dialog(self) -> None:
@@ -178,11 +166,8 @@ class BankFiles(QObject):
             self.export_bank(path, overwrite=asked)
 
     def import_weights_dialog(self) -> None:
-        path = self._dialogs.open_file(
-            "Import CNN Weights", self._document.start_folder(), WEIGHTS_OPEN_FILTER
-        )
+        path = self._document.ask_open_path("Import CNN Weights", WEIGHTS_OPEN_FILTER)
         if path:
-            self._document.remember_folder(path)
             self.import_weights(path)
 
     def export_weights_dialog(self) -> None:

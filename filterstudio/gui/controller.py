@@ -490,6 +490,12 @@ class StudioController(QObject):
         if moved or load:
             self.selectionChanged.emit(self._selected)
         self._schedule()
+        # A filter switched on again whose answer is still the newest: nothing is asked, so
+        # its panel is given that answer again (it said "switched off").
+        was_off = {f.uid for f in old_stack.all_filters() if not f.enabled}
+        for f in stack.all_filters():
+            if f.enabled and f.uid in was_off and self.ledger.is_final(f.uid):
+                self.resultApplied.emit(self.ledger.shown(f.uid))
         self._emit_progress()
 
     def _schedule(self, after_result: bool = False) -> None:

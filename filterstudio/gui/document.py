@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QWidget
 
 from ..model.session import SessionError, decode_embedded_image, load_session, save_session
@@ -19,12 +19,13 @@ from .controller import StudioController
 from .dialogs import Dialogs, SaveChoice
 from .loading import SESSION_SUFFIX, Loader
 from .recent import RecentFiles, same_file
+from .window_part import WindowPart
 
 SESSION_FILTER = "Filter Studio sessions (*.fstudio)"
 FOLDER_KEY = "lastFolder"
 
 
-class Document(QObject):
+class Document(WindowPart):
     """One studio session: its file, its title, opening and saving it.
 
     Signals
@@ -42,11 +43,8 @@ class Document(QObject):
         dialogs: Dialogs,
         loader: Loader,
     ) -> None:
-        super().__init__(window)
+        super().__init__(controller, dialogs, window, loader=loader)
         self._window = window
-        self._controller = controller
-        self._dialogs = dialogs
-        self._loader = loader
         self._path: str | None = None
         self._embed_image = False
         self.recent = RecentFiles("recentSessions", self.open_session)
@@ -58,12 +56,12 @@ class Document(QObject):
         return self._path
 
     def is_dirty(self) -> bool:
-        return self._controller.is_dirty()
+        return self._c.is_dirty()
 
     def update_title(self) -> None:
         name = Path(self._path).name if self._path else "Untitled"
         self._window.setWindowTitle(f"{name}[*] — Filter Studio")
-        self._window.setWindowModified(self._controller.is_dirty())
+        self._window.setWindowModified(self._c.is_dirty())
 
     def _set_path(self, path: str, embed: bool) -> None:
         self._path = os.path.abspath(path)
@@ -98,7 +96,7 @@ class Document(QObject):
             return False
         session = loaded.session
         state = state_of(session)
-        self._controller.load_state(state.stack, state.display, state.selected, state.derived)
+        self._c.load_state(state.stack, state.display, state.selected, state.derived)
         self._set_path(path, session.embedded_png is not None)
         self._open_picture(session, loaded.image_abs_path)
         if loaded.messages:
@@ -160,7 +158,7 @@ class Document(QObject):
         if not self._dialogs.may_replace([path], replace_ok):
             return False
         embed = self._embed_image if embed_image is None else bool(embed_image)
-        c = self._controller
+        c = self._c
         img = c.image
         if img is not None and img.path is None and img.sample is None:
             embed = True
@@ -204,10 +202,18 @@ class Document(QObject):
             self.remember_folder(chosen[0])
         return chosen
 
+    def ask_open_path(self, title: str, file_filter: str) -> str | None:
+        """Ask for a file to open (starting at :meth:`start_folder`) and remember its folder;
+        None when the user cancels."""
+        path = self._dialogs.open_file(title, self.start_folder(), file_filter)
+        if not path:
+            return None
+        self.remember_folder(path)
+        return path
+
     def open_session_dialog(self) -> None:
-        path = self._dialogs.open_file("Open Session", self.start_folder(), SESSION_FILTER)
+        path = self.ask_open_path("Open Session", SESSION_FILTER)
         if path:
-            self.remember_folder(path)
             self.open_session(path)
 
     def confirm_discard(self, reason: str) -> bool:
@@ -218,7 +224,7 @@ class Document(QObject):
         bool
             False if the user cancelled (or saving failed): do not go on.
         """
-        if not self._controller.is_dirty():
+        if not self._c.is_dirty():
             return True
         name = Path(self._path).name if self._path else "this session"
         answer = self._dialogs.save_changes(name, reason)
@@ -239,7 +245,7 @@ class Document(QObject):
     def suggested_path(self, suffix: str, stem: str | None = None) -> str:
         """A file name to offer: ``stem`` (default: the session's or picture's) plus ``suffix``."""
         if stem is None:
-            image = self._controller.image
+            image = self._c.image
             if self._path:
                 stem = Path(self._path).stem
             elif image is not None:

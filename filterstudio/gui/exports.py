@@ -26,6 +26,7 @@ from .controller import StudioController
 from .dialogs import Dialogs, SaveChoice
 from .document import Document
 from .imaging import array_to_qimage
+from .window_part import WindowPart
 
 #: Save Map's types: maps as displayed (8-bit through the panel's mapping), then exact values.
 MAP_CHOICES = (
@@ -73,7 +74,7 @@ def _pair_text(pair: tuple[int, int]) -> str:
     return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}x{pair[1]}"
 
 
-class Exports(QObject):
+class Exports(WindowPart):
     """Saves, copies and lays out maps of ``controller``'s current state."""
 
     def __init__(
@@ -84,10 +85,7 @@ class Exports(QObject):
         wait_current: Callable[[float], bool],
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._c = controller
-        self._dialogs = dialogs
-        self._document = document
+        super().__init__(controller, dialogs, parent, document=document)
         self._wait_current = wait_current
 
     # -- finding maps ------------------------------------------------------------------

@@ -50,6 +50,9 @@ class InsightPresenter(QObject):
         self._selected = 0
         self._image: ImageState | None = None
         self._pushed: tuple | None = None
+        self._stack = None  # the whole stack, when the bank has later stages
+        self._stage = 0  # the stage being edited; a later one shows its selected filter
+        self._stage_index = 0
         self._dialog: CodeDialog | None = None
 
     @property
@@ -59,6 +62,7 @@ class InsightPresenter(QObject):
     # -- model -> panel ----------------------------------------------------------------------
     def on_bank_changed(self, change: BankChange) -> None:
         self._bank, self._selected = change.bank, change.selected
+        self._stack = change.stack
         self._push()
         self._refresh_dialog()
 
@@ -67,17 +71,33 @@ class InsightPresenter(QObject):
         self._push()
         self._refresh_dialog()
 
+    def on_stage_selected(self, stage: int, index: int) -> None:
+        """A later stage is edited: the panel describes its selected filter (a pooling stage
+        has no kernel to describe); stage 0 is the bank."""
+        self._stage, self._stage_index = int(stage), int(index)
+        self._push()
+
+    def _shown_filter(self) -> tuple[Filter | None, Layer | None]:
+        """The filter the panel describes and the layer it is applied with."""
+        stages = self._stack.stages if self._stack is not None else ()
+        if self._stage > 0 and self._stage < len(stages):
+            stage = stages[self._stage]
+            if stage.kind != "conv" or not 0 <= self._stage_index < len(stage.filters):
+                return None, None
+            return stage.filters[self._stage_index], stage.layer
+        f = self.selected_filter
+        return (f, self._bank.layer) if f is not None and self._bank is not None else (None, None)
+
     def on_image_changed(self, state: ImageState | None) -> None:
         self._image = state
         self._refresh_dialog()
 
     def _push(self) -> None:
         """Give the panel the selected kernel as applied, unless it already has exactly that."""
-        f = self.selected_filter
-        if f is None or self._bank is None:
+        f, layer = self._shown_filter()
+        if f is None or layer is None:
             wanted = None
         else:
-            layer = self._bank.layer
             k = applied_kernel(f, layer)
             wanted = (k.shape, k.tobytes(), layer.dilation, layer.stride)
         if wanted == self._pushed:

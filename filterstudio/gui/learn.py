@@ -35,7 +35,7 @@ from ..model.bank import Bank, Filter
 from ..model.studio import BankChange, ImageState
 from .learn_descent import DescentPresenter
 from .learn_game import GamePresenter
-from .tasks import TaskHandle, start_task
+from .tasks import RunningTasks
 from .widgets import GuessWidget, LearnWidget
 
 PICTURE_FILTER = f"Pictures ({' '.join('*' + ext for ext in PICTURE_EXTENSIONS)})"
@@ -80,13 +80,13 @@ class LearnPresenter(QObject):
     message = Signal(str)
 
     def __init__(self, controller, page: LearnWidget, guess_page: GuessWidget, dialogs,
-                 folders: tuple[Callable[[], str], Callable[[str], None]],
+                 ask_open: Callable[[str, str], str | None],
                  show: Callable[[int], None], parent: QObject | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self._c = controller
         self.page = page
         self._dialogs = dialogs
-        self._start_folder, self._remember_folder = folders
+        self._ask_open = ask_open  # (title, file filter) -> the chosen file, or None
         self._show = show  # show(0): the Learn page; show(1): the game
         self.game = GamePresenter(guess_page, self)
         self.game.message.connect(self.message)
@@ -98,7 +98,7 @@ class LearnPresenter(QObject):
         self._map_uid: str | None = None  # the filter a map target follows
         self._generation = 0
         self._problem: LearnProblem | None = None
-        self._tasks: list[TaskHandle] = []
+        self._tasks = RunningTasks(self)
         self._wanted: str | None = None  # "solve" or "descend" once the target is lined up
         self.descent = DescentPresenter(page, self._side, self._show_maps, self)
         self.descent.message.connect(self.message)
@@ -237,9 +237,8 @@ class LearnPresenter(QObject):
 
     def choose_target_picture(self) -> None:
         """Ask for a picture file and learn what turns the picture into it."""
-        path = self._dialogs.open_file("Target Picture", self._start_folder(), PICTURE_FILTER)
+        path = self._ask_open("Target Picture", PICTURE_FILTER)
         if path:
-            self._remember_folder(path)
             self.set_target_picture(path)
         else:  # cancelled: the choice shown goes back to the target there is
             kind = self._target.kind if self._target else ("map" if self._map_uid else "")
@@ -259,7 +258,7 @@ class LearnPresenter(QObject):
         name = path.replace("\\", "/").rsplit("/", 1)[-1]
         self.page.set_target("picture", f"Opening {name}…")
         gen = self._generation
-        handle = self._task(lambda _c: load_image(path))
+        handle = self._tasks.start(lambda _c: load_image(path))
         handle.finished.connect(
             self._if_current(gen, lambda px: self._use_picture(px, name, resize))
         )
@@ -293,7 +292,7 @@ class LearnPresenter(QObject):
                 return self._fail(sentence(exc))
             gen = self._generation
             self.page.set_target("picture", f"Resizing {name} to {size}…")
-            handle = self._task(lambda _c: resized_target(pixels, image.pixels.shape[:2]))
+            handle = self._tasks.start(lambda _c: resized_target(pixels, image.pixels.shape[:2]))
             handle.finished.connect(
                 self._if_current(gen, lambda px: self._use_picture(px, name, False))
             )
@@ -339,9 +338,7 @@ class LearnPresenter(QObject):
         """Start over with ``target`` (None: none): a new generation, old answers dropped."""
         self._generation += 1
         self.descent.restart(self._generation)
-        for handle in self._tasks:
-            handle.cancel()
-        self._tasks = []
+        self._tasks.cancel_all()
         self._target, self._problem = target, None
         self._shown, self._verdict = None, ""
         self.page.clear_results()
@@ -359,7 +356,7 @@ class LearnPresenter(QObject):
             problem = target.problem(s.size, layer, s.bias)
             return problem, MapPreview(problem, side).target_pixels
 
-        handle = self._task(line_up)
+        handle = self._tasks.start(line_up)
         handle.finished.connect(self._if_current(gen, lambda value: self._on_lined_up(*value)))
         handle.failed.connect(self._if_current(gen, lambda e: self._fail(sentence(e), keep=True)))
 
@@ -392,13 +389,6 @@ class LearnPresenter(QObject):
             self.targetFailed.emit(text)
         return False
 
-    def _task(self, fn) -> TaskHandle:
-        handle = start_task(fn, parent=self)
-        self._tasks.append(handle)
-        for signal in (handle.finished, handle.failed, handle.cancelled):
-            signal.connect(lambda *_a, h=handle: h in self._tasks and self._tasks.remove(h))
-        return handle
-
     def _if_current(self, gen: int, slot: Callable) -> Callable:
         """``slot``, called only while generation ``gen`` is the current one."""
         return lambda *args: slot(*args) if gen == self._generation else None
@@ -421,7 +411,7 @@ class LearnPresenter(QObject):
             return True
         gen, problem, side = self._generation, self._problem, self._side()
         self.page.set_status("Solving…")
-        handle = self._task(lambda _c: solve(problem, side))
+        handle = self._tasks.start(lambda _c: solve(problem, side))
         handle.finished.connect(self._if_current(gen, self._on_solved))
         handle.failed.connect(self._if_current(gen, lambda e: self.message.emit(sentence(e))))
         return True
@@ -564,7 +554,6 @@ class LearnPresenter(QObject):
     def shutdown(self) -> None:
         """The window closes: stop the descent and wait for it; drop answers still computing."""
         self._generation += 1
-        for handle in self._tasks:
-            handle.cancel()
+        self._tasks.cancel_all()
         self.descent.shutdown()
         self.game.shutdown()

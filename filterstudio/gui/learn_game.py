@@ -16,7 +16,7 @@ from ..core import display
 from ..core.errors import sentence
 from ..core.mystery import GuessScore
 from ..model.studio import ImageState
-from .tasks import TaskHandle, start_task
+from .tasks import RunningTasks
 from .widgets import GuessWidget
 
 
@@ -46,7 +46,7 @@ class GamePresenter(QObject):
         self._channel_mode = "color"
         self._state = GameState()
         self._round_number = 0
-        self._tasks: list[TaskHandle] = []
+        self._tasks = RunningTasks(self)
         page.newRoundRequested.connect(lambda size: self.new_round(size=size or None))
         page.checkRequested.connect(self.check)
         page.revealRequested.connect(self.reveal)
@@ -75,7 +75,7 @@ class GamePresenter(QObject):
             pic = display.downscale_for_display(rnd.problem.picture, side)
             return rnd, display.to_uint8(pic, "clip")
 
-        handle = self._task(draw)
+        handle = self._tasks.start(draw)
         handle.finished.connect(
             lambda value: number == self._round_number and self._on_round(*value)
         )
@@ -102,7 +102,7 @@ class GamePresenter(QObject):
             )
             return False
         number, side = self._round_number, self._side()
-        handle = self._task(lambda _c: check_guess(rnd, g, float(bias), side=side))
+        handle = self._tasks.start(lambda _c: check_guess(rnd, g, float(bias), side=side))
         handle.finished.connect(lambda c: number == self._round_number and self._on_checked(c))
         handle.failed.connect(lambda exc: self.message.emit(sentence(exc)))
         return True
@@ -138,13 +138,6 @@ class GamePresenter(QObject):
         self.page.set_playing(self._state.round is not None)
         self.message.emit(text)
 
-    def _task(self, fn) -> TaskHandle:
-        handle = start_task(fn, parent=self)
-        self._tasks.append(handle)
-        for signal in (handle.finished, handle.failed, handle.cancelled):
-            signal.connect(lambda *_a, h=handle: h in self._tasks and self._tasks.remove(h))
-        return handle
-
     def _side(self) -> int:
         side = max(v.display_side() for v in (self.page.target_view, self.page.guess_view))
         return DEFAULT_VIEW_SIDE if side < 200 else min(side, 1024)
@@ -164,5 +157,4 @@ class GamePresenter(QObject):
 
     def shutdown(self) -> None:
         self._round_number += 1
-        for handle in self._tasks:
-            handle.cancel()
+        self._tasks.cancel_all()

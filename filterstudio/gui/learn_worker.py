@@ -85,17 +85,18 @@ class DescentThreads(QObject):
         thread, self.current = self.current, None
         if thread is None:
             return
-        thread.loop.stop()
-        # Connected before asking whether it still runs: a thread that returns in between is
-        # forgotten all the same, and the short switch interval is not held for ever.
+        # Listen before asking it to stop: a thread that returns between a check of
+        # isRunning() and a later connect would never be forgotten, and the short interval
+        # never put back.
         self._stopping.add(thread)
         thread.finished.connect(lambda t=thread: self._forget(t))
-        if thread.isFinished() or not thread.isRunning():
+        thread.loop.stop()
+        if thread.isFinished():
             self._forget(thread)
 
     def _forget(self, thread: DescentThread) -> None:
         if thread not in self._stopping:
-            return
+            return  # already forgotten (its finished signal after a direct call)
         self._stopping.discard(thread)
         thread.deleteLater()
         self._settle()

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QImage
 
 from ..core import imageio
@@ -29,6 +29,7 @@ from .imaging import qimage_to_array
 from .recent import RecentFiles
 from .status import StatusPresenter
 from .tasks import TaskHandle, start_task
+from .window_part import WindowPart
 
 #: A picture above the pixel limit may be opened as a copy of about this many pixels.
 REDUCED_PIXELS = 12_000_000
@@ -76,7 +77,7 @@ class _Load:
         self.size = size  # (width, height) when known before decoding
 
 
-class Loader(QObject):
+class Loader(WindowPart):
     """Opens pictures for one controller.
 
     Signals
@@ -98,10 +99,7 @@ class Loader(QObject):
         parent: QObject,
         before_show: Callable[[], None] = lambda: None,
     ) -> None:
-        super().__init__(parent)
-        self._controller = controller
-        self._dialogs = dialogs
-        self._status = status
+        super().__init__(controller, dialogs, parent, status=status)
         self._before_show = before_show
         self._current: TaskHandle | None = None
         self._closing = False
@@ -207,7 +205,7 @@ class Loader(QObject):
     def show(self, state: ImageState) -> None:
         """Hand ``state`` to the controller; remember its file; say a note it carries."""
         self._before_show()
-        self._controller.set_image(state)
+        self._c.set_image(state)
         if state.path:
             self.recent.add(state.path)
         if state.note:
@@ -264,11 +262,7 @@ class Loader(QObject):
         handle.cancelled.connect(lambda: ended(None, None))
         if not wait:
             return True
-        loop = QEventLoop()
-        for signal in (handle.finished, handle.failed, handle.cancelled):
-            signal.connect(loop.quit)
-        if handle.is_running():
-            loop.exec()
+        handle.wait_ended()
         return outcome.get("ok", False)
 
     def _offer_reduced(self, load: _Load, exc: imageio.ImageTooLarge, wait: bool) -> bool:

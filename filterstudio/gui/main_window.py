@@ -9,22 +9,20 @@ once; its scripting surface (docs/SCRIPTING.md) is a set of one-line delegates t
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEventLoop, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
+    QLabel,
     QMainWindow,
     QMessageBox,
-    QSplitter,
     QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
 from ..core.formats import PICTURE_EXTENSIONS
 from ..model.bank import Bank
-from ..model.stack import Stack
 from ..model.studio import default_bank, default_display
 from .actions import build_actions
 from .bank_files import BankFiles
@@ -34,6 +32,7 @@ from .dialogs import Dialogs
 from .document import Document
 from .editing import EditingPresenter
 from .exports import Exports
+from .folder_apply import FolderApply, FolderSummary
 from .help import GETTING_STARTED_HTML, HelpDialog, shortcuts_html
 from .hover import HoverPresenter
 from .insight import InsightPresenter
@@ -45,8 +44,13 @@ from .panels import MapPanels
 from .playback import Playback
 from .presenting import Presentation
 from .recording import Recording
+from .stack_surface import StackSurface
+from .stage_hover import StageHoverPresenter
+from .stage_panels import StagePanels
+from .stages import StagesPresenter
 from .startup import freeze_startup_objects
 from .status import StatusPresenter
+from .tasks import run_until
 from .transport import TransportPresenter
 from .video_surface import VideoScripting
 from .widgets import (
@@ -61,7 +65,12 @@ from .widgets import (
     LearnWidget,
     LessonWidget,
     MapPanelWidget,
+    PoolControlsWidget,
+    StackViewWidget,
+    StageBarWidget,
     ViewSync,
+    column,
+    splitter,
 )
 from .window_fit import DockScrollArea, SideDocks
 from .window_layout import restore_layout, save_layout
@@ -72,7 +81,7 @@ IMAGE_FILTER = (
 )
 
 
-class MainWindow(QMainWindow, VideoScripting):
+class MainWindow(StackSurface, QMainWindow, VideoScripting):
     """Filter Studio's window.
 
     Signals
@@ -105,17 +114,24 @@ class MainWindow(QMainWindow, VideoScripting):
             self.controller, self.dialogs, self.document, self.wait_until_current, self
         )
         self.bank_files = BankFiles(self.controller, self.dialogs, self.document, self)
+        self.folder_apply = FolderApply(self.controller, self.dialogs, self)
         self.lesson_exports = LessonExports(self.lesson, self.dialogs, self.document, self)
         self.panels = MapPanels(self.feature_grid, self.sync, self)
+        self.stage_panels = StagePanels(self.stack_view, self.sync, self)
         self.editing = EditingPresenter(
             self.controller, self.filter_list, self.kernel_editor, self.layer_controls,
             self.lesson, lambda: self.tabs.currentWidget() is self.lesson, self,
+            pool_controls=self.pool_controls, pool_note=self.pool_note,
         )  # fmt: skip
+        self.stages = StagesPresenter(self.controller, self.stage_bar, self.stack_view, self)
         self.hover = HoverPresenter(self.arithmetic, self.input_panel.view, self)
+        self.stage_hover = StageHoverPresenter(
+            self.arithmetic, self.input_panel.view, self._map_view, self
+        )
         self.insight_presenter = InsightPresenter(self.insight, self, self)
         self.learn = LearnPresenter(
             self.controller, self.learn_page, self.guess_page, self.dialogs,
-            (self.document.start_folder, self.document.remember_folder), self._show_learn, self,
+            self.document.ask_open_path, self._show_learn, self,
         )  # fmt: skip
         self.actions = build_actions(self, self.menuBar(), action_table(self))
         self.cameras = CameraMenu(self.actions.submenus["file.camera"],
@@ -125,8 +141,8 @@ class MainWindow(QMainWindow, VideoScripting):
         self._connect()
         self.presentation = Presentation(
             self,
-            (self.kernel_editor, self.layer_controls, self.filter_list, self.input_panel,
-             self.feature_grid, self.arithmetic, self.lesson),
+            (self.kernel_editor, self.layer_controls, self.pool_controls, self.stage_bar,
+             self.filter_list, self.input_panel, self.stack_view, self.arithmetic, self.lesson),
             (self.filters_dock, self.layer_dock, self.insight_dock), self.side_docks,
             lambda: self.tabs.currentWidget() is self.lesson,
         )  # fmt: skip
@@ -143,20 +159,17 @@ class MainWindow(QMainWindow, VideoScripting):
         self.input_panel = InputPanelWidget()
         self.sync.add(self.input_panel.view)
         self.feature_grid = FeatureGridWidget()
+        # Every stage's maps: the bank's grid first, a row for each later stage.
+        self.stack_view = StackViewWidget(self.feature_grid)
         # The arithmetic of a hovered cell sits under the input it reads from.
         self.arithmetic = ArithmeticWidget()
-        self.input_column = QSplitter(Qt.Orientation.Vertical)
-        self.input_column.setObjectName("inputColumn")
-        self.input_column.addWidget(self.input_panel)
-        self.input_column.addWidget(self.arithmetic)
-        self.input_column.setStretchFactor(0, 3)
-        self.input_column.setStretchFactor(1, 2)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("studioSplitter")
-        self.splitter.addWidget(self.input_column)
-        self.splitter.addWidget(self.feature_grid)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 5)
+        self.input_column = splitter(
+            Qt.Orientation.Vertical, (self.input_panel, 3), (self.arithmetic, 2), name="inputColumn"
+        )
+        self.splitter = splitter(
+            Qt.Orientation.Horizontal, (self.input_column, 2), (self.stack_view, 5),
+            name="studioSplitter",
+        )  # fmt: skip
         self.lesson = LessonWidget()
         self.tabs = QTabWidget()
         self.tabs.setObjectName("viewTabs")
@@ -172,17 +185,25 @@ class MainWindow(QMainWindow, VideoScripting):
         self.tabs.addTab(self.learn_tabs, "Learn")
         self.setCentralWidget(self.tabs)
 
+        self.stage_bar = StageBarWidget()
         self.filter_list = FilterListWidget()
         self.kernel_editor = KernelEditorWidget()
-        left = QWidget()
-        lay = QVBoxLayout(left)
-        lay.setContentsMargins(6, 6, 6, 6)
-        lay.addWidget(self.filter_list)
-        lay.addWidget(self.kernel_editor)
-        lay.addStretch(1)
+        self.pool_note = QLabel(
+            "A pooling stage has no filters or weights: it keeps the largest (or the mean) "
+            "value of each window of every map. Its window is set in the Layer panel."
+        )
+        self.pool_note.setWordWrap(True)
+        self.pool_note.hide()
+        left = column(
+            self.stage_bar, self.filter_list, self.pool_note, self.kernel_editor,
+            margin=6, stretch=True,
+        )  # fmt: skip
         self.filters_dock = self._dock("Filters", "filtersDock", left)
         self.layer_controls = LayerControlsWidget()
-        self.layer_dock = self._dock("Layer", "layerDock", self.layer_controls)
+        self.pool_controls = PoolControlsWidget()
+        self.pool_controls.hide()
+        settings = column(self.layer_controls, self.pool_controls)
+        self.layer_dock = self._dock("Layer", "layerDock", settings)
         # What the kernel does to frequencies and whether it splits: a tab beside the layer's,
         # so the kernel grid above stays whole on a laptop screen and both show at once.
         self.insight = KernelInsightWidget()
@@ -242,6 +263,7 @@ class MainWindow(QMainWindow, VideoScripting):
             c.imageChanged.connect(presenter.on_image_changed)
         c.selectionChanged.connect(panels.on_selection_changed)
         c.selectionChanged.connect(editing.on_selection_changed)
+        self._connect_stages()  # after these: the stage presenter may choose another stage
         insight = self.insight_presenter
         c.bankChanged.connect(insight.on_bank_changed)
         c.imageChanged.connect(insight.on_image_changed)
@@ -267,6 +289,7 @@ class MainWindow(QMainWindow, VideoScripting):
         self.tabs.currentChanged.connect(lambda _i: self.presentation.tab_changed())
         panels.selectRequested.connect(self._select_uid)
         panels.hoveredCell.connect(hover.on_panel_hovered)
+        panels.hoveredCell.connect(self.stage_hover.on_panel_hovered)
         panels.mappingChanged.connect(lambda u, m, cm: c.set_display(m, cm or None, uid=u))
         panels.reluToggled.connect(self._on_panel_relu_toggled)
         panels.displaySideWanted.connect(self._fit_display_side)
@@ -283,34 +306,6 @@ class MainWindow(QMainWindow, VideoScripting):
     def bank(self) -> Bank:
         """The current filter bank (immutable)."""
         return self.controller.bank
-
-    @property
-    def stack(self) -> Stack:
-        """The whole stack (immutable): the bank, then any later conv and pooling stages."""
-        return self.controller.stack
-
-    def add_stage(self, kind: str, after: int | None = None, **settings) -> bool:
-        """Add a ``"conv"`` or ``"pool"`` stage after stage ``after`` (default: the last)."""
-        return self.controller.add_stage(kind, after, **settings)
-
-    def remove_stage(self, stage: int) -> bool:
-        """Remove stage ``stage`` (1 or more; 0 is the bank)."""
-        return self.controller.remove_stage(stage)
-
-    def set_stage(self, stage: int, **settings) -> bool:
-        """Change a stage's shared settings (a conv stage's layer, a pooling stage's window)."""
-        return self.controller.set_stage(stage, **settings)
-
-    def set_stage_kernel(self, stage: int, index: int, kernel, tag: str = "") -> bool:
-        """Replace filter ``index``'s kernel in conv stage ``stage`` (undoable)."""
-        return self.controller.set_stage_kernel(stage, index, kernel, tag)
-
-    def stage_map_values(self, stage: int, index: int) -> np.ndarray | None:
-        """The exact float32 map ``index`` of ``stage`` once it is current (else None)."""
-        key = self.controller.map_key(stage, index)
-        res = self.controller.result(key)
-        current = res is not None and res.generation == self.controller.requested_generation(key)
-        return res.values if current and res.is_final else None
 
     def open_path(self, path: str) -> bool:
         """Open an image (in the background) or a ``.fstudio`` session, as File > Open does."""
@@ -346,17 +341,7 @@ class MainWindow(QMainWindow, VideoScripting):
 
     def wait_until_current(self, timeout: float = 30.0) -> bool:
         """Run the event loop until the maps are current (or ``timeout`` seconds pass)."""
-        if self.is_current():
-            return True
-        loop = QEventLoop()
-        self.controller.mapsCurrent.connect(loop.quit)
-        timer = QTimer()
-        timer.setSingleShot(True)
-        timer.timeout.connect(loop.quit)
-        timer.start(int(timeout * 1000))
-        while not self.is_current() and timer.isActive():
-            loop.exec()
-        self.controller.mapsCurrent.disconnect(loop.quit)
+        run_until(self.is_current, self.controller.mapsCurrent, timeout=timeout)
         return self.is_current()
 
     def map_values(self, index: int) -> np.ndarray | None:
@@ -383,6 +368,13 @@ class MainWindow(QMainWindow, VideoScripting):
             self.controller.add_derived(a_index, b_index, op)
         except (ValueError, IndexError) as exc:
             self.dialogs.failure(exc)
+
+    def apply_to_folder(self, src, dst, *, fmt="png", exact=False, overwrite=False,
+                        wait=True) -> FolderSummary | None:  # fmt: skip
+        """The bank, as shown, through every picture of ``src`` into ``dst`` (see
+        :meth:`FolderApply.apply_to_folder`); with ``wait`` the run's summary."""
+        return self.folder_apply.apply_to_folder(src, dst, fmt=fmt, exact=exact,
+                                                 overwrite=overwrite, wait=wait)  # fmt: skip
 
     def busy_text(self) -> str:
         """What the progress bar in the status bar says, e.g. ``"3/8 maps"`` (may be empty)."""
@@ -432,9 +424,8 @@ class MainWindow(QMainWindow, VideoScripting):
 
     # == commands =========================================================================
     def open_image_dialog(self) -> None:
-        path = self.dialogs.open_file("Open Image", self.document.start_folder(), IMAGE_FILTER)
+        path = self.document.ask_open_path("Open Image", IMAGE_FILTER)
         if path:
-            self.document.remember_folder(path)
             self.open_path(path)
 
     def paste(self) -> None:
@@ -447,6 +438,11 @@ class MainWindow(QMainWindow, VideoScripting):
             self.kernel_editor.paste_kernel()
         else:
             self.loader.paste()
+
+    def export_lesson_gif(self) -> None:
+        """The Lesson tab (it builds the lesson of the selected filter or stage), then its GIF."""
+        self.tabs.setCurrentWidget(self.lesson)
+        self.lesson_exports.export_gif_dialog()
 
     def combine_maps_dialog(self) -> None:
         chosen = self.dialogs.combine([f.name for f in self.bank.filters])
@@ -560,6 +556,7 @@ class MainWindow(QMainWindow, VideoScripting):
         self._closing = True
         self.dialogs.set_closing()
         self.loader.shutdown()  # a picture still decoding is dropped
+        self.folder_apply.shutdown()  # a folder run stops before its next write
         self.recording.shutdown(keep=not forced)  # videos recorded are finished, or dropped
         self.playback.shutdown()  # frame readers stop; their threads end before Qt's do
         self.lesson.shutdown()  # a lesson export still running is cancelled: it writes nothing

@@ -17,7 +17,7 @@ from .actions import ActionSpec, menu_entry, separator
 
 FILE, EDIT, FILTERS, VIEW, HELP = "&File", "&Edit", "Fi&lters", "&View", "&Help"
 VIDEO = "Vi&deo"
-LEARN = "Lea&rn"
+STACK, LEARN = "Stac&k", "Lea&rn"
 SAMPLES, ADD, MAPPING = f"{FILE}/&Samples", f"{FILTERS}/&Add Filter", f"{VIEW}/Default &Mapping"
 _Key = QKeySequence.StandardKey
 
@@ -25,7 +25,6 @@ _Key = QKeySequence.StandardKey
 def action_table(w) -> list[ActionSpec]:
     """Every command of the window ``w`` (a built :class:`MainWindow`), in menu order."""
     c, doc, ex, banks = w.controller, w.document, w.exports, w.bank_files
-    selected = lambda: c.selected_index  # noqa: E731 - read when the command runs
     a = ActionSpec
     table = [
         a("file.open", "&Open Image…", w.open_image_dialog, FILE, (_Key.Open,)),
@@ -61,6 +60,11 @@ def action_table(w) -> list[ActionSpec]:
           tip="Save every map, combined maps too, into a folder, one file each"),  # fmt: skip
         a("file.export_montage", "Export Mon&tage…", ex.export_montage_dialog, FILE,
           tip="One picture with the input, every map and every kernel, for a slide"),  # fmt: skip
+        a("file.apply_to_folder", "Apply to &Folder…",
+          lambda: w.folder_apply.dialog(doc.start_folder()), FILE,
+          tip="Every picture of a folder through the filters switched on, one map each"),  # fmt: skip
+        a("file.export_lesson_gif", "Export &Lesson as GIF…", w.export_lesson_gif, FILE,
+          tip="The Lesson tab's steps as an animation (a later stage's lesson too)"),  # fmt: skip
         separator(FILE),
         a("file.import_bank", "&Import Filter Bank…", banks.import_bank_dialog, FILE,
           tip="Replace the filters with those of a bank file (undoable)"),  # fmt: skip
@@ -83,10 +87,9 @@ def action_table(w) -> list[ActionSpec]:
               tip=preset.description)  # fmt: skip
             for name, preset in PRESETS.items()
         ],
-        a("filters.duplicate", "&Duplicate Filter", lambda: c.duplicate_filter(selected()),
-          FILTERS, ("Ctrl+D",)),  # fmt: skip
-        a("filters.remove", "&Remove Filter", lambda: c.remove_filter(selected()), FILTERS,
-          ("Ctrl+Del",)),  # fmt: skip
+        a("filters.duplicate", "&Duplicate Filter", w.editing.duplicate_filter, FILTERS,
+          ("Ctrl+D",)),  # fmt: skip
+        a("filters.remove", "&Remove Filter", w.editing.remove_filter, FILTERS, ("Ctrl+Del",)),
         separator(FILTERS),
         a("filters.combine", "&Combine Maps…", w.combine_maps_dialog, FILTERS, ("Ctrl+M",),
           "A panel showing the magnitude, sum or maximum of two maps"),  # fmt: skip
@@ -96,9 +99,23 @@ def action_table(w) -> list[ActionSpec]:
         a("filters.copy_code", "Copy as Cod&e…", w.copy_code_dialog, FILTERS,
           tip="The NumPy, SciPy, OpenCV, PyTorch or Keras program that redoes this map"),  # fmt: skip
         separator(FILTERS),
-        a("filters.next", "Next Filter", lambda: c.select(selected() + 1), FILTERS, ("Ctrl+]",)),
-        a("filters.previous", "Previous Filter", lambda: c.select(selected() - 1), FILTERS,
+        a("filters.next", "Next Filter", partial(w.editing.select_step, 1), FILTERS, ("Ctrl+]",)),
+        a("filters.previous", "Previous Filter", partial(w.editing.select_step, -1), FILTERS,
           ("Ctrl+[",)),  # fmt: skip
+        a("stack.add_conv", "Add &Conv Stage", partial(w.stages.add_stage, "conv"), STACK,
+          ("Ctrl+Alt+C",), "A stage after this one whose filters read every map of it"),
+        a("stack.add_pool", "Add &Pooling Stage", partial(w.stages.add_stage, "pool"), STACK,
+          ("Ctrl+Alt+P",), "A 2x2 max pooling stage after this one: every map half as large"),
+        a("stack.remove", "&Remove Stage", w.stages.remove_stage, STACK, ("Ctrl+Alt+X",)),
+        separator(STACK),
+        a("stack.next", "&Next Stage", partial(w.stages.step_stage, 1), STACK, ("Ctrl+Alt+]",)),
+        a("stack.previous", "Pre&vious Stage", partial(w.stages.step_stage, -1), STACK,
+          ("Ctrl+Alt+[",)),  # fmt: skip
+        separator(STACK),
+        a("stack.equivalent", "Show the &Equivalent Single Layer…", w.show_equivalent_layer,
+          STACK, ("Ctrl+Alt+E",),
+          "Two conv stages with no activation between them are one layer: see it, and see "
+          "ReLU break it"),  # fmt: skip
         a("view.zoom_in", "Zoom &In", w.sync.zoom_in_all, VIEW, (_Key.ZoomIn,)),
         a("view.zoom_out", "Zoom &Out", w.sync.zoom_out_all, VIEW, (_Key.ZoomOut,)),
         a("view.fit", "&Fit", w.sync.fit_all, VIEW, ("Ctrl+0",)),

@@ -7,61 +7,30 @@ layer change retitles every panel (every map's size changes); a result repaints 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer, Signal
-
 from ..compute.requests import ComputeResult
 from ..core.geometry import MapGeometry
 from ..core.kernels import finds_caption
 from ..core.sizes import size_text
 from ..model.bank import Bank
 from ..model.studio import BankChange, DerivedMap, DisplayState, ImageState, filter_at
+from .panel_set import PanelSet
 from .widgets import FeatureGridWidget, MapPanelWidget, ViewSync
 
 #: The colour map a sequential mapping is drawn in when none is chosen.
 DEFAULT_COLORMAP = "gray"
 
 
-class MapPanels(QObject):
-    """Owns the map panels of ``grid`` and keeps their views in ``sync``.
-
-    Signals (user intent, keyed by map uid)
-    ---------------------------------------
-    selectRequested(str), hoveredCell(str, int, int), mappingChanged(str, str, str),
-    reluToggled(str, bool), panelMade(MapPanelWidget), displaySideWanted()
-    """
-
-    selectRequested = Signal(str)
-    hoveredCell = Signal(str, int, int)
-    mappingChanged = Signal(str, str, str)
-    reluToggled = Signal(str, bool)
-    panelMade = Signal(object)
-    displaySideWanted = Signal()
+class MapPanels(PanelSet):
+    """Owns the map panels of ``grid`` and keeps their views in ``sync``; keyed by map uid.
+    Signals: :class:`~filterstudio.gui.panel_set.PanelSet`'s."""
 
     def __init__(self, grid: FeatureGridWidget, sync: ViewSync, parent=None) -> None:
-        super().__init__(parent)
+        super().__init__(sync, parent)
         self.grid = grid
-        self.sync = sync
-        self._panels: dict[str, MapPanelWidget] = {}
-        self._shown: dict[str, ComputeResult] = {}
         self._bank = Bank()
         self._derived: tuple[DerivedMap, ...] = ()
-        self._display = DisplayState()
-        self._image: ImageState | None = None
-        self._selected_uid: str | None = None
-        # Display copies follow the panels' size, settled 250 ms after panels come or go.
-        self._side_timer = QTimer(self)
-        self._side_timer.setSingleShot(True)
-        self._side_timer.setInterval(250)
-        self._side_timer.timeout.connect(self.displaySideWanted)
 
     # -- reading -----------------------------------------------------------------------
-    def panel(self, uid: str) -> MapPanelWidget:
-        return self._panels[uid]
-
-    def shown(self, uid: str) -> ComputeResult | None:
-        """The answer panel ``uid`` shows (None while it waits for one)."""
-        return self._shown.get(uid)
-
     def display_side(self, device_ratio: float) -> int | None:
         """Pixels on the longer side of the largest panel's view (whole tiles of 64)."""
         views = [p.view.viewport() for p in self._panels.values()]
@@ -164,47 +133,17 @@ class MapPanels(QObject):
         return {d.uid for d in self._derived}
 
     # -- panels --------------------------------------------------------------------------
-    def _make(self, uid: str) -> MapPanelWidget:
-        panel = MapPanelWidget()
-        self._panels[uid] = panel
-        self.sync.add(panel.view)
-        panel.selectRequested.connect(lambda u=uid: self.selectRequested.emit(u))
-        panel.hoveredCell.connect(lambda i, j, u=uid: self.hoveredCell.emit(u, i, j))
-        panel.mappingChanged.connect(lambda m, c, u=uid: self.mappingChanged.emit(u, m, c))
-        panel.reluToggled.connect(lambda on, u=uid: self.reluToggled.emit(u, on))
-        panel.set_busy(self._image is not None)
-        self._show_defaults(panel)
-        self._show_mapping(uid)
-        self.panelMade.emit(panel)
-        return panel
-
-    def _drop(self, uid: str) -> None:
-        panel = self._panels.pop(uid, None)
-        self._shown.pop(uid, None)
-        if panel is not None:
-            self.sync.remove(panel.view)
-            panel.deleteLater()
-
     def _lay_out(self) -> None:
         order = [f.uid for f in self._bank.filters] + [d.uid for d in self._derived]
         self.grid.set_panels([self._panels[u] for u in order if u in self._panels])
         self.request_display_side()
 
-    def _select(self, uid: str | None) -> None:
-        if uid == self._selected_uid:
-            return
-        for u in (self._selected_uid, uid):
-            if u in self._panels:
-                self._panels[u].set_selected(u == uid)
-        self._selected_uid = uid
+    def _prepare(self, panel: MapPanelWidget) -> None:
+        self._show_defaults(panel)
 
     def _show_defaults(self, panel: MapPanelWidget) -> None:
         """What the panel's "default" choices stand for (the View menu's mapping and colours)."""
         panel.set_defaults(self._display.mapping, self._display.colormap or DEFAULT_COLORMAP)
-
-    def _show_mapping(self, uid: str) -> None:
-        mapping, cmap, overridden = self._display.for_uid(uid)
-        self._panels[uid].set_mapping(mapping if overridden else "default", cmap or "")
 
     def _refresh_filter(self, uid: str) -> None:
         """A filter's panel after its filter changed: title, ReLU button, switched off."""

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 
 from ..compute.frame_gate import FrameGate, maps_shown
 from ..core.display import downscale_for_display, to_uint8
@@ -35,6 +35,7 @@ from .dialogs import Dialogs
 from .loading import Loader
 from .status import StatusPresenter
 from .tasks import TaskCancelled, TaskHandle, start_task
+from .window_part import WindowPart
 
 #: How often the rates and the end of a file are looked at, in milliseconds.
 TICK_MS = 250
@@ -138,7 +139,7 @@ class _Opening:
             source.close()
 
 
-class Playback(QObject):
+class Playback(WindowPart):
     """Plays one frame source at a time through the controller.
 
     Signals
@@ -163,11 +164,7 @@ class Playback(QObject):
         status: StatusPresenter,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._c = controller
-        self._loader = loader
-        self._dialogs = dialogs
-        self._status = status
+        super().__init__(controller, dialogs, parent, status=status, loader=loader)
         self._gate = FrameGate()
         self._feed: _Feed | None = None
         self._closing: list[_Feed] = []
@@ -271,11 +268,7 @@ class Playback(QObject):
         handle.cancelled.connect(lambda: ended(None))
         if not wait:
             return True
-        loop = QEventLoop()
-        for signal in (handle.finished, handle.failed, handle.cancelled):
-            signal.connect(loop.quit)
-        if handle.is_running():
-            loop.exec()
+        handle.wait_ended()
         return outcome.get("ok", False)
 
     # -- commands ------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from .controller import StudioController
 from .dialogs import Dialogs, SaveChoice
 from .document import Document
 from .playback import Playback
+from .window_part import WindowPart
 
 #: The videos Record… writes, by what the codecs of opencv-python-headless can encode.
 VIDEO_CHOICES = (
@@ -49,7 +50,7 @@ class _Ended(QObject):
     ended = Signal()
 
 
-class Recording(QObject):
+class Recording(WindowPart):
     """Records the maps of ``playback``'s frames.
 
     Signals
@@ -68,11 +69,8 @@ class Recording(QObject):
         document: Document,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._c = controller
+        super().__init__(controller, dialogs, parent, document=document)
         self._playback = playback
-        self._dialogs = dialogs
-        self._document = document
         self._recorder: MapRecorder | None = None
         self._ended = _Ended(self)
         self._ended.ended.connect(self._on_ended, Qt.ConnectionType.QueuedConnection)

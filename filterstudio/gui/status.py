@@ -27,6 +27,11 @@ class StatusPresenter(QObject):
         self.bar = bar
         self.size_label = QLabel("")
         self.time_label = QLabel("")
+        # Its digits change with every update: were its width to follow them, the status bar
+        # would be laid out and repainted with each edit.
+        self.time_label.setMinimumWidth(
+            self.time_label.fontMetrics().horizontalAdvance("updated 88:88:88 (88888 ms)")
+        )
         self.busy_bar = QProgressBar()
         self.busy_bar.setRange(0, 0)
         self.busy_bar.setMaximumWidth(120)

@@ -30,9 +30,34 @@ from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QEventLoop, QObject, QThreadPool, QTimer, Signal
 
-__all__ = ["PROGRESS_INTERVAL_MS", "TaskCancelled", "TaskControl", "TaskHandle", "start_task"]
+__all__ = [
+    "PROGRESS_INTERVAL_MS", "TaskCancelled", "TaskControl", "TaskHandle", "RunningTasks", "run_until",
+    "start_task",
+]  # fmt: skip
+
+
+def run_until(done: Callable[[], bool], *signals, timeout: float | None = None) -> None:
+    """Run the event loop until ``done()`` holds, looking again whenever one of ``signals``
+    fires, or until ``timeout`` seconds (None: no limit) have passed."""
+    if done():
+        return
+    loop = QEventLoop()
+    for signal in signals:
+        signal.connect(loop.quit)
+    timer = QTimer()
+    timer.setSingleShot(True)
+    timer.timeout.connect(loop.quit)
+    if timeout is not None:
+        timer.start(int(timeout * 1000))
+    try:
+        while not done() and (timeout is None or timer.isActive()):
+            loop.exec()
+    finally:
+        for signal in signals:
+            signal.disconnect(loop.quit)
+
 
 #: Shortest time between two progress signals of one task.
 PROGRESS_INTERVAL_MS = 100
@@ -157,6 +182,10 @@ class TaskHandle(QObject):
         queued: it arrives when the event loop next runs). False if ``ms`` passed first."""
         return self._ended.wait(None if ms is None else max(0, ms) / 1000)
 
+    def wait_ended(self) -> None:
+        """Run the event loop until the end has been signalled (at once if it has been)."""
+        run_until(lambda: not self.is_running(), self.finished, self.failed, self.cancelled)
+
     # -- reports from the relay (GUI thread) ---------------------------------------------------
     def _on_progressed(self) -> None:
         latest = self._control._take_progress()
@@ -237,3 +266,29 @@ def start_task(
 
     (pool or QThreadPool.globalInstance()).start(run)
     return handle
+
+
+class RunningTasks:
+    """The tasks one owner started that have not ended yet; each is forgotten as it ends."""
+
+    def __init__(self, parent: QObject) -> None:
+        self._parent = parent
+        self._handles: list[TaskHandle] = []
+
+    def start(self, fn: Callable[[TaskControl], Any]) -> TaskHandle:
+        """:func:`start_task` with the owner as parent, kept until it ends."""
+        handle = start_task(fn, parent=self._parent)
+        self._handles.append(handle)
+        for signal in (handle.finished, handle.failed, handle.cancelled):
+            signal.connect(lambda *_a, h=handle: self._forget(h))
+        return handle
+
+    def cancel_all(self) -> None:
+        """Ask every running task to stop and forget them all (their answers are not wanted)."""
+        handles, self._handles = self._handles, []
+        for handle in handles:
+            handle.cancel()
+
+    def _forget(self, handle: TaskHandle) -> None:
+        if handle in self._handles:
+            self._handles.remove(handle)

@@ -24,9 +24,8 @@ class VideoScripting:
 
     def open_video_dialog(self) -> None:
         """File > Open Video…: ask for a video file, then play it."""
-        path = self.dialogs.open_file("Open Video", self.document.start_folder(), VIDEO_FILTER)
+        path = self.document.ask_open_path("Open Video", VIDEO_FILTER)
         if path:
-            self.document.remember_folder(path)
             self.playback.open_video(path)
 
     def open_video(self, path: str | os.PathLike, *, wait: bool = True) -> bool:

@@ -32,6 +32,7 @@ NOT_FOR_A_PRESET = (
     "filterstudio.gui",
     "PySide6",
     "cmap",  # colour maps only when one is asked for
+    "tqdm",  # a progress bar only for a folder or a video on a terminal
     # Pillow's plugins other than PNG's: a PNG is opened and saved by name.
     "PIL.BmpImagePlugin",
     "PIL.GifImagePlugin",

@@ -125,6 +125,8 @@ def test_a_job_checks_its_settings():
         BatchJob((), LAYER)
     with pytest.raises(ValueError, match="one folder each"):
         BatchJob((SOBEL, SHARPEN), LAYER, per_filter_folders=False)
+    with pytest.raises(ValueError, match="one \\(display, colormap\\) per filter"):
+        BatchJob((SOBEL, SHARPEN), LAYER, displays=(("abs", None),))
 
 
 # --------------------------------------------------------------------------------------------
@@ -162,6 +164,24 @@ def test_a_bank_writes_one_folder_per_filter(photos, tmp_path):
         np.testing.assert_array_equal(
             read(out / sub / "b.png"), expected_map(paths[1], flt, grey, display="offset")
         )
+
+
+def test_each_filter_may_have_its_own_display(photos, tmp_path):
+    _, paths = photos
+    out = tmp_path / "out"
+    job = BatchJob(
+        (SOBEL, SHARPEN), LAYER, display="abs", displays=(("offset", None), ("minmax", "viridis"))
+    )
+    run_batch(paths[:1], out, job)
+    np.testing.assert_array_equal(
+        read(out / "edges" / "a.png"), expected_map(paths[0], SOBEL, display="offset")
+    )
+    coloured = apply_filter(
+        load_image(paths[0]), SHARPEN.kernel, bias=0.1, activation="relu", **LAYER.conv_kwargs()
+    )
+    np.testing.assert_array_equal(
+        read(out / "sharp_en" / "a.png"), to_uint8(coloured, "minmax", colormap="viridis")
+    )
 
 
 def test_existing_maps_are_kept_and_skipped_unless_overwrite(photos, tmp_path):

@@ -223,15 +223,15 @@ def test_band_plan_spreads_evenly_and_holds_the_budget():
     assert all(b1 == a2 for (_, b1), (a2, _) in zip(whole, whole[1:]))
 
 
-def test_flat_sample_falls_back_to_every_row():
-    """The spread bands see only a flat area: the whole target pins the kernel down."""
+def test_flat_sample_is_widened_until_the_kernel_is_pinned_down():
+    """The spread bands see only a flat area: more bands, up to the whole target, pin it down."""
     rng = np.random.default_rng(5)
     image = np.full((400, 60), 0.5, np.float32)
     image[30:55] = rng.random((25, 60))
     kernel = rng.standard_normal((3, 3)).astype(np.float32)
     target = convolve(image, kernel)
     fit = fit_kernel_report(image, target, 3, max_equations=2000)
-    assert fit.determined and fit.equations_used == fit.equations
+    assert fit.determined and 2000 * 4 <= fit.equations_used <= fit.equations
     np.testing.assert_allclose(fit.kernel, kernel, atol=1e-4)
 
 

@@ -8,6 +8,7 @@ main window, the controller or the worker, so each can be built and tested on it
 from .arithmetic_view import ArithmeticWidget
 from .choices import choice_tip, fill_choices
 from .code_dialog import LIBRARY_TITLES, CodeDialog
+from .equivalence_view import EquivalenceDialog
 from .feature_grid import FeatureGridWidget, grid_shape
 from .filter_list import FilterListWidget
 from .frequency_view import FrequencyView
@@ -21,6 +22,7 @@ from .kernel_insight import FactorRow, KernelInsightWidget
 from .kernel_text import KernelTextWidget
 from .kernel_values import KernelValuesView
 from .layer_controls import LayerControlsWidget, formula_text
+from .layouts import column, splitter
 from .learn_widget import LearnWidget
 from .lesson_canvas import LessonCanvas
 from .lesson_exporter import LessonExporterWidget, LessonExportJob
@@ -33,6 +35,10 @@ from .map_view import MapView
 from .number_box import NumberBox
 from .panel_parts import ColorBarWidget, ElidingLabel, HistogramWidget, format_stats
 from .picture_view import PictureView
+from .pool_controls import PoolControlsWidget
+from .scene_canvas import SceneCanvas
+from .stack_view import StackViewWidget
+from .stage_bar import StageBarWidget
 from .transport_bar import TransportBar, rate_text
 from .view_sync import ViewSync
 
@@ -48,6 +54,7 @@ __all__ = [
     "DetailTile",
     "DivisorWidget",
     "ElidingLabel",
+    "EquivalenceDialog",
     "FactorRow",
     "FeatureGridWidget",
     "FilterListWidget",
@@ -73,11 +80,16 @@ __all__ = [
     "MapView",
     "NumberBox",
     "PictureView",
+    "PoolControlsWidget",
+    "SceneCanvas",
     "ShownPicture",
     "TransportBar",
+    "StackViewWidget",
+    "StageBarWidget",
     "ViewSync",
     "cell_colors",
     "choice_tip",
+    "column",
     "detail_level",
     "fill_choices",
     "format_cell",
@@ -86,5 +98,6 @@ __all__ = [
     "formula_text",
     "grid_shape",
     "rate_text",
+    "splitter",
     "step_interval_ms",
 ]

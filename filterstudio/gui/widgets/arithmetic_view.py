@@ -14,8 +14,10 @@ from ...core.lesson import (
     OutputBreakdown,
     activation_label,
     channel_label,
+    part_label,
 )
 from ...core.lesson_numbers import NumberForm, Shown, format_number, number_form
+from ...core.stage_arithmetic import PoolCell
 
 #: Up to this many terms a tap reads "value × weight"; above it only the product is shown.
 FULL_TERMS_LIMIT = 25
@@ -59,6 +61,7 @@ class ArithmeticWidget(QWidget):
         precision: int = 3,
         title: str = "",
         filter_index: int | None = None,
+        note: str = "",
     ) -> None:
         """Show the arithmetic of ``bd``; None shows a short hint instead.
 
@@ -73,8 +76,10 @@ class ArithmeticWidget(QWidget):
             which map the numbers are from.
         filter_index : int, optional
             The filter's position in the bank (shown as "filter 2").
+        note : str
+            A line under the heading, e.g. ``"receptive field 10 × 10 pixels"``.
         """
-        self._last = ("breakdown", bd, precision, title, filter_index)
+        self._last = ("breakdown", bd, precision, title, filter_index, note)
         if bd is None:
             self._set_html(f"<p style='{_MUTED}'>{html.escape(_EMPTY_TEXT)}</p>")
             return
@@ -91,6 +96,13 @@ class ArithmeticWidget(QWidget):
         else:
             heading = f"<b>Feature-{where}</b>"
         blocks = [f"<p>{heading}</p>"]
+        if note:
+            blocks.append(f"<p style='{_MUTED}'>{html.escape(note)}</p>")
+        if bd.mode == "maps":
+            blocks.append(
+                f"<p style='{_MUTED}'>Its filter reads {len(bd.outputs[0].parts)} maps: each map "
+                "under the window times its slice of the kernel, then every sum added up.</p>"
+            )
         for out in bd.outputs:
             blocks.append(self._output_html(out, form))
         if any(t.inside is False for t in terms):
@@ -117,6 +129,38 @@ class ArithmeticWidget(QWidget):
                 for c, v in enumerate(vals)
             )
         self._set_html(f"<p><b>Input pixel (row {y}, column {x})</b></p><p>{body}</p>")
+
+    def show_pool_cell(self, cell: PoolCell, *, title: str = "", source: str = "",
+                       note: str = "") -> None:  # fmt: skip
+        """Show how a pooled cell is made: its window's values and the maximum (with the cell
+        that won) or the mean. ``source`` names the map pooled, ``note`` is a line under the
+        heading (the receptive field)."""
+        self._last = ("pool", cell, title, source, note)
+        form = number_form([v for *_rc, v in cell.values], [1.0])
+        heading = f"<b>{html.escape(title)}</b>: " if title else ""
+        blocks = [f"<p>{heading}pooled cell at row {cell.i}, column {cell.j}</p>"]
+        if note:
+            blocks.append(f"<p style='{_MUTED}'>{html.escape(note)}</p>")
+        ph, pw = cell.size
+        where = f" of <b>{html.escape(source)}</b>" if source else ""
+        blocks.append(f"<p>a {ph}×{pw} window{where} from row {cell.top}, column {cell.left}:</p>")
+        vals = [self._num(form.cell_text(v)) for *_rc, v in cell.values]
+        value = self._num(form.cell_text(cell.value))
+        pad = cell.padded_cells
+        if cell.mode == "max":
+            wr, wc = cell.winner
+            blocks.append(f"<p>max({', '.join(vals)}) = <b>{value}</b></p>")
+            blocks.append(
+                f"<p>won by the cell at row {wr}, column {wc} (outlined green on its map)"
+                + (f"; {pad} padded cells never win" if pad else "") + ".</p>"
+            )
+        else:
+            terms = " + ".join(vals + [self._num("0")] * pad)
+            blocks.append(f"<p>({terms}) / {ph * pw} ≈ <b>{value}</b></p>")
+            if pad:
+                blocks.append(f"<p style='{_MUTED}'>Padding counts as 0 in the mean.</p>")
+        blocks.append(f"<p style='font-size:{self._font_pt + 2:g}pt'>value = <b>{value}</b></p>")
+        self._set_html("".join(blocks))
 
     def clear(self) -> None:
         """Show the hint again."""
@@ -145,8 +189,12 @@ class ArithmeticWidget(QWidget):
         if last is None:
             return
         if last[0] == "breakdown":
-            _, bd, precision, title, index = last
-            self.show_breakdown(bd, precision=precision, title=title, filter_index=index)
+            _, bd, precision, title, index, note = last
+            self.show_breakdown(bd, precision=precision, title=title, filter_index=index,
+                                note=note)  # fmt: skip
+        elif last[0] == "pool":
+            _, cell, title, source, note = last
+            self.show_pool_cell(cell, title=title, source=source, note=note)
         else:
             _, y, x, values, precision = last
             self.show_input_pixel(y, x, values, precision=precision)
@@ -168,7 +216,7 @@ class ArithmeticWidget(QWidget):
         for part in out.parts:
             if len(out.parts) > 1:
                 parts.append(
-                    f"<p style='margin-top:6px'><b>{channel_label(part.channel).capitalize()}"
+                    f"<p style='margin-top:6px'><b>{html.escape(part.label or part_label(part).capitalize())}"
                     "</b> slice of the kernel:</p>"
                 )
             terms_html, written = self._terms_html(part, form)

@@ -139,6 +139,7 @@ class KernelCellWidget(QLineEdit):
         self._select_on_release = False
         self._full = self._short = ""
         self._bg = QColor("white")
+        self._fg: QColor | None = None
         self._centre = False
         self.setFrame(False)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -149,8 +150,10 @@ class KernelCellWidget(QLineEdit):
     # -- appearance -------------------------------------------------------------------------
 
     def set_tint(self, bg: QColor, fg: QColor) -> None:
-        """Show the cell on ``bg`` with ``fg`` text."""
-        self._bg = bg
+        """Show the cell on ``bg`` with ``fg`` text (nothing happens when it already is)."""
+        if self._bg == bg and self._fg == fg:
+            return
+        self._bg, self._fg = QColor(bg), QColor(fg)
         pal = self.palette()
         pal.setColor(QPalette.ColorRole.Base, bg)
         pal.setColor(QPalette.ColorRole.Text, fg)

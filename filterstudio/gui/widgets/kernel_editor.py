@@ -37,7 +37,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -50,25 +50,29 @@ from PySide6.QtWidgets import (
 
 from filterstudio.core import kernels
 from filterstudio.core.kernel_form import grid_of, kernel_of, tidy, whole_over
-from filterstudio.core.parse import parse_cell_value, parse_kernel_text
+from filterstudio.core.parse import parse_cell_value
 from filterstudio.core.vocabulary import ACTIVATION_TERMS
 from filterstudio.model.bank import Filter, frozen_kernel
 
 from .choices import fill_choices
+from .depth_selector import DepthSelectorWidget
 from .kernel_cell import KernelCellWidget, format_cell
+from .kernel_commands import KernelCommands
 from .kernel_divisor import DivisorWidget
 from .kernel_grid import CHANNEL_NAMES, KernelGridsWidget
 from .kernel_header import GRID_SHAPES, GRID_SIZES, KernelHeaderWidget, shape_label
 from .kernel_text import KernelTextWidget
-from .kernel_tools import REARRANGING, KernelToolsWidget, transformed
-from .number_box import NumberBox, ask_number
+from .kernel_tools import KernelToolsWidget
+from .number_box import NumberBox
 from .presentation import PRESENTATION_SCALE, present
 
 #: The bias box takes -BIAS_LIMIT to BIAS_LIMIT.
 BIAS_LIMIT = 1000.0
+#: A later stage's kernel shows every slice up to this many maps, else one at a time.
+SLICES_SHOWN = 3
 
 
-class KernelEditorWidget(QWidget):
+class KernelEditorWidget(KernelCommands, QWidget):
     """Edit one filter: its kernel grid, divisor, bias and activation, plus presets and tools.
 
     Signals
@@ -98,6 +102,9 @@ class KernelEditorWidget(QWidget):
         # Divisor and auto-normalise per filter, kept while the filter is edited.
         self._memory: dict[str, tuple[float, bool]] = {}
         self._depth_channels = 1
+        # A later stage's kernel: the names of the maps its slices read, and the one shown.
+        self._map_labels: tuple[str, ...] | None = None
+        self._slice = 0
         self._uid: str | None = None
         self._rng = np.random.default_rng()
 
@@ -113,6 +120,9 @@ class KernelEditorWidget(QWidget):
         )
         self._sum_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
+        self._depth_selector = DepthSelectorWidget(self)
+        self._depth_selector.sliceChosen.connect(self._on_slice_chosen)
+        self._depth_selector.hide()
         self._grids = KernelGridsWidget(self)
         self._grids.commitRequested.connect(self._on_cell_commit)
         self._grids.nudgeRequested.connect(self._on_cell_nudge)
@@ -159,6 +169,7 @@ class KernelEditorWidget(QWidget):
         # height set from outside would let the tools slide over the last rows of cells).
         layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addWidget(self._header)
+        layout.addWidget(self._depth_selector)
         layout.addWidget(self._grids)
         layout.addWidget(self._sum_label)
         layout.addWidget(self._text)
@@ -228,6 +239,33 @@ class KernelEditorWidget(QWidget):
             raise ValueError(f"The editor shows 1 to {len(CHANNEL_NAMES)} channels, not {n}.")
         self._depth_channels = n
         self._refresh()
+
+    def set_input_maps(self, labels=None) -> None:
+        """Edit a later stage's kernels: one slice per map it reads, named ``labels``; beyond
+        :data:`SLICES_SHOWN` maps, one slice at a time chosen by name. None: the first stage's
+        editor (colour channels, :meth:`set_depth_channels`)."""
+        labels = None if labels is None else tuple(str(n) for n in labels)
+        if labels == self._map_labels:
+            return
+        self._map_labels = labels
+        if labels is not None:
+            self._depth_channels = len(labels)
+            self._slice = min(self._slice, len(labels) - 1)
+        else:
+            self._depth_channels = 1
+        self._refresh()
+
+    def shown_slices(self) -> tuple[int, ...]:
+        """The kernel slices that have a grid now (all of them but for a deep kernel)."""
+        return self._grids.shown_slices()
+
+    def show_slice(self, c: int) -> None:
+        """Show the slice of input map ``c`` (a later stage's deep kernel)."""
+        self._on_slice_chosen(c)
+
+    def depth_selector(self) -> DepthSelectorWidget:
+        """The input-map choice shown above the grid for a deep kernel."""
+        return self._depth_selector
 
     def set_presentation(self, on: bool) -> None:
         """Projector size: the cells, their numbers and every control grow with the
@@ -352,8 +390,15 @@ class KernelEditorWidget(QWidget):
     def _refresh(self) -> None:
         """Bring grids, size selector, divisor, text and sum in line with ``self._kernel``."""
         shown = self._shown_grid()
-        kh, kw, _n = shown.shape
-        self._grids.show_kernel(shown, depth=self._kernel.ndim == 3)
+        kh, kw, n = shown.shape
+        labels = self._map_labels if self._map_labels and len(self._map_labels) == n else None
+        one = labels is not None and n > SLICES_SHOWN
+        self._slice = min(self._slice, n - 1)
+        self._depth_selector.setVisible(one)
+        if one:
+            self._depth_selector.set_maps(labels, self._slice, self._kernel)
+        self._grids.show_kernel(shown, depth=self._kernel.ndim == 3, titles=labels,
+                                slices=(self._slice,) if one else None)  # fmt: skip
         self._header.show_shape(kh, kw)
         self._divisor_row.set_state(self._divisor, self._auto)
         if self._text.isVisibleTo(self):
@@ -381,7 +426,10 @@ class KernelEditorWidget(QWidget):
         text = f"Sum of weights: {format_cell(tidy(float(grid.sum()) / d))}"
         if d != 1:
             text += f"  (grid {format_cell(tidy(float(grid.sum())))} ÷ {format_cell(d)})"
-        if grid.shape[2] > 1:
+        if self._map_labels and grid.shape[2] > SLICES_SHOWN:
+            c = self._slice
+            text += f"  (map {c + 1}: {format_cell(tidy(float(grid[:, :, c].sum()) / d))})"
+        elif grid.shape[2] > 1:
             parts = ", ".join(
                 f"{CHANNEL_NAMES[c] if c < len(CHANNEL_NAMES) else c} "
                 f"{format_cell(tidy(float(grid[:, :, c].sum()) / d))}"
@@ -502,88 +550,10 @@ class KernelEditorWidget(QWidget):
         else:
             self._refresh()
 
-    def _on_text_toggled(self, on: bool) -> None:
-        self._text.setVisible(on)
-        if on:
-            self._text.set_grid(self._edit_grid())
-            self._text.text_box().setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def _on_text_applied(self, grid: np.ndarray) -> None:
-        grid = np.asarray(grid, dtype=np.float64)
-        if grid.ndim == 3 and self._depth_channels > 1 and grid.shape[2] != self._depth_channels:
-            self.message.emit(
-                f"The text has {grid.shape[2]} channels; depth mode needs {self._depth_channels}."
-            )
-            return
-        self._emit_grid(self._with_depth(grid), "")
-
-    # ---------------------------------------------------------------- tool slots
-
-    def _on_shape_chosen(self, shape: tuple[int, int]) -> None:
-        if self._kernel.shape[:2] == tuple(shape):
-            return
-        self._emit_kernel(kernels.resize_centered(self._edit_base(), tuple(shape)), "")
-
-    def _on_preset_triggered(self, name: str) -> None:
-        k = np.array(kernels.get_preset(name).kernel, dtype=np.float32)
-        self._emit_kernel(self._with_depth(k), "", anew=True)
-
-    def _with_depth(self, k: np.ndarray) -> np.ndarray:
-        """``k`` made 3-D when depth mode shows channels, so every edit there is a depth kernel."""
-        if k.ndim == 2 and self._depth_channels > 1:
-            return np.repeat(k[:, :, None], self._depth_channels, axis=2)
-        return k
-
-    def _on_tool_clicked(self, key: str) -> None:
-        handler = getattr(self, f"_on_{key}_clicked", None)
-        if handler is not None:
-            handler()
-            return
-        k = transformed(key, self._edit_base(), self._rng)
-        self._emit_kernel(k, "", anew=key not in REARRANGING)
-
-    def _on_normalize_clicked(self) -> None:
-        k, note = kernels.normalize(self._edit_base())
-        if note:
-            self.message.emit(note)
-            return
-        self._emit_kernel(k, "", anew=True)
-
-    def _on_scale_clicked(self) -> None:
-        factor, ok = ask_number(
-            self, "Scale kernel", "Multiply every weight by:", 2.0, -1000.0, 1000.0,
-            name="The factor",
-        )  # fmt: skip
-        if not ok:
-            return
-        try:
-            k = kernels.scale(self._edit_base(), factor)
-        except ValueError as exc:
-            self.message.emit(str(exc))
-            return
-        self._emit_kernel(k, "", anew=True)
-
-    def _on_copy_clicked(self) -> None:
-        QGuiApplication.clipboard().setText(kernels.format_kernel(self._kernel))
-        kh, kw = self._kernel.shape[:2]
-        self.message.emit(f"Copied the {kh}x{kw} kernel as text.")
-
-    def _on_paste_clicked(self) -> None:
-        text = QGuiApplication.clipboard().text()
-        if not text.strip():
-            self.message.emit("The clipboard holds no text to read a kernel from.")
-            return
-        try:
-            k = np.asarray(parse_kernel_text(text), dtype=np.float32)
-            if k.ndim == 3 and self._depth_channels > 1 and k.shape[2] != self._depth_channels:
-                raise ValueError(
-                    f"The pasted kernel has {k.shape[2]} channels; depth mode needs "
-                    f"{self._depth_channels}."
-                )
-        except ValueError as exc:
-            self.message.emit(f"Could not paste a kernel: {exc}")
-            return
-        self._emit_kernel(self._with_depth(k), "", anew=True)
+    def _on_slice_chosen(self, c: int) -> None:
+        if self._map_labels and 0 <= c < len(self._map_labels) and c != self._slice:
+            self._slice = int(c)
+            self._refresh()
 
     # ---------------------------------------------------------------- bias and activation
 

@@ -9,6 +9,7 @@ given, side by side or stacked. The grids only show and report: the editor aroun
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +37,8 @@ from .kernel_cell import KernelCellWidget, cell_colors, format_cell
 
 CHANNEL_NAMES = ("R", "G", "B", "A")
 CHANNEL_COLORS = ("#d62728", "#2ca02c", "#1f77b4", "#7f7f7f")
+#: The frame of a slice that reads a map of the stage before (not a colour channel).
+MAP_COLOR = "#6a4fb0"
 
 #: Space between cells, between channel grids, and inside a channel grid's coloured frame.
 CELL_SPACING = 1
@@ -148,6 +151,7 @@ class KernelGridsWidget(QScrollArea):
         super().__init__(parent)
         self._grids: list[KernelGridView] = []
         self._cells: list[list[list[KernelCellWidget]]] = []
+        self._slices: tuple[int, ...] = ()
         self._grid_key: tuple | None = None
         self._values: np.ndarray | None = None
         self._fit: GridFit | None = None
@@ -171,8 +175,12 @@ class KernelGridsWidget(QScrollArea):
         return [cell for grid in self._cells for row in grid for cell in row]
 
     def cell(self, channel: int, row: int, col: int) -> KernelCellWidget:
-        """The cell of weight ``(row, col)`` in grid ``channel``."""
-        return self._cells[channel][row][col]
+        """The cell of weight ``(row, col)`` in the grid of slice ``channel``."""
+        return self._cells[self._slices.index(channel)][row][col]
+
+    def shown_slices(self) -> tuple[int, ...]:
+        """The slices that have a grid, in order."""
+        return self._slices
 
     def grids(self) -> list[KernelGridView]:
         """The channel grids, in order."""
@@ -196,19 +204,33 @@ class KernelGridsWidget(QScrollArea):
         self._fit = None
         self._refit()
 
-    def show_kernel(self, shown: np.ndarray, *, depth: bool) -> None:
+    def show_kernel(
+        self,
+        shown: np.ndarray,
+        *,
+        depth: bool,
+        titles: Sequence[str] | None = None,
+        slices: Sequence[int] | None = None,
+    ) -> None:
         """Show ``shown`` (``(kh, kw, grids)``), each grid titled by its channel when ``depth``.
 
-        A cell the user is typing in keeps its text; errors and tints are brought up to date.
+        ``titles`` name the slices instead (the input maps of a later stage's kernel: one
+        grid per map read); ``slices`` picks which slices get a grid (default: all). A cell
+        keeps the index of its slice in ``shown`` whichever grids are shown. A cell the user is
+        typing in keeps its text; errors and tints are brought up to date.
         """
         kh, kw, n = shown.shape
-        key = (kh, kw, n, depth)
+        slices = tuple(range(n)) if slices is None else tuple(int(c) for c in slices)
+        names = None if titles is None else tuple(titles[c] for c in slices)
+        key = (kh, kw, slices, depth, names)
         if key != self._grid_key:
-            self._rebuild(kh, kw, n, depth)
+            self._rebuild(kh, kw, slices, depth, names)
             self._grid_key = key
             self._fit = None
         self._values = np.array(shown, dtype=np.float64)
         max_abs = float(np.abs(shown).max()) if shown.size else 0.0
+        # Only the cells whose tint or tip changed are touched: one edited weight repaints
+        # one cell unless it moved the largest magnitude (which retints them all).
         for cell in self.cells():
             value = float(shown[cell.row, cell.col, cell.channel])
             bg, fg = cell_colors(value, max_abs)
@@ -216,9 +238,9 @@ class KernelGridsWidget(QScrollArea):
             tip = f"Row {cell.row + 1}, column {cell.col + 1}: {value:.8g}"
             if cell.error:
                 tip = f"{cell.error}\n{tip}"
-            cell.setToolTip(tip)
-            cell.update()
-        self._fit = None
+            if cell.toolTip() != tip:
+                cell.setToolTip(tip)
+        # The fit is chosen again from the new values; cells are re-sized only if it changed.
         self._refit()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
@@ -234,7 +256,7 @@ class KernelGridsWidget(QScrollArea):
 
     def _choose(self, width: int) -> GridFit:
         """The best :data:`FIT_STEPS` entry whose longest number fits the cells ``width`` allows."""
-        values = self._values
+        values = self._values[:, :, list(self._slices)]
         n = len(self._grids)
         kw = len(self._cells[0][0])
         frame = self._grids[0].frame_width()
@@ -314,7 +336,8 @@ class KernelGridsWidget(QScrollArea):
             value = float(values[cell.row, cell.col, cell.channel])
             cell.show_value(format_cell(value), format_cell(value, digits))
 
-    def _rebuild(self, kh: int, kw: int, n: int, depth: bool) -> None:
+    def _rebuild(self, kh: int, kw: int, slices: tuple[int, ...], depth: bool,
+                 names: tuple[str, ...] | None) -> None:  # fmt: skip
         focus = QApplication.focusWidget()
         refocus = None
         if isinstance(focus, KernelCellWidget) and focus in set(self.cells()):
@@ -328,11 +351,15 @@ class KernelGridsWidget(QScrollArea):
             grid.deleteLater()
         self._grids = []
         self._cells = []
-        for ch in range(n):
-            titled = n > 1 or depth
-            name = CHANNEL_NAMES[ch] if ch < len(CHANNEL_NAMES) else str(ch)
-            title = f"{name} channel" if titled else ""
-            color = CHANNEL_COLORS[ch] if titled and ch < len(CHANNEL_COLORS) else ""
+        self._slices = slices
+        for pos, ch in enumerate(slices):
+            if names is not None:
+                title, color = f"{ch + 1}: {names[pos]}", MAP_COLOR
+            else:
+                titled = len(slices) > 1 or depth
+                name = CHANNEL_NAMES[ch] if ch < len(CHANNEL_NAMES) else str(ch)
+                title = f"{name} channel" if titled else ""
+                color = CHANNEL_COLORS[ch] if titled and ch < len(CHANNEL_COLORS) else ""
             grid = KernelGridView(ch, (kh, kw), title=title, color=color, parent=self._host)
             for cell in (c for row in grid.cells for c in row):
                 where = f"row {cell.row + 1} column {cell.col + 1}"
@@ -349,14 +376,14 @@ class KernelGridsWidget(QScrollArea):
         self.rebuilt.emit()
         if refocus is not None:
             ch, r, c = refocus
-            if ch < n and r < kh and c < kw:
-                self._cells[ch][r][c].setFocus(Qt.FocusReason.OtherFocusReason)
+            if ch in slices and r < kh and c < kw:
+                self.cell(ch, r, c).setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _on_cell_navigate(self, cell: KernelCellWidget, direction: str) -> None:
         self.commitRequested.emit(cell)
         n = len(self._cells)
         kh, kw = len(self._cells[0]), len(self._cells[0][0])
-        ch, r, c = cell.channel, cell.row, cell.col
+        ch, r, c = self._slices.index(cell.channel), cell.row, cell.col
         if direction == "up":
             r = max(r - 1, 0)
         elif direction == "down":

@@ -216,7 +216,9 @@ class LayerControlsWidget(QWidget):
         form.addRow(self._cval_label, self._cval_spin)
         form.addRow("&Dilation", self._row(*self._dilation_spins))
         form.addRow("", self._separate_check)
-        form.addRow("C&hannels", self._channel_combo)
+        self._channel_label = QLabel("C&hannels", self)
+        self._channel_label.setBuddy(self._channel_combo)
+        form.addRow(self._channel_label, self._channel_combo)
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -242,6 +244,12 @@ class LayerControlsWidget(QWidget):
         self._layer = layer
         self._show_layer()
         self._update_geometry()
+
+    def set_channel_mode_shown(self, shown: bool) -> None:
+        """Show the channel mode (the bank reads the picture) or hide it (a later conv stage
+        always sums over every map it reads)."""
+        self._channel_label.setVisible(shown)
+        self._channel_combo.setVisible(shown)
 
     def set_presentation(self, on: bool) -> None:
         """Projector size: every control and the formula grow with the presentation scale."""

@@ -26,6 +26,7 @@ from filterstudio.core.lesson_export import (
     frame_count,
     frame_file_names,
 )
+from filterstudio.core.stage_lesson import StageLessonPlan
 from filterstudio.gui.tasks import TaskControl, TaskHandle, start_task
 
 CANCELLED_TEXT = "The export was cancelled; nothing was written."
@@ -51,6 +52,8 @@ class LessonExportJob:
     flip: bool
     frame_ms: int
     overwrite: bool
+    #: A later stage's lesson: builds the plan again from frozen inputs (``plan.rebuild``).
+    make_plan: object = None
 
     @property
     def what(self) -> str:
@@ -63,7 +66,10 @@ def run_lesson_export(job: LessonExportJob, control: TaskControl) -> str:
     Stops with :class:`~filterstudio.core.lesson_export.ExportCancelled` before the next frame
     once ``control`` is cancelled; a failure raises (see :func:`failure_text`).
     """
-    plan = LessonPlan(job.image, job.flt, job.layer, flip=job.flip)
+    if job.make_plan is not None:
+        plan = job.make_plan()
+    else:
+        plan = LessonPlan(job.image, job.flt, job.layer, flip=job.flip)
     hooks = {
         "overwrite": job.overwrite,
         "progress": control.progress,
@@ -214,15 +220,17 @@ class LessonExporterWidget(QWidget):
 
     def _start(self, plan: LessonPlan, kind: str, target: str, frame_ms: int,
                overwrite: bool) -> bool:  # fmt: skip
+        staged = isinstance(plan, StageLessonPlan)
         job = LessonExportJob(
             kind=kind,
             target=target,
-            image=plan.image,  # read-only, like the frozen filter and layer
-            flt=plan.filter,
-            layer=plan.layer,
-            flip=plan.flip,
+            image=None if staged else plan.image,  # read-only, like the frozen filter and layer
+            flt=None if staged else plan.filter,
+            layer=None if staged else plan.layer,
+            flip=False if staged else plan.flip,
             frame_ms=int(frame_ms),
             overwrite=overwrite,
+            make_plan=(plan.rebuild or (lambda: plan)) if staged else None,
         )
         task = start_task(lambda control: run_lesson_export(job, control), parent=self)
         task.progress.connect(self._on_task_progress)

@@ -7,6 +7,8 @@ speed, keys, the explanations panel and the export buttons; exports run in
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
@@ -15,7 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSlider,
-    QSplitter,
+    QStackedWidget,
     QStyle,
     QTextBrowser,
     QVBoxLayout,
@@ -27,10 +29,14 @@ from filterstudio.core.lesson_concepts import (
     concept_notes,
     explanations_html,
     relevant_concepts,
+    stage_concepts,
 )
+from filterstudio.core.stage_lesson import StageLessonPlan
 
+from .layouts import splitter
 from .lesson_canvas import LessonCanvas
 from .lesson_exporter import LessonExporterWidget
+from .scene_canvas import SceneCanvas
 
 #: Speed slider range; the step interval is ``SPEED_BASE_MS / speed`` milliseconds.
 SPEED_MIN, SPEED_MAX, SPEED_DEFAULT = 1, 10, 3
@@ -91,17 +97,23 @@ class LessonWidget(QWidget):
 
         self.canvas = LessonCanvas(self)
         self.canvas.cellClicked.connect(self._on_canvas_cell_clicked)
+        # A later stage's lesson (a pooling window, a sum over maps) draws on a canvas of its own.
+        self.stage_canvas = SceneCanvas(self)
+        self.stage_canvas.cellClicked.connect(self._on_canvas_cell_clicked)
+        self._canvases = QStackedWidget(self)
+        self._canvases.addWidget(self.canvas)
+        self._canvases.addWidget(self.stage_canvas)
         self._explain = QTextBrowser(self)
         self._explain.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._explain.setMinimumWidth(220)
         self._explain.setAccessibleName("explanations of the lesson's words")
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(self.canvas)
-        splitter.addWidget(self._explain)
-        splitter.setStretchFactor(0, 4)
-        splitter.setStretchFactor(1, 1)
-        splitter.setChildrenCollapsible(False)
-        splitter.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        split = splitter(
+            Qt.Orientation.Horizontal, (self._canvases, 4), (self._explain, 1), parent=self
+        )
+        split.setChildrenCollapsible(False)
+        split.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # The drawing gets most of the width, whatever the cards' tables ask for.
+        split.setSizes([760, 280])
 
         def button(text: str, tip: str, slot, icon=None) -> QPushButton:
             b = QPushButton(text, self)
@@ -114,19 +126,21 @@ class LessonWidget(QWidget):
 
         sp = QStyle.StandardPixmap
         self._start_btn = button(
-            "Start", "First step (Home)", self._on_start_clicked, sp.SP_MediaSkipBackward
+            "Start", "First step (Home)", self._paused(self.go_start), sp.SP_MediaSkipBackward
         )
         self._back_btn = button(
-            "Back", "One step back (Left arrow)", self._on_back_clicked, sp.SP_MediaSeekBackward
+            "Back", "One step back (Left arrow)", self._paused(self.step_back),
+            sp.SP_MediaSeekBackward,
         )
         self._play_btn = button(
             "Play", "Play or pause (Space)", self._on_play_clicked, sp.SP_MediaPlay
         )
         self._forward_btn = button(
-            "Next", "One step on (Right arrow)", self._on_forward_clicked, sp.SP_MediaSeekForward
+            "Next", "One step on (Right arrow)", self._paused(self.step_forward),
+            sp.SP_MediaSeekForward,
         )
         self._end_btn = button(
-            "End", "Last step (End)", self._on_end_clicked, sp.SP_MediaSkipForward
+            "End", "Last step (End)", self._paused(self.go_end), sp.SP_MediaSkipForward
         )
         self._gif_btn = button(
             "Export GIF…", "Save the lesson as an animation", self._on_gif_clicked
@@ -172,7 +186,7 @@ class LessonWidget(QWidget):
         # The step sentence has its own line so the controls fit a 1280-pixel screen.
         layout = QVBoxLayout(self)
         layout.addWidget(self._note)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(split, 1)
         layout.addWidget(self._step_label)
         layout.addLayout(controls)
         layout.addWidget(self._exporter)
@@ -194,23 +208,40 @@ class LessonWidget(QWidget):
         try:
             plan = build_lesson(image, flt, layer, flip=flip)
         except ValueError as exc:
-            self._plan = None
-            self._notes = {}
-            self.canvas.set_plan(None, str(exc))
-            self._show_note(str(exc), error=True)
-            self._step = 0
-            self._refresh()
+            self.show_problem(str(exc))
             return False
+        self._start(self.canvas, plan, concept_notes(plan))
+        return True
+
+    def set_stage_lesson(self, plan: StageLessonPlan) -> None:
+        """Start the lesson of a later stage of a stack (from
+        :func:`filterstudio.compute.stage_lessons.build_stage_lesson`): a pooling window, or a
+        filter summing its products over every map it reads."""
+        self.pause()
+        self._start(self.stage_canvas, plan, {})
+
+    def show_problem(self, text: str) -> None:
+        """No lesson: say why (one sentence) where the lesson would be."""
+        self.pause()
+        self._start(self.canvas, None, {}, text)
+
+    def _start(self, canvas, plan, notes: dict[str, str], problem: str = "") -> None:
+        """Show ``plan`` on ``canvas`` from its first step (None: ``problem`` in its place)."""
         self._plan = plan
-        self._notes = concept_notes(plan)
+        self._notes = notes
         self._step = 0
-        self.canvas.set_plan(plan)
+        self._canvases.setCurrentWidget(canvas)
+        if plan is None:
+            canvas.set_plan(None, problem)
+            self._show_note(problem, error=True)
+            self._refresh()
+            return
+        canvas.set_plan(plan)
         self._show_note(plan.note or "", error=False)
         self._refresh()
         self.stepChanged.emit(0)
-        return True
 
-    def plan(self) -> LessonPlan | None:
+    def plan(self) -> LessonPlan | StageLessonPlan | None:
         """The lesson shown, or None."""
         return self._plan
 
@@ -242,7 +273,7 @@ class LessonWidget(QWidget):
         if k == self._step:
             return
         self._step = k
-        self.canvas.set_step(k)
+        self._active_canvas().set_step(k)
         self._refresh()
         self.stepChanged.emit(k)
 
@@ -298,6 +329,7 @@ class LessonWidget(QWidget):
         """Projector mode: larger type, thicker lines, stronger colours."""
         self._presentation = bool(on)
         self.canvas.set_presentation(self._presentation)
+        self.stage_canvas.set_presentation(self._presentation)
         size = 16 if on else 0
         self.setStyleSheet(f"QPushButton, QLabel {{ font-size: {size}pt; }}" if size else "")
         self._refresh()
@@ -369,20 +401,14 @@ class LessonWidget(QWidget):
     # -- keys ---------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
+        steps = {
+            Qt.Key.Key_Right: self.step_forward, Qt.Key.Key_Left: self.step_back,
+            Qt.Key.Key_Home: self.go_start, Qt.Key.Key_End: self.go_end,
+        }  # fmt: skip
         if key == Qt.Key.Key_Space:
-            self.pause() if self.is_playing() else self.play()
-        elif key == Qt.Key.Key_Right:
-            self.pause()
-            self.step_forward()
-        elif key == Qt.Key.Key_Left:
-            self.pause()
-            self.step_back()
-        elif key == Qt.Key.Key_Home:
-            self.pause()
-            self.go_start()
-        elif key == Qt.Key.Key_End:
-            self.pause()
-            self.go_end()
+            self._on_play_clicked()
+        elif key in steps:
+            self._paused(steps[key])()
         else:
             super().keyPressEvent(event)
             return
@@ -394,11 +420,12 @@ class LessonWidget(QWidget):
 
     def focusInEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().focusInEvent(event)
-        self.canvas.set_focus_shown(True)
+        self._active_canvas().set_focus_shown(True)
 
     def focusOutEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().focusOutEvent(event)
         self.canvas.set_focus_shown(False)
+        self.stage_canvas.set_focus_shown(False)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.shutdown()
@@ -410,24 +437,17 @@ class LessonWidget(QWidget):
         self.pause()
         self.jump_to_cell(i, j)
 
-    def _on_start_clicked(self) -> None:
-        self.pause()
-        self.go_start()
+    def _paused(self, step: Callable[[], None]) -> Callable[..., None]:
+        """A button's slot: pause (a press while playing stops the play), then ``step``."""
 
-    def _on_back_clicked(self) -> None:
-        self.pause()
-        self.step_back()
+        def slot(*_args) -> None:
+            self.pause()
+            step()
+
+        return slot
 
     def _on_play_clicked(self) -> None:
         self.pause() if self.is_playing() else self.play()
-
-    def _on_forward_clicked(self) -> None:
-        self.pause()
-        self.step_forward()
-
-    def _on_end_clicked(self) -> None:
-        self.pause()
-        self.go_end()
 
     def _on_speed_value_changed(self, value: int) -> None:
         self._timer.setInterval(step_interval_ms(value))
@@ -441,6 +461,12 @@ class LessonWidget(QWidget):
             self.pause()
 
     def _on_gif_clicked(self) -> None:
+        self.export_gif_dialog()
+
+    def export_gif_dialog(self) -> None:
+        """Ask where to save the lesson as a GIF (as the Export GIF button does), then start."""
+        if self._plan is None:
+            return
         self.pause()
         self.exportRequested.emit("gif")
 
@@ -455,6 +481,9 @@ class LessonWidget(QWidget):
         self.exportFinished.emit(outcome == "saved", message)
 
     # -- helpers ------------------------------------------------------------------------------
+    def _active_canvas(self) -> LessonCanvas | SceneCanvas:
+        return self.stage_canvas if isinstance(self._plan, StageLessonPlan) else self.canvas
+
     def _show_note(self, text: str, *, error: bool) -> None:
         self._note.setText(text)
         colour = "#a00000" if error else "#6a4a00"
@@ -486,9 +515,12 @@ class LessonWidget(QWidget):
             QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
         )
         self._play_btn.setIcon(self.style().standardIcon(icon))
-        relevant = relevant_concepts(plan, filter_count=self._filter_count)
+        if isinstance(plan, StageLessonPlan):
+            relevant, cards = stage_concepts(plan), plan.cards
+        else:
+            relevant, cards = relevant_concepts(plan, filter_count=self._filter_count), {}
         html_text = explanations_html(
-            relevant, presentation=self._presentation, notes=self._notes
+            relevant, presentation=self._presentation, notes=self._notes, cards=cards
         )
         if html_text != getattr(self, "_explain_html", None):
             self._explain_html = html_text

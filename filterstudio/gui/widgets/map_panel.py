@@ -22,10 +22,15 @@ from PySide6.QtWidgets import (
 
 from filterstudio.core import display
 from filterstudio.core.geometry import MapGeometry
-from filterstudio.core.vocabulary import MAPPING_TERMS, MAPPINGS, Term
 
-from .choices import fill_choices
 from .feature_grid import FeatureGridWidget
+from .map_colour import (
+    DEFAULT_CHOICE,
+    fill_colormaps,
+    mapping_combos,
+    name_defaults,
+    show_colorbar,
+)
 from .map_style import BACKGROUND
 from .map_view import MapView
 from .panel_parts import (
@@ -36,14 +41,11 @@ from .panel_parts import (
     PanelFrame,
     StatsLabel,
     mono_font,
+    set_tip,
     small_font,
 )
 from .presentation import present
 
-DEFAULT_CHOICE = "default"
-DEFAULT_MAPPING = Term(
-    DEFAULT_CHOICE, DEFAULT_CHOICE, "The mapping chosen for every map (View menu)."
-)
 #: The least a map panel shrinks to, even when its compact form would fit in less.
 PANEL_FLOOR = (120, 100)
 #: The least map height a panel keeps when it also shows its statistics line.
@@ -110,19 +112,7 @@ class MapPanelWidget(PanelFrame):
         self._default_mapping = ""
         self._default_colormap = ""
         self._pushed_defaults = False
-        self._default_labels: tuple | None = None  # what the "default" items say now
-        self._mapping_combo = QComboBox()
-        self._mapping_combo.setAccessibleName("display mapping")
-        fill_choices(self._mapping_combo, (DEFAULT_MAPPING, *MAPPING_TERMS))
-        self._colormap_combo = QComboBox()
-        self._colormap_combo.setAccessibleName("colour map")
-        for combo in (self._mapping_combo, self._colormap_combo):
-            combo.setSizeAdjustPolicy(
-                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-            )
-            combo.setMinimumContentsLength(4)
-            combo.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-            combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._mapping_combo, self._colormap_combo = mapping_combos()
         self._fill_colormaps(self._colormap_kind(DEFAULT_CHOICE), "")
         self._relu_button = QToolButton()
         self._relu_button.setText("ReLU")
@@ -265,10 +255,9 @@ class MapPanelWidget(PanelFrame):
 
     def set_title(self, text: str) -> None:
         """Set the title line, e.g. ``"sobel_x  3x3 -> 1500x2000"``."""
-        if text == self._title.text():
-            return
-        self._title.setText(text)
-        self._title.setToolTip(text)
+        if text != self._title.text():
+            self._title.setText(text)
+            set_tip(self._title, text)
 
     def set_presentation(self, on: bool) -> None:
         """Projector size: the title, the controls, the statistics and the numbers drawn in
@@ -303,9 +292,11 @@ class MapPanelWidget(PanelFrame):
         """A one-line caption saying what the filter finds (``""`` hides it), e.g.
         ``"vertical edges (brightness changing left to right)"``, over the foot of the map so
         the map keeps its area (see :func:`filterstudio.core.kernels.finds_caption`)."""
+        if text == self._caption.text():
+            return
         self._caption.setText(text)
-        self._caption.setToolTip(text)
-        self._title.setToolTip(f"{self._title.text()}\n{text}" if text else self._title.text())
+        set_tip(self._caption, text)
+        set_tip(self._title, f"{self._title.text()}\n{text}" if text else self._title.text())
         self._place_caption()
 
     def caption(self) -> str:
@@ -330,30 +321,8 @@ class MapPanelWidget(PanelFrame):
         return colormap or "gray"
 
     def _update_default_labels(self) -> None:
-        """Name what "default" resolves to, in the items and in the tooltips. The name comes
-        first ("minmax (default)"), so a narrow combo that cuts the text still shows it."""
-        mapping, cmap = self._default_mapping, self._default_colormap
-        shown = (mapping, cmap, self._colormap_combo.property("kind"), self._colormap_combo.count())
-        if shown == self._default_labels:
-            return  # every map of a video says the same
-        self._default_labels = shown
-        if self._mapping_combo.count():
-            self._mapping_combo.setItemText(
-                0, f"{mapping} ({DEFAULT_CHOICE})" if mapping else DEFAULT_CHOICE
-            )
-        if self._colormap_combo.count():
-            kind = self._colormap_combo.property("kind")
-            shown_cmap = display.DEFAULT_DIVERGING if kind == "diverging" else cmap
-            self._colormap_combo.setItemText(
-                0, f"{shown_cmap} ({DEFAULT_CHOICE})" if shown_cmap else DEFAULT_CHOICE
-            )
-        self._mapping_combo.setToolTip(
-            "Display mapping: how the map's values become grey levels or colours"
-            + (f". Default: {mapping} (View menu)." if mapping else ".")
-        )
-        self._colormap_combo.setToolTip(
-            "Colour map: the colours the mapped values are drawn in"
-            + (f". Default: {cmap} (View menu)." if cmap else ".")
+        name_defaults(
+            self._mapping_combo, self._colormap_combo, self._default_mapping, self._default_colormap
         )
 
     def set_map(
@@ -398,7 +367,7 @@ class MapPanelWidget(PanelFrame):
                 display.to_uint8, mapping=mapping, colormap=colormap, limits=(stats.min, stats.max)
             )
         self._view.set_detail_renderer(renderer)
-        input_before = self._view.input_rect()
+        aspect_before = self._view.input_rect()
         self._view.set_content(pixels, geometry=geometry, values=values, full_hw=full_hw)
         self._shown_mapping = mapping
         if self.mapping() == DEFAULT_CHOICE:
@@ -413,10 +382,10 @@ class MapPanelWidget(PanelFrame):
         else:
             self._histogram.set_histogram(None, None)
         self._stats.set_stats(stats)
-        self._update_colorbar(mapping, colormap, stats, values, ticks)
-        # The next frame of a video: only the picture and its numbers changed (no layout).
+        show_colorbar(self._colorbar, mapping, colormap, stats, values, ticks)
+        self._apply_compact_mode()
         grid = self.parentWidget()
-        if isinstance(grid, FeatureGridWidget) and self._view.input_rect() != input_before:
+        if isinstance(grid, FeatureGridWidget) and self._view.input_rect() != aspect_before:
             grid.refresh_layout()  # a new input may have another aspect ratio
 
     def set_error(self, message: str) -> None:
@@ -498,18 +467,8 @@ class MapPanelWidget(PanelFrame):
         return "diverging" if effective == "diverging" else "sequential"
 
     def _fill_colormaps(self, kind: str, current: str) -> None:
-        names = display.DIVERGING_COLORMAPS if kind == "diverging" else display.COLORMAPS
-        combo = self._colormap_combo
-        if combo.property("kind") == kind and combo.count():
-            combo.setCurrentIndex(max(0, combo.findData(current)))
-            return
-        combo.clear()
-        combo.addItem(DEFAULT_CHOICE, "")
-        for name in names:
-            combo.addItem(name, name)
-        combo.setProperty("kind", kind)
-        combo.setCurrentIndex(max(0, combo.findData(current)))
-        self._update_default_labels()
+        if fill_colormaps(self._colormap_combo, kind, current):
+            self._update_default_labels()
 
     def _refill_colormaps_for_mapping(self) -> None:
         self._colormap_combo.blockSignals(True)
@@ -517,35 +476,6 @@ class MapPanelWidget(PanelFrame):
             self._fill_colormaps(self._colormap_kind(self.mapping()), self.colormap())
         finally:
             self._colormap_combo.blockSignals(False)
-
-    def _update_colorbar(self, mapping, colormap, stats, values, ticks) -> None:
-        colored = mapping == "diverging" or (colormap not in (None, "", "gray", "grey"))
-        if not colored or mapping not in MAPPINGS:
-            self._colorbar.setVisible(False)
-            return
-        if ticks is None:
-            ticks = self._ticks_for(mapping, stats, values)
-        bar_map = colormap if colormap else None
-        if mapping == "diverging" and bar_map not in display.DIVERGING_COLORMAPS:
-            bar_map = display.DEFAULT_DIVERGING
-        try:
-            self._colorbar.set_colorbar(bar_map, ticks)
-        except ValueError:
-            self._colorbar.setVisible(False)
-            return
-        self._colorbar.setVisible(True)
-
-    @staticmethod
-    def _ticks_for(mapping: str, stats, values) -> list[tuple[float, str]]:
-        # The ticks depend only on the map's range: ask for them with a two-value stand-in
-        # instead of passing the whole map through the GUI thread.
-        if mapping == "diverging" and values is not None and np.ndim(values) == 3:
-            return display.colorbar_ticks(mapping, values)
-        if stats is None:
-            if values is None:
-                return display.colorbar_ticks(mapping, np.zeros((0, 0), np.float32))
-            return display.colorbar_ticks(mapping, values)
-        return display.colorbar_ticks(mapping, np.array([[stats.min, stats.max]], np.float32))
 
     def sizeHint(self) -> QSize:
         return QSize(360, 300)
@@ -616,3 +546,4 @@ class MapPanelWidget(PanelFrame):
 
     def _on_relu_button_toggled(self, on: bool) -> None:
         self.reluToggled.emit(bool(on))
+

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
-    QBrush,
     QColor,
     QImage,
     QKeyEvent,
@@ -34,6 +33,7 @@ from PySide6.QtWidgets import (
 from filterstudio.core.geometry import MapGeometry
 from filterstudio.gui.imaging import array_to_qimage
 
+from .field_overlay import FieldOverlay
 from .map_detail import DetailRenderer, DetailTile, ShownPicture, draw_cell_grid
 from .map_style import (
     BACKGROUND,
@@ -41,14 +41,9 @@ from .map_style import (
     HIGHLIGHT_COLOR,
     INPUT_OUTLINE_COLOR,
     MAX_ZOOM,
-    PADDED_TAP_COLOR,
-    TAP_COLOR,
-    WINDOW_COLOR,
     Z_FRAME,
     Z_HIGHLIGHT,
     Z_PIXMAP,
-    Z_TAPS,
-    Z_WINDOW,
     ZOOM_STEP,
     OutlineItem,
     cosmetic_pen,
@@ -119,10 +114,8 @@ class MapView(QGraphicsView):
             QGraphicsRectItem(), INPUT_OUTLINE_COLOR, 1.0, Z_FRAME, Qt.PenStyle.DotLine
         )
         self._highlight_item = self._add_outline(OutlineItem(), HIGHLIGHT_COLOR, 2.0, Z_HIGHLIGHT)
-        self._window_item = self._add_outline(
-            OutlineItem(), WINDOW_COLOR, 1.0, Z_WINDOW, Qt.PenStyle.DashLine
-        )
-        self._tap_items: list[QGraphicsRectItem] = []
+        # A hovered cell's taps, field and winning cell.
+        self._overlay = FieldOverlay(self.scene())
         # Deep zoom into a downscaled overview: the visible cells drawn from the exact values.
         self._detail = DetailTile(self.scene(), self)
         self._detail.due.connect(self.refresh_detail)
@@ -326,39 +319,39 @@ class MapView(QGraphicsView):
             taps a dashed outline in another colour with a translucent fill (they lie outside
             the image). The bounding box of all taps is outlined with a thin dashed line.
         """
-        scene = self.scene()
-        for item in self._tap_items:
-            scene.removeItem(item)
-        self._tap_items = []
-        if not taps:
-            self._window_item.setVisible(False)
-            return
-        inside_pen = cosmetic_pen(TAP_COLOR, 2.0)
-        padded_pen = cosmetic_pen(PADDED_TAP_COLOR, 2.0, Qt.PenStyle.DashLine)
-        padded_brush = QBrush(
-            QColor(PADDED_TAP_COLOR.red(), PADDED_TAP_COLOR.green(), PADDED_TAP_COLOR.blue(), 70)
-        )
-        ys = [t[2] for t in taps]
-        xs = [t[3] for t in taps]
-        for _a, _b, y, x, inside in taps:
-            item = OutlineItem(QRectF(float(x), float(y), 1.0, 1.0))
-            item.setPen(inside_pen if inside else padded_pen)
-            if not inside:
-                item.setBrush(padded_brush)
-            item.setZValue(Z_TAPS)
-            scene.addItem(item)
-            self._tap_items.append(item)
-        y0, y1, x0, x1 = min(ys), max(ys) + 1, min(xs), max(xs) + 1
-        self._window_item.setRect(QRectF(float(x0), float(y0), float(x1 - x0), float(y1 - y0)))
-        self._window_item.setVisible(True)
+        self._overlay.set_taps(taps)
 
     def receptive_field_items(self) -> list[QGraphicsRectItem]:
         """One outline item per tap of the current receptive field, in tap order."""
-        return list(self._tap_items)
+        return self._overlay.tap_items()
 
     def window_item(self) -> QGraphicsRectItem:
         """The item outlining the bounding box of the receptive field."""
-        return self._window_item
+        return self._overlay.window
+
+    def cells_rect(self, top: int, left: int, rows: int, cols: int) -> QRectF:
+        """Scene rectangle of ``rows x cols`` cells of the shown picture from ``(top, left)``
+        (input pixels for the input; cells may lie past the edge)."""
+        return self.cell_rect(top, left).united(self.cell_rect(top + rows - 1, left + cols - 1))
+
+    def set_field(self, cells: tuple[int, int, int, int] | None) -> None:
+        """Fill and outline the cells ``(top, left, rows, cols)`` a hovered cell of a later
+        stage reads (picture pixels in the input); None hides it."""
+        rect = None if cells is None or self._shown is None else self.cells_rect(*cells)
+        self._overlay.set_field(rect)
+
+    def set_mark(self, cell: tuple[int, int] | None) -> None:
+        """Outline cell ``(i, j)``: the one that won a max pool; None hides it."""
+        rect = None if cell is None or self._shown is None else self.cell_rect(*cell)
+        self._overlay.set_mark(rect)
+
+    def field_item(self) -> QGraphicsRectItem:
+        """The item drawn by :meth:`set_field` (hidden when none)."""
+        return self._overlay.field
+
+    def mark_item(self) -> QGraphicsRectItem:
+        """The item drawn by :meth:`set_mark` (hidden when none)."""
+        return self._overlay.mark
 
     # ------------------------------------------------------------------ zoom and centre
 

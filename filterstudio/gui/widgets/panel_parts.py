@@ -104,11 +104,14 @@ class ElidingLabel(QLabel):
     def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._full = text
+        self._elided_at: tuple[int, str] | None = None
         self.setMinimumWidth(1)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         super().setText(text)
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        if text == self._full and self._elided_at == (self.width(), self.font().key()):
+            return  # set again unchanged: no new size hint, no repaint
         self._full = text
         self._elide()
 
@@ -124,8 +127,10 @@ class ElidingLabel(QLabel):
         self._elide()
 
     def _elide(self) -> None:
+        self._elided_at = (self.width(), self.font().key())
         shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, self.width())
-        super().setText(shown)
+        if super().text() != shown:
+            super().setText(shown)
 
 
 class StatsLabel(QWidget):
@@ -458,3 +463,16 @@ class PanelFrame(QFrame):
         else:
             painter.setPen(QPen(self.palette().mid().color(), 1.0))
             painter.drawRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5))
+
+
+def set_tip(widget: QWidget, text: str) -> None:
+    """``widget``'s tooltip, set only when it says something else."""
+    if widget.toolTip() != text:
+        widget.setToolTip(text)
+
+
+def set_item_text(combo, text: str) -> None:
+    """The first item's text, set only when it says something else (a combo box re-measures
+    and repaints itself for every setItemText)."""
+    if combo.itemText(0) != text:
+        combo.setItemText(0, text)
