@@ -1,6 +1,6 @@
 """The studio playing a 720p clip through four filters, beside the engine's limit for that work.
 
-Run:  python benchmarks/bench_playback.py [--repeats N] [--seconds S]
+Run:  python benchmarks/bench_playback.py [--repeats N] [--seconds S] [--slots N]
 
 The clip (1280 x 720, MPEG-4, at 60 frames/s: a rate real clips have, above what this work
 allows on a small machine, so the clip's own rate does not hold the playback back) is generated
@@ -15,6 +15,8 @@ plays for ``--seconds``, looping at the end, ``--repeats`` times. Printed, media
   (bench_video's ``convolve only``), measured in this process between the repeats;
 * the compute thread's work alone: the four maps as the studio asks for them
   (``process_request``: convolution, 8-bit display copy and statistics), one after another;
+* the GUI thread's CPU time per frame shown (its own work: handing frames and maps to the
+  views, layout, painting), which the load of other programs hardly moves;
 * the longest event-loop stall (how late a 5 ms timer fired, as bench_live measures it; the
   target is none over 50 ms) and the frames dropped (read, never shown with all their maps).
 
@@ -25,8 +27,12 @@ same round mean more than any one figure.
 from __future__ import annotations
 
 import argparse
+import atexit
+import cProfile
 import os
 import platform
+import pstats
+import shutil
 import statistics
 import sys
 import tempfile
@@ -34,6 +40,10 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The window as at a first run: a dock arrangement saved by an earlier run (or anything else on
+# this account) would change the panels' sizes, and with them the work of every frame.
+os.environ["XDG_CONFIG_HOME"] = _settings = tempfile.mkdtemp(prefix="bench-playback-settings-")
+atexit.register(shutil.rmtree, _settings, True)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
@@ -55,8 +65,11 @@ def run_events(seconds: float) -> None:
     loop.exec()
 
 
-def play_once(win: MainWindow, clip: Path, seconds: float) -> dict[str, float]:
-    """Open ``clip``, play ``seconds`` (looping), and read the window's counters."""
+def play_once(
+    win: MainWindow, clip: Path, seconds: float, profile: cProfile.Profile | None = None
+) -> dict[str, float]:
+    """Open ``clip``, play ``seconds`` (looping), and read the window's counters; ``profile``
+    (timed by the GUI thread's CPU clock) runs meanwhile if given."""
     assert win.open_video(clip), "the clip did not open"
     run_events(0.5)  # the first frames: panels laid out, display copies sized
     win.playback.seek(0)
@@ -68,13 +81,19 @@ def play_once(win: MainWindow, clip: Path, seconds: float) -> dict[str, float]:
     restarts.timeout.connect(lambda: win.playback.has_ended() and win.play())
     restarts.start()
     meter.start()
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.thread_time()
+    if profile is not None:
+        profile.enable()
     run_events(seconds)
-    elapsed = time.perf_counter() - t0
+    if profile is not None:
+        profile.disable()
+    elapsed, cpu = time.perf_counter() - t0, time.thread_time() - cpu0
     meter.stop()
     restarts.stop()
+    shown = win.frames_shown() - shown0
     out = {
-        "shown_rate": (win.frames_shown() - shown0) / elapsed,
+        "shown_rate": shown / elapsed,
+        "gui_ms": 1000 * cpu / max(shown, 1),
         "dropped": win.frames_dropped() - dropped0,
         "stall": meter.worst,
     }
@@ -111,6 +130,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=8.0)
+    ap.add_argument("--slots", type=int, default=0, metavar="N",
+                    help="also play a round under cProfile and print the N functions of the GUI "
+                         "thread that take the most CPU time per frame shown")  # fmt: skip
     args = ap.parse_args()
     app = create_app()
     win = MainWindow()
@@ -135,9 +157,11 @@ def main() -> int:
             print(
                 f"  round: shown {row['shown_rate']:.1f} frames/s, engine limit "
                 f"{row['engine']:.1f}, compute thread alone {row['worker']:.1f}, stall "
-                f"{row['stall']:.0f} ms, dropped {row['dropped']:.0f}",
+                f"{row['stall']:.0f} ms, dropped {row['dropped']:.0f}, GUI thread "
+                f"{row['gui_ms']:.0f} ms CPU per frame shown",
                 flush=True,
             )
+        slots = profiled_slots(win, clip, args.seconds, args.slots) if args.slots else []
     med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
     ratio = statistics.median(r["shown_rate"] / r["engine"] for r in rows)
     ratio_w = statistics.median(r["shown_rate"] / r["worker"] for r in rows)
@@ -158,9 +182,28 @@ def main() -> int:
     print(f"longest event-loop stall:                   {med['stall']:6.0f} ms "
           f"(worst round {max(r['stall'] for r in rows):.0f} ms; target: none over 50 ms)")  # fmt: skip
     print(f"frames dropped per round:                   {med['dropped']:6.0f}")
+    print(f"GUI thread's CPU time per frame shown:      {med['gui_ms']:6.1f} ms")
+    for line in slots:
+        print(line)
     win.controller.mark_clean()
     win.close()
     return 0
+
+
+def profiled_slots(win: MainWindow, clip: Path, seconds: float, n: int) -> list[str]:
+    """One more round under cProfile on the GUI thread's CPU clock: where its time goes."""
+    profile = cProfile.Profile(time.thread_time)
+    row = play_once(win, clip, seconds, profile)
+    frames = max(1.0, row["shown_rate"] * seconds)
+    stats = pstats.Stats(profile).stats  # {(file, line, name): (cc, nc, tt, ct, callers)}
+    ours = [(ct, nc, key) for key, (_cc, nc, _tt, ct, _callers) in stats.items()
+            if "filterstudio" in key[0] and key[2] != "<module>"]  # fmt: skip
+    lines = [f"GUI thread, one more round under cProfile ({frames:.0f} frames shown; the profiler "
+             f"adds time of its own): CPU ms per frame shown, calls per frame, function"]  # fmt: skip
+    for ct, nc, (path, line, name) in sorted(ours, reverse=True)[:n]:
+        where = f"{Path(path).parent.name}/{Path(path).name}:{line}"
+        lines.append(f"  {1000 * ct / frames:7.2f} {nc / frames:6.1f}  {name} ({where})")
+    return lines
 
 
 if __name__ == "__main__":

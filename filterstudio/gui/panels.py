@@ -97,12 +97,15 @@ class MapPanels(PanelSet):
             self._show_mapping(uid)
 
     def on_image_changed(self, state: ImageState | None) -> None:
-        self._image = state
+        old, self._image = self._image, state
         self._shown.clear()
+        # The titles say the maps' sizes: the next frame of a video keeps every one of them.
+        same_size = _size(old) == _size(state)
         for uid, panel in self._panels.items():
             # The next frame of a video follows at once: no "updating" flashing between frames.
             panel.set_busy(state is not None and state.frame is None)
-            self._retitle(uid)
+            if not same_size or uid in self._derived_uids():
+                self._retitle(uid)
 
     def on_result(self, res: ComputeResult) -> None:
         panel = self._panels.get(res.uid)
@@ -123,8 +126,11 @@ class MapPanels(PanelSet):
                 mapping=res.mapping,
                 colormap=res.colormap,
             )
-        if res.uid in {d.uid for d in self._derived}:
+        if res.uid in self._derived_uids():
             self._retitle(res.uid)  # a combined map's title says its size once it is known
+
+    def _derived_uids(self) -> set[str]:
+        return {d.uid for d in self._derived}
 
     # -- panels --------------------------------------------------------------------------
     def _lay_out(self) -> None:
@@ -170,3 +176,7 @@ class MapPanels(PanelSet):
         oh, ow = geo.out_hw
         act = "" if f.activation == "none" else f"  {f.activation}"
         panel.set_title(f"{f.name}  {f.size_label} \u2192 {size_text(oh, ow)}{act}")
+
+
+def _size(state: ImageState | None) -> tuple[int, ...] | None:
+    return None if state is None else tuple(state.pixels.shape[:2])

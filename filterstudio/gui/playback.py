@@ -440,11 +440,11 @@ class Playback(WindowPart):
         self._gate.reset()
 
     def _hold_busy(self, on: bool) -> None:
-        """Keep the busy bar up while frames play (the studio works the whole time): shown and
-        hidden with every frame, it would lay out and repaint the whole window each time."""
+        """Tell the status bar frames play (the studio works the whole time, the transport bar
+        says how fast): it stops counting maps per frame and showing update times."""
         if on != self._busy_held:
             self._busy_held = on
-            self._status.set_loading(on)
+            self._status.set_playing(on)
 
     def _on_wake(self) -> None:
         if self._feed is not None:

@@ -55,6 +55,7 @@ class StatusPresenter(QObject):
         self._lasting: tuple[int, str] | None = None
         self._computing = False
         self._loading = 0
+        self._playing = False
 
     # -- messages ------------------------------------------------------------------------
     def show(self, text: str, ms: int = MESSAGE_MS) -> None:
@@ -81,11 +82,27 @@ class StatusPresenter(QObject):
 
     # -- picture, timing, progress --------------------------------------------------------
     def set_picture(self, state: ImageState | None) -> None:
-        self.size_label.setText("" if state is None else f"{state.size_label}, {state.mode_label}")
+        text = "" if state is None else f"{state.size_label}, {state.mode_label}"
+        if text != self.size_label.text():  # the frames of a video keep their size
+            self.size_label.setText(text)
 
     def set_updated(self, seconds: float) -> None:
         """Every map is current, ``seconds`` after the edit that asked for the last one."""
-        self.time_label.setText(f"updated {time.strftime('%H:%M:%S')} ({seconds * 1000:.0f} ms)")
+        if not self._playing:
+            self.time_label.setText(
+                f"updated {time.strftime('%H:%M:%S')} ({seconds * 1000:.0f} ms)"
+            )
+
+    def set_playing(self, playing: bool) -> None:
+        """Frames play: every map is asked for again with each one, so neither the count of
+        maps done nor the time of the last update says anything (the transport bar shows the
+        rates). The bar and the time stay away meanwhile: a busy bar's animation repaints 60
+        times a second, and a label whose text changes width lays the whole window out."""
+        self._playing = bool(playing)
+        if self._playing:
+            self.time_label.clear()
+            self.set_progress(0, 0)
+        self._show_busy()
 
     def set_computing(self, busy: bool) -> None:
         self._computing = bool(busy)
@@ -96,10 +113,10 @@ class StatusPresenter(QObject):
         self._show_busy()
 
     def _show_busy(self) -> None:
-        self.busy_bar.setVisible(self._computing or self._loading > 0)
+        self.busy_bar.setVisible(not self._playing and (self._computing or self._loading > 0))
 
     def set_progress(self, done: int, total: int) -> None:
-        self._progress = (done, total)
+        self._progress = (0, 0) if self._playing else (done, total)
         if not self._progress_timer.isActive():
             self._progress_timer.start()
 

@@ -133,59 +133,121 @@ class ElidingLabel(QLabel):
             super().setText(shown)
 
 
-class StatsLabel(ElidingLabel):
+class StatsLabel(QWidget):
     """A map's statistics line that shows the widest of its forms that fits its width.
 
     Every form keeps the minimum, maximum and mean (:func:`format_stats`); columns of figures
-    line up in the fixed-width font, and the narrowest forms take the narrower proportional
-    one, one size smaller at the last. ``text()`` is the full line.
+    line up in the fixed-width font (the widget's own), and the narrowest forms take the
+    narrower proportional one, one size smaller at the last. ``text()`` is the form chosen,
+    ``full_text()`` the full line.
+
+    The line is painted here rather than by a ``QLabel``: a video changes the numbers with
+    every frame, and a label's new text would lay out its panel, the grid and every widget
+    around them again (a tab widget repaints all it holds then). New numbers repaint this
+    line only; its height follows its fonts, never its text.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("", parent)
+        super().__init__(parent)
         self._forms: tuple[str, str, str] | None = None
         self._room = 0
-        self._fitted: tuple | None = None
+        self._text = ""
+        self._which = 0  # the font ``_text`` is painted in: the widget's, narrow, smallest
+        self._fonts_key: tuple[str, str] | None = None
+        self._choices_fonts: tuple[QFont, QFont, QFont] = (QFont(), QFont(), QFont())
+        self._metrics: tuple[QFontMetrics, QFontMetrics, QFontMetrics] | None = None
+        self.setMinimumWidth(1)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
 
     def set_stats(self, stats) -> None:
         """Show ``stats`` (a MapStats), or nothing for None."""
         if stats is None:
-            self._forms = None
+            forms = None
         else:
-            self._forms = (
+            forms = (
                 format_stats(stats),
                 format_stats(stats, compact=True),
                 format_stats(stats, tight=True),
             )
-        tip = self._forms[0] if self._forms else ""
-        if self.toolTip() != tip:
-            self.setToolTip(tip)
+        if forms == self._forms:
+            return
+        self._forms = forms
+        self.setToolTip(forms[0] if forms else "")
+        self.setAccessibleDescription(forms[0] if forms else "")  # what a label would have read
         self.fit(self._room)
 
     def full_text(self) -> str:
         """The full line (``""`` without statistics)."""
         return self._forms[0] if self._forms else ""
 
+    def text(self) -> str:
+        """The form chosen for the width given to :meth:`fit`."""
+        return self._text
+
+    def shown_text(self) -> str:
+        """What is painted: the chosen form, shortened with "…" when it does not fit."""
+        return self._elided(self._text)
+
+    def shown_font(self) -> QFont:
+        """The font the chosen form is painted in."""
+        return QFont(self._fonts()[self._which])
+
     def fit(self, room: int) -> None:
         """Choose the form and font for ``room`` pixels of width."""
-        key = (room, self._forms, self.parentWidget() and self.parentWidget().font().key())
-        if key == self._fitted:
-            return  # the same numbers in the same room: the same form and font as now
-        self._fitted = key
         self._room = room
-        owner = self.parentWidget() or self
         full, compact, tight = self._forms or ("", "", "")
-        mono, narrow, smallest = mono_font(owner), small_font(owner), small_font(owner, -2.0)
-        choices = (
-            (full, mono), (compact, mono), (compact, narrow), (tight, narrow), (tight, smallest),
-        )  # fmt: skip
-        text, font = next(
-            ((t, f) for t, f in choices if QFontMetrics(f).horizontalAdvance(t) <= room),
-            choices[-1],
+        metrics = self._metrics_of()
+        choices = ((full, 0), (compact, 0), (compact, 1), (tight, 1), (tight, 2))
+        text, which = next(
+            ((t, k) for t, k in choices if metrics[k].horizontalAdvance(t) <= room), choices[-1]
         )
-        if self.font() != font:
-            self.setFont(font)
-        super().setText(text)
+        if (text, which) != (self._text, self._which):
+            self._text, self._which = text, which
+            self.update()
+
+    def _fonts(self) -> tuple[QFont, QFont, QFont]:
+        """The widget's font and the narrower two, taken again only when a font changed."""
+        owner = self.parentWidget() or self
+        key = (self.font().key(), owner.font().key())
+        if key != self._fonts_key:
+            self._fonts_key = key
+            self._choices_fonts = (QFont(self.font()), small_font(owner), small_font(owner, -2.0))
+            self._metrics = None
+        return self._choices_fonts
+
+    def _metrics_of(self) -> tuple[QFontMetrics, QFontMetrics, QFontMetrics]:
+        if self._metrics is None:
+            mono, narrow, smallest = self._fonts()
+            self._metrics = (QFontMetrics(mono), QFontMetrics(narrow), QFontMetrics(smallest))
+        return self._metrics
+
+    def _elided(self, text: str) -> str:
+        metrics = self._metrics_of()[self._which]
+        return metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(0, self.width()))
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        height = max(m.height() for m in self._metrics_of())
+        return QSize(self._metrics_of()[0].horizontalAdvance(self.full_text()), height)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(1, self.sizeHint().height())
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fonts()
+            self.updateGeometry()  # a font of another size: the line's height follows it
+            self.fit(self._room)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if not self._text:
+            return
+        painter = QPainter(self)
+        painter.setFont(self._fonts()[self._which])
+        painter.setPen(self.palette().windowText().color())
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(self.rect(), int(flags), self._elided(self._text))
+        painter.end()
 
 
 class HistogramWidget(QWidget):
@@ -227,39 +289,43 @@ class HistogramWidget(QWidget):
         ratio = self.devicePixelRatioF()
         cache = self._cache
         if cache is None or cache.size() != self.size() * ratio:
-            cache = QPixmap(self.size() * ratio)
+            size = self.size() * ratio
+            cache = QPixmap.fromImage(array_to_qimage(self._bars(size.width(), size.height())))
             cache.setDevicePixelRatio(ratio)
-            cache.fill(Qt.GlobalColor.transparent)
-            painter = QPainter(cache)
-            self._draw_bars(painter)
-            painter.end()
             self._cache = cache
         painter = QPainter(self)
         painter.drawPixmap(0, 0, cache)
         painter.end()
 
-    def _draw_bars(self, painter: QPainter) -> None:
+    def _bars(self, width: int, height: int) -> np.ndarray:
+        """The bars as ``(height, width, 3)`` RGB pixels, made by whole columns at once: a
+        video brings new counts to every panel with every frame."""
         counts, edges = self._counts, self._edges
-        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
-        painter.fillRect(rect, BACKGROUND)
+        rgb = np.empty((height, width, 3), np.uint8)
+        rgb[:] = _rgb(BACKGROUND)
+        n = counts.size
+        bar_w = width / n
+        x = np.arange(width)
+        k = np.minimum((x * n) // max(width, 1), n - 1)
         # Square-root heights: edge maps pile up near zero and would flatten every other bar.
         heights = np.sqrt(counts / counts.max())
-        n = counts.size
-        bar_w = rect.width() / n
+        tall = np.where(heights > 0, np.maximum(1.0, heights * (height - 1)), 0.0)
+        column_h = np.rint(tall[k]).astype(int)
+        if bar_w >= 2:
+            column_h[(x + 0.5) - k * bar_w > bar_w - 0.5] = 0  # a hair's gap between bars
         centres = (edges[:-1] + edges[1:]) / 2.0
-        for k in range(n):
-            if heights[k] <= 0:
-                continue
-            h = max(1.0, heights[k] * (rect.height() - 1))
-            color = NEGATIVE_BAR if centres[k] < 0 else POSITIVE_BAR
-            painter.fillRect(
-                QRectF(rect.left() + k * bar_w, rect.bottom() - h, max(1.0, bar_w - 0.5), h), color
-            )
+        colours = np.where((centres < 0)[:, None], _rgb(NEGATIVE_BAR), _rgb(POSITIVE_BAR))
+        rows = np.arange(height)[:, None]
+        filled = rows >= height - column_h[None, :]
+        rgb[filled] = np.broadcast_to(colours[k][None, :, :], (height, width, 3))[filled]
         zero = self.zero_position()
         if zero is not None:
-            x = rect.left() + zero * rect.width()
-            painter.setPen(QPen(QColor(240, 240, 240), 1.0))
-            painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
+            rgb[:, min(width - 1, int(zero * width))] = (240, 240, 240)
+        return rgb
+
+
+def _rgb(color: QColor) -> tuple[int, int, int]:
+    return color.red(), color.green(), color.blue()
 
 
 class ColorBarWidget(QWidget):
