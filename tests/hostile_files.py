@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import struct
+import threading
 import zipfile
 import zlib
 
@@ -197,3 +198,22 @@ def npz_bomb(shape: tuple[int, ...], name: str = "weight") -> bytes:
             member.write(block)
         member.write(bytes(n % len(block)))
     return out.getvalue()
+
+
+def in_time(call, seconds: float = 5.0):
+    """Run ``call`` in a thread; fail (not hang) if it does not return within ``seconds``."""
+    result: dict = {}
+
+    def run():
+        try:
+            result["value"] = call()
+        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+            result["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), "the call blocked"
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")

@@ -9,7 +9,6 @@ import io
 import os
 import subprocess
 import sys
-import threading
 import time
 
 import numpy as np
@@ -285,23 +284,6 @@ def test_check_picture_size_for_a_pasted_picture():
 # == 5. Pipes, devices and folders are refused before they are opened =============================
 
 
-def _in_time(call, seconds: float = 5.0):
-    """Run ``call`` in a thread; fail (not hang) if it does not return within ``seconds``."""
-    result: dict = {}
-
-    def run():
-        try:
-            result["value"] = call()
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
-            result["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    assert not thread.is_alive(), "the call blocked"
-    if "error" in result:
-        raise result["error"]
-    return result.get("value")
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
@@ -310,7 +292,7 @@ def test_a_named_pipe_is_refused_without_blocking(tmp_path, reader):
     fifo = tmp_path / "pipe.png"
     os.mkfifo(fifo)
     with pytest.raises(ImageError, match="named pipe") as info:
-        _in_time(lambda: reader(fifo))
+        H.in_time(lambda: reader(fifo))
     assert one_sentence(info.value)
 
 
@@ -320,7 +302,7 @@ def test_devices_and_links_to_them_are_refused(tmp_path):
     link.symlink_to("/dev/zero")
     for path in ("/dev/zero", link):
         with pytest.raises(ImageError, match="is a device") as info:
-            _in_time(lambda p=path: load_image(p))
+            H.in_time(lambda p=path: load_image(p))
         assert one_sentence(info.value)
 
 

@@ -3,34 +3,21 @@
 from __future__ import annotations
 
 import os
-import threading
+import sys
 
 import pytest
 
 from filterstudio.core import userfile
 from filterstudio.core.userfile import open_user_file, read_user_file
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
+import hostile_files as H  # noqa: E402
+
 
 class Refused(ValueError):
     pass
 
 
-def _in_time(call, seconds: float = 5.0):
-    result: dict = {}
-
-    def run():
-        try:
-            result["value"] = call()
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
-            result["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    assert not thread.is_alive(), "the call blocked"
-    if "error" in result:
-        raise result["error"]
-    return result.get("value")
 
 
 def test_a_regular_file_is_read_whole(tmp_path):
@@ -44,7 +31,7 @@ def test_a_fifo_is_refused_before_it_is_opened(tmp_path):
     fifo = tmp_path / "k.txt"
     os.mkfifo(fifo)
     with pytest.raises(Refused, match=r"^'k\.txt' is a named pipe \(FIFO\), not a kernel file"):
-        _in_time(lambda: read_user_file(fifo, max_bytes=100, what="kernel file", error=Refused))
+        H.in_time(lambda: read_user_file(fifo, max_bytes=100, what="kernel file", error=Refused))
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
@@ -57,7 +44,7 @@ def test_a_fifo_swapped_in_after_the_first_look_is_refused_not_read(tmp_path, mo
     real_stat = os.stat
     monkeypatch.setattr(userfile.os, "stat", lambda p, *a, **k: real_stat(regular))
     with pytest.raises(Refused, match="named pipe"):
-        _in_time(lambda: open_user_file(fifo, max_bytes=100, what="bank file", error=Refused))
+        H.in_time(lambda: open_user_file(fifo, max_bytes=100, what="bank file", error=Refused))
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
@@ -65,7 +52,7 @@ def test_devices_folders_and_links_to_devices_are_refused(tmp_path):
     link = tmp_path / "zero.txt"
     link.symlink_to("/dev/zero")
     with pytest.raises(Refused, match="is a device"):
-        _in_time(lambda: read_user_file(link, max_bytes=10**9, error=Refused))
+        H.in_time(lambda: read_user_file(link, max_bytes=10**9, error=Refused))
     with pytest.raises(Refused, match="is a folder"):
         read_user_file(tmp_path, max_bytes=10, error=Refused)
 

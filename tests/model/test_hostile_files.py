@@ -7,7 +7,6 @@ import io
 import json
 import os
 import sys
-import threading
 import time
 import zipfile
 
@@ -40,22 +39,6 @@ def one_sentence(exc: BaseException) -> None:
     assert len(text) < 400, text
 
 
-def _in_time(call, seconds: float = 5.0):
-    result: dict = {}
-
-    def run():
-        try:
-            result["value"] = call()
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
-            result["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    assert not thread.is_alive(), "the call blocked"
-    if "error" in result:
-        raise result["error"]
-    return result.get("value")
 
 
 # == 3. Weights: headers first ====================================================================
@@ -173,7 +156,7 @@ def test_a_named_pipe_is_refused_without_blocking(tmp_path, name, reader, error)
     fifo = tmp_path / name
     os.mkfifo(fifo)
     with pytest.raises(error, match="named pipe") as info:
-        _in_time(lambda: reader(fifo))
+        H.in_time(lambda: reader(fifo))
     one_sentence(info.value)
 
 
@@ -185,7 +168,7 @@ def test_a_link_to_dev_zero_is_refused_not_read_for_ever(tmp_path, name):
     reader = {"k.txt": parse_kernel, "k.json": parse_kernel, "bank.json": load_bank,
               "s.fstudio": load_session, "w.npy": import_weights}[name]
     with pytest.raises(ValueError, match="is a device") as info:
-        _in_time(lambda: reader(link))
+        H.in_time(lambda: reader(link))
     one_sentence(info.value)
 
 
@@ -358,7 +341,7 @@ def test_a_session_naming_a_pipe_a_device_or_a_folder_loads_without_it(tmp_path)
     (tmp_path / "zero.png").symlink_to("/dev/zero")
     (tmp_path / "secret.png").symlink_to("/etc/hostname")
     for name in ("pipe.png", "folder.png", "zero.png", "secret.png"):
-        loaded = _in_time(lambda n=name: load_session(_session_file(tmp_path, n)))
+        loaded = H.in_time(lambda n=name: load_session(_session_file(tmp_path, n)))
         assert loaded.image_abs_path is None, name
         (message,) = loaded.messages
         assert "was not opened" in message and message.endswith(".")
