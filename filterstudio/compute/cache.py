@@ -14,6 +14,7 @@ import numpy as np
 from ..core.pipeline import prepare_input
 from .requests import ComputeRequest, MapKey, StageRequest
 from .stagework import split_colour
+from .tap_planes import TapPlanes
 
 __all__ = ["SPLIT_BYTES", "MapCache"]
 
@@ -35,6 +36,8 @@ class MapCache:
         self._forgotten: set[MapKey] = set()
         self._prepared: tuple[tuple, np.ndarray] | None = None
         self._split: dict[MapKey, tuple[int, tuple[np.ndarray, ...]]] = {}
+        #: The planes strided previews of edited kernels are summed from (compute thread only).
+        self.taps = TapPlanes()
 
     def get(self, uid: MapKey, key: tuple | None = None) -> np.ndarray | None:
         """The cached map of ``uid`` (only if it was made for ``key``, when one is given)."""
@@ -96,6 +99,7 @@ class MapCache:
         key = (req.image_key, req.layer.channel_mode)
         if self._prepared is None or self._prepared[0] != key:
             self._prepared = None  # free the old one before making the new one
+            self.taps.clear()
             self._prepared = (key, prepare_input(req.image, req.layer.channel_mode))
         return self._prepared[1]
 

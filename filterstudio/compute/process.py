@@ -80,13 +80,16 @@ def _combined(req: CombineRequest, cache: MapCache) -> ComputeResult:
 
 
 def _preview(req: ComputeRequest, cache: MapCache, engine: Engine) -> ComputeResult:
-    """Every ``req.preview``-th cell of the exact map, computed directly (stride times f)."""
+    """Every ``req.preview``-th cell of the exact map, computed directly (stride times f): from
+    the kept tap planes where they apply (``compute.tap_planes``), else by the engine."""
     start = time.perf_counter()
     geometry = MapGeometry.for_layer(req.image.shape[:2], req.flt.size, req.layer)
     try:
         src = cache.prepared_input(req)
         layer = preview_layer(req.layer, geometry, req.preview)
-        values = engine(src, req.flt, layer, prepared=True)
+        values = cache.taps.preview(src, (req.image_key, req.layer.channel_mode), req.flt, layer)
+        if values is None:
+            values = engine(src, req.flt, layer, prepared=True)
         pixels, stats = display_copy(values, req.mapping, req.colormap, req.max_display_side)
         return answer(
             req, start, geometry, pixels=pixels, stats=stats, full_hw=geometry.out_hw
@@ -104,6 +107,7 @@ def _full(req: ComputeRequest, cache: MapCache, engine: Engine) -> ComputeResult
             raise ValueError("The kernel is larger than the padded image: output size 0.")
 
         def make() -> np.ndarray:
+            cache.taps.clear()  # a full map is what peaks: previews gather their planes again
             src = cache.prepared_input(req)
             channels = 1 if src.ndim == 2 else src.shape[2]
             effective_kernel(req.flt.kernel, req.layer.channel_mode, channels)  # validates

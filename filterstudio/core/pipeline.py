@@ -100,12 +100,7 @@ def apply_filter(
     ``prepared=True`` says ``image`` already went through :func:`prepare_input` for this mode,
     so a bank of filters converts the image once.
     """
-    if isinstance(bias, bool) or not isinstance(bias, (int, float, np.integer, np.floating)):
-        raise ValueError(f"The bias must be a number, not {bias!r}.")
-    if not np.isfinite(bias) or abs(float(bias)) >= FLOAT32_LIMIT:
-        raise ValueError(
-            f"The bias must be a finite number that fits a 32-bit float, not {float(bias)!r}."
-        )
+    _check_bias(bias)
     src = image if prepared else prepare_input(image, channel_mode)
     channels = 1 if src.ndim == 2 else src.shape[2]
     k = effective_kernel(kernel, channel_mode, channels)
@@ -119,6 +114,21 @@ def apply_filter(
         dilation=dilation,
         flip=flip,
     )
+    return finish_map(out, bias, activation)
+
+
+def _check_bias(bias) -> None:
+    if isinstance(bias, bool) or not isinstance(bias, (int, float, np.integer, np.floating)):
+        raise ValueError(f"The bias must be a number, not {bias!r}.")
+    if not np.isfinite(bias) or abs(float(bias)) >= FLOAT32_LIMIT:
+        raise ValueError(
+            f"The bias must be a finite number that fits a 32-bit float, not {float(bias)!r}."
+        )
+
+
+def finish_map(out: np.ndarray, bias: float, activation: str) -> np.ndarray:
+    """``activation(out + bias)`` in place on the float32 sum ``out``; returns it."""
+    _check_bias(bias)
     if bias:
         # A sum near the float32 limit plus the bias may overflow: the map then holds infinity,
         # as the engine's own sums do, and callers that write files refuse it (see the CLI).
