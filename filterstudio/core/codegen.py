@@ -31,15 +31,16 @@ from .codegen_parts import (
 __all__ = ["LIBRARIES", "filter_code", "kernel_code"]
 
 
+def _flipped(job: Job, code: str, why: str) -> list[str]:
+    """The line that turns the kernel 180 degrees for ``flip=True`` (none without it)."""
+    return [f"{code}  # flip=True: {why}"] if job.flip else []
+
+
 # ----------------------------------------------------------------------------- numpy
 
 
 def _numpy(job: Job) -> list[str]:
-    lines = []
-    if job.flip:
-        lines.append(
-            "kernel = kernel[::-1, ::-1]  # flip=True: true convolution turns it 180 degrees"
-        )
+    lines = _flipped(job, "kernel = kernel[::-1, ::-1]", "true convolution turns it 180 degrees")
     setup, pads = pad_setup(job)
     lines += setup
     src = "x" if job.padded else "image"
@@ -137,11 +138,9 @@ def _scipy(job: Job) -> list[str]:
 
 
 def _opencv(job: Job) -> list[str]:
-    lines = []
-    if job.flip:
-        lines.append(
-            "kernel = cv2.flip(kernel, -1)  # flip=True: filter2D correlates, so turn it 180 degrees"
-        )
+    lines = _flipped(
+        job, "kernel = cv2.flip(kernel, -1)", "filter2D correlates, so turn it 180 degrees"
+    )
     lines += dilate_lines(job, "filter2D has no dilation")
     setup, (t, b, lf, r) = pad_setup(job)
     lines += setup
@@ -247,10 +246,9 @@ def _pytorch(job: Job) -> list[str]:
             f"weight = torch.as_tensor(kernel).expand(x.shape[1], 1, {job.size[0]}, {job.size[1]})",
         ]
         groups = ", groups=x.shape[1]"
-    if job.flip:
-        lines.append(
-            "weight = torch.flip(weight, dims=(2, 3))  # flip=True: conv2d correlates: turn 180 degrees"
-        )
+    lines += _flipped(
+        job, "weight = torch.flip(weight, dims=(2, 3))", "conv2d correlates: turn 180 degrees"
+    )
     options = padding
     if (sy, sx) != (1, 1):
         options += f", stride={pair_text((sy, sx))}"
@@ -271,11 +269,7 @@ def _pytorch(job: Job) -> list[str]:
 
 
 def _keras(job: Job) -> list[str]:
-    lines = []
-    if job.flip:
-        lines.append(
-            "kernel = kernel[::-1, ::-1]  # flip=True: Keras correlates, so turn it 180 degrees"
-        )
+    lines = _flipped(job, "kernel = kernel[::-1, ::-1]", "Keras correlates, so turn it 180 degrees")
     (sy, sx), (dy, dx) = job.stride, job.dilation
     rate = (dy, dx)
     if (sy, sx) != (1, 1) and (dy, dx) != (1, 1):
