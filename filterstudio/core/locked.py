@@ -14,7 +14,7 @@ from typing import Any
 __all__ = ["locked"]
 
 
-class locked:  # noqa: N801 - used like ``property``
+class locked:  # lower case, as ``property`` is
     """A read-only property: ``read`` (an attribute name, or a function of the object) under a lock.
 
     ``lock`` names the object's attribute that holds the lock (a ``threading.Lock``, ``RLock``
