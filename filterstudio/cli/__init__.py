@@ -65,10 +65,9 @@ def _top_parser() -> argparse.ArgumentParser:
 
 
 def _presets_parser() -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(
-        prog="filterstudio presets",
-        description="List every preset kernel with its description and its grid.",
-    )
+    from .options import command_parser
+
+    return command_parser("presets", "List every preset kernel with its description and its grid.")
 
 
 def _cmd_presets(args: argparse.Namespace) -> int:

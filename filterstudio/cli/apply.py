@@ -10,6 +10,7 @@ from .options import (
     DISPLAYS,
     CommandError,
     add_layer_options,
+    command_parser,
     float32_value,
     layer_overrides,
 )
@@ -28,15 +29,15 @@ BANK_FORMATS = ("png", "jpg", "bmp", "webp", "tif", "npy")
 
 
 def apply_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="filterstudio apply",
-        description=(
+    parser = command_parser(
+        "apply",
+        (
             "Convolve a picture with one kernel (or every filter of a bank) and write the result. "
             "A .npy output, or a .tif output without --display, holds the exact float32 values; "
             "other formats are 8-bit through --display. A video gives a video of the same frame "
             "count and rate whose frames are the 8-bit maps (.mkv is lossless). " + STACK_HELP
         ),
-        epilog=(
+        (
             "A folder of pictures: 'filterstudio apply PHOTOS/ OUT/ --kernel K' writes "
             "OUT/<name>.png for every picture PHOTOS/<name>.* (.png .jpg .jpeg .bmp .tif .tiff "
             ".webp .gif; other files and sub-folders are left alone), and with --bank "

@@ -12,7 +12,7 @@ import os
 import re
 from typing import TYPE_CHECKING
 
-from .options import CommandError, add_layer_options, layer_overrides
+from .options import CommandError, add_layer_options, command_parser, layer_overrides
 from .output import output_must_be_free, read_picture
 
 if TYPE_CHECKING:  # numpy is loaded when the command runs, not for --help
@@ -24,14 +24,14 @@ _PADDINGS = ("valid", "same", "full")
 
 def fit_parser() -> argparse.ArgumentParser:
     """The options of ``filterstudio fit``."""
-    parser = argparse.ArgumentParser(
-        prog="filterstudio fit",
-        description=(
+    parser = command_parser(
+        "fit",
+        (
             "Find the kernel (and bias) whose map of BEFORE comes closest to AFTER, exactly "
             "(least squares), and print it as kernel text that --kernel reads, with the bias, "
             "the RMS residual and whether one kernel explains the change."
         ),
-        epilog=(
+        (
             "Without --padding the padding is the one whose map has AFTER's size (valid, same "
             "or full). Values of AFTER at pure black or white are taken as clipped by the "
             "editor and left out, unless --keep-clipped. A colour picture paired with a grey "

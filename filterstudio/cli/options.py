@@ -93,6 +93,15 @@ def layer_overrides(args: argparse.Namespace) -> dict:
     return changes
 
 
+def command_parser(
+    command: str, description: str, epilog: str | None = None
+) -> argparse.ArgumentParser:
+    """The parser of ``filterstudio COMMAND``: its name in usage lines, what it does, notes after."""
+    return argparse.ArgumentParser(
+        prog=f"filterstudio {command}", description=description, epilog=epilog
+    )
+
+
 def add_layer_options(parser: argparse.ArgumentParser, *, padding_default: str = "valid") -> None:
     """The options of one convolution layer (stride, padding, border, ...), as ``apply`` takes them.
 

@@ -78,8 +78,7 @@ class MapCache:
         """``uid`` is gone: drop its map, and keep none that is being computed now."""
         with self._lock:
             self._forgotten.add(uid)
-            self._values.pop(uid, None)
-            self._split.pop(uid, None)
+        self.drop(uid)  # :meth:`put` keeps no map of ``uid`` from here on
 
     def revive(self, uid: MapKey) -> None:
         """``uid`` is asked for again (an undone removal): its maps may be kept again."""

@@ -65,8 +65,7 @@ class Scheduler:
         """Ask for ``request``; it replaces anything still waiting for the same map."""
         with self._cond:
             self._forgotten.discard(request.uid)  # asked for again: it is live again
-            self._pending.pop(request.uid, None)
-            self._deferred.pop(request.uid, None)
+            self.withdraw(request.uid)
             self._pending[request.uid] = request
             self._cond.notify()
 
@@ -74,8 +73,7 @@ class Scheduler:
         """Drop everything waiting for ``uid`` (its filter was removed)."""
         with self._cond:
             self._forgotten.add(uid)
-            self._pending.pop(uid, None)
-            self._deferred.pop(uid, None)
+            self.withdraw(uid)  # the condition's lock is re-entrant
 
     def withdraw(self, uid: MapKey) -> None:
         """Drop what waits for ``uid`` (it is stale), but keep taking its next request."""

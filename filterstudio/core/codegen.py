@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import NamedTuple
 
 from .codegen_filter import check_filter_options
 from .codegen_parts import (
@@ -29,16 +31,16 @@ from .codegen_parts import (
 __all__ = ["LIBRARIES", "filter_code", "kernel_code"]
 
 
+def _flipped(job: Job, code: str, why: str) -> list[str]:
+    """The line that turns the kernel 180 degrees for ``flip=True`` (none without it)."""
+    return [f"{code}  # flip=True: {why}"] if job.flip else []
+
+
 # ----------------------------------------------------------------------------- numpy
 
 
 def _numpy(job: Job) -> list[str]:
-    lines = ["import numpy as np", "from numpy.lib.stride_tricks import sliding_window_view", ""]
-    lines += header(job, "numpy") + kernel_lines(job)
-    if job.flip:
-        lines.append(
-            "kernel = kernel[::-1, ::-1]  # flip=True: true convolution turns it 180 degrees"
-        )
+    lines = _flipped(job, "kernel = kernel[::-1, ::-1]", "true convolution turns it 180 degrees")
     setup, pads = pad_setup(job)
     lines += setup
     src = "x" if job.padded else "image"
@@ -72,9 +74,7 @@ def _numpy(job: Job) -> list[str]:
 
 
 def _scipy(job: Job) -> list[str]:
-    lines = ["import numpy as np", "from scipy import ndimage", ""]
-    lines += header(job, "scipy") + kernel_lines(job)
-    lines += dilate_lines(job, "ndimage has no dilation")
+    lines = dilate_lines(job, "ndimage has no dilation")
     setup, (t, b, lf, r) = pad_setup(job)
     lines += setup
     keh, kew = job.spread
@@ -138,12 +138,9 @@ def _scipy(job: Job) -> list[str]:
 
 
 def _opencv(job: Job) -> list[str]:
-    lines = ["import cv2", "import numpy as np", ""]
-    lines += header(job, "opencv") + kernel_lines(job)
-    if job.flip:
-        lines.append(
-            "kernel = cv2.flip(kernel, -1)  # flip=True: filter2D correlates, so turn it 180 degrees"
-        )
+    lines = _flipped(
+        job, "kernel = cv2.flip(kernel, -1)", "filter2D correlates, so turn it 180 degrees"
+    )
     lines += dilate_lines(job, "filter2D has no dilation")
     setup, (t, b, lf, r) = pad_setup(job)
     lines += setup
@@ -197,10 +194,7 @@ def _opencv(job: Job) -> list[str]:
 
 
 def _pytorch(job: Job) -> list[str]:
-    lines = ["import numpy as np", "import torch", "import torch.nn.functional as F", ""]
-    lines += header(job, "pytorch") + kernel_lines(job)
-    setup, (t, b, lf, r) = pad_setup(job)
-    lines += setup
+    lines, (t, b, lf, r) = pad_setup(job)
     (sy, sx), (dy, dx) = job.stride, job.dilation
     symmetric = job.pads is not None and t == b and lf == r
     # conv2d pads zeros, the same on both sides ("same" warns for an even kernel: F.pad then).
@@ -252,10 +246,9 @@ def _pytorch(job: Job) -> list[str]:
             f"weight = torch.as_tensor(kernel).expand(x.shape[1], 1, {job.size[0]}, {job.size[1]})",
         ]
         groups = ", groups=x.shape[1]"
-    if job.flip:
-        lines.append(
-            "weight = torch.flip(weight, dims=(2, 3))  # flip=True: conv2d correlates: turn 180 degrees"
-        )
+    lines += _flipped(
+        job, "weight = torch.flip(weight, dims=(2, 3))", "conv2d correlates: turn 180 degrees"
+    )
     options = padding
     if (sy, sx) != (1, 1):
         options += f", stride={pair_text((sy, sx))}"
@@ -276,12 +269,7 @@ def _pytorch(job: Job) -> list[str]:
 
 
 def _keras(job: Job) -> list[str]:
-    lines = ["import numpy as np", "from keras import ops", ""]
-    lines += header(job, "keras") + kernel_lines(job)
-    if job.flip:
-        lines.append(
-            "kernel = kernel[::-1, ::-1]  # flip=True: Keras correlates, so turn it 180 degrees"
-        )
+    lines = _flipped(job, "kernel = kernel[::-1, ::-1]", "Keras correlates, so turn it 180 degrees")
     (sy, sx), (dy, dx) = job.stride, job.dilation
     rate = (dy, dx)
     if (sy, sx) != (1, 1) and (dy, dx) != (1, 1):
@@ -330,12 +318,23 @@ def _keras(job: Job) -> list[str]:
     return lines
 
 
+class _Writer(NamedTuple):
+    """What a program for one library imports, and the lines after its kernel that use it."""
+
+    imports: tuple[str, ...]
+    body: Callable[[Job], list[str]]
+
+
 _WRITERS = {
-    "numpy": _numpy,
-    "scipy": _scipy,
-    "opencv": _opencv,
-    "pytorch": _pytorch,
-    "keras": _keras,
+    "numpy": _Writer(
+        ("import numpy as np", "from numpy.lib.stride_tricks import sliding_window_view"), _numpy
+    ),
+    "scipy": _Writer(("import numpy as np", "from scipy import ndimage"), _scipy),
+    "opencv": _Writer(("import cv2", "import numpy as np"), _opencv),
+    "pytorch": _Writer(
+        ("import numpy as np", "import torch", "import torch.nn.functional as F"), _pytorch
+    ),
+    "keras": _Writer(("import numpy as np", "from keras import ops"), _keras),
 }
 
 
@@ -411,7 +410,9 @@ def kernel_code(
     lib, job = check(kernel, library, stride, padding, border, cval, dilation, flip, name)
     applied, step = check_filter_options(job.kernel, channel_mode, channels, bias, activation)
     job = replace(job, kernel=applied, step=step)
-    return "\n".join(_WRITERS[lib](job) + step.output_lines()) + "\n"
+    writer = _WRITERS[lib]
+    lines = [*writer.imports, "", *header(job, lib), *kernel_lines(job), *writer.body(job)]
+    return "\n".join(lines + step.output_lines()) + "\n"
 
 
 def filter_code(flt, layer, library: str, *, channels: int) -> str:

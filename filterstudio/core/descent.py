@@ -137,19 +137,16 @@ class KernelDescent:
         start_bias: float = 0.0,
         mask=None,
     ) -> None:
+        options = dict(stride=stride, padding=padding, border=border, cval=cval, dilation=dilation)
         img, tgt, geom, keep, self._fit_bias, self._ridge, max_equations = check_fit(
             image,
             target,
             size,
-            stride=stride,
-            padding=padding,
-            border=border,
-            cval=cval,
-            dilation=dilation,
             bias=bias,
             ridge=ridge,
             max_equations=max_equations,
             mask=mask,
+            **options,
         )
         self._geom = geom
         self._layout = TapLayout(geom)

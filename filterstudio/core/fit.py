@@ -276,19 +276,16 @@ def fit_kernel_report(
     ``rms`` and ``target_std`` count the values the fit used: with sub-sampling, those of the
     spread bands only, which keeps a 12 MP fit from paying for a second pass over the picture.
     """
+    options = dict(stride=stride, padding=padding, border=border, cval=cval, dilation=dilation)
     img, tgt, geom, keep, bias, ridge, max_equations = check_fit(
         image,
         target,
         size,
-        stride=stride,
-        padding=padding,
-        border=border,
-        cval=cval,
-        dilation=dilation,
         bias=bias,
         ridge=ridge,
         max_equations=max_equations,
         mask=mask,
+        **options,
     )
     total = geom.equations if keep is None else int(np.count_nonzero(keep))
     bands = plan_bands(geom, max_equations, total / geom.equations)
@@ -395,18 +392,8 @@ def fit_kernel(
     >>> bool(np.abs(kernel - secret).max() < 1e-4), round(bias, 4)
     (True, 0.25)
     """
-    fit = fit_kernel_report(
-        image,
-        target,
-        size,
-        stride=stride,
-        padding=padding,
-        border=border,
-        cval=cval,
-        dilation=dilation,
-        bias=bias,
-        ridge=ridge,
-    )
+    options = dict(stride=stride, padding=padding, border=border, cval=cval, dilation=dilation)
+    fit = fit_kernel_report(image, target, size, bias=bias, ridge=ridge, **options)
     return np.array(fit.kernel), fit.bias, fit.rms
 
 
@@ -436,17 +423,8 @@ def residual_map(
         or not math.isfinite(float(bias))
     ):
         raise ValueError(f"The bias must be a finite number, not {bias!r}.")
-    img, tgt, geom = check_pair(
-        image,
-        target,
-        ker.shape,
-        stride=stride,
-        padding=padding,
-        border=border,
-        cval=cval,
-        dilation=dilation,
-        bias=False,
-    )
+    options = dict(stride=stride, padding=padding, border=border, cval=cval, dilation=dilation)
+    img, tgt, geom = check_pair(image, target, ker.shape, bias=False, **options)
     out = convolve(img, ker, **geom.conv_kwargs())
     if bias:
         out += np.float32(bias)
@@ -479,17 +457,8 @@ def residual_rms(
         raise ValueError("The kernel must be a 2-D grid of finite numbers.")
     if isinstance(bias, (bool, np.bool_)) or not math.isfinite(float(bias)):
         raise ValueError(f"The bias must be a finite number, not {bias!r}.")
-    img, tgt, geom = check_pair(
-        image,
-        target,
-        ker.shape,
-        stride=stride,
-        padding=padding,
-        border=border,
-        cval=cval,
-        dilation=dilation,
-        bias=False,
-    )
+    options = dict(stride=stride, padding=padding, border=border, cval=cval, dilation=dilation)
+    img, tgt, geom = check_pair(image, target, ker.shape, bias=False, **options)
     keep = check_mask(mask, tgt, 1)
     total = geom.equations if keep is None else int(np.count_nonzero(keep))
     bands = plan_bands(geom, max_equations, total / geom.equations)

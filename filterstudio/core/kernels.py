@@ -170,45 +170,57 @@ RANDOM = _const(
     ]
 )
 
+_KERNELS: dict[str, np.ndarray] = {
+    "identity": IDENTITY,
+    "box_blur": BOX_BLUR,
+    "gaussian_blur": GAUSSIAN_BLUR,
+    "gaussian_blur_5x5": GAUSSIAN_BLUR_5X5,
+    "gaussian_blur_7x7": GAUSSIAN_BLUR_7X7,
+    "sharpen": SHARPEN,
+    "unsharp_mask": UNSHARP_MASK,
+    "laplacian": LAPLACIAN,
+    "outline": OUTLINE,
+    "sobel_x": SOBEL_X,
+    "sobel_y": SOBEL_Y,
+    "prewitt_x": PREWITT_X,
+    "prewitt_y": PREWITT_Y,
+    "scharr_x": SCHARR_X,
+    "scharr_y": SCHARR_Y,
+    "emboss": EMBOSS,
+    "vertical_line": VERTICAL_LINE,
+    "horizontal_line": HORIZONTAL_LINE,
+    "motion_blur": MOTION_BLUR,
+    "laplacian_of_gaussian": LAPLACIAN_OF_GAUSSIAN,
+    "random": RANDOM,
+}
+
+#: What each preset does to a picture, in one line: its description.
+_DESCRIPTIONS: dict[str, str] = {
+    "identity": "Leaves the picture exactly as it is.",
+    "box_blur": "Averages each pixel with its 8 neighbours.",
+    "gaussian_blur": "A soft 3x3 blur that weights the centre most.",
+    "gaussian_blur_5x5": "A wider Gaussian blur (5x5 binomial weights).",
+    "gaussian_blur_7x7": "A strong Gaussian blur (7x7 binomial weights).",
+    "sharpen": "Boosts each pixel against its 4 neighbours.",
+    "unsharp_mask": "Sharpens by subtracting a 5x5 Gaussian blur.",
+    "laplacian": "Responds where brightness curves: edges and dots, any direction.",
+    "outline": "Bright outlines where a pixel differs from all 8 neighbours.",
+    "sobel_x": "Finds vertical edges: brightness changing left to right.",
+    "sobel_y": "Finds horizontal edges: brightness changing top to bottom.",
+    "prewitt_x": "Vertical edges with equal weights on all three rows.",
+    "prewitt_y": "Horizontal edges with equal weights on all three columns.",
+    "scharr_x": "Vertical edges with weights tuned for rotation accuracy.",
+    "scharr_y": "Horizontal edges with weights tuned for rotation accuracy.",
+    "emboss": "Lights the picture from the top left, as if stamped in metal.",
+    "vertical_line": "Adds up a pixel and the ones above and below it.",
+    "horizontal_line": "Adds up a pixel and the ones left and right of it.",
+    "motion_blur": "Smears along the diagonal, like a moving camera.",
+    "laplacian_of_gaussian": "Smooths, then finds edges: a 5x5 Laplacian of Gaussian.",
+    "random": "An untrained CNN filter: random He-normal weights.",
+}
+
 PRESETS: dict[str, Preset] = {
-    p.name: p
-    for p in (
-        Preset("identity", "Leaves the picture exactly as it is.", IDENTITY),
-        Preset("box_blur", "Averages each pixel with its 8 neighbours.", BOX_BLUR),
-        Preset("gaussian_blur", "A soft 3x3 blur that weights the centre most.", GAUSSIAN_BLUR),
-        Preset(
-            "gaussian_blur_5x5", "A wider Gaussian blur (5x5 binomial weights).", GAUSSIAN_BLUR_5X5
-        ),
-        Preset(
-            "gaussian_blur_7x7", "A strong Gaussian blur (7x7 binomial weights).", GAUSSIAN_BLUR_7X7
-        ),
-        Preset("sharpen", "Boosts each pixel against its 4 neighbours.", SHARPEN),
-        Preset("unsharp_mask", "Sharpens by subtracting a 5x5 Gaussian blur.", UNSHARP_MASK),
-        Preset(
-            "laplacian",
-            "Responds where brightness curves: edges and dots, any direction.",
-            LAPLACIAN,
-        ),
-        Preset("outline", "Bright outlines where a pixel differs from all 8 neighbours.", OUTLINE),
-        Preset("sobel_x", "Finds vertical edges: brightness changing left to right.", SOBEL_X),
-        Preset("sobel_y", "Finds horizontal edges: brightness changing top to bottom.", SOBEL_Y),
-        Preset("prewitt_x", "Vertical edges with equal weights on all three rows.", PREWITT_X),
-        Preset("prewitt_y", "Horizontal edges with equal weights on all three columns.", PREWITT_Y),
-        Preset("scharr_x", "Vertical edges with weights tuned for rotation accuracy.", SCHARR_X),
-        Preset("scharr_y", "Horizontal edges with weights tuned for rotation accuracy.", SCHARR_Y),
-        Preset("emboss", "Lights the picture from the top left, as if stamped in metal.", EMBOSS),
-        Preset("vertical_line", "Adds up a pixel and the ones above and below it.", VERTICAL_LINE),
-        Preset(
-            "horizontal_line", "Adds up a pixel and the ones left and right of it.", HORIZONTAL_LINE
-        ),
-        Preset("motion_blur", "Smears along the diagonal, like a moving camera.", MOTION_BLUR),
-        Preset(
-            "laplacian_of_gaussian",
-            "Smooths, then finds edges: a 5x5 Laplacian of Gaussian.",
-            LAPLACIAN_OF_GAUSSIAN,
-        ),
-        Preset("random", "An untrained CNN filter: random He-normal weights.", RANDOM),
-    )
+    name: Preset(name, _DESCRIPTIONS[name], kernel) for name, kernel in _KERNELS.items()
 }
 
 #: What each preset finds or does, in a few words: the one-line caption under its map.

@@ -21,11 +21,16 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
+from ..core.locked import locked
 from .frames import Frame, FrameSource
 
 __all__ = ["LatestFrameReader"]
+
+# What the consumer reads of the reader's state, each under the reader's condition.
+_shared = partial(locked, lock="_cond")
 
 
 class LatestFrameReader:
@@ -119,53 +124,19 @@ class LatestFrameReader:
             )
         return self.take()
 
-    @property
-    def has_frame(self) -> bool:
-        """A frame waits to be taken."""
-        with self._cond:
-            return self._latest is not None
-
-    @property
-    def dropped(self) -> int:
-        """Frames replaced by a newer one before they were taken."""
-        with self._cond:
-            return self._dropped
-
-    @property
-    def skipped(self) -> int:
-        """Frames of a paced file passed over unconverted while the consumer was busy."""
-        with self._cond:
-            return self._skipped
-
-    @property
-    def frames_read(self) -> int:
-        """Frames read from the source so far."""
-        with self._cond:
-            return self._frames_read
-
-    @property
-    def frames_taken(self) -> int:
-        """Frames handed out by :meth:`take` and :meth:`wait`."""
-        with self._cond:
-            return self._taken
-
-    @property
-    def at_end(self) -> bool:
-        """The source has no more frames (until a :meth:`seek`)."""
-        with self._cond:
-            return self._at_end
-
-    @property
-    def error(self) -> BaseException | None:
-        """What the source raised, if reading stopped on an error."""
-        with self._cond:
-            return self._error
-
-    @property
-    def running(self) -> bool:
-        """The reader's thread is alive (it stays alive at the end, waiting for a seek)."""
-        with self._cond:
-            return not self._done
+    has_frame = _shared(lambda r: r._latest is not None, "A frame waits to be taken.")
+    dropped = _shared("_dropped", "Frames replaced by a newer one before they were taken.")
+    skipped = _shared(
+        "_skipped", "Frames of a paced file passed over unconverted while the consumer was busy."
+    )
+    frames_read = _shared("_frames_read", "Frames read from the source so far.")
+    frames_taken = _shared("_taken", "Frames handed out by :meth:`take` and :meth:`wait`.")
+    at_end = _shared("_at_end", "The source has no more frames (until a :meth:`seek`).")
+    error = _shared("_error", "What the source raised, if reading stopped on an error.")
+    running = _shared(
+        lambda r: not r._done,
+        "The reader's thread is alive (it stays alive at the end, waiting for a seek).",
+    )
 
     def wait_for_end(self, timeout: float | None = None) -> bool:
         """Wait until the source has no more frames or the reader stopped; True if so."""
@@ -177,10 +148,7 @@ class LatestFrameReader:
     # ---------------------------------------------------------------------------------------
     # Commands (run on the reader's thread)
 
-    @property
-    def paused(self) -> bool:
-        with self._cond:
-            return self._paused
+    paused = _shared("_paused", "Playback is paused (a :meth:`step` still reads one frame).")
 
     def pause(self) -> None:
         """Stop reading after the frame in progress."""

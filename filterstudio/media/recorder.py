@@ -26,6 +26,7 @@ import numpy as np
 
 from ..core.display import to_uint8
 from ..core.errors import sentence
+from ..core.locked import locked
 from .containers import VideoError
 from .writer import VideoWriter
 
@@ -143,35 +144,18 @@ class MapRecorder:
                 return []
             return [w.path for w in self._writers.values() if w.frames_written]
 
-    @property
-    def running(self) -> bool:
-        """The recorder takes frames (it was not stopped and did not stop by itself)."""
-        with self._lock:
-            return not (self._stopping or self._finished)
-
-    @property
-    def error(self) -> str | None:
-        """The sentence of what failed (the videos were then discarded), or None."""
-        with self._lock:
-            return self._error
-
-    @property
-    def note(self) -> str | None:
-        """Why the recording ended early with its videos kept (a map changed size), or None."""
-        with self._lock:
-            return self._note
-
-    @property
-    def frames_recorded(self) -> int:
-        """Frames whose maps were written."""
-        with self._lock:
-            return self._frames
-
-    @property
-    def frames_skipped(self) -> int:
-        """Frames not recorded because the encoder was behind."""
-        with self._lock:
-            return self._skipped
+    running = locked(
+        lambda r: not (r._stopping or r._finished),
+        "The recorder takes frames (it was not stopped and did not stop by itself).",
+    )
+    error = locked(
+        "_error", "The sentence of what failed (the videos were then discarded), or None."
+    )
+    note = locked(
+        "_note", "Why the recording ended early with its videos kept (a map changed size), or None."
+    )
+    frames_recorded = locked("_frames", "Frames whose maps were written.")
+    frames_skipped = locked("_skipped", "Frames not recorded because the encoder was behind.")
 
     # -- the recorder's thread -------------------------------------------------------------
     def _drain(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Union
 
@@ -27,6 +28,14 @@ _uid_counter = itertools.count(1)
 def new_uid() -> str:
     """A process-unique identity for a filter; kept across edits so a panel follows its filter."""
     return f"f{next(_uid_counter)}"
+
+
+def position_of(items: Sequence, uid: str) -> int:
+    """The position of the item whose ``uid`` is ``uid`` (a filter, a stage); KeyError if none."""
+    for i, item in enumerate(items):
+        if item.uid == uid:
+            return i
+    raise KeyError(uid)
 
 
 def frozen_kernel(kernel, max_depth: int = MAX_STAGE_DEPTH) -> np.ndarray:
@@ -213,10 +222,8 @@ class Bank:
         return len(self.filters)
 
     def index_of(self, uid: str) -> int:
-        for i, f in enumerate(self.filters):
-            if f.uid == uid:
-                return i
-        raise KeyError(uid)
+        """The position of the filter ``uid``."""
+        return position_of(self.filters, uid)
 
     def with_layer(self, **changes) -> Bank:
         return replace(self, layer=replace(self.layer, **changes))

@@ -10,6 +10,7 @@ import json
 import math
 import numbers
 import os
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -472,51 +473,57 @@ def load_bank(path: str | os.PathLike) -> Bank:
     return load_guarded(_load_bank, path, BankFormatError)
 
 
+@dataclass(frozen=True)
+class StudioFileKind:
+    """One kind of Filter Studio JSON file, as its reader checks it.
+
+    ``what`` names the kind in the sentences ("bank", "session"); ``fmt`` is its ``format``
+    field; ``mistaken`` maps the format of another kind of studio file to what is said of it
+    after its name.
+    """
+
+    what: str
+    fmt: str
+    max_bytes: int
+    error: type[ValueError]
+    mistaken: dict[str, str]
+
+    def read(self, path: str | os.PathLike, name: str) -> dict:
+        """The file's JSON object, its format and version checked; ``error`` with a sentence."""
+        error, what = self.error, self.what
+        data = read_json(path, what=what, max_bytes=self.max_bytes, error=error)
+        if not isinstance(data, dict):
+            raise error(
+                f"{name} is not a Filter Studio {what} (it holds {describe(data)}, not an object)."
+            )
+        found = data.get("format")
+        if isinstance(found, str) and found in self.mistaken:
+            raise error(f"{name} {self.mistaken[found]}.")
+        if found != self.fmt:
+            detail = (
+                "its format field is missing"
+                if found is None
+                else f"its format is {describe(found)}"
+            )
+            raise error(f"{name} is not a Filter Studio {what} ({detail}).")
+        if "version" not in data:
+            raise error(f"{name} has no version number, so it cannot be read as a {what}.")
+        check_version(data["version"], what, error)
+        return data
+
+
+BANK_FILE = StudioFileKind(
+    what="bank",
+    fmt=FORMAT,
+    max_bytes=MAX_FILE_BYTES,
+    error=BankFormatError,
+    mistaken={SESSION_FORMAT: "is a Filter Studio session, not a bank; open it as a session"},
+)
+
+
 def bank_file_data(path: str | os.PathLike, name: str) -> dict:
     """The JSON object of the bank file at ``path``, its format and version checked."""
-    return studio_file_data(
-        path,
-        name,
-        what="bank",
-        fmt=FORMAT,
-        max_bytes=MAX_FILE_BYTES,
-        error=BankFormatError,
-        mistaken={SESSION_FORMAT: "is a Filter Studio session, not a bank; open it as a session"},
-    )
-
-
-def studio_file_data(
-    path: str | os.PathLike,
-    name: str,
-    *,
-    what: str,
-    fmt: str,
-    max_bytes: int,
-    error: type[ValueError],
-    mistaken: dict[str, str],
-) -> dict:
-    """The JSON object of a Filter Studio file whose ``format`` is ``fmt``, its version checked.
-
-    ``what`` names the kind of file in the sentences ("bank", "session"); ``mistaken`` maps the
-    format of another kind of studio file to what is said of it after its name.
-    """
-    data = read_json(path, what=what, max_bytes=max_bytes, error=error)
-    if not isinstance(data, dict):
-        raise error(
-            f"{name} is not a Filter Studio {what} (it holds {describe(data)}, not an object)."
-        )
-    found = data.get("format")
-    if isinstance(found, str) and found in mistaken:
-        raise error(f"{name} {mistaken[found]}.")
-    if found != fmt:
-        detail = (
-            "its format field is missing" if found is None else f"its format is {describe(found)}"
-        )
-        raise error(f"{name} is not a Filter Studio {what} ({detail}).")
-    if "version" not in data:
-        raise error(f"{name} has no version number, so it cannot be read as a {what}.")
-    check_version(data["version"], what, error)
-    return data
+    return BANK_FILE.read(path, name)
 
 
 def _load_bank(path: str | os.PathLike, name: str) -> Bank:

@@ -17,9 +17,9 @@ import numpy as np
 from .bank_io import FORMAT as BANK_FORMAT
 from .bank_io import (
     BankFormatError,
+    StudioFileKind,
     describe,
     dumps,
-    studio_file_data,
     write_file,
 )
 from .jsonfile import load_guarded
@@ -70,6 +70,14 @@ __all__ = [
 FORMAT = "filterstudio-session"
 #: The newest version written and read (version 2 when the stack has later stages).
 VERSION = 2
+
+_SESSION_FILE = StudioFileKind(
+    what="session",
+    fmt=FORMAT,
+    max_bytes=MAX_FILE_BYTES,
+    error=SessionError,
+    mistaken={BANK_FORMAT: "is a filter bank, not a session; open it as a bank"},
+)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -201,15 +209,7 @@ def load_session(path: str | os.PathLike) -> LoadedSession:
 
 
 def _load_session(path: str | os.PathLike, name: str) -> LoadedSession:
-    data = studio_file_data(
-        path,
-        name,
-        what="session",
-        fmt=FORMAT,
-        max_bytes=MAX_FILE_BYTES,
-        error=SessionError,
-        mistaken={BANK_FORMAT: "is a filter bank, not a session; open it as a bank"},
-    )
+    data = _SESSION_FILE.read(path, name)
     if "bank" not in data:
         raise SessionError(f"{name} holds no filter bank.")
     try:

@@ -41,7 +41,16 @@ import numpy as np
 
 from ..core.limits import MAX_STAGE_DEPTH, MAX_STAGES, MAX_STRIDE
 from ..core.pooling import POOL_MODES
-from .bank import MAX_FILTERS, MAX_FIRST_DEPTH, MAX_KERNEL_SIZE, Bank, Filter, Layer, _pair
+from .bank import (
+    MAX_FILTERS,
+    MAX_FIRST_DEPTH,
+    MAX_KERNEL_SIZE,
+    Bank,
+    Filter,
+    Layer,
+    _pair,
+    position_of,
+)
 
 __all__ = [
     "MAX_POOL_SIZE",
@@ -285,10 +294,7 @@ class Stack:
 
     def stage_index(self, uid: str) -> int:
         """The position of the stage ``uid``."""
-        for k, s in enumerate(self.stages):
-            if s.uid == uid:
-                return k
-        raise KeyError(uid)
+        return position_of(self.stages, uid)
 
     def maps_in(self, k: int) -> int:
         """How many maps stage ``k`` (from 0) reads; the first stage reads the picture: 0."""

@@ -26,6 +26,7 @@ __all__ = [
     "INPUT_DISPLAY_SIDE",
     "BankChange",
     "DerivedMap",
+    "FilterChanges",
     "StageChange",
     "DisplayState",
     "ImageState",
@@ -179,12 +180,37 @@ def make_derived(a_uid: str, b_uid: str, op: str) -> DerivedMap:
     return DerivedMap(uid=f"d{next(_derived_ids)}", a_uid=a_uid, b_uid=b_uid, op=op)
 
 
+@dataclass(frozen=True, kw_only=True)
+class FilterChanges:
+    """What one replacement changed among one stage's filters, by filter uid.
+
+    ``changed`` are filters whose map changes (kernel, bias, activation, switched on or off);
+    ``renamed`` those whose name alone changed. ``reordered`` means the surviving filters are
+    in another order.
+    """
+
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    renamed: tuple[str, ...] = ()
+    reordered: bool = False
+
+    @property
+    def structure_changed(self) -> bool:
+        """Filters came, went or moved: lists and grids need their rows again."""
+        return bool(self.added or self.removed or self.reordered)
+
+    def map_changed(self, uid: str) -> bool:
+        """Whether the filter ``uid`` is new or computes another map after this change."""
+        return uid in self.added or uid in self.changed
+
+
 @dataclass(frozen=True)
-class StageChange:
+class StageChange(FilterChanges):
     """What one replacement of the stack changed in one stage (by uid; ``index`` after it).
 
-    ``added``, ``removed``, ``changed``, ``renamed`` and ``reordered`` say it of the stage's
-    filters as :class:`BankChange` does of the bank's; ``settings_changed`` of its shared
+    The :class:`FilterChanges` fields say it of the stage's filters as :class:`BankChange`
+    does of the bank's; ``settings_changed`` of its shared
     settings (a conv stage's layer, a pooling stage's mode, window, stride, padding). ``new``
     marks a stage that was not there before; ``moved`` one now at another position.
     """
@@ -194,21 +220,15 @@ class StageChange:
     kind: str
     new: bool = False
     moved: bool = False
-    added: tuple[str, ...] = ()
-    removed: tuple[str, ...] = ()
-    changed: tuple[str, ...] = ()
-    renamed: tuple[str, ...] = ()
-    reordered: bool = False
     settings_changed: bool = False
 
 
 @dataclass(frozen=True)
-class BankChange:
+class BankChange(FilterChanges):
     """What one replacement of the bank (the stack's first stage) changed, by filter uid.
 
-    ``changed`` are filters whose map changes (kernel, bias, activation, switched on or off);
-    ``renamed`` those whose name alone changed. ``reordered`` means the surviving filters are
-    in another order. ``selected`` is the selected position after the change.
+    The :class:`FilterChanges` fields say it of the bank's filters; ``layer_changed`` of its
+    shared layer settings. ``selected`` is the selected position after the change.
 
     The whole stack: ``stack`` is the stack after the change (its ``bank`` is :attr:`bank`),
     ``stages`` one :class:`StageChange` per stage that changed (the first stage too),
@@ -217,11 +237,6 @@ class BankChange:
     """
 
     bank: Bank
-    added: tuple[str, ...] = ()
-    removed: tuple[str, ...] = ()
-    changed: tuple[str, ...] = ()
-    renamed: tuple[str, ...] = ()
-    reordered: bool = False
     layer_changed: bool = False
     selected: int = 0
     stack: Stack | None = None
@@ -245,14 +260,6 @@ class BankChange:
     def selected_filter(self) -> Filter | None:
         return filter_at(self.bank, self.selected)
 
-    @property
-    def structure_changed(self) -> bool:
-        """Filters came, went or moved: lists and grids need their rows again."""
-        return bool(self.added or self.removed or self.reordered)
-
-    def map_changed(self, uid: str) -> bool:
-        """Whether the filter ``uid`` is new or computes another map after this change."""
-        return uid in self.added or uid in self.changed
 
 
 def bank_change(old: Bank | None, new: Bank, selected: int, *, reload: bool = False) -> BankChange:

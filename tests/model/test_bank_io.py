@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -252,7 +253,7 @@ def test_missing_file_folder_and_oversized_file(tmp_path, monkeypatch):
         load_bank(tmp_path)
     path = tmp_path / "big.json"
     save_bank(path, BANKS["everything"])
-    monkeypatch.setattr(bank_io, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(bank_io, "BANK_FILE", replace(bank_io.BANK_FILE, max_bytes=100))
     with pytest.raises(BankFormatError, match=r"^big\.json is \d+ MB; a bank file is at most"):
         load_bank(path)
 
