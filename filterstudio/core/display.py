@@ -464,14 +464,16 @@ def map_stats(
         edges = np.linspace(0.0, 1.0, bins + 1)
     elif hi > lo:
         edges = np.linspace(lo, hi, bins + 1)
-        # cv2's top edge is exclusive (numpy's is inclusive): the values equal to the maximum
-        # are the only ones cv2 leaves out, and they belong in the last bin.
-        counts = cv2.calcHist([flat], [0], None, [bins], [lo, hi]).ravel()
+        # Each value's bin, floor((v - lo) / width), as small whole numbers counted by OpenCV:
+        # several times quicker than cv2.calcHist on floats. Clipping puts the maximum (the top
+        # edge is inclusive, as numpy's is) in the last bin, and keeps the values that area
+        # averaging lands a hair outside the full map's range.
+        where = np.subtract(flat, np.float32(lo), dtype=np.float32)
+        where *= np.float32(bins / (hi - lo))
+        np.clip(where, 0, bins - 1, out=where)
+        index = where.astype(np.uint8 if bins <= 256 else np.uint16)
+        counts = cv2.calcHist([index], [0], None, [bins], [0, bins]).ravel()
         hist[:] = np.rint(counts).astype(np.int64)
-        if given is not None:
-            # Area averaging can land a hair outside the full map's range: keep those values.
-            hist[0] += int(np.count_nonzero(flat < lo))
-        hist[-1] += n - int(hist.sum())
     else:
         edges = np.linspace(lo - 0.5, lo + 0.5, bins + 1)
         hist[bins // 2] = n
