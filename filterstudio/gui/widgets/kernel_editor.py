@@ -65,6 +65,7 @@ from .kernel_text import KernelTextWidget
 from .kernel_tools import KernelToolsWidget
 from .number_box import NumberBox
 from .presentation import PRESENTATION_SCALE, present
+from .text_line import TextLine
 
 #: The bias box takes -BIAS_LIMIT to BIAS_LIMIT.
 BIAS_LIMIT = 1000.0
@@ -114,11 +115,10 @@ class KernelEditorWidget(KernelCommands, QWidget):
         self._header.textToggled.connect(self._on_text_toggled)
         self._size_combo = self._header.size_selector()
 
-        self._sum_label = QLabel(self)
+        self._sum_label = TextLine(self)  # redrawn at every edit: a label would relayout the dock
         self._sum_label.setToolTip(
             "Sum of the weights: 1 keeps the overall brightness, 0 responds only to change."
         )
-        self._sum_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self._depth_selector = DepthSelectorWidget(self)
         self._depth_selector.sliceChosen.connect(self._on_slice_chosen)

@@ -231,8 +231,11 @@ class NumberBox(QDoubleSpinBox):
     # -- model -> widget ----------------------------------------------------------------------
     def set_value_quietly(self, value: float) -> None:
         """Show ``value`` without emitting; a number being typed is left alone unless it differs."""
+        shown = self._bare(self.lineEdit().text())
+        if value == self.value() and shown == self.textFromValue(value):
+            return  # already shown: setting it again would repaint the box for nothing
         with QSignalBlocker(self):
-            if self.hasFocus() and self._bare(self.lineEdit().text()) != self.textFromValue(value):
+            if self.hasFocus() and shown != self.textFromValue(value):
                 try:
                     typed = self._parse(self._bare(self.lineEdit().text()))
                 except ValueError:
