@@ -62,5 +62,7 @@ class TextLine(QWidget):
         painter.setPen(self.palette().color(self.foregroundRole() or QPalette.ColorRole.WindowText))
         rect = self.contentsRect()
         shown = self.fontMetrics().elidedText(self._text, Qt.TextElideMode.ElideRight, rect.width())
-        painter.drawText(rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), shown)
+        painter.drawText(
+            rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), shown
+        )
         painter.end()
