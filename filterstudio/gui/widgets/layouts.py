@@ -1,5 +1,4 @@
-"""Builds the layouts several views repeat: splitters of weighted parts, columns of widgets,
-pages with a scrolling side column."""
+"""Builds the layouts several views repeat: weighted splitters, columns, side-column pages."""
 
 from __future__ import annotations
 
