@@ -349,13 +349,13 @@ def rule_table(repeats: int, rng) -> None:
                     for r in range(repeats):
                         for name in (("planes", "patches") if r % 2 == 0 else
                                      ("patches", "planes")):
-                            layer._FORCE_ENGINE = name
+                            layer.FORCE_ENGINE = name
                             times.setdefault(name, []).append(
                                 timed(conv2d, x, w, stride=s, padding="same"))
-                    layer._FORCE_ENGINE = None
+                    layer.FORCE_ENGINE = None
                     p, q = statistics.median(times["planes"]), statistics.median(times["patches"])
                     out_hw = (-(-1000 // s),) * 2
-                    pick = layer._use_planes(c_in, c_out, (k, k), (1000, 1000), out_hw, (s, s))
+                    pick = layer.prefers_planes(c_in, c_out, (k, k), (1000, 1000), out_hw, (s, s))
                     print(f"  {k}x{k} s{s} {c_in:2d}->{c_out:2d}: planes {p:7.1f}{'*' if pick else ' '}"
                           f" patches {q:7.1f}{' ' if pick else '*'}  planes/patches {p / q:5.2f}")
 

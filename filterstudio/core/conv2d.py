@@ -22,7 +22,7 @@ from .arguments import (
 )
 from .convolution import _correlate, _cv_ready, _executor, _PaddedRows, _plan
 
-# Two ways to compute a layer; ``_use_planes`` picks one per group of channels.
+# Two ways to compute a layer; ``prefers_planes`` picks one per group of channels.
 #  - planes: one OpenCV correlation per (output, input) pair of maps, summed. Nothing is copied
 #    but the maps themselves, and OpenCV's filters are fast for one small kernel on one map.
 #  - patches: the window under every output cell laid out as a column (im2col), band by band,
@@ -35,23 +35,25 @@ _PLANES_NS_PER_TAP = 0.06  # and per kernel tap
 _PATCH_NS_PER_VALUE = 0.7  # copying one window value into the patch matrix, per output cell
 _PATCH_NS_PER_MAC = 0.05  # one multiply-add of the matrix product
 _PATCH_NS_PER_OUTPUT = 1.0  # moving one output value into place
+# The upper-case names without a leading underscore below are tuning knobs that tests and
+# benchmarks set, to run small inputs the way large ones run.
 # "planes" or "patches" runs that engine whatever the estimates say (tests, benchmarks).
-_FORCE_ENGINE: str | None = None
+FORCE_ENGINE: str | None = None
 
 # A patch matrix holds about this many bytes, so that it stays near a core's L2 cache while the
 # matrix product reads it: with a whole band's patches (10 MB) the product ran at a fifth of
 # its speed (12 GFLOP/s instead of 55 on the 1 MB L2 of the machine measured). It also bounds
 # the memory a layer needs beyond its output.
-_PATCH_BYTES = 1 << 20
+PATCH_BYTES = 1 << 20
 # But never fewer output cells than this per product: with large kernels the copies and calls
 # of many short slices cost more than the cache saves (7x7 kernels ran twice as long at 256).
-_MIN_PATCH_COLUMNS = 2048
+MIN_PATCH_COLUMNS = 2048
 # A band of output rows reads about this many bytes of input (its phase planes are as large).
-_BAND_BYTES = 2 << 20
+BAND_BYTES = 2 << 20
 # OpenCV's arrays hold at most this many interleaved channels (CV_CN_MAX).
 _CV_MAX_CHANNELS = 512
 # Below this many output values a layer is one band: threads would cost more than they save.
-_PARALLEL_MIN_VALUES = 1 << 17
+PARALLEL_MIN_VALUES = 1 << 17
 
 
 _blas_lock = threading.Lock()
@@ -186,7 +188,7 @@ def _check(x, weight, bias, stride, padding, dilation, border, cval, groups):
     return img, w, b, strides, dils, pads, cval, g, (oh, ow)
 
 
-def _use_planes(c_in: int, c_out: int, kernel_hw, in_hw, out_hw, strides) -> bool:
+def prefers_planes(c_in: int, c_out: int, kernel_hw, in_hw, out_hw, strides) -> bool:
     """Whether one group of ``c_in`` inputs and ``c_out`` filters runs map by map (or as one
     matrix product), by the estimated cost of each."""
     taps = kernel_hw[0] * kernel_hw[1]
@@ -282,13 +284,13 @@ class _Patches:
         self.out_w = out_w
         # Output cells per matrix product: the patch matrix fits the budget.
         k = len(taps) * c_in
-        self.columns = max(_MIN_PATCH_COLUMNS, _PATCH_BYTES // (4 * k))
+        self.columns = max(MIN_PATCH_COLUMNS, PATCH_BYTES // (4 * k))
 
     def rows_per_band(self, out_h: int) -> int:
-        """Rows whose input is about ``_BAND_BYTES`` and whose output at most four times that."""
+        """Rows whose input is about ``BAND_BYTES`` and whose output at most four times that."""
         in_row = self.width * self.sx * self.sy * self.c_in * 4
         out_row = self.width * self.c_out * 4
-        return max(1, min(out_h, _BAND_BYTES // max(1, in_row), 4 * _BAND_BYTES // out_row))
+        return max(1, min(out_h, BAND_BYTES // max(1, in_row), 4 * BAND_BYTES // out_row))
 
     def _phase_planes(self, padded: np.ndarray, nq: int) -> dict:
         """Each phase of the band as flat planes ``(c_in, nq * width)``."""
@@ -371,8 +373,8 @@ def _patches(x, w64, pads, border, cval, strides, dils, out_hw, out, first_out: 
     src = _PaddedRows(x, pads, border, cval, 0)
     sy = strides[0]
     n_band = eng.rows_per_band(oh)
-    workers = _engine._MAX_WORKERS
-    parallel = oh * ow * w64.shape[0] >= _PARALLEL_MIN_VALUES and workers > 1
+    workers = _engine.MAX_WORKERS
+    parallel = oh * ow * w64.shape[0] >= PARALLEL_MIN_VALUES and workers > 1
     if parallel:
         n_band = min(n_band, max(1, -(-oh // (2 * workers))))
     cols = slice(first_out, first_out + w64.shape[0])
@@ -461,10 +463,10 @@ def conv2d(
     planes = None
     for g in range(groups):
         wg = w64[g * cout_g : (g + 1) * cout_g]
-        if _FORCE_ENGINE is not None:
-            use_planes = _FORCE_ENGINE == "planes"
+        if FORCE_ENGINE is not None:
+            use_planes = FORCE_ENGINE == "planes"
         else:
-            use_planes = _use_planes(cin_g, cout_g, w.shape[2:], img.shape[:2], out_hw, strides)
+            use_planes = prefers_planes(cin_g, cout_g, w.shape[2:], img.shape[:2], out_hw, strides)
         if use_planes:
             if planes is None:
                 # One pass splits every channel (a strided copy per channel took three times longer).

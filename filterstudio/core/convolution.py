@@ -54,18 +54,21 @@ _SPARSE_SPAN = 4096
 
 # Work is cut into horizontal bands of about this many input bytes, so that the intermediate
 # rows of a band stay in cache and the bands of a large image run on several cores.
-_BAND_BYTES = 4 << 20
+BAND_BYTES = 4 << 20
 # Below this many input values an image is one band: threads would cost more than they save.
-_PARALLEL_MIN_VALUES = 1 << 18
+PARALLEL_MIN_VALUES = 1 << 18
 # Fewer output rows than this per band would cost more in calls than it saves in cache.
-_MIN_BAND_ROWS = 8
-_MAX_WORKERS = max(1, min(4, os.cpu_count() or 1))
+MIN_BAND_ROWS = 8
+# Threads for the bands of one call. BAND_BYTES, PARALLEL_MIN_VALUES, MIN_BAND_ROWS and
+# MAX_WORKERS are tuning knobs: tests and benchmarks lower them to run small inputs in many
+# bands on several threads, as large ones run.
+MAX_WORKERS = max(1, min(4, os.cpu_count() or 1))
 # A band's intermediate maps go into buffers each thread keeps (up to this many bytes each):
 # a fresh array per band would be faulted in page by page, thousands of faults per call.
 _SCRATCH_MAX_BYTES = 64 << 20
 
-# The bands of one large call run on this pool (tests may lower _MAX_WORKERS before first use).
-_executor = LazyPool(lambda: _MAX_WORKERS, "filterstudio-conv")
+# The bands of one large call run on this pool (tests may lower MAX_WORKERS before first use).
+_executor = LazyPool(lambda: MAX_WORKERS, "filterstudio-conv")
 
 
 # --------------------------------------------------------------------------- argument checks
@@ -348,12 +351,12 @@ def _correlate(x, plan: _Plan, pads, border: str, cval: float, sy: int, sx: int,
     src = _PaddedRows(x, pads, border, cval, kew)
     out = np.empty((oh, ow) + x.shape[2:], np.float32)
     row_bytes = (w + pl + pr) * x.itemsize * (1 if x.ndim == 2 else x.shape[2])
-    rows_per_band = max(_MIN_BAND_ROWS, _BAND_BYTES // max(1, row_bytes * sy))
-    if x.size >= _PARALLEL_MIN_VALUES and _MAX_WORKERS > 1:
+    rows_per_band = max(MIN_BAND_ROWS, BAND_BYTES // max(1, row_bytes * sy))
+    if x.size >= PARALLEL_MIN_VALUES and MAX_WORKERS > 1:
         # At least two bands per worker, so that a slow core does not hold up the others.
-        rows_per_band = min(rows_per_band, max(_MIN_BAND_ROWS, -(-oh // (2 * _MAX_WORKERS))))
+        rows_per_band = min(rows_per_band, max(MIN_BAND_ROWS, -(-oh // (2 * MAX_WORKERS))))
     starts = range(0, oh, rows_per_band)
-    if len(starts) == 1 or x.size < _PARALLEL_MIN_VALUES or _MAX_WORKERS < 2:
+    if len(starts) == 1 or x.size < PARALLEL_MIN_VALUES or MAX_WORKERS < 2:
         for i0 in starts:
             _band(src, plan, i0, min(oh, i0 + rows_per_band), sy, sx, out)
     else:

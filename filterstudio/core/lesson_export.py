@@ -84,7 +84,7 @@ def _values_text(values: np.ndarray, form: NumberForm) -> str:
     return "\n".join(form.cell_text(float(v)) for v in np.atleast_1d(values))
 
 
-class _FrameRenderer:
+class FrameRenderer:
     """Lays out a plan once and draws any of its frames."""
 
     def __init__(self, plan: LessonPlan, *, precision: int = 2) -> None:
@@ -304,7 +304,7 @@ def _renderer(plan: LessonPlan | StageLessonPlan, precision: int):
     """Draws a first-stage lesson, or a later stage's (pooling, a sum over maps)."""
     if isinstance(plan, StageLessonPlan):
         return SceneRenderer(plan, precision=precision)
-    return _FrameRenderer(plan, precision=precision)
+    return FrameRenderer(plan, precision=precision)
 
 
 def render_frames(

@@ -10,8 +10,9 @@ from .convolution import _cv_ready, _executor, _scratch_array, _subsample_cols
 
 POOL_MODES = ("max", "avg")
 _CV_MAX_CHANNELS = 512  # OpenCV's arrays interleave at most this many channels
-# A band reads about this many input values: its rows stay in cache between the passes.
-_BAND_VALUES = 1 << 20
+# A band reads about this many input values: its rows stay in cache between the passes (a
+# tuning knob: tests lower it to cut tiny inputs into many bands).
+BAND_VALUES = 1 << 20
 
 
 def _padding(padding, size: tuple[int, int]) -> tuple[int, int]:
@@ -130,10 +131,10 @@ def _pool(x: np.ndarray, size, strides, pads, out_hw, reduce, fill) -> np.ndarra
     oh, ow = out_hw
     c = x.shape[2]
     out = np.empty((oh, ow, c), np.float32)
-    workers = _engine._MAX_WORKERS
+    workers = _engine.MAX_WORKERS
     row_values = (x.shape[1] + 2 * pads[1]) * c * max(strides[0], size[0])
-    per_band = max(1, _BAND_VALUES // max(1, row_values))
-    parallel = x.size >= _engine._PARALLEL_MIN_VALUES and workers > 1
+    per_band = max(1, BAND_VALUES // max(1, row_values))
+    parallel = x.size >= _engine.PARALLEL_MIN_VALUES and workers > 1
     if parallel:
         per_band = min(per_band, max(1, -(-oh // (2 * workers))))
     starts = range(0, oh, per_band)

@@ -393,6 +393,15 @@ class LearnPresenter(QObject):
         """``slot``, called only while generation ``gen`` is the current one."""
         return lambda *args: slot(*args) if gen == self._generation else None
 
+    def _has_target(self) -> bool:
+        """Whether a target is chosen; when none is, say how to choose one."""
+        if self._target is None:
+            self.message.emit(
+                "Choose a target first: a filter's map, a picture or a mystery kernel."
+            )
+            return False
+        return True
+
     def _side(self) -> int:
         side = self.page.display_side()
         return DEFAULT_VIEW_SIDE if side < 200 else min(side, 1024)
@@ -400,10 +409,7 @@ class LearnPresenter(QObject):
     # == solving at once =====================================================================
     def solve(self) -> bool:
         """The exact least-squares kernel, shown with its map, residual and verdict."""
-        if self._target is None:
-            self.message.emit(
-                "Choose a target first: a filter's map, a picture or a mystery kernel."
-            )
+        if not self._has_target():
             return False
         self.pause()
         if self._problem is None:
@@ -444,10 +450,7 @@ class LearnPresenter(QObject):
     # == descent =============================================================================
     def start_descent(self) -> bool:
         """Start (or go on with) gradient descent, on its own thread."""
-        if self._target is None:
-            self.message.emit(
-                "Choose a target first: a filter's map, a picture or a mystery kernel."
-            )
+        if not self._has_target():
             return False
         if self._problem is None:
             self._wanted = "descend"

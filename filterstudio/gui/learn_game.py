@@ -84,11 +84,17 @@ class GamePresenter(QObject):
         )
         return True
 
-    def check(self, guess=None, bias: float | None = None) -> bool:
-        """Score ``guess`` (default: the grid's) and its ``bias`` (default: the bias box's)."""
+    def _playing(self) -> GameRound | None:
+        """The round being played; None, after saying how to start one, when there is none."""
         rnd = self._state.round
         if rnd is None:
             self.message.emit("Draw a mystery kernel first.")
+        return rnd
+
+    def check(self, guess=None, bias: float | None = None) -> bool:
+        """Score ``guess`` (default: the grid's) and its ``bias`` (default: the bias box's)."""
+        rnd = self._playing()
+        if rnd is None:
             return False
         if guess is None:
             guess = self.page.guess()
@@ -109,9 +115,8 @@ class GamePresenter(QObject):
 
     def reveal(self) -> bool:
         """Show the mystery kernel and its name."""
-        rnd = self._state.round
+        rnd = self._playing()
         if rnd is None:
-            self.message.emit("Draw a mystery kernel first.")
             return False
         self._state = self._state.revealing()
         text = rnd.reveal_text()

@@ -43,6 +43,7 @@ from .menus import VIEW, action_table
 from .panels import MapPanels
 from .playback import Playback
 from .presenting import Presentation
+from .pushes import follow
 from .recording import Recording
 from .stack_surface import StackSurface
 from .stage_hover import StageHoverPresenter
@@ -258,25 +259,12 @@ class MainWindow(StackSurface, QMainWindow, VideoScripting):
         )  # fmt: skip
         # The picture first: a presenter retitling for a new bank reads the picture it has.
         c.imageChanged.connect(self._on_image_changed)
-        for presenter in (panels, editing, hover):
-            c.bankChanged.connect(presenter.on_bank_changed)
-            c.imageChanged.connect(presenter.on_image_changed)
-        c.selectionChanged.connect(panels.on_selection_changed)
-        c.selectionChanged.connect(editing.on_selection_changed)
-        self._connect_stages()  # after these: the stage presenter may choose another stage
-        insight = self.insight_presenter
-        c.bankChanged.connect(insight.on_bank_changed)
-        c.imageChanged.connect(insight.on_image_changed)
-        c.selectionChanged.connect(insight.on_selection_changed)
-        insight.message.connect(status.show)
+        # The stage presenter after the bank's: it may choose another stage on a change.
+        follow(c, panels, editing, hover, self.stage_panels, self.stage_hover, self.stages,
+               self.insight_presenter, self.learn)  # fmt: skip
+        self._connect_stages()
+        self.insight_presenter.message.connect(status.show)
         self.insight_dock.visibilityChanged.connect(self.insight.set_active)
-        c.derivedChanged.connect(panels.on_derived_changed)
-        c.displayChanged.connect(panels.on_display_changed)
-        c.resultApplied.connect(panels.on_result)
-        c.resultApplied.connect(hover.on_result)
-        c.bankChanged.connect(self.learn.on_bank_changed)
-        c.imageChanged.connect(self.learn.on_image_changed)
-        c.resultApplied.connect(self.learn.on_result)
         self.learn.message.connect(status.show)
         c.progressChanged.connect(status.set_progress)
         c.busyChanged.connect(status.set_computing)

@@ -1,10 +1,10 @@
-"""The stack's share of the main window: its presenters wired to the controller, its scripting
+"""The stack's share of the main window: its presenters wired to each other, its scripting
 surface (docs/SCRIPTING.md, "A stack of stages") and its reactions.
 
 :class:`StackSurface` is mixed into :class:`~.main_window.MainWindow`, which builds the parts it
 uses (``controller``, ``panels``, ``stage_panels``, ``stages``, ``stage_hover``, ``editing``,
-``status``, ``loader``); the window calls :meth:`StackSurface._connect_stages` once, after the
-bank's presenters are connected.
+``status``, ``loader``); the window calls :meth:`StackSurface._connect_stages` once, after every
+presenter follows the controller (:func:`.pushes.follow`).
 """
 
 from __future__ import annotations
@@ -24,16 +24,7 @@ class StackSurface:
     def _connect_stages(self) -> None:
         c, editing, status = self.controller, self.editing, self.status
         stage_panels, stages, stage_hover = self.stage_panels, self.stages, self.stage_hover
-        for presenter in (stage_panels, stage_hover):
-            c.bankChanged.connect(presenter.on_bank_changed)
-            c.imageChanged.connect(presenter.on_image_changed)
-            c.resultApplied.connect(presenter.on_result)
-            c.mapsWaiting.connect(presenter.on_maps_waiting)
-        c.displayChanged.connect(stage_panels.on_display_changed)
-        c.bankChanged.connect(stages.on_bank_changed)
         c.bankChanged.connect(self._on_bank_changed_for_frames)
-        c.imageChanged.connect(stages.on_image_changed)
-        c.selectionChanged.connect(stages.on_selection_changed)
         stages.stageSelected.connect(editing.on_stage_selected)
         stages.stageSelected.connect(self._on_stage_selected)
         stages.stageSelected.connect(self.insight_presenter.on_stage_selected)

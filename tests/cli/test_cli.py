@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import io
 import json
 import os
 import subprocess
@@ -650,8 +651,9 @@ def test_process_version():
 
 
 def test_closed_pipe_is_quiet(capsys, monkeypatch):
-    def reader_gone(args):
-        raise BrokenPipeError(32, "Broken pipe")
+    class ReaderGone(io.TextIOBase):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
 
-    monkeypatch.setattr("filterstudio.cli._cmd_presets", reader_gone)
+    monkeypatch.setattr(sys, "stdout", ReaderGone())
     assert run(capsys, "presets") == (0, "", "")

@@ -28,8 +28,8 @@ def tolerance(x, weight, bias=None) -> float:
     return 1e-4 * (1.0 + per_filter * x.max() + b)
 
 
-KNOBS = ("_FORCE_ENGINE", "_PATCH_BYTES", "_MIN_PATCH_COLUMNS", "_BAND_BYTES",
-         "_PARALLEL_MIN_VALUES")
+KNOBS = ("FORCE_ENGINE", "PATCH_BYTES", "MIN_PATCH_COLUMNS", "BAND_BYTES",
+         "PARALLEL_MIN_VALUES")
 
 
 @contextlib.contextmanager
@@ -37,20 +37,20 @@ def engine(name: str | None, *, patch_bytes: int | None = None, threads: bool = 
     """Run one engine. A small ``patch_bytes`` cuts tiny inputs into many bands and many
     matrix products, and ``threads`` runs the bands on the pool, as large pictures run."""
     saved = {k: getattr(layer, k) for k in KNOBS}
-    saved_workers = convolution._MAX_WORKERS
-    layer._FORCE_ENGINE = name
+    saved_workers = convolution.MAX_WORKERS
+    layer.FORCE_ENGINE = name
     if patch_bytes is not None:
-        layer._PATCH_BYTES = layer._BAND_BYTES = patch_bytes
-        layer._MIN_PATCH_COLUMNS = 1
+        layer.PATCH_BYTES = layer.BAND_BYTES = patch_bytes
+        layer.MIN_PATCH_COLUMNS = 1
     if threads:
-        layer._PARALLEL_MIN_VALUES = 0
-        convolution._MAX_WORKERS = 2
+        layer.PARALLEL_MIN_VALUES = 0
+        convolution.MAX_WORKERS = 2
     try:
         yield
     finally:
         for k, v in saved.items():
             setattr(layer, k, v)
-        convolution._MAX_WORKERS = saved_workers
+        convolution.MAX_WORKERS = saved_workers
 
 
 pairs = st.one_of(st.integers(1, 3), st.tuples(st.integers(1, 3), st.integers(1, 3)))
@@ -219,10 +219,10 @@ def test_blas_limit_is_restored_after_the_layer():
 
 def test_engine_choice_follows_the_measured_rule():
     # One map in and out: filter2D beats copying windows. Many pairs: one matrix product.
-    assert layer._use_planes(1, 1, (3, 3), (1000, 1000), (1000, 1000), (1, 1))
-    assert layer._use_planes(3, 1, (7, 7), (1000, 1000), (1000, 1000), (1, 1))
-    assert not layer._use_planes(3, 16, (3, 3), (1000, 1000), (1000, 1000), (1, 1))
-    assert not layer._use_planes(16, 16, (3, 3), (1000, 1000), (500, 500), (2, 2))
+    assert layer.prefers_planes(1, 1, (3, 3), (1000, 1000), (1000, 1000), (1, 1))
+    assert layer.prefers_planes(3, 1, (7, 7), (1000, 1000), (1000, 1000), (1, 1))
+    assert not layer.prefers_planes(3, 16, (3, 3), (1000, 1000), (1000, 1000), (1, 1))
+    assert not layer.prefers_planes(16, 16, (3, 3), (1000, 1000), (500, 500), (2, 2))
 
 
 GOOD = dict(x=np.ones((5, 5, 2)), weight=np.ones((3, 2, 3, 3)))

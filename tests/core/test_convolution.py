@@ -55,7 +55,7 @@ def random_image(rng: np.random.Generator, shape, dtype) -> np.ndarray:
 @contextlib.contextmanager
 def banded_engine():
     """Force the banded, threaded engine on tiny images: many one-row bands, run in parallel."""
-    knobs = {"_PARALLEL_MIN_VALUES": 0, "_BAND_BYTES": 1, "_MIN_BAND_ROWS": 1, "_MAX_WORKERS": 2}
+    knobs = {"PARALLEL_MIN_VALUES": 0, "BAND_BYTES": 1, "MIN_BAND_ROWS": 1, "MAX_WORKERS": 2}
     saved = {name: getattr(convolution, name) for name in knobs}
     for name, value in knobs.items():
         setattr(convolution, name, value)
@@ -315,7 +315,7 @@ def test_separable_and_dense_kernels_are_both_exact(stride, padding):
 def test_large_image_runs_the_parallel_bands_exactly():
     rng = np.random.default_rng(6)
     image = rng.random((601, 503, 3), dtype=np.float32)
-    assert image.size >= convolution._PARALLEL_MIN_VALUES
+    assert image.size >= convolution.PARALLEL_MIN_VALUES
     for kernel in (rng.standard_normal((3, 3)), gaussian(5, 1.0)):
         for stride in (1, 2, 3):
             for padding, border in (("valid", "constant"), ("same", "reflect"), ("full", "wrap")):

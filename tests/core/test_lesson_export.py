@@ -54,9 +54,9 @@ def test_frames_are_the_same_whatever_was_drawn_before(plan):
 
 
 def test_a_computed_cell_looks_the_same_in_every_later_frame(plan):
-    from filterstudio.core.lesson_export import _FrameRenderer
+    from filterstudio.core.lesson_export import FrameRenderer
 
-    renderer = _FrameRenderer(plan)
+    renderer = FrameRenderer(plan)
     c = renderer.cell
     i, j = plan.steps[0]
     x0 = renderer.map_xy[0] + j * c + 4  # inside the cell, clear of the step's outline
@@ -126,7 +126,7 @@ def test_missing_folder_is_a_sentence(plan, tmp_path):
 
 
 def test_frames_use_the_multiplication_sign_when_the_font_has_it(plan):
-    renderer = lesson_export._FrameRenderer(plan)
+    renderer = lesson_export.FrameRenderer(plan)
     assert any(renderer.times in line for line in renderer.equations[0])
 
 

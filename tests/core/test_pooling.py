@@ -17,13 +17,13 @@ from filterstudio.core.reference_layers import pool2d_argmax_reference, pool2d_r
 @contextlib.contextmanager
 def banded(on: bool):
     """One-row bands on two threads, as a large picture runs, on tiny inputs."""
-    saved = (pooling._BAND_VALUES, convolution._PARALLEL_MIN_VALUES, convolution._MAX_WORKERS)
+    saved = (pooling.BAND_VALUES, convolution.PARALLEL_MIN_VALUES, convolution.MAX_WORKERS)
     if on:
-        pooling._BAND_VALUES, convolution._PARALLEL_MIN_VALUES, convolution._MAX_WORKERS = 1, 0, 2
+        pooling.BAND_VALUES, convolution.PARALLEL_MIN_VALUES, convolution.MAX_WORKERS = 1, 0, 2
     try:
         yield
     finally:
-        pooling._BAND_VALUES, convolution._PARALLEL_MIN_VALUES, convolution._MAX_WORKERS = saved
+        pooling.BAND_VALUES, convolution.PARALLEL_MIN_VALUES, convolution.MAX_WORKERS = saved
 
 
 @st.composite

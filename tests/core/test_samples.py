@@ -19,9 +19,12 @@ def test_sample_photo_shape_range_and_cache():
 
 
 def test_sample_photo_is_deterministic():
-    a = S._draw_scene(120, 160)
-    b = S._draw_scene(120, 160)
-    np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    first = S.sample_photo(120, 160)
+    for side in range(16, 32, 2):  # more sizes than the cache keeps
+        S.sample_photo(side, side)
+    again = S.sample_photo(120, 160)
+    assert again is not first  # drawn anew, not the cached array
+    np.testing.assert_array_equal(first, again)
     small = S.sample_photo(60, 80)
     assert small.shape == (60, 80, 3)
 

@@ -235,13 +235,13 @@ def test_png_export(lesson, qtbot, tmp_path):
 
 def test_frames_are_drawn_off_the_gui_thread_with_progress(lesson, qtbot, tmp_path, monkeypatch):
     threads = set()
-    render = lesson_export._FrameRenderer.render
+    render = lesson_export.FrameRenderer.render
 
     def spy(self, k):
         threads.add(threading.get_ident())
         return render(self, k)
 
-    monkeypatch.setattr(lesson_export._FrameRenderer, "render", spy)
+    monkeypatch.setattr(lesson_export.FrameRenderer, "render", spy)
     progress = []
     lesson.exportProgress.connect(lambda done, total: progress.append((done, total)))
     saved, _ = _export(qtbot, lesson, lambda: lesson.export_png_to(str(tmp_path)))
@@ -257,14 +257,14 @@ def test_frames_are_drawn_off_the_gui_thread_with_progress(lesson, qtbot, tmp_pa
 def gate(monkeypatch):
     """Hold the export at its third frame until the test opens the gate."""
     opened = threading.Event()
-    render = lesson_export._FrameRenderer.render
+    render = lesson_export.FrameRenderer.render
 
     def held(self, k):
         if k is not None and k >= 2:
             opened.wait(EXPORT_MS / 1000)
         return render(self, k)
 
-    monkeypatch.setattr(lesson_export._FrameRenderer, "render", held)
+    monkeypatch.setattr(lesson_export.FrameRenderer, "render", held)
     yield opened
     opened.set()
 
@@ -398,7 +398,7 @@ def test_closing_cancels_a_running_export(qtbot, tmp_path, gate, monkeypatch):
     monkeypatch.setattr(tasks.TaskHandle, "cancel", cancel_and_open)
     drawing = []  # frames being drawn right now
     drawn = []
-    render = lesson_export._FrameRenderer.render
+    render = lesson_export.FrameRenderer.render
 
     def counted(self, k):
         drawing.append(k)
@@ -408,7 +408,7 @@ def test_closing_cancels_a_running_export(qtbot, tmp_path, gate, monkeypatch):
             drawing.remove(k)
             drawn.append(k)
 
-    monkeypatch.setattr(lesson_export._FrameRenderer, "render", counted)
+    monkeypatch.setattr(lesson_export.FrameRenderer, "render", counted)
     w = LessonWidget()
     qtbot.addWidget(w)
     assert w.set_lesson(line_image(), Filter("line", [[0, 1, 0]] * 3), Layer())

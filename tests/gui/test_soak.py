@@ -43,29 +43,29 @@ class _Session:
         self.photos = 0
         self.counts: dict[str, int] = {}
 
-    def _index(self) -> int:
+    def any_filter(self) -> int:
         return int(self.rng.integers(len(self.w.bank.filters)))
 
-    def _pair_or_one(self, low: int, high: int):
+    def pair_or_one(self, low: int, high: int):
         a = int(self.rng.integers(low, high + 1))
         if self.rng.random() < 0.3:
             return (a, int(self.rng.integers(low, high + 1)))
         return a
 
     def cell(self) -> None:
-        i = self._index()
+        i = self.any_filter()
         k = np.array(self.w.bank.filters[i].kernel, dtype=np.float32)
         r, c = (int(self.rng.integers(n)) for n in k.shape[:2])
         k[r, c] = np.float32(round(float(self.rng.normal(0, 2)), 3))
         self.w.set_kernel(i, k)
 
     def size(self) -> None:
-        i = self._index()
+        i = self.any_filter()
         k = self.w.bank.filters[i].kernel
         self.w.set_kernel(i, resize_centered(k, int(self.rng.choice((3, 5, 7)))))
 
     def stride(self) -> None:
-        self.w.set_stride(self._pair_or_one(1, 4))
+        self.w.set_stride(self.pair_or_one(1, 4))
 
     def padding(self) -> None:
         kind = int(self.rng.integers(5))
@@ -80,23 +80,23 @@ class _Session:
         self.w.set_layer(border=str(self.rng.choice(BORDERS)))
 
     def dilation(self) -> None:
-        self.w.set_layer(dilation=self._pair_or_one(1, 3))
+        self.w.set_layer(dilation=self.pair_or_one(1, 3))
 
     def channel_mode(self) -> None:
         self.w.set_layer(channel_mode=str(self.rng.choice(CHANNEL_MODES)))
 
     def bias(self) -> None:
-        self.c.set_filter_fields(self._index(), bias=round(float(self.rng.normal(0, 0.5)), 3))
+        self.c.set_filter_fields(self.any_filter(), bias=round(float(self.rng.normal(0, 0.5)), 3))
 
     def activation(self) -> None:
-        self.c.set_filter_fields(self._index(), activation=str(self.rng.choice(ACTIVATIONS)))
+        self.c.set_filter_fields(self.any_filter(), activation=str(self.rng.choice(ACTIVATIONS)))
 
     def add_or_remove(self) -> None:
         n = len(self.w.bank.filters)
         if n < 8 and (n == 1 or self.rng.random() < 0.5):
             self.c.add_filter(str(self.rng.choice(PRESET_NAMES)))
         else:
-            self.c.remove_filter(self._index())
+            self.c.remove_filter(self.any_filter())
 
     def undo_redo(self) -> None:
         stack = self.c.undo_stack

@@ -1,4 +1,8 @@
-"""Fills a combo box with the vocabulary's choices: label shown, name as data, tip on hover."""
+"""Fills combo boxes with the studio's choices: the vocabulary's terms and the mystery sizes.
+
+A term shows its label, keeps its name as the item's data and its tip as the tooltip; a size
+keeps its number as the data.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,18 @@ def fill_choices(combo: QComboBox, terms: Iterable[Term]) -> None:
         combo.addItem(t.label, t.name)
         if t.tip:
             combo.setItemData(combo.count() - 1, t.tip, Qt.ItemDataRole.ToolTipRole)
+
+
+#: Mystery kernel sizes offered: 0 draws any of 3, 5 and 7.
+MYSTERY_SIZES = (0, 3, 5, 7)
+
+
+def mystery_size_combo() -> QComboBox:
+    """A combo of :data:`MYSTERY_SIZES` ("any size", "3x3"...), the size as each item's data."""
+    combo = QComboBox()
+    for s in MYSTERY_SIZES:
+        combo.addItem("any size" if s == 0 else f"{s}x{s}", s)
+    return combo
 
 
 def choice_tip(combo: QComboBox, index: int | None = None) -> str:

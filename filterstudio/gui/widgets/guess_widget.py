@@ -14,7 +14,6 @@ import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QComboBox,
     QDoubleSpinBox,
     QGridLayout,
     QGroupBox,
@@ -22,7 +21,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -30,13 +28,14 @@ from PySide6.QtWidgets import (
 from filterstudio.core.kernels import format_kernel
 from filterstudio.core.parse import parse_cell_value, parse_kernel
 
+from .choices import mystery_size_combo
 from .kernel_grid import KernelCellWidget, KernelGridsWidget, format_cell
 from .kernel_values import KernelValuesView
+from .layouts import side_column, side_page
 from .picture_view import PictureView
 
 __all__ = ["GuessWidget"]
 
-_SIZES = (0, 3, 5, 7)
 _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
@@ -65,8 +64,7 @@ class GuessWidget(QWidget):
         self._playing = False
 
         controls = QWidget()
-        col = QVBoxLayout(controls)
-        col.setContentsMargins(0, 0, 4, 0)
+        col = side_column(controls)
         head = QLabel(
             "A kernel is hidden. Look at the picture and the map it makes, then type your "
             "guess: Tab moves between cells, Enter checks it."
@@ -74,9 +72,7 @@ class GuessWidget(QWidget):
         head.setWordWrap(True)
         col.addWidget(head)
         row = QHBoxLayout()
-        self.size_combo = QComboBox()
-        for s in _SIZES:
-            self.size_combo.addItem("any size" if s == 0 else f"{s}x{s}", s)
+        self.size_combo = mystery_size_combo()
         self.size_combo.setCurrentIndex(1)
         self.new_button = QPushButton("New mystery kernel")
         self.new_button.setToolTip("Draw another hidden kernel (Ctrl+Shift+N)")
@@ -127,14 +123,6 @@ class GuessWidget(QWidget):
         rl.addWidget(self.answer_view, 1)
         col.addWidget(reveal, 1)
 
-        scroll = QScrollArea()
-        scroll.setWidget(controls)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(330)
-        scroll.setMaximumWidth(380)
-
         self.picture_view = PictureView("The picture")
         self.target_view = PictureView("The mystery kernel's map")
         self.guess_view = PictureView("Your guess's map")
@@ -149,10 +137,7 @@ class GuessWidget(QWidget):
         pg.addWidget(self.guess_view, 1, 0)
         pg.addWidget(self.residual_view, 1, 1)
 
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(scroll)
-        layout.addWidget(pictures, 1)
+        side_page(self, controls, pictures, min_width=330, max_width=380)
 
         self.new_button.clicked.connect(
             lambda: self.newRoundRequested.emit(int(self.size_combo.currentData()))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QRadioButton,
-    QScrollArea,
     QSlider,
     QSpinBox,
     QVBoxLayout,
@@ -34,15 +33,13 @@ from PySide6.QtWidgets import (
 from filterstudio.compute.learn_descent import MOMENTUMS, RATE_SCALES, SPEEDS
 from filterstudio.compute.learn_targets import KERNEL_SIDES
 
+from .choices import mystery_size_combo
 from .kernel_values import KernelValuesView
+from .layouts import side_column, side_page
 from .loss_curve import LossCurveWidget
 from .picture_view import PictureView
 
 __all__ = ["LearnWidget", "speed_text"]
-
-#: Mystery sizes offered: 0 draws any of 3, 5 and 7.
-MYSTERY_SIZES = (0, 3, 5, 7)
-
 
 def _nearest(options, value: float) -> int:
     """The index of the option closest to ``value`` (by ratio: the options grow by factors)."""
@@ -93,13 +90,6 @@ class LearnWidget(QWidget):
         self._running = False
         self._kind = ""
         controls = self._build_controls()
-        scroll = QScrollArea(self)
-        scroll.setWidget(controls)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setMinimumWidth(controls.minimumSizeHint().width() + 18)
-        scroll.setMaximumWidth(340)
 
         self.target_view = PictureView("Target")
         self.map_view = PictureView("Learned kernel's map")
@@ -136,16 +126,13 @@ class LearnWidget(QWidget):
         for c in range(3):
             grid.setColumnStretch(c, 1)
 
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(scroll)
-        layout.addWidget(right, 1)
+        side_page(self, controls, right, min_width=controls.minimumSizeHint().width() + 18,
+                  max_width=340)  # fmt: skip
 
     # == construction ========================================================================
     def _build_controls(self) -> QWidget:
         box = QWidget()
-        col = QVBoxLayout(box)
-        col.setContentsMargins(0, 0, 4, 0)
+        col = side_column(box)
 
         target = QGroupBox("What to learn")
         tl = QGridLayout(target)
@@ -159,9 +146,7 @@ class LearnWidget(QWidget):
         self.filter_combo.setToolTip("The filter whose exact map is the target")
         self.open_button = QPushButton("Open…")
         self.open_button.setToolTip("A picture of the same size, e.g. the photo after an edit")
-        self.mystery_size = QComboBox()
-        for s in MYSTERY_SIZES:
-            self.mystery_size.addItem("any size" if s == 0 else f"{s}x{s}", s)
+        self.mystery_size = mystery_size_combo()
         self.new_mystery = QPushButton("New")
         self.new_mystery.setToolTip("Draw another hidden kernel and learn its map of the picture")
         tl.addWidget(self.map_radio, 0, 0)
@@ -307,12 +292,11 @@ class LearnWidget(QWidget):
     # == state in ============================================================================
     def set_filters(self, names: list[str], selected: int) -> None:
         """The filters whose maps can be learned, and the one the combo shows."""
-        self.filter_combo.blockSignals(True)
-        self.filter_combo.clear()
-        self.filter_combo.addItems(names)
-        if names:
-            self.filter_combo.setCurrentIndex(max(0, min(selected, len(names) - 1)))
-        self.filter_combo.blockSignals(False)
+        with QSignalBlocker(self.filter_combo):
+            self.filter_combo.clear()
+            self.filter_combo.addItems(names)
+            if names:
+                self.filter_combo.setCurrentIndex(max(0, min(selected, len(names) - 1)))
 
     def set_target(self, kind: str, text: str) -> None:
         """Which kind of target is chosen (``map``, ``picture``, ``mystery`` or ``""``) and its
@@ -322,9 +306,8 @@ class LearnWidget(QWidget):
                  "mystery": self.mystery_radio}.get(kind)  # fmt: skip
         self._kinds.setExclusive(radio is not None)
         for r in (self.map_radio, self.picture_radio, self.mystery_radio):
-            r.blockSignals(True)
-            r.setChecked(r is radio)
-            r.blockSignals(False)
+            with QSignalBlocker(r):
+                r.setChecked(r is radio)
         self._kinds.setExclusive(True)
         self.target_text.setText(text)
 
@@ -332,13 +315,11 @@ class LearnWidget(QWidget):
         self, size: tuple[int, int], bias: bool, use_layer: bool, layer_text: str
     ) -> None:
         """The kernel size, bias and layer choice as the presenter holds them."""
-        for box, v in ((self.rows_box, size[0]), (self.cols_box, size[1])):
-            box.blockSignals(True)
-            box.setValue(v)
-            box.blockSignals(False)
-        self.bias_check.blockSignals(True)
-        self.bias_check.setChecked(bias)
-        self.bias_check.blockSignals(False)
+        with QSignalBlocker(self.rows_box), QSignalBlocker(self.cols_box):
+            self.rows_box.setValue(size[0])
+            self.cols_box.setValue(size[1])
+        with QSignalBlocker(self.bias_check):
+            self.bias_check.setChecked(bias)
         self.layer_combo.setItemText(1, f"the bank's layer: {layer_text}")
         self.layer_combo.setCurrentIndex(1 if use_layer else 0)
 
@@ -355,15 +336,13 @@ class LearnWidget(QWidget):
     def set_descent_controls(self, rate_scale: float, momentum: float, speed: float | None) -> None:
         """The learning rate (times the suggested), momentum and speed as the presenter holds
         them; a slider goes to the offered value nearest, its label says the value itself."""
-        self.rate_slider.blockSignals(True)
-        self.rate_slider.setValue(_nearest(RATE_SCALES, rate_scale))
-        self.rate_slider.blockSignals(False)
+        with QSignalBlocker(self.rate_slider):
+            self.rate_slider.setValue(_nearest(RATE_SCALES, rate_scale))
         self.momentum_combo.setCurrentIndex(_nearest(MOMENTUMS, momentum))
-        self.speed_slider.blockSignals(True)
-        self.speed_slider.setValue(
-            len(SPEEDS) - 1 if speed is None else _nearest(SPEEDS[:-1], speed)
-        )
-        self.speed_slider.blockSignals(False)
+        with QSignalBlocker(self.speed_slider):
+            self.speed_slider.setValue(
+                len(SPEEDS) - 1 if speed is None else _nearest(SPEEDS[:-1], speed)
+            )
         self.speed_label.setText(speed_text(speed))
 
     def set_rate_text(self, text: str) -> None:

@@ -10,20 +10,18 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
-    QFontDatabase,
     QFontMetricsF,
     QLinearGradient,
     QMouseEvent,
     QPainter,
     QPaintEvent,
-    QPalette,
     QPen,
 )
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QWidget
 
 from filterstudio.core.colors import RGB, ink_on, pixel_rgb
 from filterstudio.core.lesson import LessonPlan
@@ -39,6 +37,8 @@ from filterstudio.core.lesson_layout import (
     window_cells,
 )
 from filterstudio.core.lesson_text import step_lines
+
+from .step_canvas import StepCanvas
 
 
 @dataclass(frozen=True)
@@ -106,23 +106,15 @@ class _Layout:
     map_view: QRectF  # where the (part of the) map grid is drawn
 
 
-class LessonCanvas(QWidget):
+class LessonCanvas(StepCanvas):
     """Draws one lesson step; scales every grid, font and line to the widget's size."""
-
-    cellClicked = Signal(int, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._plan: LessonPlan | None = None
-        self._step = 0
         self._palette = _NORMAL
-        self._focus_shown = False
         self._message = "Choose an image and a filter to start a lesson."
         self._lines: dict[int, list[str]] = {}
-        self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setMinimumSize(360, 260)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def set_plan(self, plan: LessonPlan | None, message: str = "") -> None:
         """Show ``plan`` (or ``message`` when there is none) from its first step."""
@@ -139,12 +131,6 @@ class LessonCanvas(QWidget):
     def set_presentation(self, on: bool) -> None:
         self._palette = _PROJECTOR if on else _NORMAL
         self.update()
-
-    def set_focus_shown(self, on: bool) -> None:
-        """Frame the drawing: the lesson around it has the keyboard focus (its keys step)."""
-        if self._focus_shown != bool(on):
-            self._focus_shown = bool(on)
-            self.update()
 
     def step_lines(self, k: int) -> list[str]:
         """The equation lines of step ``k`` (computed once)."""
@@ -326,19 +312,7 @@ class LessonCanvas(QWidget):
         self._draw_focus(p)
         p.end()
 
-    def _draw_focus(self, p: QPainter) -> None:
-        if self._focus_shown:
-            p.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 3))
-            p.setBrush(Qt.BrushStyle.NoBrush)
-            p.drawRect(QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5))
-
     # -- painting helpers ---------------------------------------------------------------------
-    def _font(self, px: float, *, bold: bool = False, mono: bool = False) -> QFont:
-        font = QFont(self._mono) if mono else QFont(self.font())
-        font.setPixelSize(max(1, round(px)))
-        font.setBold(bold)
-        return font
-
     def _pen(self, color: QColor, width: float) -> QPen:
         pen = QPen(color, width * self._palette.line_scale)
         pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)

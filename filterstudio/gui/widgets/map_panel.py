@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from functools import partial
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QMouseEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -430,11 +430,8 @@ class MapPanelWidget(PanelFrame):
 
     def set_relu(self, on: bool) -> None:
         """Set the ReLU button without emitting :attr:`reluToggled`."""
-        self._relu_button.blockSignals(True)
-        try:
+        with QSignalBlocker(self._relu_button):
             self._relu_button.setChecked(bool(on))
-        finally:
-            self._relu_button.blockSignals(False)
 
     def is_relu(self) -> bool:
         """Whether the ReLU button is on."""
@@ -450,15 +447,10 @@ class MapPanelWidget(PanelFrame):
         colormap : str or None
             A colour map name; ``""`` or None for the default.
         """
-        self._mapping_combo.blockSignals(True)
-        self._colormap_combo.blockSignals(True)
-        try:
+        with QSignalBlocker(self._mapping_combo), QSignalBlocker(self._colormap_combo):
             index = self._mapping_combo.findData(mapping or DEFAULT_CHOICE)
             self._mapping_combo.setCurrentIndex(max(0, index))
             self._fill_colormaps(self._colormap_kind(self.mapping()), colormap or "")
-        finally:
-            self._mapping_combo.blockSignals(False)
-            self._colormap_combo.blockSignals(False)
 
     # ------------------------------------------------------------------ internals
 
@@ -471,11 +463,8 @@ class MapPanelWidget(PanelFrame):
             self._update_default_labels()
 
     def _refill_colormaps_for_mapping(self) -> None:
-        self._colormap_combo.blockSignals(True)
-        try:
+        with QSignalBlocker(self._colormap_combo):
             self._fill_colormaps(self._colormap_kind(self.mapping()), self.colormap())
-        finally:
-            self._colormap_combo.blockSignals(False)
 
     def sizeHint(self) -> QSize:
         return QSize(360, 300)

@@ -208,21 +208,19 @@ class NumberBox(QDoubleSpinBox):
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self._check_commit()
             if self._error:
-                self.lineEdit().setText(
-                    self.prefix() + self.textFromValue(self.value()) + self.suffix()
-                )
-                self.selectAll()
-                event.accept()
+                self._show_kept(event)
                 return
         elif event.key() == Qt.Key.Key_Escape:
             self.set_error("")
-            self.lineEdit().setText(
-                self.prefix() + self.textFromValue(self.value()) + self.suffix()
-            )
-            self.selectAll()
-            event.accept()
+            self._show_kept(event)
             return
         super().keyPressEvent(event)
+
+    def _show_kept(self, event: QKeyEvent) -> None:
+        """Put the value kept back in the box, selected for the next try; ``event`` is done."""
+        self.lineEdit().setText(self.prefix() + self.textFromValue(self.value()) + self.suffix())
+        self.selectAll()
+        event.accept()
 
     def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt's name
         self._check_commit()

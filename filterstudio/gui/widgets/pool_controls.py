@@ -11,6 +11,7 @@ from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from filterstudio.core.limits import MAX_STRIDE
+from filterstudio.core.receptive import StageGeometry
 from filterstudio.core.sizes import size_text
 from filterstudio.model.stack import MAX_POOL_SIZE, PoolStage
 
@@ -124,13 +125,11 @@ class PoolControlsWidget(QWidget):
 
     def _describe(self) -> str:
         s = self._stage
-        (ph, pw), (sy, sx), (py, px) = s.size, s.strides, s.padding
+        (ph, pw), (sy, sx) = s.size, s.strides
         text = f"{ph}x{pw} windows, stride {sy if sy == sx else f'{sy}x{sx}'}"
         if self._in_hw is not None:
-            h, w = self._in_hw
-            oh = (h + 2 * py - ph) // sy + 1 if h + 2 * py >= ph else 0
-            ow = (w + 2 * px - pw) // sx + 1 if w + 2 * px >= pw else 0
-            text += f": each map {size_text(h, w)} -> {size_text(oh, ow)}"
+            g = StageGeometry.pool(self._in_hw, s.size, stride=s.strides, padding=s.padding)
+            text += f": each map {size_text(*g.in_hw)} -> {size_text(*g.out_hw)}"
         return text + "."
 
     # -- widget -> controller ------------------------------------------------------------

@@ -7,12 +7,14 @@ the cell clicked.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
+from PySide6.QtWidgets import QWidget
 
 from filterstudio.core.stage_lesson import StageLessonPlan
 from filterstudio.core.stage_lesson_scene import Scene, stage_scene
+
+from .step_canvas import StepCanvas
 
 #: Numbers are written in a cell once it is at least this many pixels wide.
 MIN_TEXT_CELL = 16
@@ -22,28 +24,14 @@ def _color(rgb, alpha: int = 255) -> QColor:
     return QColor(rgb[0], rgb[1], rgb[2], alpha)
 
 
-class SceneCanvas(QWidget):
-    """One step of a stage lesson; every grid, text and line scales to the widget's size.
-
-    Signals
-    -------
-    cellClicked(int, int)
-        An output cell was clicked.
-    """
-
-    cellClicked = Signal(int, int)
+class SceneCanvas(StepCanvas):
+    """One step of a stage lesson; every grid, text and line scales to the widget's size."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._plan: StageLessonPlan | None = None
-        self._step = 0
         self._scene: Scene | None = None
-        self._focus_shown = False
         self._line_scale = 1.0
-        self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setMinimumSize(360, 260)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def set_plan(self, plan: StageLessonPlan | None) -> None:
         self._plan = plan
@@ -59,11 +47,6 @@ class SceneCanvas(QWidget):
     def set_presentation(self, on: bool) -> None:
         self._line_scale = 2.0 if on else 1.0
         self.update()
-
-    def set_focus_shown(self, on: bool) -> None:
-        if self._focus_shown != bool(on):
-            self._focus_shown = bool(on)
-            self.update()
 
     def scene(self) -> Scene | None:
         """The drawing of the step shown (None without a lesson)."""
@@ -99,12 +82,6 @@ class SceneCanvas(QWidget):
                 return
         super().mousePressEvent(event)
 
-    def _font(self, px: float, bold: bool = False, mono: bool = False) -> QFont:
-        font = QFont(self._mono) if mono else QFont(self.font())
-        font.setPixelSize(max(1, round(px)))
-        font.setBold(bold)
-        return font
-
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -112,10 +89,7 @@ class SceneCanvas(QWidget):
         s = self.scene()
         if s is not None:
             self._paint_scene(p, s)
-        if self._focus_shown:
-            p.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 3))
-            p.setBrush(Qt.BrushStyle.NoBrush)
-            p.drawRect(QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5))
+        self._draw_focus(p)
         p.end()
 
     def _paint_scene(self, p: QPainter, s: Scene) -> None:
@@ -156,6 +130,6 @@ class SceneCanvas(QWidget):
             p.drawLine(QPointF(x0 + g.x0 * scale, y0 + g.y0 * scale),
                        QPointF(x0 + g.x1 * scale, y0 + g.y1 * scale))  # fmt: skip
         for t in s.texts:
-            p.setFont(self._font(t.size * scale, t.bold, t.mono))
+            p.setFont(self._font(t.size * scale, bold=t.bold, mono=t.mono))
             p.setPen(_color(t.ink))
             p.drawText(QPointF(x0 + t.x * scale, y0 + t.y * scale), t.text)

@@ -6,7 +6,7 @@ the rates) and emits what the user asks for; it knows nothing of readers or the 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -127,10 +127,9 @@ class TransportBar(QWidget):
         self._count = frame_count
         seekable = bool(can_seek and frame_count)
         self._slider.setVisible(seekable)
-        self._slider.blockSignals(True)
-        self._slider.setRange(0, max(0, (frame_count or 1) - 1))
-        self._slider.setValue(0)
-        self._slider.blockSignals(False)
+        with QSignalBlocker(self._slider):
+            self._slider.setRange(0, max(0, (frame_count or 1) - 1))
+            self._slider.setValue(0)
         self._position.setText("")
         self._rate.setText("")
 
@@ -149,9 +148,8 @@ class TransportBar(QWidget):
         total = f" / {self._count}" if self._count else ""
         self._position.setText(f"frame {index + 1}{total}")
         if not self._slider.isSliderDown():
-            self._slider.blockSignals(True)
-            self._slider.setValue(index)
-            self._slider.blockSignals(False)
+            with QSignalBlocker(self._slider):
+                self._slider.setValue(index)
 
     def set_rate(self, text: str) -> None:
         self._rate.setText(text)
