@@ -87,8 +87,11 @@ class Equivalence:
                 + (" (float rounding)." if same else "."),
             ]
         fit = f"the best {size} kernel (least squares over {min(self.cells, FIT_CELLS):,} cells)"
-        share = f"{100 * self.fit_explained:.0f}%" if self.fit_explained < 0.995 else (
-            f"{100 * self.fit_explained:.2f}%")
+        share = (
+            f"{100 * self.fit_explained:.0f}%"
+            if self.fit_explained < 0.995
+            else (f"{100 * self.fit_explained:.2f}%")
+        )
         first = (
             f"Between stage {k - 1} and {self.name} of stage {k} sits {self.between}: the two "
             "stages together are no longer one linear filter."

@@ -87,13 +87,12 @@ def _preview(req: ComputeRequest, cache: MapCache, engine: Engine) -> ComputeRes
     try:
         src = cache.prepared_input(req)
         layer = preview_layer(req.layer, geometry, req.preview)
-        values = cache.taps.preview(src, (req.image_key, req.layer.channel_mode), req.flt, layer)
+        picture = (req.image_key, req.layer.channel_mode)
+        values = cache.taps.preview(src, picture, req.flt, layer, owner=req.uid)
         if values is None:
             values = engine(src, req.flt, layer, prepared=True)
         pixels, stats = display_copy(values, req.mapping, req.colormap, req.max_display_side)
-        return answer(
-            req, start, geometry, pixels=pixels, stats=stats, full_hw=geometry.out_hw
-        )
+        return answer(req, start, geometry, pixels=pixels, stats=stats, full_hw=geometry.out_hw)
     except Exception as exc:  # noqa: BLE001 - shown in the panel like any fault
         return answer(req, start, geometry, error=sentence(exc))
 

@@ -180,8 +180,7 @@ def _pair(hw: HW) -> str:
 def growth_html(rows: list[GrowthRow]) -> str:
     """The growth as an HTML table with the formula, for the lesson's cards and tooltips."""
     head = "".join(
-        f"<th align='right'>{h}</th>"
-        for h in ("stage", "", "k", "s", "S before", "r", "map")
+        f"<th align='right'>{h}</th>" for h in ("stage", "", "k", "s", "S before", "r", "map")
     )
     body = []
     for row in rows:

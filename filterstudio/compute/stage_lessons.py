@@ -67,7 +67,9 @@ def build_stage_lesson(image: np.ndarray, stack: Stack, k: int, i: int = 0) -> S
         )  # fmt: skip
     else:
         f = s.filters[i]
-        title = f"Stage {k + 1}: {f.name} sums its products over all {len(planes)} maps of stage {k}"
+        title = (
+            f"Stage {k + 1}: {f.name} sums its products over all {len(planes)} maps of stage {k}"
+        )
         plan = MapsLessonPlan(
             k, planes, labels, f.kernel, bias=f.bias, activation=f.activation,
             layer=s.layer.conv_kwargs(), filter_name=f.name, title=title, note=note, cards=cards,

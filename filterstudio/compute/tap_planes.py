@@ -8,8 +8,9 @@ layout (strides, padding, border), not on the weights, so while a kernel is drag
 gathered once and every later preview of it is a few OpenCV multiply-adds over planes the size
 of the preview, instead of a filter pass over every ``SY``-th row of the whole picture.
 
-The planes are kept within :data:`PLANE_BYTES` and only until the next full map is made
-(:meth:`TapPlanes.clear`), so they never add to the studio's peak.
+The planes are kept for one map at a time, from its second preview in a row on (a drag; a
+stride change previews every map once and keeps nothing), within :data:`PLANE_BYTES`, and only
+until the next full map is made (:meth:`TapPlanes.clear`), so they never add to the studio's peak.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def _source_index(n: int, before: int, after: int, border: str) -> np.ndarray:
 
 def _inside(offset: int, step: int, pad: int, n: int, count: int) -> tuple[int, int]:
     """The range of plane positions ``[lo, hi)`` whose padded position falls on the picture."""
-    lo = max(0, -(-(pad - offset) // step))
+    lo = min(count, max(0, -(-(pad - offset) // step)))
     hi = min(count, (n - 1 + pad - offset) // step + 1)
     return lo, max(lo, hi)
 
@@ -117,6 +118,7 @@ class TapPlanes:
     def __init__(self, budget: int = PLANE_BYTES) -> None:
         self._budget = budget
         self._layout: tuple | None = None
+        self._owner = None
         self._planes: dict[tuple[int, int], np.ndarray] = {}
         self._bytes = 0
 
@@ -125,11 +127,14 @@ class TapPlanes:
         return self._bytes
 
     def clear(self) -> None:
-        self._layout, self._planes, self._bytes = None, {}, 0
+        self._layout, self._owner, self._planes, self._bytes = None, None, {}, 0
 
-    def preview(self, src: np.ndarray, picture_key, flt, layer) -> np.ndarray | None:
+    def preview(self, src: np.ndarray, picture_key, flt, layer, owner=None) -> np.ndarray | None:
         """The map of ``flt`` under the (preview) ``layer`` on the prepared ``src``, or None
-        when the planes do not apply (a layout the engine must check, or too many channels)."""
+        when the planes do not apply (a layout the engine must check, or too many channels).
+
+        ``owner`` names the map asking; planes are kept only when it asked the time before too.
+        """
         channels = 1 if src.ndim == 2 else src.shape[2]
         kernel = effective_kernel(flt.kernel, layer.channel_mode, channels)
         depth = kernel.ndim == 3
@@ -144,9 +149,10 @@ class TapPlanes:
         if geo.out_hw[0] * geo.out_hw[1] < 2 or max(pads[0] + pads[1]) > MAX_PADDING:
             return None
         layout = (picture_key, src.shape, geo.stride, pads, geo.out_hw, layer.border, layer.cval)
-        if layout != self._layout:
+        keep = layout == self._layout and owner == self._owner
+        if not keep:
             self.clear()
-            self._layout = layout
+            self._layout, self._owner = layout, owner
         dy, dx = geo.dilation
         out = np.zeros(geo.out_hw + (() if depth or channels == 1 else (channels,)), np.float32)
         for a in range(kernel.shape[0]):
@@ -154,7 +160,7 @@ class TapPlanes:
                 weights = kernel[a, b]
                 if not np.any(weights):
                     continue
-                plane = self._plane(src, (a * dy, b * dx), geo, pads, layer)
+                plane = self._plane(src, (a * dy, b * dx), geo, pads, layer, keep)
                 if depth:
                     cv2.add(
                         out,
@@ -165,13 +171,13 @@ class TapPlanes:
                     cv2.scaleAdd(plane, float(weights), out, dst=out)
         return finish_map(out, flt.bias, flt.activation)
 
-    def _plane(self, src, origin, geo: MapGeometry, pads, layer) -> np.ndarray:
+    def _plane(self, src, origin, geo: MapGeometry, pads, layer, keep: bool) -> np.ndarray:
         plane = self._planes.get(origin)
         if plane is None:
             plane = gather_plane(
                 src, origin, geo.stride, geo.out_hw, pads, layer.border, float(layer.cval)
             )
-            if self._bytes + plane.nbytes <= self._budget:
+            if keep and self._bytes + plane.nbytes <= self._budget:
                 self._planes[origin] = plane
                 self._bytes += plane.nbytes
         return plane

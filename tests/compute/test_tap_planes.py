@@ -106,20 +106,31 @@ def _request(image, flt, layer, generation, preview):
     )  # fmt: skip
 
 
-def test_planes_are_kept_between_previews_and_let_go_for_a_full_map():
+def test_planes_are_kept_while_one_map_is_dragged_and_let_go_for_a_full_map():
     rng = np.random.default_rng(5)
     image = rng.random((90, 120, 3), dtype=np.float32)
     layer = Layer(padding="same", border="reflect")
     cache = MapCache()
-    flt = Filter("e", rng.normal(size=(3, 3)).astype(np.float32))
-    first = process_request(_request(image, flt, layer, 1, preview=4), cache)
+
+    def edited(generation, uid=None):
+        flt = Filter("e", rng.normal(size=(3, 3)).astype(np.float32), uid=uid or "f1")
+        return process_request(_request(image, flt, layer, generation, preview=4), cache)
+
+    first = edited(1)
     assert first.error is None and first.values is None
+    assert cache.taps.kept_bytes == 0  # one preview of a map is not yet a drag
+    edited(2)
     kept = cache.taps.kept_bytes
     assert kept == 9 * first.pixels.shape[0] * first.pixels.shape[1] * 3 * 4
-    edited = Filter("e", rng.normal(size=(3, 3)).astype(np.float32), uid=flt.uid)
-    process_request(_request(image, edited, layer, 2, preview=4), cache)
+    edited(3)
     assert cache.taps.kept_bytes == kept  # the same planes, nothing gathered twice
-    full = process_request(_request(image, edited, layer, 3, preview=1), cache)
+    # Another map previewed (every map after a stride change): nothing is kept for it.
+    edited(4, uid="f2")
+    assert cache.taps.kept_bytes == 0
+    edited(5, uid="f2")
+    assert cache.taps.kept_bytes == kept
+    flt = Filter("e", np.eye(3, dtype=np.float32), uid="f2")
+    full = process_request(_request(image, flt, layer, 6, preview=1), cache)
     assert full.error is None and cache.taps.kept_bytes == 0
 
 
