@@ -14,7 +14,7 @@ import numpy as np
 
 from .arguments import as_pair
 from .separable import describe_separable, separable, separable_cost
-from .spectrum import MAX_GRID, classify_response, frequency_axis
+from .spectrum import MAX_GRID, classify_response, frequency_axis, summed_channels
 
 __all__ = ["GRID", "KernelInsight", "dilated_response", "kernel_insight"]
 
@@ -125,7 +125,13 @@ def _stride_text(stride: tuple[int, int], share: float, kind: str) -> str:
 
 
 def kernel_insight(
-    kernel, *, dilation=1, stride=1, channel: int | None = None, n: int = GRID
+    kernel,
+    *,
+    dilation=1,
+    stride=1,
+    channel: int | None = None,
+    n: int = GRID,
+    reads: str = "picture",
 ) -> KernelInsight:
     """What ``kernel`` does under ``dilation`` and ``stride``, for the insight panel.
 
@@ -139,6 +145,9 @@ def kernel_insight(
     channel : int or None
         For a depth kernel: None describes the sum of its channels (what it does to a grey
         picture), an index that channel alone.
+    reads : {"picture", "maps"}
+        What the kernel is applied to: the picture (a first layer) or the maps of an earlier
+        stage, as the sentences say.
     n : int
         Side of the response grid, at least the kernel's larger side.
 
@@ -149,7 +158,7 @@ def kernel_insight(
     arr = np.asarray(kernel)
     dil = as_pair(dilation, "dilation")
     strides = as_pair(stride, "stride")
-    summary = classify_response(arr, channel=channel)  # checks the kernel and the channel
+    summary = classify_response(arr, channel=channel, reads=reads)  # checks kernel and channel
     depth = arr.shape[2] if arr.ndim == 3 else None
     plane = arr.astype(np.float64)
     if depth is not None:
@@ -166,9 +175,7 @@ def kernel_insight(
             dilated = classify_response(spread)
             kind, text = dilated.kind, dilated.sentence
             if depth is not None and channel is None:
-                text = f"On a grey picture (its {depth} channels summed): " + (
-                    text[0].lower() + text[1:]
-                )
+                text = f"{summed_channels(depth, reads)}: {text[0].lower()}{text[1:]}"
         times = f"{dy}" if dy == dx else f"{dy} x {dx}"
         text += (
             f" Dilated {times}: with zeros between the taps, the kernel's own response repeats "

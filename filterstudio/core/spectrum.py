@@ -224,7 +224,19 @@ def _gain_clause(total: float, magnitude: float) -> str:
     return f"its weights sum to {g}, so flat areas come out inverted ({g} times their brightness)"
 
 
-def classify_response(kernel, *, channel: int | None = None) -> ResponseSummary:
+def summed_channels(depth: int, reads: str = "picture") -> str:
+    """How a sentence about a depth kernel's summed channels begins, for what the kernel reads:
+    ``"picture"`` (a first layer) or ``"maps"`` (a later stage reads the maps before it)."""
+    if reads == "picture":
+        return f"On a grey picture (its {depth} channels summed)"
+    if reads == "maps":
+        return f"Where the {depth} maps it reads are equal (its {depth} channels summed)"
+    raise ValueError(f"A kernel reads a picture or maps, not {reads!r}.")
+
+
+def classify_response(
+    kernel, *, channel: int | None = None, reads: str = "picture"
+) -> ResponseSummary:
     """Sort a kernel by what it does to frequencies, and say so in one plain sentence.
 
     The rules, on the magnitude ``|H|`` of the kernel's response (``peak`` its largest value
@@ -249,8 +261,9 @@ def classify_response(kernel, *, channel: int | None = None) -> ResponseSummary:
     squared, angles doubled), so mirrored directions average to the axis between them;
     directions are named to the nearest 45 degrees.
 
-    A depth kernel is described by the sum of its channels (what it does to a grey picture)
-    unless ``channel`` picks one.
+    A depth kernel is described by the sum of its channels (what it does to a grey picture, or
+    to equal maps when it ``reads`` the ``"maps"`` of an earlier stage) unless ``channel`` picks
+    one.
 
     Examples
     --------
@@ -260,6 +273,7 @@ def classify_response(kernel, *, channel: int | None = None) -> ResponseSummary:
     'left-right'
     """
     k2, depth = _kernel_2d(kernel, channel, "frequency description")
+    prefix = summed_channels(depth or 1, reads)  # refuses a ``reads`` it does not know
     total = float(k2.sum())
     magnitude = float(np.abs(k2).sum())
     gain = _gain_clause(total, magnitude)
@@ -282,7 +296,7 @@ def classify_response(kernel, *, channel: int | None = None) -> ResponseSummary:
     def summary(kind: str, text: str) -> ResponseSummary:
         key = None if direction is None else direction["key"]
         if depth is not None:
-            text = f"On a grey picture (its {depth} channels summed): {text[0].lower()}{text[1:]}"
+            text = f"{prefix}: {text[0].lower()}{text[1:]}"
         return ResponseSummary(kind, key, total, peak, r_peak, f"{text}; {gain}.")
 
     if peak - float(grid.min()) <= _FLAT * peak:

@@ -99,14 +99,15 @@ class InsightPresenter(QObject):
             wanted = None
         else:
             k = applied_kernel(f, layer)
-            wanted = (k.shape, k.tobytes(), layer.dilation, layer.stride)
+            reads = "maps" if self._stage > 0 else "picture"
+            wanted = (k.shape, k.tobytes(), layer.dilation, layer.stride, reads)
         if wanted == self._pushed:
             return
         self._pushed = wanted
         if wanted is None:
             self.panel.show_kernel(None)
         else:
-            self.panel.show_kernel(k, dilation=layer.dilation, stride=layer.stride)
+            self.panel.show_kernel(k, dilation=layer.dilation, stride=layer.stride, reads=reads)
 
     # -- Copy as Code ------------------------------------------------------------------------
     def picture_channels(self) -> int:

@@ -75,6 +75,10 @@ def test_a_depth_kernel_is_summed_or_one_channel():
         summed.response, numpy_response(k.astype(np.float64).sum(axis=2)), atol=1e-12
     )
     assert summed.response_text.startswith("On a grey picture (its 3 channels summed)")
+    later = kernel_insight(k, reads="maps", dilation=2)
+    assert later.response_text.startswith("Where the 3 maps it reads are equal")
+    with pytest.raises(ValueError, match="picture or maps"):
+        kernel_insight(k, reads="frames")
     assert summed.factors is None and summed.depth == 3
     one = kernel_insight(k, channel=1)
     np.testing.assert_array_equal(one.response, numpy_response(k[:, :, 1]))

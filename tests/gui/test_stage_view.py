@@ -281,6 +281,11 @@ def test_kernel_insight_describes_the_filter_of_the_stage_being_edited(qtbot, wi
     qtbot.waitUntil(insight.is_current, timeout=15000)
     expected = np.abs(np.fft.fftshift(np.fft.fft2(later.sum(axis=2).astype(np.float64), (64, 64))))
     np.testing.assert_allclose(insight.response_values(), expected, rtol=1e-5, atol=1e-6)
+    # It reads the maps of the stage before it, not a picture, and says so.
+    n = later.shape[2]
+    assert insight.response_text().startswith(
+        f"Where the {n} maps it reads are equal (its {n} channels summed)"
+    )
     assert window.select_stage(1)  # pooling: no kernel to describe
     qtbot.waitUntil(insight.is_current, timeout=15000)
     assert insight.insight() is None

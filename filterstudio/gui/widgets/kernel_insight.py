@@ -183,8 +183,9 @@ class KernelInsightWidget(QWidget):
         self._show(None)
 
     # -- model -> widget --------------------------------------------------------------------
-    def show_kernel(self, kernel, *, dilation=1, stride=1) -> None:
-        """Analyse ``kernel`` as applied with ``dilation`` and ``stride`` (None clears).
+    def show_kernel(self, kernel, *, dilation=1, stride=1, reads: str = "picture") -> None:
+        """Analyse ``kernel`` as applied with ``dilation`` and ``stride`` (None clears) to the
+        picture or, ``reads="maps"``, to the maps of an earlier stage.
 
         Returns at once; the analysis runs on the panel's thread and :attr:`updated` tells when
         it is shown. While the panel is hidden nothing runs until it is shown.
@@ -201,7 +202,9 @@ class KernelInsightWidget(QWidget):
         depth = k.shape[2] if k.ndim == 3 else None
         self._fill_channels(depth)
         channel = self._channel.currentData() if depth is not None else None
-        self._request = dict(kernel=k, dilation=dilation, stride=stride, channel=channel)
+        self._request = dict(
+            kernel=k, dilation=dilation, stride=stride, channel=channel, reads=reads
+        )
         self._asked += 1
         self._start()
 
