@@ -70,7 +70,8 @@ def test_frames_of_one_size_lay_out_nothing_around_the_maps(qtbot, window):
         QApplication.processEvents()  # deliver any layout request the last frame posted
     finally:
         QApplication.instance().removeEventFilter(counter)
-    assert len({s.frame for s in frames}) == 6
+    # Six or more frames (one more may be shown before the wait looks), each a new one.
+    assert len({s.frame for s in frames}) == len(frames) >= 6
     assert panels[0].stats_text() != before  # the numbers did change with the frames
     assert counter.seen == []
 
