@@ -484,12 +484,16 @@ class StudioController(QObject):
         for uid in old_keys - {key for k in range(len(stack)) for key in stack.map_keys(k)}:
             self.worker.forget(uid)
         self._set_derived(self._derived if derived is None else derived)
+        # The compute thread starts on the new maps first; the views catch up meanwhile (its
+        # answers reach them through the event loop, after this returns).
+        held = self._schedule(announce=False)
         # Views refresh the editor from bankChanged; a selection signal only when the selected
         # position really moved, so an edit costs one refresh, not two.
         self.bankChanged.emit(stack_change(old_stack, stack, self._selected, reload=load))
         if moved or load:
             self.selectionChanged.emit(self._selected)
-        self._schedule()
+        if held:
+            self.mapsWaiting.emit(held)
         # A filter switched on again whose answer is still the newest: nothing is asked, so
         # its panel is given that answer again (it said "switched off").
         was_off = {f.uid for f in old_stack.all_filters() if not f.enabled}
@@ -498,9 +502,11 @@ class StudioController(QObject):
                 self.resultApplied.emit(self.ledger.shown(f.uid))
         self._emit_progress()
 
-    def _schedule(self, after_result: bool = False) -> None:
+    def _schedule(self, after_result: bool = False, announce: bool = True) -> tuple[MapKey, ...]:
         """Submit every map whose inputs changed since it was last submitted; hold the maps of
-        later stages that wait for the maps they read (``compute.stack_plan``)."""
+        later stages that wait for the maps they read (``compute.stack_plan``).
+
+        Returns the held maps; ``mapsWaiting`` names them unless ``announce`` is False."""
         plan = plan_stack(
             self._stack, self._image, self._display, self.ledger, self.max_display_side
         )
@@ -511,8 +517,10 @@ class StudioController(QObject):
             self._asked_at = time.perf_counter()
         for request in plan.submit:
             self.worker.submit(request)
-        if plan.held:
-            self.mapsWaiting.emit(tuple(plan.held))
+        held = tuple(plan.held)
+        if held and announce:
+            self.mapsWaiting.emit(held)
+        return held
 
     def _final_values(self, uid: MapKey) -> ComputeResult | None:
         """The shown answer of ``uid`` if it is the newest request's exact map."""
