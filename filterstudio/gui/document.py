@@ -113,7 +113,8 @@ class Document(WindowPart):
             name = Path(session.image_path).name if session.image_path else "embedded image"
 
             def decode():
-                return make_image_state(decode_embedded_image(session), name, sample=session.sample)
+                pixels = decode_embedded_image(session)
+                return make_image_state(pixels, name, sample=session.sample, take=True)
 
             self._loader.open_made(name, decode, wait=False)
         elif session.sample and not session.image_path:

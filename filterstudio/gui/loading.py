@@ -49,7 +49,9 @@ def load_image_state(path: str, reduce_to: int | None = None) -> ImageState:
     if imageio.read_image_info(path).alpha:
         notes.append(imageio.ALPHA_DROPPED)
     note = " ".join(notes) or None
-    return make_image_state(arr, Path(path).name, path=str(Path(path).resolve()), note=note)
+    full = str(Path(path).resolve())
+    # The decoded pixels are held by nothing else: the picture keeps them instead of a copy.
+    return make_image_state(arr, Path(path).name, path=full, note=note, take=True)
 
 
 def _qimage_state(image: QImage, name: str, reduce_to: int | None) -> ImageState:
@@ -65,7 +67,7 @@ def _qimage_state(image: QImage, name: str, reduce_to: int | None) -> ImageState
     pixels, alpha_dropped = qimage_to_array(image)
     if alpha_dropped:
         note = " ".join(filter(None, [note, imageio.ALPHA_DROPPED]))
-    return make_image_state(pixels, name, note=note)
+    return make_image_state(pixels, name, note=note, take=True)
 
 
 class _Load:
