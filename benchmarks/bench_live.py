@@ -32,6 +32,7 @@ from PySide6.QtCore import QElapsedTimer, QEvent, QEventLoop, QObject, QTimer  #
 from filterstudio.core.kernels import random_kernel  # noqa: E402
 from filterstudio.core.samples import load_sample  # noqa: E402
 from filterstudio.gui.app import create_app  # noqa: E402
+from filterstudio.gui.collector import collect_cycles_in_pauses  # noqa: E402
 from filterstudio.gui.main_window import MainWindow  # noqa: E402
 from filterstudio.model.bank import Bank, Filter, Layer  # noqa: E402
 
@@ -83,9 +84,20 @@ def photo(h: int, w: int) -> np.ndarray:
     return cv2.resize(load_sample("photo"), (w, h), interpolation=cv2.INTER_CUBIC).clip(0, 1)
 
 
-def run_case(app, win: MainWindow, label: str, size: tuple[int, int], n_filters: int, edits: int, strides: int):
+def run_case(
+    app,
+    win: MainWindow,
+    label: str,
+    size: tuple[int, int],
+    n_filters: int,
+    edits: int,
+    strides: int,
+):
     sizes = [3, 5, 7, 7] * 4
-    filters = [Filter(name=f"f{i} {sizes[i]}x{sizes[i]}", kernel=random_kernel(sizes[i], seed=i)) for i in range(n_filters)]
+    filters = [
+        Filter(name=f"f{i} {sizes[i]}x{sizes[i]}", kernel=random_kernel(sizes[i], seed=i))
+        for i in range(n_filters)
+    ]
     win.controller.load_state(Bank(filters=tuple(filters), layer=Layer()))
     win.set_image_array(photo(*size), label)  # the window's copy is the only one kept
     assert win.wait_until_current(120), "maps never arrived"
@@ -141,7 +153,6 @@ def run_case(app, win: MainWindow, label: str, size: tuple[int, int], n_filters:
         after = [t for t, g in paints if t >= t_edit and g >= gen]
         if after:
             latencies.append((after[0] - t_edit) * 1000)
-
 
     stride_lat = []
     for s in range(strides):
@@ -228,11 +239,18 @@ def main() -> int:
     app = create_app()
     win = MainWindow()
     win.resize(1920, 1080)
+    # As the studio runs: the cycle collector's full passes wait for pauses (gui/app.run_gui).
+    collect_cycles_in_pauses(app, win.controller.bankChanged, win.controller.resultApplied)
     win.show()
     app.processEvents()
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
+    )
     if "stack" in wanted or args.stack_only:
-        runs = [run_stack_case(app, win, (3000, 4000), 3 if args.quick else 7) for _ in range(args.repeats)]
+        runs = [
+            run_stack_case(app, win, (3000, 4000), 3 if args.quick else 7)
+            for _ in range(args.repeats)
+        ]
         stack = _median_row(runs)
         print("stack, 12 MP grey: conv 4 x 3x3 same (ReLU) -> max pool 2 -> conv 4 x 3x3x4;")
         print("edit to every map of every stage exact at full resolution (median of repeats)")
@@ -257,10 +275,14 @@ def main() -> int:
             runs = [run_case(app, win, *case) for _ in range(args.repeats)]
             rows.append(_median_row(runs))
             spreads.append(runs)
-    print("edit = edit to repaint of that edit's map (or a newer one); full = last edit of the drag")
+    print(
+        "edit = edit to repaint of that edit's map (or a newer one); full = last edit of the drag"
+    )
     print("to every map exact at full resolution; stride = a stride change to every map exact;")
     print("max stall = the longest the event loop was kept from a 5 ms timer during the case")
-    print(f"{'case':<20}{'edit median':>13}{'edit p95':>10}{'full':>9}{'stride med':>12}{'max stall':>11}{'peak RSS':>10}")
+    print(
+        f"{'case':<20}{'edit median':>13}{'edit p95':>10}{'full':>9}{'stride med':>12}{'max stall':>11}{'peak RSS':>10}"
+    )
     for r in rows:
         print(
             f"{r['case']:<20}{r['edit_median']:>10.0f} ms{r['edit_p95']:>7.0f} ms{r['full_after_last']:>6.0f} ms"
@@ -271,7 +293,9 @@ def main() -> int:
         for runs in spreads:
             em = [r["edit_median"] for r in runs]
             st = [r["stall"] for r in runs]
-            print(f"{runs[0]['case']:<20}edit {min(em):.0f}-{max(em):.0f} ms, stall {min(st):.0f}-{max(st):.0f} ms")
+            print(
+                f"{runs[0]['case']:<20}edit {min(em):.0f}-{max(em):.0f} ms, stall {min(st):.0f}-{max(st):.0f} ms"
+            )
     win.controller.mark_clean()
     win.close()
     return 0

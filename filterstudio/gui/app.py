@@ -98,11 +98,14 @@ def run_gui(path: str | None = None) -> int:
         print(f"filterstudio: the window could not start ({exc}).", file=sys.stderr)
         return 2
     from ..core.imageio import quiet_decoder_logs
+    from .collector import collect_cycles_in_pauses
     from .main_window import MainWindow
 
     quiet_decoder_logs()
     window = MainWindow()
     stop_cleanly_on_signals(app, window)
+    # Edits and new maps put off the collector's full passes until the user pauses.
+    collect_cycles_in_pauses(app, window.controller.bankChanged, window.controller.resultApplied)
     window.show()
     if path:
         window.open_at_start(path)
