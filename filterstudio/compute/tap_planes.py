@@ -61,7 +61,7 @@ def _columns(rows: np.ndarray, start: int, step: int, count: int, out: np.ndarra
         part = out[:, :full]
         src = rows[:, start : start + full * step]
         got = cv2.resize(src, (full, rows.shape[0]), dst=part, interpolation=cv2.INTER_NEAREST)
-        if got.ctypes.data != part.ctypes.data:  # OpenCV wrote elsewhere: copy it in
+        if got is not part:  # OpenCV wrote elsewhere: copy it in
             np.copyto(part, got.reshape(part.shape))
     if full < count:
         np.copyto(out[:, full:], rows[:, start + full * step :: step][:, : count - full])
@@ -155,20 +155,16 @@ class TapPlanes:
             self._layout, self._owner = layout, owner
         dy, dx = geo.dilation
         out = np.zeros(geo.out_hw + (() if depth or channels == 1 else (channels,)), np.float32)
-        for a in range(kernel.shape[0]):
-            for b in range(kernel.shape[1]):
-                weights = kernel[a, b]
-                if not np.any(weights):
-                    continue
-                plane = self._plane(src, (a * dy, b * dx), geo, pads, layer, keep)
-                if depth:
-                    cv2.add(
-                        out,
-                        cv2.transform(plane, weights.reshape(1, -1)).reshape(out.shape),
-                        dst=out,
-                    )
-                else:
-                    cv2.scaleAdd(plane, float(weights), out, dst=out)
+        # Only the taps with a weight read anything.
+        live = (kernel != 0).any(axis=2) if depth else kernel != 0
+        for a, b in zip(*np.nonzero(live)):
+            weights = kernel[a, b]
+            plane = self._plane(src, (int(a) * dy, int(b) * dx), geo, pads, layer, keep)
+            if depth:
+                mixed = cv2.transform(plane, weights.reshape(1, -1)).reshape(out.shape)
+                cv2.add(out, mixed, dst=out)
+            else:
+                cv2.scaleAdd(plane, float(weights), out, dst=out)
         return finish_map(out, flt.bias, flt.activation)
 
     def _plane(self, src, origin, geo: MapGeometry, pads, layer, keep: bool) -> np.ndarray:

@@ -158,7 +158,9 @@ def _bias(bias, c_out: int) -> np.ndarray | None:
         return None
     b = real_array(bias, "bias")
     if b.shape != (c_out,):
-        raise ValueError(f"The bias must have one value per filter, shape ({c_out},), not {b.shape}.")
+        raise ValueError(
+            f"The bias must have one value per filter, shape ({c_out},), not {b.shape}."
+        )
     if b.dtype.kind == "f" and not np.isfinite(b).all():
         raise ValueError("The bias contains a value that is not a finite number.")
     return b.astype(np.float64)
@@ -195,7 +197,10 @@ def prefers_planes(c_in: int, c_out: int, kernel_hw, in_hw, out_hw, strides) -> 
     in_px, out_px = in_hw[0] * in_hw[1], out_hw[0] * out_hw[1]
     # A strided filter2D pass skips rows but still filters whole rows: it saves about sqrt(s).
     planes = (
-        c_in * c_out * in_px * (_PLANES_NS_PER_PAIR + _PLANES_NS_PER_TAP * taps)
+        c_in
+        * c_out
+        * in_px
+        * (_PLANES_NS_PER_PAIR + _PLANES_NS_PER_TAP * taps)
         / math.sqrt(strides[0] * strides[1])
     )
     patches = out_px * (
@@ -231,7 +236,7 @@ def _planes(planes, w64, pads, border, cval, strides, dils, out_hw, out, first_o
         out[:, :, first_out] = maps[0]
     elif first_out == 0 and len(maps) == out.shape[2]:
         got = cv2.merge(maps, dst=out)
-        if got.ctypes.data != out.ctypes.data:  # OpenCV wrote elsewhere: copy it in
+        if got is not out:  # OpenCV wrote elsewhere: copy it in
             np.copyto(out, got)
     else:
         out[:, :, first_out : first_out + len(maps)] = cv2.merge(maps)
@@ -353,7 +358,7 @@ class _Patches:
             else:
                 dst = hwc[f0 : f0 + cols]
                 got = cv2.transpose(product, dst=dst)
-                if got.ctypes.data != dst.ctypes.data:  # OpenCV wrote elsewhere: copy it in
+                if got is not dst:  # OpenCV wrote elsewhere: copy it in
                     np.copyto(dst, got)
         return hwc.reshape(n, width, self.c_out)[:, : self.out_w]
 

@@ -199,7 +199,7 @@ def _subsample_cols(acc: np.ndarray, sx: int, ow: int, dst: np.ndarray) -> None:
     if full:
         part = dst[:, :full]
         got = cv2.resize(acc[:, : full * sx], (full, n), dst=part, interpolation=cv2.INTER_NEAREST)
-        if got.ctypes.data != part.ctypes.data:  # OpenCV wrote elsewhere: copy it in
+        if got is not part:  # OpenCV wrote elsewhere: copy it in
             np.copyto(part, got.reshape(part.shape))
     if full < ow:
         np.copyto(dst[:, full:], acc[:, full * sx : (ow - 1) * sx + 1 : sx])
