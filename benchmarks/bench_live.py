@@ -3,8 +3,8 @@ and a stack (conv 4 filters -> ReLU -> max pool 2 -> conv 4 filters) on a 12 MP 
 
 Drives the main window offscreen through its scripting surface and prints, per picture size:
 edit-to-repainted latency (median, p95), the longest event-loop stall (how late a 5 ms timer
-fired), and peak RSS (the process's high-water mark so far: the cases run in order of size, so
-the last row is the 16-filter peak). The stack case times an edit in stage 1 and one in the last
+fired), and peak RSS in MiB (the process's high-water mark so far: the cases run in order of
+size, so the last row is the 16-filter peak). The stack case times an edit in stage 1 and one in the last
 stage until every map of every stage is exact (and the first stage's first map repainted).
 Each case builds its picture itself (nothing of the benchmark's own holds a second copy of it),
 so the peak is what a photographer's studio holds. ``--repeats N`` runs every case N times and
@@ -257,7 +257,7 @@ def main() -> int:
         print(f"{'stage 1 edit':>14}{'stage 3 edit':>14}{'max stall':>11}{'peak RSS':>10}")
         print(
             f"{stack['stage 1 median']:>11.0f} ms{stack['stage 3 median']:>11.0f} ms"
-            f"{stack['stall']:>8.0f} ms{stack['rss']:>7.0f} MB"
+            f"{stack['stall']:>8.0f} ms{stack['rss']:>6.0f} MiB"
         )
     if args.stack_only:
         win.controller.mark_clean()
@@ -286,7 +286,7 @@ def main() -> int:
     for r in rows:
         print(
             f"{r['case']:<20}{r['edit_median']:>10.0f} ms{r['edit_p95']:>7.0f} ms{r['full_after_last']:>6.0f} ms"
-            f"{r['stride_median']:>9.0f} ms{r['stall']:>8.0f} ms{r['rss']:>7.0f} MB"
+            f"{r['stride_median']:>9.0f} ms{r['stall']:>8.0f} ms{r['rss']:>6.0f} MiB"
         )
     if args.repeats > 1:
         print(f"over {args.repeats} repeats (median above), min-max of edit median and max stall:")
