@@ -71,3 +71,14 @@ def stated_fps(path) -> float:
     fps = cap.get(cv2.CAP_PROP_FPS)
     cap.release()
     return fps
+
+
+def shown_frames(qtbot, win, n: int, timeout: int = 15000) -> list:
+    """The next ``n`` (or more) frames whose maps are all shown; the window plays meanwhile."""
+    got = []
+    win.playback.frameShown.connect(got.append)
+    try:
+        qtbot.waitUntil(lambda: len(got) >= n, timeout=timeout)
+    finally:
+        win.playback.frameShown.disconnect(got.append)
+    return got

@@ -19,7 +19,7 @@ from filterstudio.media.fake import FakeSource
 from filterstudio.model.bank import Bank, Filter, Layer
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
-from clips import make_clip  # noqa: E402
+from clips import make_clip, shown_frames  # noqa: E402
 
 WAIT = 15000  # ms: a bound never reached when things work
 
@@ -34,23 +34,12 @@ def _exact(win, state, index: int = 0) -> np.ndarray:
     return apply_bank_filter(state.pixels, f, win.bank.layer)
 
 
-def _shown_frames(qtbot, win, n: int) -> list:
-    """The next ``n`` frames whose maps are all shown (the window plays meanwhile)."""
-    got = []
-    win.playback.frameShown.connect(got.append)
-    try:
-        qtbot.waitUntil(lambda: len(got) >= n, timeout=WAIT)
-    finally:
-        win.playback.frameShown.disconnect(got.append)
-    return got
-
-
 def test_a_file_like_source_plays_through_every_map_exactly(qtbot, window):
     _bank(window)
     source = FakeSource(size=(40, 30), fps=100, count=60)
     window.open_frame_source(source, "fake.mp4")
     assert window.is_playing() and window.transport.toolbar.isVisible()
-    frames = _shown_frames(qtbot, window, 3)
+    frames = shown_frames(qtbot, window, 3)
     state = frames[-1]
     assert state.frame is not None and state.name == "fake.mp4"
     if window.controller.image is state:  # the next frame may be on its way already
@@ -104,7 +93,7 @@ def test_the_camera_path_plays_live_pauses_steps_and_counts_what_it_drops(qtbot,
     _bank(window)
     source = FakeSource(size=(32, 24), fps=200, count=None, live=True, can_seek=False)
     window.open_frame_source(source, "Camera 0")
-    _shown_frames(qtbot, window, 5)
+    shown_frames(qtbot, window, 5)
     assert window.is_playing() and window.playback.is_live()
     assert not window.transport.bar.slider().isVisible()  # a camera cannot seek
     qtbot.waitUntil(lambda: window.playback_rate() > 0, timeout=WAIT)
@@ -117,7 +106,7 @@ def test_the_camera_path_plays_live_pauses_steps_and_counts_what_it_drops(qtbot,
     qtbot.waitUntil(lambda: window.controller.image.frame > shown, timeout=WAIT)
     assert not window.is_playing()
     window.play()
-    _shown_frames(qtbot, window, 3)
+    shown_frames(qtbot, window, 3)
     assert window.frames_dropped() > 0  # 200 frames/s: the window shows fewer
     assert window.seek_frame(0) is False  # one sentence: a camera cannot seek
 
@@ -126,11 +115,11 @@ def test_a_kernel_edit_during_playback_reaches_the_next_frame_at_once(qtbot, win
     _bank(window, 1)
     window.open_frame_source(FakeSource(size=(32, 24), fps=60, count=None, live=True,
                                         can_seek=False), "Camera 0")  # fmt: skip
-    _shown_frames(qtbot, window, 2)
+    shown_frames(qtbot, window, 2)
     new = np.array([[0, 0, 0], [0, 2, 0], [0, 0, 0]], np.float32)
     window.set_kernel(0, new)
     # The very next frame whose maps are all shown is computed with the new kernel.
-    state = _shown_frames(qtbot, window, 1)[0]
+    state = shown_frames(qtbot, window, 1)[0]
     if window.controller.image is state:
         np.testing.assert_array_equal(window.map_values(0), _exact(window, state))
         np.testing.assert_array_equal(window.bank.filters[0].kernel, new)
@@ -162,7 +151,7 @@ def test_a_slow_map_does_not_freeze_the_video(qtbot, window):
     qtbot.waitUntil(lambda: len(frames) >= 3, timeout=WAIT)  # frames go on, at the deadline
     assert window.frames_shown() < len(frames)  # handed over before their maps were all shown
     # The deadline grows past the map's time, so the slow map is shown again.
-    _shown_frames(qtbot, window, 1)
+    shown_frames(qtbot, window, 1)
     slow["on"] = False
     window.close_video()
 
@@ -171,7 +160,7 @@ def test_use_this_frame_goes_on_with_it_as_a_still_picture(qtbot, window):
     _bank(window, 1)
     source = FakeSource(size=(40, 30), fps=100, count=None, live=True, can_seek=False)
     window.open_frame_source(source, "clip.mp4")
-    state = _shown_frames(qtbot, window, 2)[-1]
+    state = shown_frames(qtbot, window, 2)[-1]
     window.pause()
     qtbot.waitUntil(window.is_current, timeout=WAIT)
     shown = window.controller.image
@@ -190,7 +179,7 @@ def test_another_picture_stops_the_frames(qtbot, window):
     _bank(window, 1)
     window.open_frame_source(FakeSource(size=(32, 24), fps=100, count=None, live=True,
                                         can_seek=False), "Camera 0")  # fmt: skip
-    _shown_frames(qtbot, window, 1)
+    shown_frames(qtbot, window, 1)
     window.open_sample("checkerboard")
     assert not window.playback.is_open()
     assert window.controller.image.frame is None
@@ -201,7 +190,7 @@ def test_space_in_the_picture_or_a_map_plays_and_pauses_but_not_in_the_lesson(qt
     _bank(window, 1)
     window.open_frame_source(FakeSource(size=(32, 24), fps=100, count=None, live=True,
                                         can_seek=False), "Camera 0")  # fmt: skip
-    _shown_frames(qtbot, window, 1)
+    shown_frames(qtbot, window, 1)
     view = window.input_panel.view
     view.setFocus()
     qtbot.keyClick(view, Qt.Key.Key_Space)
@@ -251,9 +240,9 @@ def test_frames_do_not_outlive_the_next_ones(qtbot, window):
             refs.append(weakref.ref(res))
 
     window.playback.frameShown.connect(keep)
-    _shown_frames(qtbot, window, 40)
+    shown_frames(qtbot, window, 40)
     window.playback.frameShown.disconnect(keep)
-    _shown_frames(qtbot, window, 3)
+    shown_frames(qtbot, window, 3)
     gc.collect()
     alive = [r for r in refs if r() is not None]
     assert len(alive) <= 3 * 2  # at most the frame on screen and the one before
@@ -269,11 +258,11 @@ def test_recording_writes_the_maps_of_the_frames_shown(qtbot, window, tmp_path, 
     window.controller.set_display("abs")
     source = FakeSource(size=(34, 26), fps=100, count=None, live=True, can_seek=False)
     window.open_frame_source(source, "Camera 0")
-    _shown_frames(qtbot, window, 1)
+    shown_frames(qtbot, window, 1)
     target = tmp_path if all_maps else tmp_path / "map.mkv"
     assert window.start_recording(target, all_maps=all_maps, fmt="mkv")
     assert window.recording.is_recording()
-    shown = _shown_frames(qtbot, window, 4)
+    shown = shown_frames(qtbot, window, 4)
     qtbot.waitUntil(lambda: window.recording.frames_recorded() >= 3, timeout=WAIT)
     kept = window.stop_recording()
     assert not window.recording.is_recording()

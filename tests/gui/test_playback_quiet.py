@@ -4,6 +4,9 @@ play (its counts and times come back for edits once paused)."""
 
 from __future__ import annotations
 
+import os
+import sys
+
 import numpy as np
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
@@ -13,22 +16,15 @@ from filterstudio.gui.widgets import MapPanelWidget
 from filterstudio.media.fake import FakeSource
 from filterstudio.model.bank import Bank, Filter, Layer
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
+from clips import shown_frames  # noqa: E402
+
 WAIT = 15000  # ms: a bound never reached when things work
 
 
 def _bank(win, n: int = 2) -> None:
     filters = tuple(Filter(f"f{i}", np.arange(9.0).reshape(3, 3) * (i + 1) - 4) for i in range(n))
     win.controller.load_state(Bank(filters, Layer()))
-
-
-def _shown_frames(qtbot, win, n: int) -> list:
-    got = []
-    win.playback.frameShown.connect(got.append)
-    try:
-        qtbot.waitUntil(lambda: len(got) >= n, timeout=WAIT)
-    finally:
-        win.playback.frameShown.disconnect(got.append)
-    return got
 
 
 class _LayoutCounter(QObject):
@@ -59,7 +55,7 @@ def test_frames_of_one_size_lay_out_nothing_around_the_maps(qtbot, window):
     _bank(window)
     window.open_frame_source(FakeSource(size=(64, 48), fps=100, count=100000), "fake.mp4")
     # The first frames settle the window: the transport bar comes, the panels take their size.
-    _shown_frames(qtbot, window, 6)
+    shown_frames(qtbot, window, 6)
     assert window.transport.toolbar.isVisible()
     panels = [window.panel(0), window.panel(1)]
     counter = _LayoutCounter(w for p in panels for w in _ancestors_below_window(p))
@@ -68,7 +64,7 @@ def test_frames_of_one_size_lay_out_nothing_around_the_maps(qtbot, window):
         texts = []
         record = lambda _shown: texts.append(panels[0].stats_text())  # noqa: E731
         window.playback.frameShown.connect(record)
-        frames = _shown_frames(qtbot, window, 6)
+        frames = shown_frames(qtbot, window, 6)
         window.playback.frameShown.disconnect(record)
         QApplication.processEvents()  # deliver any layout request the last frame posted
     finally:
@@ -85,10 +81,10 @@ def test_titles_stay_for_frames_of_one_size_and_follow_a_new_size(qtbot, window)
     panel: MapPanelWidget = window.panel(0)
     for width, height in ((40, 30), (52, 26)):
         window.open_frame_source(FakeSource(size=(width, height), fps=100, count=100000), "a.mp4")
-        _shown_frames(qtbot, window, 2)
+        shown_frames(qtbot, window, 2)
         size = size_text(height - 2, width - 2)  # a 3x3 kernel, "valid"
         qtbot.waitUntil(lambda s=size: s in panel.title(), timeout=WAIT)
-        _shown_frames(qtbot, window, 2)
+        shown_frames(qtbot, window, 2)
         assert size in panel.title()
     window.playback.close()
 
@@ -97,7 +93,7 @@ def test_the_status_bar_is_quiet_while_frames_play_and_counts_again_once_paused(
     _bank(window, 4)
     status = window.status
     window.open_frame_source(FakeSource(size=(64, 48), fps=100, count=100000), "fake.mp4")
-    frames = _shown_frames(qtbot, window, 3)
+    frames = shown_frames(qtbot, window, 3)
     assert frames
     status.flush()
     assert window.busy_text() == "" and status.time_label.text() == ""
