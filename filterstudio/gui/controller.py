@@ -258,6 +258,8 @@ class StudioController(QObject):
             self.message.emit(sentence(exc))
             return False
         self.push_stack(edit.stack, edit.text, edit.tag)
+        if edit.note:
+            self.message.emit(edit.note)
         return True
 
     def add_filter(self, preset: str | Filter = "identity", index: int | None = None) -> None:
@@ -504,9 +506,8 @@ class StudioController(QObject):
 
     def _schedule(self, after_result: bool = False, announce: bool = True) -> tuple[MapKey, ...]:
         """Submit every map whose inputs changed since it was last submitted; hold the maps of
-        later stages that wait for the maps they read (``compute.stack_plan``).
-
-        Returns the held maps; ``mapsWaiting`` names them unless ``announce`` is False."""
+        later stages that wait for the maps they read (``compute.stack_plan``) and return them,
+        named in ``mapsWaiting`` too unless ``announce`` is False."""
         plan = plan_stack(
             self._stack, self._image, self._display, self.ledger, self.max_display_side
         )

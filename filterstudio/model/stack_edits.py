@@ -30,11 +30,13 @@ FILTER_FIELDS = ("name", "bias", "activation", "enabled")
 
 @dataclass(frozen=True)
 class StackEdit:
-    """A new stack, the undo step's text, and a merge tag (edits with one tag fold together)."""
+    """A new stack, the undo step's text, and a merge tag (edits with one tag fold together);
+    ``note`` is a sentence to show when the edit did more than it was asked."""
 
     stack: Stack
     text: str
     tag: str = ""
+    note: str = ""
 
 
 def _stage(stack: Stack, k: int) -> ConvStage | PoolStage:
@@ -59,7 +61,33 @@ def add_stage(stack: Stack, kind: str, after: int | None = None, **settings) -> 
     new = stack.adding_stage(kind, after, **settings)
     at = len(stack.stages) if after is None else after + 1
     what = "pooling" if kind == "pool" else str(kind)
-    return StackEdit(new, f"Add a {what} stage as stage {at + 1}")
+    text, note = f"Add a {what} stage as stage {at + 1}", ""
+    feeding = _conv_before(new, at) if kind == "conv" else None
+    if feeding is not None and _sizes_differ(new.stages[feeding]):
+        # Its maps would have as many sizes as its kernels, and a conv stage adds its maps up:
+        # the new stage could never run. "same" padding gives every map the picture's size.
+        new = new.with_stage_settings(feeding, padding="same")
+        text += f" (stage {feeding + 1} now pads same)"
+        note = (
+            f"Stage {feeding + 1} now uses same padding, so that its maps, made by kernels of "
+            f"different sizes, are one size and stage {at + 1} can add them up (Undo takes both "
+            "back)."
+        )
+    return StackEdit(new, text, note=note)
+
+
+def _conv_before(stack: Stack, k: int) -> int | None:
+    """The conv stage whose maps stage ``k`` reads, through any pooling stages between."""
+    j = k - 1
+    while j >= 0 and isinstance(stack.stages[j], PoolStage):
+        j -= 1
+    return j if j >= 0 else None
+
+
+def _sizes_differ(stage: ConvStage) -> bool:
+    """Whether ``stage``'s maps differ in size whatever the picture (only same padding makes
+    kernels of different sizes give maps of one size)."""
+    return stage.layer.padding != "same" and len({f.size for f in stage.filters}) > 1
 
 
 def remove_stage(stack: Stack, k: int) -> StackEdit:

@@ -60,7 +60,11 @@ def test_an_edit_in_stage_one_holds_later_maps_until_they_are_exact_again(qtbot,
     assert not window.is_current() and window.stage_map_values(2, 0) is None
     stale = []
     c.resultApplied.connect(
-        lambda r: stale.append(r) if r.uid == last and r.generation < c.requested_generation(last) else None
+        lambda r: (
+            stale.append(r)
+            if r.uid == last and r.generation < c.requested_generation(last)
+            else None
+        )
     )
     _current(qtbot, window)
     assert not stale
@@ -87,7 +91,10 @@ def test_stage_edits_are_undoable_and_refused_with_a_sentence(qtbot, window):
     messages = []
     c.message.connect(messages.append)
     assert not window.set_stage_kernel(2, 0, np.ones((3, 3, 2)))
-    assert messages[-1] == "Stage 3 reads 3 maps, so each of its kernels needs depth 3; 'conv3 1' is 3x3x2."
+    assert (
+        messages[-1]
+        == "Stage 3 reads 3 maps, so each of its kernels needs depth 3; 'conv3 1' is 3x3x2."
+    )
     assert not window.remove_stage(0) and "cannot be removed" in messages[-1]
     assert window.set_stage(1, size=3, stride=1)
     _current(qtbot, window)
@@ -160,7 +167,9 @@ def test_weights_go_into_a_later_stage(qtbot, window, tmp_path):
     window.dialogs.errorShown.connect(errors.append)
     np.savez(tmp_path / "bad.npz", weight=np.ones((2, 5, 3, 3), np.float32))
     assert not window.bank_files.import_weights(tmp_path / "bad.npz", layout="pytorch", stage=2)
-    assert errors == ["These weights read 5 maps, but the stage reads 3 (the maps of the stage before it)."]
+    assert errors == [
+        "These weights read 5 maps, but the stage reads 3 (the maps of the stage before it)."
+    ]
 
 
 def test_the_documented_stack_example_runs(qtbot, window):
@@ -176,3 +185,23 @@ def test_the_documented_stack_example_runs(qtbot, window):
     assert [s.kind for s in window.stack.stages] == ["conv", "pool", "conv"]
     ref = run_stack(PIXELS, window.stack)
     np.testing.assert_array_equal(names["out"], ref[2][window.controller.map_key(2, 0)])
+
+
+def test_a_conv_stage_after_mixed_kernel_sizes_runs_and_says_what_it_changed(qtbot, window):
+    bank = Bank(
+        (Filter("s3", rng.normal(size=(3, 3))), Filter("s7", rng.normal(size=(7, 7)))),
+        Layer(channel_mode="gray"),
+    )
+    window.controller.load_state(bank)
+    window.set_image_array(PIXELS, "noise")
+    messages = []
+    window.controller.message.connect(messages.append)
+    assert window.add_stage("pool") and window.add_stage("conv", count=2)
+    assert window.stack.stages[0].layer.padding == "same"
+    assert messages and messages[-1].startswith("Stage 1 now uses same padding")
+    _current(qtbot, window)
+    _assert_exact(window)
+    assert window.stage_map_values(2, 0) is not None
+    # One undo takes the stage and the padding back together.
+    window.controller.undo_stack.undo()
+    assert len(window.stack) == 2 and window.stack.stages[0].layer.padding == "valid"

@@ -173,7 +173,10 @@ def test_stack_change_names_stages_and_filters():
     s = two_stage()
     s2 = s.adding_stage("pool", after=0)
     change = stack_change(s, s2, 0)
-    assert [(c.index, c.kind, c.new) for c in change.stages] == [(1, "pool", True), (2, "conv", False)]
+    assert [(c.index, c.kind, c.new) for c in change.stages] == [
+        (1, "pool", True),
+        (2, "conv", False),
+    ]
     assert change.stages[1].moved and change.stages_changed and not change.added
     s3 = s2.with_bank(s2.bank.adding(Filter("n", np.ones((3, 3)))))
     change = stack_change(s2, s3, 0)
@@ -185,3 +188,37 @@ def test_stack_change_names_stages_and_filters():
     assert gone.stages_removed == (s3.stages[1].uid,)
     assert stack_change(s, s, 0).stages == ()
     assert len(stack_change(s, s, 0, reload=True).stages) == 2
+
+
+def _mixed_bank(padding="valid") -> Bank:
+    return Bank(
+        (Filter("a", np.ones((3, 3))), Filter("b", np.ones((7, 7)))), Layer(padding=padding)
+    )
+
+
+@pytest.mark.parametrize("padding", ["valid", "full", (1, 2)])
+def test_a_conv_stage_after_kernels_of_mixed_sizes_makes_them_pad_same(padding):
+    from filterstudio.compute.stagework import StackShapes
+    from filterstudio.model.stack_edits import add_stage
+
+    stack = Stack.of(_mixed_bank(padding))
+    pooled = add_stage(stack, "pool")
+    assert pooled.note == "" and pooled.stack.stages[0].layer.padding == stack.bank.layer.padding
+    edit = add_stage(pooled.stack, "conv")
+    assert edit.stack.stages[0].layer.padding == "same"
+    assert "Stage 1 now uses same padding" in edit.note and "stage 3" in edit.note
+    # The stage can run: every map it reads has one size.
+    shapes = StackShapes.of(edit.stack, (40, 50))
+    assert shapes.problems == (None, None, None)
+    # Without the change it could not have.
+    assert StackShapes.of(pooled.stack.adding_stage("conv"), (40, 50)).problems[2] is not None
+
+
+def test_a_conv_stage_after_kernels_of_one_size_or_same_padding_changes_nothing():
+    from filterstudio.model.stack_edits import add_stage
+
+    one_size = Stack.of(Bank((Filter("a", np.ones((3, 3))), Filter("b", np.eye(3))), Layer()))
+    same = Stack.of(_mixed_bank("same"))
+    for stack in (one_size, same):
+        edit = add_stage(stack, "conv")
+        assert edit.note == "" and edit.stack.stages[0].layer == stack.stages[0].layer
