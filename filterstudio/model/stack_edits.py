@@ -69,9 +69,8 @@ def add_stage(stack: Stack, kind: str, after: int | None = None, **settings) -> 
         new = new.with_stage_settings(feeding, padding="same")
         text += f" (stage {feeding + 1} now pads same)"
         note = (
-            f"Stage {feeding + 1} now uses same padding, so that its maps, made by kernels of "
-            f"different sizes, are one size and stage {at + 1} can add them up (Undo takes both "
-            "back)."
+            f"Stage {feeding + 1} now uses same padding so its maps are one size for stage "
+            f"{at + 1} (Undo takes both back)."
         )
     return StackEdit(new, text, note=note)
 
