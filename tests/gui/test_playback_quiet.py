@@ -61,18 +61,14 @@ def test_frames_of_one_size_lay_out_nothing_around_the_maps(qtbot, window):
     counter = _LayoutCounter(w for p in panels for w in _ancestors_below_window(p))
     QApplication.instance().installEventFilter(counter)
     try:
-        texts = []
-        record = lambda _shown: texts.append(panels[0].stats_text())  # noqa: E731
-        window.playback.frameShown.connect(record)
         frames = shown_frames(qtbot, window, 6)
-        window.playback.frameShown.disconnect(record)
         QApplication.processEvents()  # deliver any layout request the last frame posted
     finally:
         QApplication.instance().removeEventFilter(counter)
-    # Six or more frames (one more may be shown before the wait looks), each a new one.
+    # Six or more frames (one more may be shown before the wait looks), each a new one, each
+    # shown with all its maps. (The stats line may well read the same: the test pattern moves,
+    # and a moved periodic pattern has the same figures.)
     assert len({s.frame for s in frames}) == len(frames) >= 6
-    # The numbers changed with the frames (two frames' rounded figures may by chance agree).
-    assert len(set(texts)) > 1
     assert counter.seen == []
 
 
