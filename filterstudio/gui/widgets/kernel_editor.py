@@ -115,7 +115,8 @@ class KernelEditorWidget(KernelCommands, QWidget):
         self._header.textToggled.connect(self._on_text_toggled)
         self._size_combo = self._header.size_selector()
 
-        self._sum_label = TextLine(self)  # redrawn at every edit: a label would relayout the dock
+        # Redrawn at every edit: a label would lay the dock out again each time.
+        self._sum_label = TextLine(self, typical="Sum of weights: 0.000")
         self._sum_label.setToolTip(
             "Sum of the weights: 1 keeps the overall brightness, 0 responds only to change."
         )

@@ -19,8 +19,10 @@ __all__ = ["TextLine"]
 class TextLine(QWidget):
     """One line of text that never changes its size hint when its text changes."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, typical: str = "") -> None:
+        """``typical``: a text as wide as the line would like to be (its size hint)."""
         super().__init__(parent)
+        self._typical = typical
         self._text = ""
         self._tip = ""
         self.setMinimumWidth(1)
@@ -52,7 +54,7 @@ class TextLine(QWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         fm = self.fontMetrics()
-        return QSize(fm.horizontalAdvance("Sum of weights: 0.000"), fm.height() + 4)
+        return QSize(fm.horizontalAdvance(self._typical), fm.height() + 4)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(1, self.fontMetrics().height() + 4)
