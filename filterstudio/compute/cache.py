@@ -2,17 +2,21 @@
 
 Written on the compute thread only; :meth:`MapCache.forget` and :meth:`MapCache.revive` may be
 called from any thread (a filter removed while its map is being computed never gets it cached).
+Exact maps are kept in memory up to a budget; past it a new map is kept in a scratch file
+(:mod:`filterstudio.compute.scratch`) and read back from there, still exact.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 
 import numpy as np
 
 from ..core.pipeline import prepare_input
-from .requests import ComputeRequest, MapKey, StageRequest
+from .requests import ComputeRequest, ComputeResult, MapKey, StageRequest
+from .scratch import Scratch, Spilled, map_memory_budget
 from .stagework import split_colour
 from .tap_planes import TapPlanes
 
@@ -30,9 +34,13 @@ class MapCache:
     any thread (a filter removed while its map is being computed never gets it cached).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, budget: int | None = -1, scratch: Scratch | None = None) -> None:
         self._lock = threading.Lock()
+        #: Bytes of exact maps kept in memory before new ones go to scratch files (None: any).
+        self.budget = map_memory_budget() if budget == -1 else budget
+        self.scratch = scratch if scratch is not None else Scratch()
         self._values: dict[MapKey, tuple[tuple, np.ndarray]] = {}
+        self._spilled: dict[MapKey, Spilled] = {}
         self._forgotten: set[MapKey] = set()
         self._prepared: tuple[tuple, np.ndarray] | None = None
         self._split: dict[MapKey, tuple[int, tuple[np.ndarray, ...]]] = {}
@@ -51,6 +59,7 @@ class MapCache:
         with self._lock:
             if uid not in self._forgotten:
                 self._values[uid] = (key, values)
+                self._spilled.pop(uid, None)
 
     def kept_or_made(
         self, req: ComputeRequest | StageRequest, make: Callable[[], np.ndarray]
@@ -72,7 +81,57 @@ class MapCache:
     def drop(self, uid: MapKey) -> None:
         with self._lock:
             self._values.pop(uid, None)
+            self._spilled.pop(uid, None)
             self._split.pop(uid, None)
+
+    def settle(self, res: ComputeResult) -> ComputeResult:
+        """``res`` as its map is kept: moved to a scratch file if keeping it in memory would
+        pass the budget. Call it once ``res`` is made (its display copy read the map in memory);
+        a map read back from its file gives the pages it read back to the system."""
+        values = res.values
+        with self._lock:
+            found = self._values.get(res.uid)
+            spilled = self._spilled.get(res.uid)
+            held = sum(
+                v.nbytes for uid, (_, v) in self._values.items()
+                if uid != res.uid and uid not in self._spilled
+            )  # fmt: skip
+        if values is None or found is None or found[1] is not values:
+            return res  # not a kept map (an error, a preview, a forgotten filter)
+        if spilled is not None:
+            self.release_pages(res.uid)
+            return res
+        if self.budget is None or held + values.nbytes <= self.budget:
+            return res
+        moved = self.scratch.spill(values)
+        if moved is None:
+            return res
+        with self._lock:
+            if self._values.get(res.uid) is not found:
+                return res  # dropped or replaced meanwhile
+            self._values[res.uid] = (found[0], moved.values)
+            self._spilled[res.uid] = moved
+        return dataclasses.replace(res, values=moved.values)
+
+    def bytes_in_memory(self) -> int:
+        """The bytes of exact maps kept in memory (not in scratch files)."""
+        with self._lock:
+            return sum(
+                v.nbytes for uid, (_, v) in self._values.items() if uid not in self._spilled
+            )
+
+    def release_pages(self, *uids: MapKey) -> None:
+        """Give back the pages read of these maps' scratch files (maps in memory: nothing)."""
+        with self._lock:
+            found = [self._spilled.get(uid) for uid in uids]
+        for spilled in found:
+            if spilled is not None:
+                spilled.release_pages()
+
+    def spilled_uids(self) -> set[MapKey]:
+        """The maps kept in scratch files."""
+        with self._lock:
+            return set(self._spilled)
 
     def forget(self, uid: MapKey) -> None:
         """``uid`` is gone: drop its map, and keep none that is being computed now."""

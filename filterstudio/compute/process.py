@@ -70,6 +70,7 @@ def _combined(req: CombineRequest, cache: MapCache) -> ComputeResult:
         if a is None or b is None:
             raise ValueError("One of the two maps is not available.")
         values = combine(a, b, req.op)
+        cache.release_pages(req.a_uid, req.b_uid)
         pixels, stats = display_copy(values, req.mapping, req.colormap, req.max_display_side)
         return answer(
             req, start, req.geometry, values=values, pixels=pixels, stats=stats,
@@ -113,7 +114,7 @@ def _full(req: ComputeRequest, cache: MapCache, engine: Engine) -> ComputeResult
             return engine(src, req.flt, req.layer, prepared=True)
 
         values, recomputed = cache.kept_or_made(req, make)
-        return map_answer(req, start, geometry, values, recomputed=recomputed)
+        return cache.settle(map_answer(req, start, geometry, values, recomputed=recomputed))
     except Exception as exc:  # noqa: BLE001 - every fault becomes a message in its panel
         cache.drop(req.uid)
         if not isinstance(exc, (ValueError, MemoryError)):

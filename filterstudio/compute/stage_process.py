@@ -67,7 +67,8 @@ def process_stage(req: StageRequest, cache) -> ComputeResult:
             pixels, stats = display_copy(values, req.mapping, req.colormap, req.max_display_side)
             return answer(req, start, geometry, pixels=pixels, stats=stats, full_hw=geometry.out_hw)
         values, recomputed = cache.kept_or_made(req, lambda: _compute(req, cache, geometry, 1))
-        return map_answer(req, start, geometry, values, recomputed=recomputed)
+        cache.release_pages(*(src.key for src in req.sources))
+        return cache.settle(map_answer(req, start, geometry, values, recomputed=recomputed))
     except Exception as exc:  # noqa: BLE001 - every fault becomes a message in its panel
         if req.preview == 1:
             cache.drop(req.uid)

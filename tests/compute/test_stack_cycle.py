@@ -12,6 +12,7 @@ from filterstudio.compute.planning import preview_layer
 from filterstudio.compute.process import planned, process_request
 from filterstudio.compute.requests import ComputeRequest, StageRequest
 from filterstudio.compute.scheduler import Scheduler
+from filterstudio.compute.scratch import Scratch
 from filterstudio.compute.stack_plan import expected_maps, plan_stack
 from filterstudio.compute.stage_process import stage_geometry
 from filterstudio.compute.stagework import conv_map, run_stack
@@ -34,12 +35,12 @@ def small_stack(mode="gray") -> Stack:
 class Cycle:
     """The controller's loop without Qt: plan, compute in order, receive, show."""
 
-    def __init__(self, stack: Stack, pixels: np.ndarray) -> None:
+    def __init__(self, stack: Stack, pixels: np.ndarray, cache: MapCache | None = None) -> None:
         self.stack = stack
         self.image = make_image_state(pixels, "p", with_display=False)
         self.display = DisplayState()
         self.ledger = Ledger()
-        self.cache = MapCache()
+        self.cache = cache if cache is not None else MapCache()
         self.pending: list = []
         self.held: list = []
         self.computed: list = []
@@ -100,6 +101,20 @@ def test_every_stage_equals_the_stack_computed_in_one_go(mode):
     out = conv2d(pooled, weight, [f.bias for f in cycle.stack.stages[2].filters])
     for o, key in enumerate(cycle.stack.map_keys(2)):
         np.testing.assert_allclose(cycle.values(2)[key], out[:, :, o], atol=1e-5)
+
+
+@pytest.mark.parametrize("mode", ["gray", "color"])
+def test_a_stack_whose_maps_all_went_to_scratch_files_is_still_exact(tmp_path, mode):
+    pixels = rng.random((23, 30, 3)).astype(np.float32)
+    cache = MapCache(budget=0, scratch=Scratch(tmp_path, min_bytes=0))
+    cycle = Cycle(small_stack(mode), pixels, cache)
+    cycle.run()
+    assert cycle.current()
+    assert cache.spilled_uids() == cache.cached_uids() and cache.cached_uids()
+    ref = run_stack(pixels, cycle.stack)
+    for k in range(3):
+        for key, values in ref[k].items():
+            np.testing.assert_array_equal(cycle.values(k)[key], values)
 
 
 def test_later_stages_wait_for_exact_maps_and_carry_them():
