@@ -289,7 +289,7 @@ def fit_kernel_report(
         **options,
     )
     total = geom.equations if keep is None else int(np.count_nonzero(keep))
-    bands = plan_bands(geom, max_equations, total / geom.equations)
+    bands = plan_bands(geom, max_equations, keep)
     ne = accumulate(img, tgt, geom, bands, keep)
     sol = solve_normal_equations(ne, bias=bias, ridge=ridge) if ne.count else None
     # A subset that does not pin every weight down (a smooth photo's few bands) is widened four
@@ -299,7 +299,7 @@ def fit_kernel_report(
         max_equations *= 4
         if max_equations >= total:
             max_equations = None  # the whole target: the last widening
-        bands = plan_bands(geom, max_equations, total / geom.equations)
+        bands = plan_bands(geom, max_equations, keep)
         ne = accumulate(img, tgt, geom, bands, keep)
         sol = solve_normal_equations(ne, bias=bias, ridge=ridge)
     kernel = sol.weights.reshape(geom.kh, geom.kw).astype(np.float32)
@@ -449,6 +449,5 @@ def residual_rms(
     options = dict(stride=stride, padding=padding, border=border, cval=cval, dilation=dilation)
     img, tgt, geom = check_pair(image, target, ker.shape, bias=False, **options)
     keep = check_mask(mask, tgt, 1)
-    total = geom.equations if keep is None else int(np.count_nonzero(keep))
-    bands = plan_bands(geom, max_equations, total / geom.equations)
+    bands = plan_bands(geom, max_equations, keep)
     return _rms_of(img, tgt, ker, bias, geom, keep, bands)
