@@ -27,6 +27,7 @@ from ..core.fit import KernelFit, fit_verdict
 from ..core.readonly import read_only
 from .learn_targets import LearnProblem
 from .learn_views import DEFAULT_VIEW_SIDE, MapPreview
+from .mailbox import Mailbox
 
 __all__ = [
     "MOMENTUMS",
@@ -133,30 +134,11 @@ class DescentFrame:
         return replace(self, **changes)
 
 
-class FrameMailbox:
+class FrameMailbox(Mailbox[DescentFrame]):
     """One slot between the worker and the GUI thread; a frame put over one not taken merges."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._frame: DescentFrame | None = None
-
-    def put(self, frame: DescentFrame) -> bool:
-        """Leave ``frame``; True when the slot was empty (the taker should be told)."""
-        with self._lock:
-            old, self._frame = (
-                self._frame,
-                frame if self._frame is None else frame.after(self._frame),
-            )
-        return old is None
-
-    def take(self) -> DescentFrame | None:
-        with self._lock:
-            frame, self._frame = self._frame, None
-        return frame
-
-    def empty(self) -> bool:
-        with self._lock:
-            return self._frame is None
+        super().__init__(DescentFrame.after)
 
 
 class _Losses:

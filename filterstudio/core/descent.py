@@ -151,8 +151,7 @@ class KernelDescent:
         self._geom = geom
         self._layout = TapLayout(geom)
         source = BandSource(img, self._layout)
-        kept = 1.0 if keep is None else np.count_nonzero(keep) / keep.size
-        bands = plan_bands(geom, max_equations, kept)
+        bands = plan_bands(geom, max_equations, keep)
         self._normal = accumulate(img, tgt, geom, bands, keep)
         if self._normal.count == 0:  # the working rows keep nothing: work on every row
             bands = plan_bands(geom, None)

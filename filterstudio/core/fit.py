@@ -17,6 +17,7 @@ import numpy as np
 from .convolution import convolve
 from .fit_inputs import (
     check_fit,
+    check_given_kernel,
     check_mask,
     check_pair,
     inner_cells,
@@ -288,7 +289,7 @@ def fit_kernel_report(
         **options,
     )
     total = geom.equations if keep is None else int(np.count_nonzero(keep))
-    bands = plan_bands(geom, max_equations, total / geom.equations)
+    bands = plan_bands(geom, max_equations, keep)
     ne = accumulate(img, tgt, geom, bands, keep)
     sol = solve_normal_equations(ne, bias=bias, ridge=ridge) if ne.count else None
     # A subset that does not pin every weight down (a smooth photo's few bands) is widened four
@@ -298,7 +299,7 @@ def fit_kernel_report(
         max_equations *= 4
         if max_equations >= total:
             max_equations = None  # the whole target: the last widening
-        bands = plan_bands(geom, max_equations, total / geom.equations)
+        bands = plan_bands(geom, max_equations, keep)
         ne = accumulate(img, tgt, geom, bands, keep)
         sol = solve_normal_equations(ne, bias=bias, ridge=ridge)
     kernel = sol.weights.reshape(geom.kh, geom.kw).astype(np.float32)
@@ -414,15 +415,7 @@ def residual_map(
     Positive where the kernel's map is brighter than the target. Shape and options as
     :func:`fit_kernel` takes them; ``kernel`` is 2-D.
     """
-    ker = np.asarray(kernel)
-    if ker.ndim != 2:
-        raise ValueError(f"The kernel must be 2-D (kh, kw), not {ker.ndim}-D.")
-    if (
-        isinstance(bias, (bool, np.bool_))
-        or not isinstance(bias, (int, float, np.integer, np.floating))
-        or not math.isfinite(float(bias))
-    ):
-        raise ValueError(f"The bias must be a finite number, not {bias!r}.")
+    ker, bias = check_given_kernel(kernel, bias)
     options = dict(stride=stride, padding=padding, border=border, cval=cval, dilation=dilation)
     img, tgt, geom = check_pair(image, target, ker.shape, bias=False, **options)
     out = convolve(img, ker, **geom.conv_kwargs())
@@ -452,14 +445,9 @@ def residual_rms(
     a large target, less any the mask leaves out), so a changed kernel (rounded, guessed) can
     be set beside the fit's own figure.
     """
-    ker = np.asarray(kernel, dtype=np.float32)
-    if ker.ndim != 2 or not np.isfinite(ker).all():
-        raise ValueError("The kernel must be a 2-D grid of finite numbers.")
-    if isinstance(bias, (bool, np.bool_)) or not math.isfinite(float(bias)):
-        raise ValueError(f"The bias must be a finite number, not {bias!r}.")
+    ker, bias = check_given_kernel(kernel, bias)
     options = dict(stride=stride, padding=padding, border=border, cval=cval, dilation=dilation)
     img, tgt, geom = check_pair(image, target, ker.shape, bias=False, **options)
     keep = check_mask(mask, tgt, 1)
-    total = geom.equations if keep is None else int(np.count_nonzero(keep))
-    bands = plan_bands(geom, max_equations, total / geom.equations)
-    return _rms_of(img, tgt, ker, float(bias), geom, keep, bands)
+    bands = plan_bands(geom, max_equations, keep)
+    return _rms_of(img, tgt, ker, bias, geom, keep, bands)

@@ -8,17 +8,19 @@ padding filled by a rule the editor does not say.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 
-from .arguments import check_flag, planar_array, real_number
+from .arguments import check_flag, is_number, planar_array, real_array, real_number
 from .normal_equations import FitGeometry, fit_geometry
 
 __all__ = [
     "FitInputs",
     "check_fit",
     "check_flag",
+    "check_given_kernel",
     "check_mask",
     "check_pair",
     "check_ridge",
@@ -98,6 +100,28 @@ def check_pair(
             f"{unknowns} unknowns ({what}); use a larger picture or a smaller kernel."
         )
     return img, tgt, geom
+
+
+def check_given_kernel(kernel, bias, what: str = "kernel") -> tuple[np.ndarray, float]:
+    """A kernel someone gave (to measure, not to fit) and its bias: float32 ``(kh, kw)``, float.
+
+    ``what`` names the kernel in the sentences ("kernel", "guess"). Raises a ValueError with one
+    sentence for a kernel that is not a 2-D grid of finite numbers (in 32-bit floats) or a bias
+    that is not a finite number.
+    """
+    arr = real_array(kernel, what)
+    if arr.ndim != 2:
+        raise ValueError(f"The {what} must be a 2-D grid of weights (kh, kw), not {arr.ndim}-D.")
+    with np.errstate(over="ignore"):
+        ker = np.asarray(arr, dtype=np.float32)
+    if not np.isfinite(ker).all():
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            raise ValueError(f"The {what} contains a value that is not a finite number.")
+        raise ValueError(f"The {what} holds values too large for 32-bit floats.")
+    if not is_number(bias) or not math.isfinite(float(bias)):
+        owner = "The bias" if what == "kernel" else f"The {what}'s bias"
+        raise ValueError(f"{owner} must be a finite number, not {bias!r}.")
+    return ker, float(bias)
 
 
 def check_ridge(ridge) -> float:

@@ -9,7 +9,7 @@ import numpy as np
 
 from .convolution import convolve
 from .fit import KernelFit, fit_kernel_report
-from .fit_inputs import check_pair
+from .fit_inputs import check_given_kernel, check_pair
 from .kernels import PRESETS, flip, resize_centered, rotate90, transpose
 
 __all__ = ["MYSTERY_KINDS", "GuessScore", "MysteryKernel", "mystery_kernel", "score_guess"]
@@ -279,13 +279,7 @@ def score_guess(
     stride, padding, border, cval, dilation
         As :func:`filterstudio.convolve` takes them.
     """
-    g = np.asarray(guess, dtype=np.float64)
-    if g.ndim != 2:
-        raise ValueError(f"The guess must be a 2-D grid of weights, not {g.ndim}-D.")
-    if not np.isfinite(g).all():
-        raise ValueError("The guess contains a value that is not a finite number.")
-    if isinstance(bias, bool) or not math.isfinite(float(bias)):
-        raise ValueError(f"The guess's bias must be a finite number, not {bias!r}.")
+    g, bias = check_given_kernel(guess, bias, "guess")
     options = dict(stride=stride, padding=padding, border=border, cval=cval, dilation=dilation)
     img, tgt, geom = check_pair(image, target, g.shape, bias=False, **options)
     if fit is None:
@@ -296,7 +290,7 @@ def score_guess(
             f"{fit.kernel.shape[0]}x{fit.kernel.shape[1]}."
         )
     count = tgt.size
-    out = convolve(img, g.astype(np.float32), **geom.conv_kwargs()) + np.float32(bias) - tgt
+    out = convolve(img, g, **geom.conv_kwargs()) + np.float32(bias) - tgt
     mse = float(np.sum(out.astype(np.float64) ** 2) / count)
     blank = float(np.sum((tgt.astype(np.float64) - float(bias)) ** 2) / count)
     best = fit.rms**2

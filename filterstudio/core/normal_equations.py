@@ -154,15 +154,17 @@ def fit_geometry(
 
 
 def plan_bands(
-    geom: FitGeometry, max_equations: int | None, kept: float = 1.0
+    geom: FitGeometry, max_equations: int | None, keep: np.ndarray | None = None
 ) -> list[tuple[int, int]]:
     """Bands ``[(i0, i1), ...]`` of output rows whose equations are summed.
 
     All rows when the map has at most ``max_equations`` equations (or ``max_equations`` is
     None). Otherwise equal bands (at least two), evenly spread from the top row to the bottom
     row, together holding at least ``max_equations`` equations; every band spans the full
-    width. ``kept`` is the fraction of values a mask keeps, so that the kept ones meet the count.
+    width. ``keep`` is the mask of the values counted (bool, the target's shape; None: all), so
+    that the kept ones meet the count.
     """
+    kept = 1.0 if keep is None else np.count_nonzero(keep) / geom.equations
     row_values = geom.ow * geom.channels
     extra = (geom.dilation[0] * (geom.kh - 1)) // geom.stride[0]  # rows a band reads beyond it
     height = max(8, 4 * extra, _BAND_VALUES // max(1, row_values))

@@ -32,6 +32,8 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QEventLoop, QObject, QThreadPool, QTimer, Signal
 
+from ..compute.mailbox import Mailbox
+
 __all__ = [
     "PROGRESS_INTERVAL_MS", "TaskCancelled", "TaskControl", "TaskHandle", "RunningTasks", "run_until",
     "start_task",
@@ -72,19 +74,13 @@ class TaskControl:
 
     def __init__(self, report: Callable[[], None]) -> None:
         self._cancel = threading.Event()
-        self._lock = threading.Lock()
-        self._latest: tuple[int, int] | None = None
-        self._posted = False
+        self._latest: Mailbox[tuple[int, int]] = Mailbox()
         self._report = report  # queues one "progress" report to the GUI thread
 
     def progress(self, done: int, total: int) -> None:
         """Say that ``done`` of ``total`` units are done (any thread, as often as you like)."""
-        with self._lock:
-            self._latest = (int(done), int(total))
-            if self._posted:
-                return  # the report already queued will read this newer value
-            self._posted = True
-        self._report()
+        if self._latest.put((int(done), int(total))):
+            self._report()  # else the report already queued will read this newer value
 
     def cancelled(self) -> bool:
         """Whether the task was asked to stop; ``fn`` should then stop soon by raising."""
@@ -96,10 +92,7 @@ class TaskControl:
             raise TaskCancelled
 
     def _take_progress(self) -> tuple[int, int] | None:
-        with self._lock:
-            self._posted = False
-            latest, self._latest = self._latest, None
-        return latest
+        return self._latest.take()
 
 
 class _Relay(QObject):

@@ -343,6 +343,27 @@ def test_residual_map_is_the_map_minus_the_target():
         residual_map(image, target, SOBEL_X, float("nan"), **options)
 
 
+@pytest.mark.parametrize("measure", [residual_map, residual_rms])
+@pytest.mark.parametrize(
+    ("kernel", "bias", "sentence"),
+    [
+        (np.ones((3, 3, 3)), 0.0, r"^The kernel must be a 2-D grid of weights \(kh, kw\), not 3-D\.$"),
+        ([[1.0, np.nan, 0.0]] * 3, 0.0, r"^The kernel contains a value that is not a finite number\.$"),
+        (np.full((3, 3), 1e300), 0.0, r"^The kernel holds values too large for 32-bit floats\.$"),
+        ([["a"] * 3] * 3, 0.0, r"^The kernel must hold real numbers"),
+        (SOBEL_X, float("inf"), r"^The bias must be a finite number, not inf\.$"),
+        (SOBEL_X, None, r"^The bias must be a finite number, not None\.$"),
+        (SOBEL_X, "0.5", r"^The bias must be a finite number, not '0\.5'\.$"),
+        (SOBEL_X, True, r"^The bias must be a finite number, not True\.$"),
+    ],
+)
+def test_a_given_kernel_and_bias_are_refused_alike(measure, kernel, bias, sentence):
+    """residual_map and residual_rms check the kernel and bias they are given the same way."""
+    image = np.zeros((8, 8), np.float32)
+    with pytest.raises(ValueError, match=sentence):
+        measure(image, np.zeros((6, 6), np.float32), kernel, bias)
+
+
 def test_verdict_tells_a_tone_curve_from_a_filter():
     photo = sample_photo(90, 120)[:, :, 0]
     linear = convolve(photo, SHARPEN)
