@@ -331,3 +331,23 @@ def test_caption_says_what_the_filter_finds_without_moving_the_map(qtbot):
     assert plain.view.viewport().geometry() == captioned.view.viewport().geometry()
     captioned.set_caption("")
     assert captioned.caption() == ""
+
+
+def test_a_narrow_choice_shows_the_name_without_its_note_rather_than_cut_words(qtbot):
+    panel = _panel(qtbot)
+    panel.set_defaults("minmax", "gray")
+    for combo, name in ((panel.mapping_box(), "minmax"), (panel.colormap_box(), "gray")):
+        full = f"{name} (default)"
+        assert combo.currentText() == full
+        combo.setFixedWidth(400)
+        assert combo.shown_text() == full  # room for all of it: all of it
+        seen = set()
+        for width in range(150, 40, -5):
+            combo.setFixedWidth(width)
+            shown = combo.shown_text()
+            seen.add(shown)
+            # Whole, or the name alone (cut with an ellipsis only when even that does not fit).
+            assert shown == full or shown == name or (
+                shown.endswith("\u2026") and name.startswith(shown[:-1])
+            ), (width, shown)
+        assert name in seen  # the note goes first

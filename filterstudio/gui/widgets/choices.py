@@ -1,7 +1,8 @@
 """Fills combo boxes with the studio's choices: the vocabulary's terms and the mystery sizes.
 
 A term shows its label, keeps its name as the item's data and its tip as the tooltip; a size
-keeps its number as the data.
+keeps its number as the data. :class:`ShortenedCombo` shows a choice's name alone when its note
+("gray (default)") does not fit.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QComboBox, QStyle, QStyleOptionComboBox, QStylePainter
 
 from filterstudio.core.vocabulary import Term
 
@@ -39,3 +40,33 @@ def choice_tip(combo: QComboBox, index: int | None = None) -> str:
     i = combo.currentIndex() if index is None else index
     tip = combo.itemData(i, Qt.ItemDataRole.ToolTipRole) if i >= 0 else None
     return tip or ""
+
+
+class ShortenedCombo(QComboBox):
+    """A combo box that, when its current text does not fit, drops the note in brackets
+    ("gray (default)" shows as "gray") before it cuts anything; the list shows every text whole."""
+
+    def shown_text(self) -> str:
+        """The current text as it fits the box."""
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        return self._fitted(opt)
+
+    def _fitted(self, opt: QStyleOptionComboBox) -> str:
+        text = opt.currentText
+        field = self.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, opt, QStyle.SubControl.SC_ComboBoxEditField, self
+        )
+        metrics = self.fontMetrics()
+        if metrics.horizontalAdvance(text) <= field.width():
+            return text
+        short = text.split(" (", 1)[0]
+        return metrics.elidedText(short, Qt.TextElideMode.ElideRight, field.width())
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        painter = QStylePainter(self)
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, opt)
+        opt.currentText = self._fitted(opt)
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, opt)

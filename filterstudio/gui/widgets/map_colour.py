@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QComboBox, QSizePolicy
 from filterstudio.core import display
 from filterstudio.core.vocabulary import MAPPING_TERMS, MAPPINGS, Term
 
-from .choices import fill_choices
+from .choices import ShortenedCombo, fill_choices
 from .panel_parts import ColorBarWidget, set_item_text, set_tip
 
 #: The choice that follows the studio's default (View menu) in the mapping and colour combos.
@@ -27,10 +27,10 @@ DEFAULT_MAPPING = Term(
 def mapping_combos() -> tuple[QComboBox, QComboBox]:
     """A panel's mapping choice (the default and every mapping) and its empty colour-map
     choice, both as narrow as their content allows."""
-    mapping_combo = QComboBox()
+    mapping_combo = ShortenedCombo()
     mapping_combo.setAccessibleName("display mapping")
     fill_choices(mapping_combo, (DEFAULT_MAPPING, *MAPPING_TERMS))
-    colormap_combo = QComboBox()
+    colormap_combo = ShortenedCombo()
     colormap_combo.setAccessibleName("colour map")
     for combo in (mapping_combo, colormap_combo):
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -58,7 +58,7 @@ def fill_colormaps(combo: QComboBox, kind: str, current: str) -> bool:
 
 def name_defaults(mapping_combo: QComboBox, colormap_combo: QComboBox, mapping: str, cmap: str):
     """Name what "default" resolves to, in the items and in the tooltips. The name comes first
-    ("minmax (default)"), so a narrow combo that cuts the text still shows it. Called with every
+    ("minmax (default)"), so a narrow combo shows the name alone (``ShortenedCombo``). Called with every
     map shown: only what differs is set, so a combo box is not laid out again for the same words.
     """
     if mapping_combo.count():
