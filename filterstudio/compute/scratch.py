@@ -26,6 +26,7 @@ __all__ = [
     "DEFAULT_BUDGET",
     "MIN_SPILL_BYTES",
     "Scratch",
+    "give_back",
     "map_memory_budget",
     "scratch_folder",
 ]
@@ -96,6 +97,17 @@ class Spilled:
                 advise(flag)
             except (OSError, ValueError):
                 pass
+
+
+def give_back(values: np.ndarray | None) -> None:
+    """If ``values`` reads a scratch file, give the pages read so far back to the system (a
+    reader that went through a whole map, e.g. an export, calls it when done); else nothing."""
+    base = values
+    while isinstance(base, np.ndarray):
+        base = base.base
+    mapping = base.obj if isinstance(base, memoryview) else None
+    if isinstance(mapping, mmap.mmap):
+        Spilled(values, mapping).release_pages()
 
 
 class Scratch:

@@ -18,6 +18,7 @@ from PIL import Image
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
 
+from ..compute.scratch import give_back
 from ..core import display
 from ..core.errors import sentence
 from ..core.imageio import ImageError, atomic_write, save_format, save_image
@@ -158,6 +159,8 @@ class Exports(WindowPart):
         except (ImageError, OSError, MemoryError) as exc:
             self._dialogs.failure(exc)
             return False
+        finally:
+            give_back(m.values)  # a map kept in a scratch file: its pages are not needed now
         return True
 
     def save_map(
@@ -222,7 +225,7 @@ class Exports(WindowPart):
         if m is None:
             return False
         try:
-            pixels = display.to_uint8(m.values, m.mapping, colormap=m.colormap)
+            pixels = _drawn(m)
         except (ValueError, MemoryError) as exc:
             self._dialogs.failure(exc)
             return False
@@ -249,10 +252,7 @@ class Exports(WindowPart):
         if layer.channel_mode != "color":
             title += f", {layer.channel_mode} mode"
         try:
-            shown = [
-                (m.name, display.to_uint8(m.values, m.mapping, colormap=m.colormap), m.kernel)
-                for m in maps
-            ]
+            shown = [(m.name, _drawn(m), m.kernel) for m in maps]
             return render_montage(display.to_uint8(img.pixels, "clip"), shown, title=title)
         except (ValueError, MemoryError) as exc:
             self._dialogs.failure(exc)
@@ -312,3 +312,12 @@ class Exports(WindowPart):
         if chosen is not None:
             path, _, asked = chosen
             self.export_montage(path, overwrite=asked)
+
+
+def _drawn(m: _Map) -> np.ndarray:
+    """``m`` as its panel draws it, 8-bit at full size (a map read back from a scratch file
+    gives its pages back once drawn)."""
+    try:
+        return display.to_uint8(m.values, m.mapping, colormap=m.colormap)
+    finally:
+        give_back(m.values)

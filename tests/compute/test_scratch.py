@@ -3,6 +3,8 @@ gone with the array; no room or no folder keeps them in memory."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -11,7 +13,7 @@ from hypothesis import strategies as st
 from filterstudio.compute import scratch
 from filterstudio.compute.process import MapCache, process_request
 from filterstudio.compute.requests import CombineRequest, ComputeRequest
-from filterstudio.compute.scratch import Scratch, map_memory_budget
+from filterstudio.compute.scratch import Scratch, give_back, map_memory_budget
 from filterstudio.core.kernels import random_kernel
 from filterstudio.core.pipeline import apply_bank_filter
 from filterstudio.model.bank import Filter, Layer
@@ -143,3 +145,31 @@ def test_no_budget_keeps_every_map_in_memory(tmp_path):
     for i in range(4):
         process_request(_request(img, Filter(f"r{i}", random_kernel(3, seed=i))), cache)
     assert cache.spilled_uids() == set()
+
+
+def _resident_kib(values: np.ndarray) -> int:
+    """Resident KiB of the mapping that holds ``values`` (from /proc/self/smaps)."""
+    address = values.__array_interface__["data"][0]
+    inside = False
+    with open("/proc/self/smaps") as f:
+        for line in f:
+            head = line.split()[0]
+            if "-" in head and not head.endswith(":"):
+                start, end = (int(x, 16) for x in head.split("-"))
+                inside = start <= address < end
+            elif inside and head == "Rss:":
+                return int(line.split()[1])
+    raise AssertionError("mapping not found")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/smaps"), reason="reads Linux's smaps")
+def test_a_reader_gives_back_the_pages_of_a_spilled_map(tmp_path):
+    values = np.arange(512 * 1024, dtype=np.float32).reshape(512, 1024)  # 2 MiB
+    spilled = Scratch(tmp_path, min_bytes=0).spill(values)
+    assert _resident_kib(spilled.values) < 1024  # nothing read yet
+    assert float(spilled.values.sum()) == float(values.sum())  # read whole
+    assert _resident_kib(spilled.values) >= 2048
+    give_back(spilled.values[10:20])  # any view of it will do
+    assert _resident_kib(spilled.values) < 1024
+    give_back(values)  # a map in memory: nothing to give back, nothing happens
+    np.testing.assert_array_equal(spilled.values, values)
