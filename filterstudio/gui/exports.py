@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
 
 from ..compute.scratch import give_back
@@ -27,6 +27,7 @@ from .controller import StudioController
 from .dialogs import Dialogs, SaveChoice
 from .document import Document
 from .imaging import array_to_qimage
+from .tasks import RunningTasks, TaskControl
 from .window_part import WindowPart
 
 #: Save Map's types: maps as displayed (8-bit through the panel's mapping), then exact values.
@@ -70,13 +71,45 @@ class _Map:
     kernel: np.ndarray | None
 
 
+@dataclass(frozen=True)
+class _Written:
+    """What a write on the pool thread did: the files written, and why it stopped (None: all)."""
+
+    paths: tuple[Path, ...]
+    error: str | None
+
+
+def _write_maps(jobs: list[tuple[_Map, str]], exact: bool, control: TaskControl) -> _Written:
+    """Write each map to its path in turn (pool thread), stopping at the first that fails."""
+    done: list[Path] = []
+    for m, path in jobs:
+        try:
+            if exact:
+                save_image(path, m.values)
+            else:
+                save_image(path, m.values, display=m.mapping, colormap=m.colormap)
+        except (ImageError, OSError, ValueError, MemoryError) as exc:
+            return _Written(tuple(done), sentence(exc))
+        finally:
+            give_back(m.values)  # a map kept in a scratch file: its pages are not needed now
+        done.append(Path(path))
+        control.progress(len(done), len(jobs))
+    return _Written(tuple(done), None)
+
+
 def _pair_text(pair: tuple[int, int]) -> str:
     """``2`` for ``(2, 2)``, ``2x1`` for ``(2, 1)``."""
     return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}x{pair[1]}"
 
 
 class Exports(WindowPart):
-    """Saves, copies and lays out maps of ``controller``'s current state."""
+    """Saves, copies and lays out maps of ``controller``'s current state.
+
+    Signals: ``saved(paths)`` once a save written on the worker has ended: the files written
+    (fewer than asked, or none, after the sentence of a write that failed).
+    """
+
+    saved = Signal(object)
 
     def __init__(
         self,
@@ -88,6 +121,7 @@ class Exports(WindowPart):
     ) -> None:
         super().__init__(controller, dialogs, parent, document=document)
         self._wait_current = wait_current
+        self._tasks = RunningTasks(self)
 
     # -- finding maps ------------------------------------------------------------------
     def _current(self) -> None:
@@ -150,28 +184,50 @@ class Exports(WindowPart):
             return None
         return exact
 
-    def _write(self, m: _Map, path: str, exact: bool) -> bool:
-        try:
-            if exact:
-                save_image(path, m.values)
-            else:
-                save_image(path, m.values, display=m.mapping, colormap=m.colormap)
-        except (ImageError, OSError, MemoryError) as exc:
-            self._dialogs.failure(exc)
-            return False
-        finally:
-            give_back(m.values)  # a map kept in a scratch file: its pages are not needed now
-        return True
+    def _write(self, jobs: list[tuple[_Map, str]], exact: bool, wait: bool, done) -> _Written:
+        """Write ``jobs`` on a pool thread, the window going on meanwhile: see :meth:`_run`."""
+        return self._run(lambda control: _write_maps(jobs, exact, control), wait, done)
+
+    def _run(self, write, wait: bool, done) -> _Written:
+        """Run ``write(control)`` on a pool thread; say ``done(written)`` or the sentence of
+        the write that failed. With ``wait``, the event loop runs until the end and what was
+        written is returned; else at once, before anything is."""
+        handle = self._tasks.start(write)
+        ended: list[_Written] = []
+        handle.finished.connect(ended.append)
+        handle.finished.connect(lambda w: self._report(w, done))
+        handle.failed.connect(lambda exc: self._report(_Written((), sentence(exc)), done))
+        handle.progress.connect(self._counted)
+        if not wait:
+            return _Written((), None)
+        handle.wait_ended()
+        return ended[0] if ended else _Written((), "The maps could not be written.")
+
+    def _counted(self, n: int, total: int) -> None:
+        if total > 1:
+            self._dialogs.message(f"Saving maps: {n} of {total}\u2026")
+
+    def _report(self, written: _Written, done) -> None:
+        if written.error is not None:
+            self._dialogs.error(written.error)
+        else:
+            self._dialogs.message(done(written))
+        self.saved.emit(list(written.paths))
+
+    def is_saving(self) -> bool:
+        """Whether a save is being written on the worker."""
+        return self._tasks.running()
 
     def save_map(
         self, index: int, path: str | os.PathLike, *, exact: bool | None = None,
-        overwrite: bool = False,
+        overwrite: bool = False, wait: bool = True,
     ) -> bool:  # fmt: skip
         """Save filter ``index``'s map, as displayed or with its exact values.
 
         ``.png``, ``.jpg``, ``.webp``, ``.bmp``: 8-bit through the panel's mapping and colour
         map; ``.npy``: exact float32; ``.tif``/``.tiff``: either (``exact`` None: exact for
-        ``.npy`` and ``.tif``).
+        ``.npy`` and ``.tif``). The file is written on a worker while the window goes on; with
+        ``wait`` the event loop runs until it is, else True says the writing started.
         """
         p = os.fspath(path)
         exact = self._checked_target(p, exact)
@@ -180,20 +236,20 @@ class Exports(WindowPart):
         m = self._filter_map(index)
         if m is None or not self._dialogs.may_replace([p], overwrite):
             return False
-        if not self._write(m, p, exact):
-            return False
-        self._dialogs.message(f"Saved {Path(p).name}.")
-        return True
+        written = self._write([(m, p)], exact, wait, lambda _w: f"Saved {Path(p).name}.")
+        return written.error is None
 
     def save_all_maps(
         self, folder: str | os.PathLike, fmt: str = "png", *, exact: bool | None = None,
-        overwrite: bool = False,
+        overwrite: bool = False, wait: bool = True,
     ) -> list[Path]:  # fmt: skip
         """Save every enabled filter's map and every combined map into ``folder``.
 
         Files are named ``<safe name>.<fmt>`` (a combined map by what it combines). Existing
         files are replaced only with ``overwrite`` or after one question for all of them.
         Returns the files written (fewer than the maps if a write failed, after a message).
+        The files are written on a worker while the window goes on (the status bar counts
+        them); with ``wait`` False this returns at once, with nothing written yet.
         """
         target = Path(folder)
         ext = "." + fmt.lower().lstrip(".")
@@ -210,14 +266,12 @@ class Exports(WindowPart):
         paths = [target / f"{name}{ext}" for name in names]
         if not self._dialogs.may_replace(paths, overwrite):
             return []
-        written: list[Path] = []
-        for m, p in zip(maps, paths):
-            if not self._write(m, str(p), exact):
-                break
-            written.append(p)
-        if len(written) == len(paths):
-            self._dialogs.message(f"Saved {len(written)} maps in {target.name or target}.")
-        return written
+        where = target.name or str(target)
+        written = self._write(
+            [(m, str(p)) for m, p in zip(maps, paths)], exact, wait,
+            lambda w: f"Saved {len(w.paths)} maps in {where}.",
+        )  # fmt: skip
+        return list(written.paths)
 
     def copy_map(self, index: int | None = None) -> bool:
         """Put filter ``index``'s map (default: the selected one), as displayed, on the clipboard."""
@@ -234,8 +288,8 @@ class Exports(WindowPart):
         return True
 
     # -- montage -------------------------------------------------------------------------
-    def montage(self) -> np.ndarray | None:
-        """The montage of the picture and every map at full size, as 8-bit RGB (None: message)."""
+    def _montage_parts(self) -> tuple[np.ndarray, list[_Map], str] | None:
+        """The picture, every map and the title a montage shows (None after a message)."""
         img = self._c.image
         if img is None:
             self._dialogs.error("Open a picture first: a montage shows it with its maps.")
@@ -251,15 +305,24 @@ class Exports(WindowPart):
         )
         if layer.channel_mode != "color":
             title += f", {layer.channel_mode} mode"
+        return img.pixels, maps, title
+
+    def montage(self) -> np.ndarray | None:
+        """The montage of the picture and every map at full size, as 8-bit RGB (None: message)."""
+        parts = self._montage_parts()
+        if parts is None:
+            return None
         try:
-            shown = [(m.name, _drawn(m), m.kernel) for m in maps]
-            return render_montage(display.to_uint8(img.pixels, "clip"), shown, title=title)
+            return _render_montage(*parts)
         except (ValueError, MemoryError) as exc:
             self._dialogs.failure(exc)
             return None
 
-    def export_montage(self, path: str | os.PathLike, *, overwrite: bool = False) -> bool:
-        """Save the montage (input, every map and kernel) as a PNG, JPEG, WebP or BMP picture."""
+    def export_montage(
+        self, path: str | os.PathLike, *, overwrite: bool = False, wait: bool = True
+    ) -> bool:
+        """Save the montage (input, every map and kernel) as a PNG, JPEG, WebP or BMP picture,
+        drawn and written on a worker while the window goes on (``wait``: as :meth:`save_map`)."""
         p = os.fspath(path)
         try:
             fmt = save_format(p)
@@ -271,18 +334,22 @@ class Exports(WindowPart):
             return False
         if not self._dialogs.may_replace([p], overwrite):
             return False
-        pixels = self.montage()
-        if pixels is None:
+        parts = self._montage_parts()
+        if parts is None:
             return False
-        options = {"quality": 95} if fmt == "JPEG" else {}
-        try:
-            with atomic_write(p) as tmp:
-                Image.fromarray(pixels).save(tmp, format=fmt, **options)
-        except (OSError, ValueError, MemoryError) as exc:
-            self._dialogs.error(sentence(exc))
-            return False
-        self._dialogs.message(f"Saved the montage as {Path(p).name}.")
-        return True
+
+        def write(_control: TaskControl) -> _Written:
+            try:
+                pixels = _render_montage(*parts)
+                with atomic_write(p) as tmp:
+                    options = {"quality": 95} if fmt == "JPEG" else {}
+                    Image.fromarray(pixels).save(tmp, format=fmt, **options)
+            except (OSError, ValueError, MemoryError) as exc:
+                return _Written((), sentence(exc))
+            return _Written((Path(p),), None)
+
+        done = f"Saved the montage as {Path(p).name}."
+        return self._run(write, wait, lambda _w: done).error is None
 
     # -- menu commands -------------------------------------------------------------------
     def save_map_dialog(self) -> None:
@@ -293,7 +360,7 @@ class Exports(WindowPart):
         chosen = self._document.ask_save_path("Save Map", ".png", MAP_CHOICES, stem)
         if chosen is not None:
             path, choice, asked = chosen
-            self.save_map(index, path, exact=bool(choice.meaning), overwrite=asked)
+            self.save_map(index, path, exact=bool(choice.meaning), overwrite=asked, wait=False)
 
     def save_all_maps_dialog(self) -> None:
         label = self._dialogs.choose(
@@ -305,13 +372,13 @@ class Exports(WindowPart):
         if folder:
             self._document.remember_folder(str(Path(folder) / "x"))
             ext, exact = ALL_MAPS_FORMATS[label]
-            self.save_all_maps(folder, ext, exact=exact)
+            self.save_all_maps(folder, ext, exact=exact, wait=False)
 
     def export_montage_dialog(self) -> None:
         chosen = self._document.ask_save_path("Export Montage", "-montage.png", MONTAGE_CHOICES)
         if chosen is not None:
             path, _, asked = chosen
-            self.export_montage(path, overwrite=asked)
+            self.export_montage(path, overwrite=asked, wait=False)
 
 
 def _drawn(m: _Map) -> np.ndarray:
@@ -321,3 +388,9 @@ def _drawn(m: _Map) -> np.ndarray:
         return display.to_uint8(m.values, m.mapping, colormap=m.colormap)
     finally:
         give_back(m.values)
+
+
+def _render_montage(picture: np.ndarray, maps: list[_Map], title: str) -> np.ndarray:
+    """The montage of ``picture`` and ``maps`` (any thread)."""
+    shown = [(m.name, _drawn(m), m.kernel) for m in maps]
+    return render_montage(display.to_uint8(picture, "clip"), shown, title=title)

@@ -276,6 +276,10 @@ class RunningTasks:
             signal.connect(lambda *_a, h=handle: self._forget(h))
         return handle
 
+    def running(self) -> bool:
+        """Whether any of them has not ended yet."""
+        return bool(self._handles)
+
     def cancel_all(self) -> None:
         """Ask every running task to stop and forget them all (their answers are not wanted)."""
         handles, self._handles = self._handles, []

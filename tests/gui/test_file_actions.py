@@ -502,6 +502,29 @@ def test_save_all_maps_writes_one_safely_named_file_per_filter(qtbot, window, tm
         assert np.array_equal(np.load(p), window.map_values(i))
 
 
+def test_maps_are_written_on_a_worker_while_the_window_goes_on(qtbot, window, tmp_path):
+    _open(qtbot, window, _picture(tmp_path / "photo.png"))
+    qtbot.waitUntil(window.is_current, timeout=15000)
+    out = tmp_path / "maps"
+    out.mkdir()
+    with qtbot.waitSignal(window.exports.saved, timeout=15000) as ended:
+        assert window.exports.save_all_maps(out, "npy", wait=False) == []  # returns at once
+        assert window.exports.is_saving()  # its end is told through the event loop
+    assert not window.exports.is_saving()
+    assert sorted(p.name for p in ended.args[0]) == sorted(p.name for p in out.iterdir())
+    assert len(ended.args[0]) == len(window.bank.filters)
+    for i, f in enumerate(window.bank.filters):
+        assert np.array_equal(np.load(out / f"{f.name}.npy"), window.map_values(i))
+    # A write that fails stops the run with one sentence; what was written is told.
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    (blocked / f"{window.bank.filters[1].name}.npy").mkdir()  # a folder where a file should go
+    with qtbot.waitSignal(window.dialogs.errorShown, timeout=15000) as error:
+        written = window.exports.save_all_maps(blocked, "npy", overwrite=True)
+    assert [p.name for p in written] == [f"{window.bank.filters[0].name}.npy"]
+    assert "\n" not in error.args[0] and error.args[0].endswith(".")
+
+
 def test_copy_map_puts_the_displayed_map_on_the_clipboard(qtbot, window, tmp_path):
     _open(qtbot, window, _picture(tmp_path / "photo.png"))
     window.controller.select(1)
@@ -661,7 +684,8 @@ def test_save_map_dialog_choice_decides_exact_or_displayed(qtbot, window, tmp_pa
     )
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: next(answers))
     for _ in range(3):
-        window.action("file.save_map").trigger()
+        with qtbot.waitSignal(window.exports.saved, timeout=15000):
+            window.action("file.save_map").trigger()  # written on a worker
     sel = window.controller.selected_index
     assert np.array_equal(np.load(tmp_path / "a.npy"), window.map_values(sel))
     assert np.array_equal(load_image(tmp_path / "b.tif"), window.map_values(sel))
@@ -693,8 +717,9 @@ def test_a_typed_extension_wins_over_the_selected_filter(qtbot, window, tmp_path
     answers = iter([(str(tmp_path / "x.npy"), "PNG image (*.png)"),
                     (str(tmp_path / "y.jpg"), "NumPy (*.npy)")])  # fmt: skip
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: next(answers))
-    window.action("file.save_map").trigger()
-    window.action("file.save_map").trigger()
+    for _ in range(2):
+        with qtbot.waitSignal(window.exports.saved, timeout=15000):
+            window.action("file.save_map").trigger()  # written on a worker
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".npy", ".jpg")) == ["x.npy", "y.jpg"]
     sel = window.controller.selected_index
     assert np.array_equal(np.load(tmp_path / "x.npy"), window.map_values(sel))
