@@ -90,13 +90,16 @@ class Spilled:
 
     def release_pages(self) -> None:
         """Give the pages read so far back to the system (they are read again when needed)."""
-        advise = getattr(self.mapping, "madvise", None)
-        flag = getattr(mmap, "MADV_DONTNEED", None)
-        if advise is not None and flag is not None:
-            try:
-                advise(flag)
-            except (OSError, ValueError):
-                pass
+        _release(self.mapping)
+
+
+def _release(mapping: mmap.mmap) -> None:
+    flag = getattr(mmap, "MADV_DONTNEED", None)  # not on every system
+    if flag is not None and hasattr(mapping, "madvise"):
+        try:
+            mapping.madvise(flag)
+        except (OSError, ValueError):
+            pass
 
 
 def give_back(values: np.ndarray | None) -> None:
@@ -107,7 +110,7 @@ def give_back(values: np.ndarray | None) -> None:
         base = base.base
     mapping = base.obj if isinstance(base, memoryview) else None
     if isinstance(mapping, mmap.mmap):
-        Spilled(values, mapping).release_pages()
+        _release(mapping)
 
 
 class Scratch:

@@ -194,14 +194,18 @@ class Exports(WindowPart):
         written is returned; else at once, before anything is."""
         handle = self._tasks.start(write)
         ended: list[_Written] = []
-        handle.finished.connect(ended.append)
-        handle.finished.connect(lambda w: self._report(w, done))
-        handle.failed.connect(lambda exc: self._report(_Written((), sentence(exc)), done))
+
+        def end(written: _Written) -> None:
+            ended.append(written)
+            self._report(written, done)
+
+        handle.finished.connect(end)
+        handle.failed.connect(lambda exc: end(_Written((), sentence(exc))))
         handle.progress.connect(self._counted)
         if not wait:
             return _Written((), None)
         handle.wait_ended()
-        return ended[0] if ended else _Written((), "The maps could not be written.")
+        return ended[0]
 
     def _counted(self, n: int, total: int) -> None:
         if total > 1:
