@@ -10,6 +10,7 @@ whole, and share the height as two tabs when they do not.
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
@@ -161,8 +162,8 @@ class SideDocks(QObject):
             self._front = dock
 
     def _on_companion_shown(self, dock: QDockWidget, on: bool) -> None:
-        if self._fitting or not self._window.isVisible():
-            return  # our own rearrangement, or the window still being built
+        if self._fitting or not shiboken6.isValid(self._window) or not self._window.isVisible():
+            return  # our own rearrangement, the window still being built, or torn down
         if on:
             self._front = dock
         elif self._front is dock:
