@@ -277,19 +277,30 @@ class Exports(WindowPart):
         )  # fmt: skip
         return list(written.paths)
 
-    def copy_map(self, index: int | None = None) -> bool:
-        """Put filter ``index``'s map (default: the selected one), as displayed, on the clipboard."""
+    def copy_map(self, index: int | None = None, *, wait: bool = True) -> bool:
+        """Put filter ``index``'s map (default: the selected one), as displayed, on the
+        clipboard; the picture is drawn on a worker (``wait``: as :meth:`save_map`)."""
         m = self._filter_map(self._c.selected_index if index is None else index)
         if m is None:
             return False
-        try:
-            pixels = _drawn(m)
-        except (ValueError, MemoryError) as exc:
+        handle = self._tasks.start(lambda _control: array_to_qimage(_drawn(m), copy=True))
+        copied: list[bool] = []
+
+        def put(image) -> None:
+            QGuiApplication.clipboard().setImage(image)
+            self._dialogs.message("Copied the map to the clipboard.")
+            copied.append(True)
+
+        def fail(exc) -> None:
             self._dialogs.failure(exc)
-            return False
-        QGuiApplication.clipboard().setImage(array_to_qimage(pixels, copy=True))
-        self._dialogs.message("Copied the map to the clipboard.")
-        return True
+            copied.append(False)
+
+        handle.finished.connect(put)
+        handle.failed.connect(fail)
+        if not wait:
+            return True
+        handle.wait_ended()
+        return copied[0]
 
     # -- montage -------------------------------------------------------------------------
     def _montage_parts(self) -> tuple[np.ndarray, list[_Map], str] | None:

@@ -79,7 +79,7 @@ def action_table(w) -> list[ActionSpec]:
         a("edit.undo", "&Undo", c.undo_stack.undo, EDIT, (_Key.Undo,)),
         a("edit.redo", "&Redo", c.undo_stack.redo, EDIT, ("Ctrl+Shift+Z", "Ctrl+Y")),
         separator(EDIT),
-        a("edit.copy_map", "Copy &Map", ex.copy_map, EDIT, ("Ctrl+Shift+C",),
+        a("edit.copy_map", "Copy &Map", lambda: ex.copy_map(wait=False), EDIT, ("Ctrl+Shift+C",),
           "Copy the selected filter's map, as displayed, to the clipboard"),  # fmt: skip
         menu_entry("filters.add", "&Add Filter", FILTERS),
         *[

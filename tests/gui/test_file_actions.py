@@ -537,6 +537,20 @@ def test_copy_map_puts_the_displayed_map_on_the_clipboard(qtbot, window, tmp_pat
     assert image.pixelColor(5, 7).red() == expected[7, 5, 0]
 
 
+def test_edit_copy_map_draws_on_a_worker_and_copies_the_selected_map(qtbot, window, tmp_path):
+    _open(qtbot, window, _picture(tmp_path / "photo.png"))
+    window.controller.select(2)
+    QGuiApplication.clipboard().clear()
+    window.action("edit.copy_map").trigger()
+    assert QGuiApplication.clipboard().image().isNull()  # drawn on the worker: not yet
+    qtbot.waitUntil(lambda: not QGuiApplication.clipboard().image().isNull(), timeout=15000)
+    image = QGuiApplication.clipboard().image()
+    mapping, cmap, _ = window.controller.display.for_uid(window.bank.filters[2].uid)
+    expected = to_uint8(window.map_values(2), mapping, colormap=cmap)
+    assert (image.height(), image.width()) == expected.shape[:2]
+    assert image.pixelColor(9, 4).red() == expected[4, 9, 0]
+
+
 def test_montage_is_a_picture_larger_than_the_input(qtbot, window, tmp_path, ask):
     _open(qtbot, window, _picture(tmp_path / "photo.png"))
     path = tmp_path / "montage.png"
