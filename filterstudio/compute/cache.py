@@ -2,8 +2,10 @@
 
 Written on the compute thread only; :meth:`MapCache.forget` and :meth:`MapCache.revive` may be
 called from any thread (a filter removed while its map is being computed never gets it cached).
-Exact maps are kept in memory up to a budget; past it a new map is kept in a scratch file
-(:mod:`filterstudio.compute.scratch`) and read back from there, still exact.
+Exact maps are kept in memory up to a budget; past it the maps answered longest ago go to
+scratch files (:mod:`filterstudio.compute.scratch`) and are read back from there, still exact.
+The answer that carried such a map is made again with the values read back and handed to
+:meth:`MapCache.take_moved`, so the window lets go of the copy in memory too.
 """
 
 from __future__ import annotations
@@ -41,6 +43,12 @@ class MapCache:
         self.scratch = scratch if scratch is not None else Scratch()
         self._values: dict[MapKey, tuple[tuple, np.ndarray]] = {}
         self._spilled: dict[MapKey, Spilled] = {}
+        #: The last full answer that carried each kept map, the one answered longest ago first.
+        self._answers: dict[MapKey, ComputeResult] = {}
+        self._moved: dict[MapKey, ComputeResult] = {}
+        #: What the maps with work waiting will be made of (``Scheduler.waiting_keys``): a map
+        #: about to be made anew is not worth moving to a scratch file.
+        self.waiting: Callable[[], dict[MapKey, tuple | None]] = dict
         self._forgotten: set[MapKey] = set()
         self._prepared: tuple[tuple, np.ndarray] | None = None
         self._split: dict[MapKey, tuple[int, tuple[np.ndarray, ...]]] = {}
@@ -82,26 +90,31 @@ class MapCache:
         with self._lock:
             self._values.pop(uid, None)
             self._spilled.pop(uid, None)
+            self._answers.pop(uid, None)
+            self._moved.pop(uid, None)
             self._split.pop(uid, None)
 
     def settle(self, res: ComputeResult) -> ComputeResult:
-        """``res`` as its map is kept: moved to a scratch file if keeping it in memory would
-        pass the budget. Call it once ``res`` is made (its display copy read the map in memory);
-        a map read back from its file gives the pages it read back to the system."""
+        """``res`` as its map is kept. Call it once ``res`` is made (its display copy read the
+        map in memory). Should the maps in memory pass the budget, those answered longest ago
+        go to scratch files first (see :meth:`take_moved`), then, if that is not enough, this
+        one. A map read back from its file gives the pages it read back to the system."""
         values = res.values
         with self._lock:
             found = self._values.get(res.uid)
+            if values is None or found is None or found[1] is not values:
+                return res  # not a kept map (an error, a preview, a forgotten filter)
+            self._answers.pop(res.uid, None)
+            self._answers[res.uid] = res  # answered last
             spilled = self._spilled.get(res.uid)
-            held = sum(
-                v.nbytes for uid, (_, v) in self._values.items()
-                if uid != res.uid and uid not in self._spilled
-            )  # fmt: skip
-        if values is None or found is None or found[1] is not values:
-            return res  # not a kept map (an error, a preview, a forgotten filter)
         if spilled is not None:
             self.release_pages(res.uid)
             return res
-        if self.budget is None or held + values.nbytes <= self.budget:
+        if self.budget is None:
+            return res
+        for victim in self._longest_ago(res.uid, values.nbytes):
+            self._move(victim)
+        if self._held(res.uid) + values.nbytes <= self.budget:
             return res
         moved = self.scratch.spill(values)
         if moved is None:
@@ -111,7 +124,63 @@ class MapCache:
                 return res  # dropped or replaced meanwhile
             self._values[res.uid] = (found[0], moved.values)
             self._spilled[res.uid] = moved
-        return dataclasses.replace(res, values=moved.values)
+            res = dataclasses.replace(res, values=moved.values)
+            self._answers[res.uid] = res
+        return res
+
+    def take_moved(self) -> list[ComputeResult]:
+        """The answers made again because their maps went to scratch files since the last call:
+        each is the answer last given for its map (same generation, same display copy), with
+        the values read back. Shown in its place, it lets the window drop the copy in memory."""
+        with self._lock:
+            moved, self._moved = list(self._moved.values()), {}
+        return moved
+
+    def _held(self, but: MapKey) -> int:
+        with self._lock:
+            return sum(
+                v.nbytes for uid, (_, v) in self._values.items()
+                if uid != but and uid not in self._spilled
+            )  # fmt: skip
+
+    def _longest_ago(self, keep: MapKey, nbytes: int) -> list[MapKey]:
+        """The maps in memory to move, answered longest ago first, so ``nbytes`` more fit."""
+        over = self._held(keep) + nbytes - self.budget
+        if over <= 0:
+            return []
+        soon = self.waiting()
+        out: list[MapKey] = []
+        with self._lock:
+            for uid, answer in self._answers.items():
+                if over <= 0:
+                    break
+                kept = self._values.get(uid)
+                if uid == keep or uid in self._spilled or kept is None:
+                    continue
+                if uid in soon and soon[uid] != kept[0]:
+                    continue  # made anew next: moving it would write it for nothing
+                if answer.values is kept[1] and kept[1].nbytes >= self.scratch.min_bytes:
+                    out.append(uid)
+                    over -= kept[1].nbytes
+        return out
+
+    def _move(self, uid: MapKey) -> None:
+        """Put ``uid``'s map in a scratch file and make its answer again with it."""
+        with self._lock:
+            found = self._values.get(uid)
+        spilled = None if found is None else self.scratch.spill(found[1])
+        if spilled is None:
+            return
+        with self._lock:
+            answer = self._answers.get(uid)
+            if self._values.get(uid) is not found or answer is None:
+                return  # dropped or replaced meanwhile
+            self._values[uid] = (found[0], spilled.values)
+            self._spilled[uid] = spilled
+            self._answers[uid] = dataclasses.replace(
+                answer, values=spilled.values, recomputed=False
+            )
+            self._moved[uid] = self._answers[uid]
 
     def bytes_in_memory(self) -> int:
         """The bytes of exact maps kept in memory (not in scratch files)."""

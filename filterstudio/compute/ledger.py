@@ -114,10 +114,12 @@ class Ledger:
         return shown is None or _rank(result) >= _rank(shown)
 
     def receive(self, result: ComputeResult) -> bool:
-        """Keep ``result`` in the inbox (newest per map); True if the inbox was empty."""
+        """Keep ``result`` in the inbox (newest per map); True if the inbox was empty. Of two
+        answers of the same rank the later is kept: an answer made again (its map moved to a
+        scratch file) replaces the one it stands for."""
         was_empty = not self._inbox
         waiting = self._inbox.get(result.uid)
-        if waiting is None or _rank(result) > _rank(waiting):
+        if waiting is None or _rank(result) >= _rank(waiting):
             self._inbox[result.uid] = result
         return was_empty
 

@@ -85,6 +85,13 @@ class Scheduler:
         with self._cond:
             return len(self._pending) + len(self._deferred)
 
+    def waiting_keys(self) -> dict[MapKey, tuple | None]:
+        """Each map with work waiting, and what its exact map will be made of (its compute
+        key; None for a combined map)."""
+        with self._cond:
+            waiting = [*self._pending.values(), *(r for _, r in self._deferred.values())]
+        return {r.uid: r.compute_key() if hasattr(r, "compute_key") else None for r in waiting}
+
     def stop(self) -> None:
         """Drop all waiting work and make :meth:`take` return None from now on."""
         with self._cond:

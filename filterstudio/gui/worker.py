@@ -24,6 +24,7 @@ class ComputeWorker(QThread):
         super().__init__(parent)
         self.scheduler = Scheduler(on_busy=self.busyChanged.emit)
         self.cache = MapCache()
+        self.cache.waiting = self.scheduler.waiting_keys
         self.engine = apply_bank_filter  # replaceable in tests to inject faults
 
     # -- GUI thread -----------------------------------------------------------------------
@@ -60,3 +61,5 @@ class ComputeWorker(QThread):
             if not self.scheduler.finish(request, result):
                 return
             self.resultReady.emit(result)
+            for moved in self.cache.take_moved():  # maps sent to scratch files to make room
+                self.resultReady.emit(moved)

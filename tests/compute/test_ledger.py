@@ -113,3 +113,21 @@ def test_an_error_is_a_final_answer():
     _deliver(ledger, _result("f1", g, error="The kernel is larger than the padded image."))
     assert ledger.is_final("f1") and ledger.all_final(["f1"])
     assert not ledger.all_final(["f1", "f2"])
+
+
+def test_an_answer_made_again_replaces_the_one_it_stands_for_shown_or_waiting():
+    """A map moved to a scratch file comes back as the same answer with other values: it is
+    shown in place of the answer it stands for, whether that is shown or still waiting."""
+    ledger = Ledger()
+    g = ledger.ask("f1", ("k",))
+    first, again = _result("f1", g), _result("f1", g)
+    ledger.receive(first)
+    ledger.receive(again)  # arrives before the first is applied
+    assert _deliver(ledger) == [again] and ledger.shown("f1") is again
+    third = _result("f1", g)
+    assert _deliver(ledger, third) == [third] and ledger.shown("f1") is third
+    # Never in place of a newer answer.
+    newer = ledger.ask("f1", ("k2",))
+    fourth = _result("f1", newer)
+    _deliver(ledger, fourth)
+    assert _deliver(ledger, _result("f1", g)) == [] and ledger.shown("f1") is fourth

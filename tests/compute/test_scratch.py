@@ -94,36 +94,55 @@ def test_a_missing_or_nonsense_budget_falls_back_to_the_default(monkeypatch, tex
     assert 512 << 20 <= budget <= scratch.DEFAULT_BUDGET
 
 
-def test_maps_past_the_budget_go_to_scratch_files_and_stay_exact(tmp_path):
+def test_the_maps_answered_longest_ago_go_to_scratch_files_and_stay_exact(tmp_path):
     img = _image()
     one_map = img.size * 4
     cache = MapCache(budget=2 * one_map + one_map // 2, scratch=Scratch(tmp_path, min_bytes=0))
-    filters = [Filter(f"r{i}", random_kernel(3, seed=i)) for i in range(5)]
+    f = [Filter(f"r{i}", random_kernel(3, seed=i)) for i in range(5)]
     layer = Layer(padding="same")
-    results = [process_request(_request(img, f, layer), cache) for f in filters]
-    for f, res in zip(filters, results):
+    results = [process_request(_request(img, flt, layer), cache) for flt in f]
+    for flt, res in zip(f, results):
         assert res.error is None
-        np.testing.assert_array_equal(res.values, apply_bank_filter(img, f, layer))
-        assert not res.values.flags.writeable
-    # Two maps fit in memory; the three made after them went to scratch files.
-    assert cache.spilled_uids() == {f.uid for f in filters[2:]}
+        np.testing.assert_array_equal(res.values, apply_bank_filter(img, flt, layer))
+    # Two maps fit in memory: the last two answered. The three answered before them went to
+    # scratch files, and their answers are made again with the values read back.
+    assert cache.spilled_uids() == {flt.uid for flt in f[:3]}
     assert cache.bytes_in_memory() == 2 * one_map
-    # The answers carry the very arrays the cache keeps, so a map is held once.
-    assert all(cache.get(f.uid) is res.values for f, res in zip(filters, results))
-    # Only the display changes: the spilled map is reused, not recomputed, and stays spilled.
-    again = process_request(_request(img, filters[4], layer, generation=2, mapping="abs"), cache)
-    assert not again.recomputed and again.values is results[4].values
-    assert filters[4].uid in cache.spilled_uids()
-    # A combined map reads spilled maps like any others.
-    combined = process_request(
-        CombineRequest(3, "d1", filters[3].uid, filters[4].uid, "sum", None), cache
-    )
-    np.testing.assert_allclose(combined.values, results[3].values + results[4].values, rtol=1e-6)
-    # A map dropped from memory makes room: the next new map is kept in memory again.
-    cache.drop(filters[0].uid)
+    moved = {m.uid: m for m in cache.take_moved()}
+    assert set(moved) == {flt.uid for flt in f[:3]} and cache.take_moved() == []
+    for flt, res in zip(f[:3], results):
+        again = moved[flt.uid]
+        assert (again.generation, again.recomputed) == (res.generation, False)
+        assert again.pixels is res.pixels and again.stats is res.stats
+        assert again.values is cache.get(flt.uid) and not again.values.flags.writeable
+        np.testing.assert_array_equal(again.values, res.values)
+    for flt, res in zip(f[3:], results[3:]):
+        assert cache.get(flt.uid) is res.values  # the answer and the cache share one array
+    # Only the display changes: kept maps are reused, not recomputed, wherever they are.
+    shown = process_request(_request(img, f[4], layer, generation=2, mapping="abs"), cache)
+    assert not shown.recomputed and shown.values is results[4].values
+    spilled = process_request(_request(img, f[0], layer, generation=3, mapping="abs"), cache)
+    assert not spilled.recomputed and spilled.values is moved[f[0].uid].values
+    assert cache.take_moved() == [] and cache.spilled_uids() == {flt.uid for flt in f[:3]}
+    # A combined map reads maps from scratch files like any others.
+    combined = process_request(CombineRequest(4, "d1", f[0].uid, f[4].uid, "sum", None), cache)
+    np.testing.assert_allclose(combined.values, results[0].values + results[4].values, rtol=1e-6)
+    # An edit of a map in a scratch file keeps the new map in memory; the map in memory
+    # answered longest ago (r3: r4's display changed since) makes room.
+    edited = f[0].with_kernel(random_kernel(3, seed=11))
+    res = process_request(_request(img, edited, layer, generation=5), cache)
+    assert res.recomputed and res.values is cache.get(edited.uid)
+    np.testing.assert_array_equal(res.values, apply_bank_filter(img, edited, layer))
+    assert edited.uid not in cache.spilled_uids() and f[3].uid in cache.spilled_uids()
+    assert [m.uid for m in cache.take_moved()] == [f[3].uid]
+    # Editing it again writes nothing: its old map in memory makes room for the new one.
+    res = process_request(_request(img, edited.with_kernel(np.ones((3, 3))), layer, generation=6), cache)
+    assert res.values is cache.get(edited.uid) and cache.take_moved() == []
+    # A map dropped makes room: the next new map is kept in memory without moving another.
+    cache.drop(f[4].uid)
     newer = Filter("late", random_kernel(5, seed=9))
-    process_request(_request(img, newer, layer), cache)
-    assert newer.uid not in cache.spilled_uids()
+    process_request(_request(img, newer, layer, generation=7), cache)
+    assert newer.uid not in cache.spilled_uids() and cache.take_moved() == []
 
 
 def test_an_edit_of_a_spilled_map_is_recomputed_exactly(tmp_path):
@@ -173,3 +192,18 @@ def test_a_reader_gives_back_the_pages_of_a_spilled_map(tmp_path):
     assert _resident_kib(spilled.values) < 1024
     give_back(values)  # a map in memory: nothing to give back, nothing happens
     np.testing.assert_array_equal(spilled.values, values)
+
+
+def test_a_map_about_to_be_made_anew_is_not_moved(tmp_path):
+    img = _image()
+    one_map = img.size * 4
+    cache = MapCache(budget=2 * one_map + one_map // 2, scratch=Scratch(tmp_path, min_bytes=0))
+    f = [Filter(f"r{i}", random_kernel(3, seed=i)) for i in range(3)]
+    for flt in f[:2]:
+        process_request(_request(img, flt), cache)
+    # r0 waits to be made from another kernel (an edit on its way), r1 for a new display only.
+    r1_key = _request(img, f[1]).compute_key()
+    cache.waiting = lambda: {f[0].uid: ("another kernel",), f[1].uid: r1_key}
+    process_request(_request(img, f[2]), cache)
+    assert cache.spilled_uids() == {f[1].uid}  # r0, answered longest ago, is left alone
+    assert [m.uid for m in cache.take_moved()] == [f[1].uid]
