@@ -44,3 +44,32 @@ def test_maps_past_the_budget_are_shown_and_read_from_scratch_files(qtbot, windo
         window.map_values(0), apply_bank_filter(pixels, window.bank.filters[0], window.bank.layer)
     )
     assert len(cache.spilled_uids()) == 2 and cache.bytes_in_memory() == 2 * one_map
+
+
+def test_a_stack_stays_exact_while_its_maps_move_to_scratch_files(qtbot, window, tmp_path):
+    from filterstudio.compute.stagework import run_stack
+
+    pixels = np.random.default_rng(1).random((48, 64, 3), dtype=np.float32)
+    cache = window.controller.worker.cache
+    cache.budget = 3 * pixels.size * 4
+    cache.scratch = Scratch(tmp_path, min_bytes=0)
+    filters = tuple(Filter(f"k{i}", random_kernel(3, seed=i)) for i in range(6))
+    window.controller.load_state(Bank(filters, Layer(padding="same")))
+    window.set_image_array(pixels, "noise")
+    assert window.add_stage("pool") and window.add_stage("conv", count=3)
+
+    def exact() -> bool:
+        ref = run_stack(pixels, window.stack)
+        for k in range(len(window.stack.stages)):
+            for i, key in enumerate(window.stack.map_keys(k)):
+                got = window.stage_map_values(k, i)
+                if got is None or not np.allclose(got, ref[k][key], atol=1e-5):
+                    return False
+        return True
+
+    qtbot.waitUntil(exact, timeout=30000)
+    assert cache.spilled_uids()  # the budget made maps move
+    window.set_kernel(2, np.ones((3, 3)) / 9)  # a first-stage edit: every later map follows
+    qtbot.waitUntil(exact, timeout=30000)
+    window.set_stage_kernel(2, 0, np.random.default_rng(3).normal(size=(3, 3, 6)))
+    qtbot.waitUntil(exact, timeout=30000)
