@@ -136,7 +136,8 @@ class MapCache:
             moved, self._moved = list(self._moved.values()), {}
         return moved
 
-    def _held(self, but: MapKey) -> int:
+    def _held(self, but: MapKey | None = None) -> int:
+        """The bytes of exact maps kept in memory, ``but``'s aside."""
         with self._lock:
             return sum(
                 v.nbytes for uid, (_, v) in self._values.items()
@@ -184,10 +185,7 @@ class MapCache:
 
     def bytes_in_memory(self) -> int:
         """The bytes of exact maps kept in memory (not in scratch files)."""
-        with self._lock:
-            return sum(
-                v.nbytes for uid, (_, v) in self._values.items() if uid not in self._spilled
-            )
+        return self._held()
 
     def release_pages(self, *uids: MapKey) -> None:
         """Give back the pages read of these maps' scratch files (maps in memory: nothing)."""
